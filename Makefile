@@ -1,0 +1,31 @@
+# The two commands a newcomer runs are `make demo` and `make test`; both install what they need first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install test quality demo bench clean
+
+install: $(STAMP)
+
+# Re-installs only when the package metadata changes. torch/torchvision are unpinned: pip takes the
+# build this machine provides (see README) rather than downloading another one.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+test: install
+	$(PY) -m pytest -q tests
+
+quality: install
+	$(VENV)/bin/ruff check src tests examples benchmarks
+	$(VENV)/bin/ruff format --check src tests examples benchmarks
+	$(VENV)/bin/mlinter src/videobert_hf
+
+demo: install
+	@if [ -f examples/demo.py ]; then $(PY) examples/demo.py; else echo "make demo: not yet built (the end-to-end demo arrives with the pretraining issue)"; fi
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .ruff_cache
