@@ -17,7 +17,14 @@ Importing the package registers its classes with transformers' Auto classes, so 
 `AutoConfig` / `AutoModel` / `AutoModelForPreTraining` / `AutoModelForMaskedLM` ... load VideoBERT checkpoints.
 """
 
-from transformers import AutoConfig, AutoModel, AutoModelForMaskedLM, AutoModelForPreTraining
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    AutoModelForMaskedLM,
+    AutoModelForPreTraining,
+    AutoProcessor,
+    AutoVideoProcessor,
+)
 
 from .configuration_videobert import VideoBertConfig
 from .modeling_videobert import (
@@ -28,6 +35,14 @@ from .modeling_videobert import (
     VideoBertModel,
     VideoBertPreTrainedModel,
 )
+from .processing_videobert import (
+    VideoBertProcessor,
+    VideoBertSpecialIds,
+    add_videobert_tokens,
+    align_sentences_to_clips,
+    build_videobert_inputs,
+)
+from .video_processing_videobert import VideoBertVideoProcessor, VideoDecodingError, write_video
 
 
 __version__ = "0.1.0"
@@ -36,6 +51,8 @@ AutoConfig.register(VideoBertConfig.model_type, VideoBertConfig, exist_ok=True)
 AutoModel.register(VideoBertConfig, VideoBertModel, exist_ok=True)
 AutoModelForPreTraining.register(VideoBertConfig, VideoBertForPreTraining, exist_ok=True)
 AutoModelForMaskedLM.register(VideoBertConfig, VideoBertForMaskedLM, exist_ok=True)
+AutoVideoProcessor.register(VideoBertConfig, VideoBertVideoProcessor, exist_ok=True)
+AutoProcessor.register(VideoBertConfig, VideoBertProcessor, exist_ok=True)
 
 __all__ = [
     "VideoBertConfig",
@@ -45,4 +62,12 @@ __all__ = [
     "VideoBertForVideoTextAlignment",
     "VideoBertModel",
     "VideoBertPreTrainedModel",
+    "VideoBertProcessor",
+    "VideoBertSpecialIds",
+    "VideoBertVideoProcessor",
+    "VideoDecodingError",
+    "add_videobert_tokens",
+    "align_sentences_to_clips",
+    "build_videobert_inputs",
+    "write_video",
 ]

@@ -656,9 +656,13 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
         alignment_labels (`torch.LongTensor` of shape `(batch_size,)`, *optional*):
             1 when the sentence and the video segment are temporally aligned, 0 when not, -100 to ignore (text-only
             and video-only examples). Its mean cross-entropy enters the loss with weight
-            `text_video_loss_weight * alignment_loss_weight`.
+            `text_video_loss_weight * alignment_loss_weight`. Under `Trainer`, pass the global number of labelled
+            examples as the keyword `num_alignment_items_in_batch` (the example script's trainer does) to make that a
+            mean over the global batch too; without it, when `num_items_in_batch` is given, the local mean is
+            weighted by this batch's share of the masked tokens (exact when every micro-batch has the same share).
         """
         num_items_in_batch = kwargs.pop("num_items_in_batch", None)
+        num_alignment_items_in_batch = kwargs.pop("num_alignment_items_in_batch", None)
         outputs = self.videobert(
             input_ids,
             attention_mask=attention_mask,
@@ -674,7 +678,8 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
             check_labels("labels", labels, sequence_output.shape[:2], self.config.vocab_size)
             masked = labels != -100
         prediction_logits, alignment_logits = self.cls(sequence_output, pooled_output, masked)
-        alignment_loss = self._alignment_loss(alignment_logits, alignment_labels)
+        alignment_sum, alignment_count = self._alignment_loss_sum(alignment_logits, alignment_labels)
+        alignment_loss = alignment_sum / alignment_count.clamp(min=1) if alignment_sum is not None else None
 
         if labels is None:
             return VideoBertForPreTrainingOutput(
@@ -705,7 +710,13 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
             regime_losses.append(selected.mean().detach() if selected.numel() else None)
 
         if alignment_loss is not None:
-            loss = loss + self.config.text_video_loss_weight * self.config.alignment_loss_weight * alignment_loss
+            if num_alignment_items_in_batch is not None:
+                alignment_term = alignment_sum / num_alignment_items_in_batch
+            elif num_items_in_batch is not None:
+                alignment_term = alignment_loss * masked.sum() / num_items_in_batch
+            else:
+                alignment_term = alignment_loss
+            loss = loss + self.config.text_video_loss_weight * self.config.alignment_loss_weight * alignment_term
 
         return VideoBertForPreTrainingOutput(
             loss=loss,
@@ -719,13 +730,15 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
             attentions=outputs.attentions,
         )
 
-    def _alignment_loss(self, alignment_logits, alignment_labels):
+    def _alignment_loss_sum(self, alignment_logits, alignment_labels):
+        """Summed alignment cross-entropy and the number of labelled examples (`(None, None)` without labels)."""
         if alignment_labels is None:
-            return None
+            return None, None
         check_labels("alignment_labels", alignment_labels, alignment_logits.shape[:1], 2)
-        if not (alignment_labels != -100).any():
-            return alignment_logits.sum() * 0.0
-        return nn.functional.cross_entropy(alignment_logits.float(), alignment_labels, ignore_index=-100)
+        losses = nn.functional.cross_entropy(
+            alignment_logits.float(), alignment_labels, ignore_index=-100, reduction="sum"
+        )
+        return losses, (alignment_labels != -100).sum()
 
 
 @auto_docstring(

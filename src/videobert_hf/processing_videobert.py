@@ -1,0 +1,387 @@
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Processor class for VideoBERT: WordPiece text + visual tokens → the paper's joint sequences."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from transformers.feature_extraction_utils import BatchFeature
+from transformers.processing_utils import ProcessorMixin
+
+from .configuration_videobert import TEXT_TYPE_ID, VIDEO_TYPE_ID
+
+
+TEXT_VIDEO_SEPARATOR = "[>]"
+CLIP_TOKEN = "[CLIP]"
+
+
+@dataclass(frozen=True)
+class VideoBertSpecialIds:
+    """The ids a VideoBERT sequence is built from: BERT's special tokens, VideoBERT's added ones, the visual range."""
+
+    cls: int
+    sep: int
+    pad: int
+    mask: int
+    text_video_separator: int
+    clip: int
+    visual_token_offset: int
+    visual_vocab_size: int
+
+    @classmethod
+    def from_tokenizer(cls, tokenizer, visual_token_offset: int, visual_vocab_size: int) -> "VideoBertSpecialIds":
+        """Reads the special ids of a WordPiece tokenizer that holds `[>]` and `[CLIP]` (see `add_videobert_tokens`)."""
+        missing = [token for token in (TEXT_VIDEO_SEPARATOR, CLIP_TOKEN) if token not in tokenizer.get_vocab()]
+        if missing:
+            raise ValueError(
+                f"The tokenizer has no {missing}: call `add_videobert_tokens(tokenizer)` before building VideoBERT "
+                "sequences."
+            )
+        ids = cls(
+            cls=tokenizer.cls_token_id,
+            sep=tokenizer.sep_token_id,
+            pad=tokenizer.pad_token_id,
+            mask=tokenizer.mask_token_id,
+            text_video_separator=tokenizer.convert_tokens_to_ids(TEXT_VIDEO_SEPARATOR),
+            clip=tokenizer.convert_tokens_to_ids(CLIP_TOKEN),
+            visual_token_offset=visual_token_offset,
+            visual_vocab_size=visual_vocab_size,
+        )
+        if max(ids.text_video_separator, ids.clip) >= visual_token_offset:
+            raise ValueError(
+                f"The tokenizer's {TEXT_VIDEO_SEPARATOR}/{CLIP_TOKEN} ids ({ids.text_video_separator}, {ids.clip}) "
+                f"collide with the visual tokens, which start at {visual_token_offset}."
+            )
+        return ids
+
+
+def add_videobert_tokens(tokenizer) -> None:
+    """Adds `[>]` and `[CLIP]` to a WordPiece tokenizer as special tokens (ids `len(vocab)` and `len(vocab) + 1`)."""
+    tokenizer.add_special_tokens(
+        {"additional_special_tokens": [TEXT_VIDEO_SEPARATOR, CLIP_TOKEN]}, replace_extra_special_tokens=False
+    )
+
+
+def truncate_lengths(text_length: int, video_length: int, budget: int) -> tuple[int, int]:
+    """Longest-first truncation of a text part and a video part to fit `budget` positions together."""
+    if budget < 0:
+        raise ValueError(f"max_length leaves no room for the special tokens (budget {budget}).")
+    while text_length + video_length > budget:
+        if text_length >= video_length:
+            text_length -= 1
+        else:
+            video_length -= 1
+    return text_length, video_length
+
+
+def build_videobert_inputs(
+    text_ids: Sequence[int] | None,
+    visual_ids: Sequence[int] | None,
+    special: VideoBertSpecialIds,
+    max_length: int | None = None,
+) -> tuple[list[int], list[int]]:
+    """
+    Builds one VideoBERT sequence and its segment ids.
+
+    - text only: `[CLS] text [SEP]`, all segment 0;
+    - video only: `[CLS] video [SEP]`, `[CLS]` segment 0 and the rest segment 1;
+    - text and video: `[CLS] text [>] video [SEP]`, `[CLS] text [>]` segment 0 and `video [SEP]` segment 1.
+
+    `visual_ids` are codebook ids in `[0, visual_vocab_size)` (what the visual tokenizer emits) and are shifted into the
+    joint vocabulary; `special.clip` may stand in for a clip whose token the model computes itself. Truncation to
+    `max_length` cuts the longer part first and never drops a special token.
+    """
+    text_ids = list(text_ids or [])
+    visual_ids = list(visual_ids or [])
+    if not text_ids and not visual_ids:
+        raise ValueError("A VideoBERT sequence needs text ids, visual ids or both; both are empty.")
+    for visual_id in visual_ids:
+        if visual_id != special.clip and not 0 <= visual_id < special.visual_vocab_size:
+            raise ValueError(
+                f"visual id {visual_id} is outside the visual vocabulary [0, {special.visual_vocab_size})."
+            )
+    num_special = 3 if text_ids and visual_ids else 2
+    if max_length is not None:
+        text_length, video_length = truncate_lengths(len(text_ids), len(visual_ids), max_length - num_special)
+        # a part that was present keeps at least one token, so the sequence's regime does not change
+        if (text_ids and not text_length) or (visual_ids and not video_length):
+            raise ValueError(f"max_length={max_length} is too short to hold both a text and a video token.")
+        text_ids, visual_ids = text_ids[:text_length], visual_ids[:video_length]
+    joint_visual = [v if v == special.clip else v + special.visual_token_offset for v in visual_ids]
+
+    if not visual_ids:
+        input_ids = [special.cls, *text_ids, special.sep]
+        return input_ids, [TEXT_TYPE_ID] * len(input_ids)
+    if not text_ids:
+        input_ids = [special.cls, *joint_visual, special.sep]
+        return input_ids, [TEXT_TYPE_ID] + [VIDEO_TYPE_ID] * (len(input_ids) - 1)
+    input_ids = [special.cls, *text_ids, special.text_video_separator, *joint_visual, special.sep]
+    text_part = len(text_ids) + 2
+    return input_ids, [TEXT_TYPE_ID] * text_part + [VIDEO_TYPE_ID] * (len(input_ids) - text_part)
+
+
+def align_sentences_to_clips(
+    sentence_times: Sequence[Sequence[float]], clip_times: Sequence[Sequence[float]]
+) -> list[tuple[int, int]]:
+    """
+    The video segment of each timestamped sentence: the clips whose midpoint lies in `[start, end)`, as a
+    `(first_clip, end_clip)` span (end exclusive). A sentence whose span holds no clip midpoint gets the one clip
+    nearest to its centre, so it keeps a video segment; with no clips at all every span is `(0, 0)`.
+    """
+    midpoints = [(float(s) + float(e)) / 2 for s, e in clip_times]
+    spans = []
+    for start, end in sentence_times:
+        start, end = float(start), float(end)
+        if end < start:
+            raise ValueError(f"sentence time ({start}, {end}) ends before it starts.")
+        inside = [i for i, mid in enumerate(midpoints) if start <= mid < end]
+        if inside:
+            spans.append((inside[0], inside[-1] + 1))
+        elif midpoints:
+            centre = (start + end) / 2
+            nearest = min(range(len(midpoints)), key=lambda i: abs(midpoints[i] - centre))
+            spans.append((nearest, nearest + 1))
+        else:
+            spans.append((0, 0))
+    return spans
+
+
+# trf-ignore: TRF057 (auto_docstring needs a transformers/models/<name>/ path; the docstrings here are written by hand)
+class VideoBertProcessor(ProcessorMixin):
+    r"""
+    Builds VideoBERT's model inputs from text, visual token ids and videos: a WordPiece tokenizer (with the `[>]` and
+    `[CLIP]` tokens VideoBERT adds) and a [`VideoBertVideoProcessor`].
+
+    Sequences follow the paper: text-only `[CLS] text [SEP]`, video-only `[CLS] video [SEP]` and text-video
+    `[CLS] text [>] video [SEP]`, with `token_type_ids` 0 for `[CLS]`, the text and `[>]`, 1 for the video part.
+    Visual tokens are codebook ids in `[0, visual_vocab_size)`; they occupy the joint-vocabulary ids from
+    `visual_token_offset` on.
+
+    Args:
+        video_processor ([`VideoBertVideoProcessor`]): turns video files or frames into clips.
+        tokenizer ([`~transformers.BertTokenizer`]): WordPiece tokenizer; `[>]` and `[CLIP]` are added if missing.
+        visual_levels (`int`, defaults to 4), visual_branching (`int`, defaults to 12): the hierarchical k-means tree of
+            the visual vocabulary, as in [`VideoBertConfig`]; there are `visual_branching ** visual_levels` visual tokens.
+        visual_token_offset (`int`, *optional*): joint id of visual token 0; defaults to the tokenizer's size
+            (text vocabulary + `[>]` + `[CLIP]`), the layout of [`VideoBertConfig`].
+    """
+
+    def __init__(
+        self,
+        video_processor=None,
+        tokenizer=None,
+        visual_levels=4,
+        visual_branching=12,
+        visual_token_offset=None,
+        **kwargs,
+    ):
+        if tokenizer is not None and not all(t in tokenizer.get_vocab() for t in (TEXT_VIDEO_SEPARATOR, CLIP_TOKEN)):
+            add_videobert_tokens(tokenizer)
+        self.visual_levels = visual_levels
+        self.visual_branching = visual_branching
+        self.visual_token_offset = visual_token_offset if visual_token_offset is not None else len(tokenizer)
+        super().__init__(video_processor, tokenizer, **kwargs)
+
+    @property
+    def visual_vocab_size(self) -> int:
+        return self.visual_branching**self.visual_levels
+
+    @property
+    def text_vocab_size(self) -> int:
+        """Size of the text vocabulary without VideoBERT's two added tokens (the config's `text_vocab_size`)."""
+        return self.visual_token_offset - 2
+
+    def config_kwargs(self) -> dict:
+        """The `VideoBertConfig` fields that describe this processor's vocabulary layout."""
+        return {
+            "text_vocab_size": self.text_vocab_size,
+            "visual_levels": self.visual_levels,
+            "visual_branching": self.visual_branching,
+            "vocab_size": self.visual_token_offset + self.visual_vocab_size,
+        }
+
+    @property
+    def special_ids(self) -> VideoBertSpecialIds:
+        return VideoBertSpecialIds.from_tokenizer(self.tokenizer, self.visual_token_offset, self.visual_vocab_size)
+
+    @property
+    def model_input_names(self):
+        return ["input_ids", "token_type_ids", "attention_mask", "pixel_values_videos"]
+
+    def check_config(self, config) -> None:
+        """Raise a `ValueError` when this processor's vocabulary layout differs from a `VideoBertConfig`'s."""
+        special = self.special_ids
+        expected = {
+            "visual_token_offset": (special.visual_token_offset, config.visual_token_offset),
+            "visual_vocab_size": (special.visual_vocab_size, config.visual_vocab_size),
+            "text_video_separator_token_id": (special.text_video_separator, config.text_video_separator_token_id),
+            "clip_token_id": (special.clip, config.clip_token_id),
+        }
+        wrong = {name: pair for name, pair in expected.items() if pair[0] != pair[1]}
+        if wrong:
+            details = ", ".join(f"{name}: processor {a}, model {b}" for name, (a, b) in wrong.items())
+            raise ValueError(f"The processor and the model disagree on the vocabulary layout ({details}).")
+
+    # trf-ignore: TRF057 (documented by hand, see the class)
+    def __call__(
+        self,
+        text: str | list[str] | None = None,
+        videos=None,
+        visual_tokens: Sequence[int] | Sequence[Sequence[int]] | None = None,
+        sentence_times: Sequence[Sequence[float]] | None = None,
+        visual_tokenizer=None,
+        max_length: int | None = None,
+        padding: bool = True,
+        return_tensors: str | None = None,
+        **video_kwargs,
+    ) -> BatchFeature:
+        """
+        Build a batch of VideoBERT sequences.
+
+        Args:
+            text: a sentence or a list of sentences.
+            videos: video files or frames for the video processor. With `visual_tokenizer` their clips become visual
+                tokens; without one each clip becomes a `[CLIP]` placeholder and the clips are returned as
+                `pixel_values_videos`, in placeholder order, for a model that owns a visual tokenizer.
+            visual_tokens: codebook ids, one list per sequence (or one list for a single sequence).
+            sentence_times: `(start, end)` seconds of each sentence of `text`, all from ONE video: each sentence is
+                paired with the clips inside its span (see `align_sentences_to_clips`).
+            visual_tokenizer: a [`VideoBertVisualTokenizer`] that maps clips to codebook ids.
+            max_length: truncate each sequence to this many positions (longest part first; special tokens stay).
+            padding: pad the batch to its longest sequence (`[PAD]`, attention mask 0).
+            return_tensors: `"pt"` for torch tensors, `None` for lists.
+            video_kwargs: forwarded to the video processor (e.g. `start`, `end`, `fps`).
+
+        Pairing: text alone gives text-only sequences; visual tokens (or videos) alone give video-only sequences,
+        one per video; text with visual tokens (or videos) gives text-video sequences, one per sentence, paired by
+        position (or by `sentence_times` for one video).
+        """
+        texts = [text] if isinstance(text, str) else (list(text) if text is not None else None)
+        if texts is not None and any(not isinstance(t, str) or not t.strip() for t in texts):
+            raise ValueError("text holds an empty sentence; drop it or pass visual tokens alone.")
+        if videos is not None and visual_tokens is not None:
+            raise ValueError("Pass either videos or visual_tokens, not both.")
+        if texts is None and videos is None and visual_tokens is None:
+            raise ValueError("Nothing to process: pass text, videos or visual_tokens.")
+
+        pixel_values = None
+        if videos is not None:
+            clips = self.video_processor(videos, return_tensors="pt", **video_kwargs)
+            per_video_clips = clips["pixel_values_videos"].split(clips["num_clips_per_video"].tolist())
+            per_video_times = clips["clip_times"].split(clips["num_clips_per_video"].tolist())
+            if visual_tokenizer is not None:
+                video_ids = [visual_tokenizer(c).tolist() if len(c) else [] for c in per_video_clips]
+            else:
+                video_ids = [[self.special_ids.clip] * len(c) for c in per_video_clips]
+        else:
+            video_ids = None
+            if visual_tokens is not None:
+                video_ids = (
+                    [list(visual_tokens)]
+                    if visual_tokens and isinstance(visual_tokens[0], int)
+                    else [list(v) for v in visual_tokens]
+                )
+
+        pairs: list[tuple[list[int] | None, list[int] | None, int | None]] = []
+        encoded_text = None
+        if texts is not None:
+            encoded_text = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        if sentence_times is not None:
+            if texts is None or video_ids is None or len(video_ids) != 1:
+                raise ValueError("sentence_times needs text and exactly one video (or one visual token list).")
+            if len(sentence_times) != len(texts):
+                raise ValueError(f"sentence_times has {len(sentence_times)} spans for {len(texts)} sentences.")
+            if videos is not None:
+                times = per_video_times[0].tolist()
+            else:
+                raise ValueError("sentence_times needs videos (the clip times come from the video processor).")
+            for ids, (first, end) in zip(encoded_text, align_sentences_to_clips(sentence_times, times)):
+                pairs.append((ids, video_ids[0][first:end], (0, first, end)))
+        elif encoded_text is not None and video_ids is not None:
+            if len(encoded_text) != len(video_ids):
+                raise ValueError(f"{len(encoded_text)} sentences cannot be paired with {len(video_ids)} videos.")
+            pairs = [(t, v, (i, 0, len(v))) for i, (t, v) in enumerate(zip(encoded_text, video_ids))]
+        elif encoded_text is not None:
+            pairs = [(t, None, None) for t in encoded_text]
+        else:
+            pairs = [(None, v, (i, 0, len(v))) for i, v in enumerate(video_ids)]
+
+        special = self.special_ids
+        input_ids, token_type_ids, placeholder_clips = [], [], []
+        for text_ids, visual_ids, source in pairs:
+            if visual_ids is not None and not visual_ids and not text_ids:
+                raise ValueError(f"video {source[0]} has no clip (shorter than one clip?) and there is no text.")
+            ids, types = build_videobert_inputs(text_ids, visual_ids, special, max_length)
+            input_ids.append(ids)
+            token_type_ids.append(types)
+            if videos is not None and visual_tokenizer is None and visual_ids:
+                video_index, first, _ = source
+                kept = sum(1 for i in ids if i == special.clip)
+                placeholder_clips.extend(per_video_clips[video_index][first : first + kept])
+
+        attention_mask = [[1] * len(ids) for ids in input_ids]
+        if padding:
+            longest = max(len(ids) for ids in input_ids)
+            for ids, types, mask in zip(input_ids, token_type_ids, attention_mask):
+                missing = longest - len(ids)
+                ids.extend([special.pad] * missing)
+                types.extend([0] * missing)
+                mask.extend([0] * missing)
+        data = {"input_ids": input_ids, "token_type_ids": token_type_ids, "attention_mask": attention_mask}
+        if placeholder_clips:
+            pixel_values = torch.stack(placeholder_clips)
+        if pixel_values is not None:
+            data["pixel_values_videos"] = pixel_values
+        return BatchFeature(data=data, tensor_type=return_tensors)
+
+    def decode(self, token_ids, skip_special_tokens: bool = False) -> str:
+        """Render a mixed sequence: text through the tokenizer, visual tokens as `[V<id>]`, `[>]` and `[CLIP]` kept."""
+        if hasattr(token_ids, "tolist"):
+            token_ids = token_ids.tolist()
+        special = self.special_ids
+        pieces, text_run = [], []
+
+        def flush():
+            if text_run:
+                decoded = self.tokenizer.decode(text_run, skip_special_tokens=skip_special_tokens)
+                if decoded:
+                    pieces.append(decoded)
+                text_run.clear()
+
+        for token_id in token_ids:
+            if token_id >= special.visual_token_offset:
+                flush()
+                pieces.append(f"[V{token_id - special.visual_token_offset}]")
+            elif token_id in (special.text_video_separator, special.clip):
+                flush()
+                if not skip_special_tokens:
+                    pieces.append(TEXT_VIDEO_SEPARATOR if token_id == special.text_video_separator else CLIP_TOKEN)
+            else:
+                text_run.append(token_id)
+        flush()
+        return " ".join(pieces)
+
+    def batch_decode(self, sequences, skip_special_tokens: bool = False) -> list[str]:
+        """`decode` for each sequence of a batch."""
+        return [self.decode(ids, skip_special_tokens=skip_special_tokens) for ids in sequences]
+
+
+__all__ = [
+    "VideoBertProcessor",
+    "VideoBertSpecialIds",
+    "add_videobert_tokens",
+    "align_sentences_to_clips",
+    "build_videobert_inputs",
+]

