@@ -14,11 +14,134 @@
 """VideoBERT model configuration."""
 
 from huggingface_hub.dataclasses import strict
-from transformers.configuration_utils import PreTrainedConfig
+from transformers.configuration_utils import PreTrainedConfig, SubConfigSpec
 
 
 TEXT_TYPE_ID = 0
 VIDEO_TYPE_ID = 1
+
+
+# trf-ignore: TRF057 (documented by hand, as VideoBertConfig)
+@strict
+class VideoBertVisualTokenizerConfig(PreTrainedConfig):
+    r"""
+    Configuration of a [`VideoBertVisualTokenizer`]: a clip encoder, optional feature conditioning and a hierarchical
+    k-means codebook that turn video clips into VideoBERT's visual tokens.
+
+    Args:
+        clip_encoder (`str`, defaults to `"s3d"`):
+            `"s3d"`: torchvision's S3D trunk, 3D average pooled to 1024-d per clip (the paper's encoder).
+            `"transformers"`: any transformers video backbone (e.g. VideoMAE), pooled as the mean of its
+            `last_hidden_state`; it is rebuilt from `backbone_config`.
+        backbone (`str`, *optional*):
+            Hub name or local path of the transformers backbone. Read only when `backbone_config` is not given, to
+            fetch that config; it then stays in the config as a record of where the encoder came from.
+        backbone_config (`dict`, *optional*):
+            `to_dict()` of the backbone's config (with its `model_type`), from which the backbone is rebuilt, so that
+            loading a saved tokenizer never needs the original checkpoint.
+        levels (`int`, defaults to 4), branching (`int`, defaults to 12):
+            Depth and fan-out of the k-means tree: `branching ** levels` visual tokens (20,736).
+        whiten_dim (`int`, *optional*):
+            If set, features are PCA-whitened to this many dimensions before clustering (fitted with the codebook).
+        whiten_eps (`float`, defaults to 1e-5):
+            Added to each PCA eigenvalue before dividing by its square root.
+        l2_normalize (`bool`, defaults to `False`):
+            L2-normalise features (after whitening, if any) before clustering and encoding.
+        kmeans_init (`str`, defaults to `"k-means++"`):
+            `"k-means++"` or `"random"` (the first `branching` points of a node, in a seeded random order).
+        kmeans_max_iter (`int`, defaults to 20):
+            Lloyd iterations per level (a node stops early once its assignments no longer change).
+        kmeans_seed (`int`, defaults to 0):
+            Seed of every random choice of `fit`; the same seed and data give the same codebook.
+        max_points_per_centroid (`int`, *optional*, defaults to 256):
+            Lloyd iterations of a node use at most `max_points_per_centroid * branching` of its points (a seeded
+            random subset, as faiss does); all points are then assigned. `None` uses every point.
+        max_fit_points (`int`, *optional*, defaults to 1000000):
+            `fit` keeps at most this many feature vectors (a seeded reservoir sample over the stream of chunks);
+            the fit set then takes `max_fit_points * feature_dim * 4` bytes, twice that at peak. `None` keeps all.
+        thumbnail_size (`int`, defaults to 32):
+            Side of the square RGB thumbnail stored for each visual token.
+        encode_batch_size (`int`, defaults to 65536):
+            Feature vectors encoded per chunk when descending the tree.
+        initializer_range (`float`, defaults to 0.02):
+            Standard deviation of the random initialisation of the clip encoder's weights.
+    """
+
+    model_type = "videobert_visual_tokenizer"
+
+    clip_encoder: str = "s3d"
+    backbone: str | None = None
+    backbone_config: dict | None = None
+    levels: int = 4
+    branching: int = 12
+    whiten_dim: int | None = None
+    whiten_eps: float = 1e-5
+    l2_normalize: bool = False
+    kmeans_init: str = "k-means++"
+    kmeans_max_iter: int = 20
+    kmeans_seed: int = 0
+    max_points_per_centroid: int | None = 256
+    max_fit_points: int | None = 1_000_000
+    thumbnail_size: int = 32
+    encode_batch_size: int = 65536
+    initializer_range: float = 0.02
+
+    def __post_init__(self, **kwargs):
+        if self.clip_encoder == "transformers" and self.backbone_config is None and self.backbone is not None:
+            from transformers import AutoConfig
+
+            self.backbone_config = AutoConfig.from_pretrained(self.backbone).to_dict()
+        super().__post_init__(**kwargs)
+
+    @property
+    def feature_dim(self) -> int:
+        """Dimension of the clip encoder's pooled features (1024 for S3D, the backbone's hidden size otherwise)."""
+        if self.clip_encoder == "s3d":
+            return 1024
+        return self.backbone_config["hidden_size"]
+
+    @property
+    def codebook_dim(self) -> int:
+        """Dimension of the vectors the codebook clusters: `whiten_dim` when whitening, else `feature_dim`."""
+        return self.whiten_dim if self.whiten_dim is not None else self.feature_dim
+
+    @property
+    def num_visual_tokens(self) -> int:
+        """Number of visual tokens: one per leaf of the k-means tree."""
+        return self.branching**self.levels
+
+    def validate_clip_encoder(self):
+        """Part of `@strict` validation: the clip encoder must be buildable from the config alone."""
+        if self.clip_encoder not in ("s3d", "transformers"):
+            raise ValueError(f"clip_encoder must be 's3d' or 'transformers', got {self.clip_encoder!r}.")
+        if self.clip_encoder == "transformers":
+            if self.backbone_config is None:
+                raise ValueError("clip_encoder='transformers' needs `backbone` (a name or path) or `backbone_config`.")
+            for key in ("model_type", "hidden_size"):
+                if key not in self.backbone_config:
+                    raise ValueError(f"backbone_config must contain {key!r} (pass a backbone config's to_dict()).")
+        elif self.backbone is not None or self.backbone_config is not None:
+            raise ValueError("backbone / backbone_config are only used with clip_encoder='transformers'.")
+
+    def validate_codebook(self):
+        """Part of `@strict` validation: k-means tree, fitting and thumbnail settings."""
+        if self.levels < 1 or self.branching < 2:
+            raise ValueError(f"levels must be >= 1 and branching >= 2, got {self.levels} and {self.branching}.")
+        if self.kmeans_init not in ("k-means++", "random"):
+            raise ValueError(f"kmeans_init must be 'k-means++' or 'random', got {self.kmeans_init!r}.")
+        for name in ("kmeans_max_iter", "thumbnail_size", "encode_batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        for name in ("max_points_per_centroid", "max_fit_points"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1 or None, got {getattr(self, name)}.")
+
+    def validate_conditioning(self):
+        """Part of `@strict` validation: the whitening dimension must fit the features."""
+        if self.whiten_dim is not None and not 1 <= self.whiten_dim <= self.feature_dim:
+            raise ValueError(f"whiten_dim must lie in [1, feature_dim={self.feature_dim}], got {self.whiten_dim}.")
+        if self.whiten_eps < 0:
+            raise ValueError(f"whiten_eps must be >= 0, got {self.whiten_eps}.")
 
 
 # auto_docstring names the model from a transformers/models/<name>/ path, which an out-of-tree package has not.
@@ -56,6 +179,10 @@ class VideoBertConfig(PreTrainedConfig):
             text-video masked prediction plus alignment) in `VideoBertForPreTraining`'s total loss.
         alignment_loss_weight (`float`, defaults to 1.0):
             Weight of the linguistic-visual alignment loss inside the text-video regime.
+        visual_tokenizer_config ([`VideoBertVisualTokenizerConfig`] or `dict`, *optional*):
+            When set, the model owns a [`VideoBertVisualTokenizer`] (saved with its weights) and its forward accepts
+            `pixel_values_videos` for the `[CLIP]` placeholders of `input_ids`. Its tree must match `visual_levels`
+            and `visual_branching`.
 
     The remaining arguments are BERT's and mean what they mean in [`~transformers.BertConfig`]; the token type ids are
     0 for text and 1 for video, so `type_vocab_size` is 2.
@@ -72,6 +199,9 @@ class VideoBertConfig(PreTrainedConfig):
     ```"""
 
     model_type = "videobert"
+    sub_configs_defaults = {
+        "visual_tokenizer_config": SubConfigSpec(VideoBertVisualTokenizerConfig, optional=True),
+    }
 
     vocab_size: int | None = None
     text_vocab_size: int = 30522
@@ -97,6 +227,7 @@ class VideoBertConfig(PreTrainedConfig):
     text_video_loss_weight: float | int = 1.0
     alignment_loss_weight: float | int = 1.0
     tie_word_embeddings: bool = True
+    visual_tokenizer_config: dict | PreTrainedConfig | None = None
 
     def __post_init__(self, **kwargs):
         if self.text_video_separator_token_id is None:
@@ -143,6 +274,14 @@ class VideoBertConfig(PreTrainedConfig):
             raise ValueError("text_video_separator_token_id and clip_token_id must differ.")
         if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.text_vocab_size:
             raise ValueError(f"pad_token_id={self.pad_token_id} must be a text token id (< {self.text_vocab_size}).")
+        tokenizer_config = self.visual_tokenizer_config
+        if isinstance(tokenizer_config, PreTrainedConfig) and (
+            (tokenizer_config.levels, tokenizer_config.branching) != (self.visual_levels, self.visual_branching)
+        ):
+            raise ValueError(
+                f"visual_tokenizer_config has a {tokenizer_config.levels} x {tokenizer_config.branching} tree but the "
+                f"model's vocabulary is {self.visual_levels} x {self.visual_branching}."
+            )
         if self.type_vocab_size < 2:
             raise ValueError(f"type_vocab_size must be >= 2 (0 = text, 1 = video), got {self.type_vocab_size}.")
 
@@ -158,4 +297,4 @@ class VideoBertConfig(PreTrainedConfig):
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}.")
 
 
-__all__ = ["VideoBertConfig"]
+__all__ = ["VideoBertConfig", "VideoBertVisualTokenizerConfig"]

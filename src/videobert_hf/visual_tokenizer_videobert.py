@@ -1,0 +1,655 @@
+# Copyright 2026 The videobert_hf authors. Licensed under the Apache License, Version 2.0.
+"""VideoBERT's visual tokenizer: clip encoder (S3D or a transformers backbone) + hierarchical k-means codebook."""
+
+import os
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import AutoConfig, AutoModel
+from transformers import initialization as init
+from transformers.modeling_utils import PreTrainedModel
+from transformers.utils import logging
+
+from .configuration_videobert import VideoBertVisualTokenizerConfig
+
+
+logger = logging.get_logger(__name__)
+
+# Rows read from an in-memory or memory-mapped array at a time while fitting.
+_FIT_CHUNK_ROWS = 65536
+# Grey of the thumbnail of a visual token that no fitted clip fell into.
+_BLANK_THUMBNAIL_VALUE = 128
+
+
+class VideoBertS3DClipEncoder(nn.Module):
+    """torchvision's S3D trunk, 3D average pooled: clips `[N, 3, T, H, W]` -> features `[N, 1024]`."""
+
+    def __init__(self):
+        super().__init__()
+        from torchvision.models.video import s3d
+
+        self.features = s3d(weights=None).features
+
+    def forward(self, pixel_values_videos: torch.Tensor) -> torch.Tensor:
+        return self.features(pixel_values_videos).mean(dim=(2, 3, 4))
+
+    def load_kinetics_weights(self, weights) -> None:
+        """Loads S3D weights from a local state-dict file or a `torchvision` `S3D_Weights` member (which downloads)."""
+        if isinstance(weights, (str, os.PathLike)):
+            state_dict = torch.load(weights, map_location="cpu", weights_only=True)
+        else:
+            state_dict = weights.get_state_dict(progress=True)
+        trunk = {k[len("features.") :]: v for k, v in state_dict.items() if k.startswith("features.")}
+        if not trunk:
+            raise ValueError(f"{weights} holds no S3D `features.*` weights (keys: {list(state_dict)[:5]} ...).")
+        self.features.load_state_dict(trunk, strict=True)
+
+
+class VideoBertTransformersClipEncoder(nn.Module):
+    """A transformers video backbone (rebuilt from its config dict), mean pooled: `[N, 3, T, H, W]` -> `[N, hidden]`."""
+
+    def __init__(self, backbone_config: dict):
+        super().__init__()
+        self.backbone = AutoModel.from_config(AutoConfig.for_model(**backbone_config))
+
+    def forward(self, pixel_values_videos: torch.Tensor) -> torch.Tensor:
+        # transformers video models take [N, T, C, H, W].
+        outputs = self.backbone(pixel_values=pixel_values_videos.permute(0, 2, 1, 3, 4))
+        return outputs.last_hidden_state.mean(dim=1)
+
+
+class VideoBertFeatureConditioning(nn.Module):
+    """Optional PCA whitening (`(x - mean) @ projection`) then optional L2 normalisation, fitted with the codebook."""
+
+    def __init__(self, config: VideoBertVisualTokenizerConfig):
+        super().__init__()
+        self.whiten_dim = config.whiten_dim
+        self.whiten_eps = config.whiten_eps
+        self.l2_normalize = config.l2_normalize
+        if self.whiten_dim is not None:
+            self.mean = nn.Buffer(torch.zeros(config.feature_dim))
+            self.projection = nn.Buffer(torch.zeros(config.feature_dim, self.whiten_dim))
+
+    def fit(self, features: torch.Tensor) -> None:
+        """Fits the PCA whitening on `features` `[N, D]` (float32; covariance accumulated in float64 by chunks)."""
+        if self.whiten_dim is None:
+            return
+        if features.shape[0] < 2:
+            raise ValueError(f"PCA whitening needs at least 2 feature vectors, got {features.shape[0]}.")
+        mean = features.mean(dim=0, dtype=torch.float64)
+        covariance = torch.zeros(features.shape[1], features.shape[1], dtype=torch.float64)
+        for start in range(0, features.shape[0], _FIT_CHUNK_ROWS):
+            centred = features[start : start + _FIT_CHUNK_ROWS] - mean.float()
+            covariance += (centred.T @ centred).double()
+        covariance /= features.shape[0] - 1
+        eigenvalues, eigenvectors = torch.linalg.eigh(covariance)
+        eigenvalues, eigenvectors = eigenvalues.flip(0)[: self.whiten_dim], eigenvectors.flip(1)[:, : self.whiten_dim]
+        # Deterministic sign: the largest-magnitude component of each principal axis is positive.
+        signs = torch.sign(eigenvectors.gather(0, eigenvectors.abs().argmax(0, keepdim=True)))
+        eigenvectors = eigenvectors * torch.where(signs == 0, 1.0, signs)
+        projection = eigenvectors / torch.sqrt(eigenvalues.clamp(min=0) + self.whiten_eps)
+        self.mean.copy_(mean.float())
+        self.projection.copy_(projection.float())
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        if self.whiten_dim is not None:
+            features = (features - self.mean) @ self.projection
+        if self.l2_normalize:
+            features = F.normalize(features, dim=-1)
+        return features
+
+
+def _segment_bounds(sorted_ids: torch.Tensor, num_segments: int) -> list[int]:
+    """Start offsets (plus the end) of the segments of a sorted id vector with ids in `[0, num_segments)`."""
+    counts = torch.bincount(sorted_ids, minlength=num_segments)
+    return [0] + counts.cumsum(0).tolist()
+
+
+def _segment_dots(features, bounds, centroids, segment_ids, out) -> None:
+    """
+    `out[a:b] = features[a:b] @ centroids[i % num_nodes].T` for each segment `i` = `[a, b)` of `segment_ids`: one
+    matmul of a node's rows against that node's own children (rows are grouped by node, so no copy is made).
+    """
+    num_nodes = centroids.shape[0]
+    for i in segment_ids:
+        start, end = bounds[i], bounds[i + 1]
+        if end > start:
+            torch.mm(features[start:end], centroids[i % num_nodes].T, out=out[start:end])
+
+
+class VideoBertHierarchicalKMeans(nn.Module):
+    r"""
+    Hierarchical k-means codebook: `levels` levels of `branching` clusters, one visual token per leaf.
+
+    Level `l` has `branching ** l` nodes; `centroids_{l}` of shape `[branching ** l, branching, dim]` holds the
+    `branching` child centroids of each node (node-major). A vector descends from the root, taking the nearest child
+    centroid `c_l` at each level; its token id is that path read in base `branching`:
+    `sum(c_l * branching ** (levels - 1 - l))`, i.e. the node index at level `l + 1` is `node * branching + c_l`.
+
+    Fitting rules for degenerate nodes (deterministic for a given seed):
+    - a node with no points: all its child centroids copy the node's own centroid (its subtree is never reached
+      by a nearer path, and a vector sent there gets the first child);
+    - a node with `0 < n < branching` points: child `k` is its point `k mod n` (points in the seeded random order
+      of the fit); the duplicated centroids never win a tie (the lowest index does), so their leaves stay empty;
+    - an empty cluster during the Lloyd iterations of a node with >= `branching` points is re-seeded at the point
+      of the node's largest cluster farthest from its centroid (one distinct point per empty cluster). With many
+      duplicate points a re-seeded centroid may coincide with another one; ties go to the lower index.
+    """
+
+    def __init__(self, config: VideoBertVisualTokenizerConfig):
+        super().__init__()
+        self.levels = config.levels
+        self.branching = config.branching
+        self.dim = config.codebook_dim
+        self.init_method = config.kmeans_init
+        self.max_iter = config.kmeans_max_iter
+        self.max_points_per_centroid = config.max_points_per_centroid
+        self.encode_batch_size = config.encode_batch_size
+        for level in range(self.levels):
+            setattr(
+                self, f"centroids_{level}", nn.Buffer(torch.zeros(self.branching**level, self.branching, self.dim))
+            )
+
+    def level_centroids(self, level: int) -> torch.Tensor:
+        """Child centroids of every node of `level`: `[branching ** level, branching, dim]`."""
+        return getattr(self, f"centroids_{level}")
+
+    # ------------------------------------------------------------------ encoding
+    @torch.no_grad()
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """Descends the tree: `[N, dim]` float -> leaf ids `[N]` (long), in chunks of `encode_batch_size`."""
+        ids = torch.empty(features.shape[0], dtype=torch.long, device=features.device)
+        for start in range(0, features.shape[0], self.encode_batch_size):
+            chunk = features[start : start + self.encode_batch_size].to(self.centroids_0.dtype)
+            ids[start : start + chunk.shape[0]] = self._descend(chunk)
+        return ids
+
+    def _descend(self, features: torch.Tensor) -> torch.Tensor:
+        num_rows, branching = features.shape[0], self.branching
+        dots = torch.empty(num_rows, branching, dtype=features.dtype, device=features.device)
+        for level in range(self.levels):
+            centroids = self.level_centroids(level)
+            squared_norms = centroids.square().sum(-1)
+            if level == 0:
+                torch.mm(features, centroids[0].T, out=dots)
+                distances = squared_norms[0] - 2 * dots
+                node = distances.argmin(dim=1)
+                continue
+            # Group the vectors by node: per occupied node, gather its rows (cache-sized) and multiply them by its
+            # own children only. Cheaper than copying the whole chunk in node order or gathering centroids per row.
+            node_sorted, order = torch.sort(node, stable=True)
+            bounds = _segment_bounds(node_sorted, centroids.shape[0])
+            for i in torch.unique_consecutive(node_sorted).tolist():
+                start, end = bounds[i], bounds[i + 1]
+                torch.mm(features.index_select(0, order[start:end]), centroids[i].T, out=dots[start:end])
+            child = (squared_norms[node_sorted] - 2 * dots).argmin(dim=1)
+            node = torch.empty_like(node).index_copy_(0, order, node_sorted * branching + child)
+        return node
+
+    # ------------------------------------------------------------------ fitting
+    @torch.no_grad()
+    def fit(self, features: torch.Tensor, generator: torch.Generator, show_progress: bool = True):
+        """
+        Fits every level on `features` `[N, dim]` (float32, reordered in place of a copy level by level).
+
+        Returns `(row_index, leaf, distance)`: for each row of the final order, its index in `features`, its leaf id
+        and its squared distance to the leaf's centroid.
+        """
+        num_rows, branching = features.shape[0], self.branching
+        if num_rows < 1:
+            raise ValueError("Cannot fit the k-means codebook on 0 feature vectors.")
+        row_index = torch.arange(num_rows)
+        node = torch.zeros(num_rows, dtype=torch.long)
+        parent = features.mean(dim=0, keepdim=True)
+        for level in range(self.levels):
+            num_nodes = branching**level
+            cap = None if self.max_points_per_centroid is None else self.max_points_per_centroid * branching
+            features, row_index, node, iter_rows, bounds = self._layout(
+                features, row_index, node, num_nodes, cap, generator
+            )
+            with logging.tqdm(
+                total=self.max_iter, desc=f"k-means level {level + 1}/{self.levels}", disable=not show_progress
+            ) as bar:
+                centroids = self._fit_level(features, node, iter_rows, bounds, parent, generator, bar)
+            self.level_centroids(level).copy_(centroids)
+            # Assign every row (iteration subset and the rest) to its nearest child.
+            squared_norms = centroids.square().sum(-1)
+            dots = torch.empty(num_rows, branching)
+            _segment_dots(features, bounds, centroids, range(len(bounds) - 1), dots)
+            distances, child = (squared_norms[node % num_nodes] - 2 * dots).min(dim=1)
+            parent = centroids.reshape(-1, self.dim)
+            node = node % num_nodes * branching + child
+        # Exact squared distances to the leaf centroid (the expanded form loses precision far from the origin).
+        leaf_centroids = parent
+        for start in range(0, num_rows, _FIT_CHUNK_ROWS):
+            rows = slice(start, start + _FIT_CHUNK_ROWS)
+            distances[rows] = (features[rows] - leaf_centroids[node[rows]]).square().sum(-1)
+        return row_index, node, distances
+
+    def _layout(self, features, row_index, node, num_nodes, cap, generator):
+        """
+        Reorders the rows so that the Lloyd-iteration subset of every node (its first `cap` rows in a seeded random
+        order) comes first, grouped by node, followed by the remaining rows, grouped by node.
+
+        Returns the reordered `features`, `row_index`, `node`, the number of iteration rows and the segment bounds of
+        the `2 * num_nodes` segments (segment `i < num_nodes`: iteration rows of node `i`; segment `num_nodes + i`:
+        the other rows of node `i`). `node` is returned as segment ids.
+        """
+        shuffle = torch.randperm(node.shape[0], generator=generator)
+        by_node = shuffle[torch.sort(node[shuffle], stable=True).indices]
+        sorted_nodes = node[by_node]
+        starts = torch.tensor(_segment_bounds(sorted_nodes, num_nodes)[:-1])
+        rank = torch.arange(node.shape[0]) - starts[sorted_nodes]
+        extra = rank >= cap if cap is not None else torch.zeros_like(rank, dtype=torch.bool)
+        segment = sorted_nodes + num_nodes * extra
+        order = by_node[torch.sort(segment, stable=True).indices]
+        segment = torch.sort(segment, stable=True).values
+        features = features.index_select(0, order)
+        bounds = _segment_bounds(segment, 2 * num_nodes)
+        return features, row_index[order], segment, bounds[num_nodes], bounds
+
+    def _fit_level(self, features, segment, iter_rows, bounds, parent, generator, bar) -> torch.Tensor:
+        """Batched Lloyd iterations of all nodes of one level on the iteration rows; returns `[nodes, branching, dim]`."""
+        num_nodes, branching, dim = parent.shape[0], self.branching, self.dim
+        points = features[:iter_rows]
+        node = segment[:iter_rows]
+        sizes = torch.tensor([bounds[i + 1] - bounds[i] for i in range(num_nodes)])
+        centroids = parent[:, None, :].repeat(1, branching, 1)
+        # Nodes with fewer points than children: child k = point k mod n (no iterations needed).
+        for i in torch.nonzero((sizes > 0) & (sizes < branching)).flatten().tolist():
+            rows = bounds[i] + torch.arange(branching) % sizes[i]
+            centroids[i] = points[rows]
+        full = sizes >= branching
+        full_nodes = torch.nonzero(full).flatten().tolist()
+        if not full_nodes:
+            bar.update(self.max_iter)
+            return centroids
+        self._init_centroids(points, node, bounds, full_nodes, centroids, generator)
+
+        point_norms = points.square().sum(-1)
+        dots = torch.zeros(iter_rows, branching)
+        labels = torch.full((iter_rows,), -1, dtype=torch.long)
+        active = full.clone()
+        sums = torch.empty(num_nodes * branching, dim)
+        for _ in range(self.max_iter):
+            # Assignment; dots of converged nodes are still exact since their centroids no longer move.
+            _segment_dots(points, bounds, centroids, torch.nonzero(active).flatten().tolist(), dots)
+            distances, new_labels = (centroids.square().sum(-1)[node] - 2 * dots).min(dim=1)
+            changed = torch.bincount(node[new_labels != labels], minlength=num_nodes) > 0
+            labels = new_labels
+            # Update: mean of the points of each cluster.
+            keys = node * branching + labels
+            counts = torch.bincount(keys, minlength=num_nodes * branching)
+            sums.zero_().index_add_(0, keys, points)
+            filled = (counts > 0) & full.repeat_interleave(branching)
+            flat = centroids.view(-1, dim)
+            flat[filled] = sums[filled] / counts[filled, None].to(sums.dtype)
+            reseeded = self._reseed_empty(points, node, labels, distances + point_norms, bounds, counts, flat, full)
+            active = full & (changed | reseeded)
+            bar.update(1)
+            if not bool(active.any()):
+                bar.update(bar.total - bar.n)
+                break
+        return centroids
+
+    def _init_centroids(self, points, node, bounds, full_nodes, centroids, generator) -> None:
+        """Seeds the children of every node with >= `branching` points (k-means++ or seeded random points)."""
+        branching = self.branching
+        if self.init_method == "random":
+            # Rows of a node are in seeded random order: its first `branching` rows are a random choice.
+            for i in full_nodes:
+                centroids[i] = points[bounds[i] : bounds[i] + branching]
+            return
+        num_nodes = centroids.shape[0]
+        full = torch.zeros(num_nodes, dtype=torch.bool)
+        full[full_nodes] = True
+        starts = torch.tensor(bounds[:num_nodes])
+        ends = torch.tensor(bounds[1 : num_nodes + 1])
+        centroids[full, 0] = points[starts[full]]  # first seed: a random row of the node
+        point_norms = points.square().sum(-1)
+        min_distance = torch.full((points.shape[0],), float("inf"))
+        dots = torch.zeros(points.shape[0], 1)
+        row_full = full[node]
+        for k in range(1, branching):
+            newest = centroids[:, k - 1 : k]
+            _segment_dots(points, bounds, newest, full_nodes, dots)
+            distance = (point_norms + newest.square().sum(-1)[node, 0] - 2 * dots[:, 0]).clamp(min=0)
+            distance = torch.where(row_full, distance, 0.0)  # rows of nodes without k-means++ take no part
+            min_distance = torch.minimum(min_distance, distance)
+            # D^2 sampling inside each node via one cumulative sum over all rows.
+            cumulative = torch.cumsum(min_distance.double(), 0)
+            before = torch.where(starts > 0, cumulative[(starts - 1).clamp(min=0)], 0.0)
+            total = cumulative[(ends - 1).clamp(min=0)] - before
+            uniform = torch.rand(num_nodes, generator=generator, dtype=torch.float64)
+            picked = torch.searchsorted(cumulative, before + uniform * total, right=True)
+            # All points already chosen (duplicates): take a random row of the node instead.
+            fallback = starts + (uniform * (ends - starts)).long()
+            picked = torch.where(total > 0, picked, fallback)
+            picked = torch.minimum(torch.maximum(picked, starts), ends - 1)
+            centroids[full, k] = points[picked[full]]
+
+    def _reseed_empty(self, points, node, labels, distances, bounds, counts, flat_centroids, full) -> torch.Tensor:
+        """Re-seeds empty clusters at the farthest points of their node's largest cluster; returns nodes touched."""
+        branching = self.branching
+        counts = counts.view(-1, branching)
+        empty = (counts == 0) & full[:, None]
+        touched = empty.any(dim=1)
+        for i in torch.nonzero(touched).flatten().tolist():
+            empty_children = torch.nonzero(empty[i]).flatten().tolist()
+            largest = int(counts[i].argmax())
+            start, end = bounds[i], bounds[i + 1]
+            members = torch.nonzero(labels[start:end] == largest).flatten() + start
+            # Keep at least one point in the largest cluster.
+            farthest = members[torch.argsort(distances[members], descending=True, stable=True)][: members.numel() - 1]
+            for child, row in zip(empty_children, farthest.tolist()):
+                flat_centroids[i * branching + child] = points[row]
+        return touched
+
+
+def _as_chunks(data, name: str) -> Iterator:
+    """Yields row chunks of an array/tensor (memory-mapped arrays are read chunk by chunk) or of an iterable."""
+    if isinstance(data, (torch.Tensor, np.ndarray)):
+        for start in range(0, data.shape[0], _FIT_CHUNK_ROWS):
+            yield data[start : start + _FIT_CHUNK_ROWS]
+    elif isinstance(data, Iterable):
+        yield from data
+    else:
+        raise TypeError(f"`{name}` must be an array, a tensor or an iterable of chunks, got {type(data).__name__}.")
+
+
+class _ReservoirSample:
+    """
+    Seeded uniform sample of at most `capacity` rows of a stream of chunks (algorithm R, vectorised per chunk).
+
+    One uniform number is drawn per row in stream order, so the sample depends only on the rows and the seed, not on
+    how the stream is cut into chunks. Rows are kept as given (features) together with their thumbnails.
+    """
+
+    def __init__(self, capacity: int | None, seed: int):
+        self.capacity = capacity
+        self.rng = np.random.Generator(np.random.PCG64(seed))
+        self.seen = 0
+        self.parts: list[tuple[torch.Tensor, torch.Tensor | None]] = []
+        self.features = self.thumbnails = None
+
+    def add(self, features: torch.Tensor, thumbnails: torch.Tensor | None) -> None:
+        num_rows = features.shape[0]
+        uniform = self.rng.random(num_rows)  # drawn for every row, whatever the chunking
+        free = num_rows if self.capacity is None else max(0, min(num_rows, self.capacity - self.seen))
+        if free:
+            self.parts.append((features[:free], None if thumbnails is None else thumbnails[:free]))
+        if free < num_rows:
+            if self.features is None:
+                self._consolidate()
+            positions = np.arange(self.seen + free, self.seen + num_rows)
+            slots = np.floor(uniform[free:] * (positions + 1)).astype(np.int64)
+            replace = np.nonzero(slots < self.capacity)[0]
+            # Later rows overwrite earlier ones in the same slot: keep the last row per slot.
+            reversed_slots = slots[replace][::-1]
+            _, last = np.unique(reversed_slots, return_index=True)
+            replace = replace[::-1][last]
+            rows, targets = torch.from_numpy(replace + free), torch.from_numpy(slots[replace])
+            self.features[targets] = features[rows]
+            if thumbnails is not None:
+                self.thumbnails[targets] = thumbnails[rows]
+        self.seen += num_rows
+
+    def _consolidate(self) -> None:
+        self.features = torch.cat([f for f, _ in self.parts]) if self.parts else None
+        if self.parts and self.parts[0][1] is not None:
+            self.thumbnails = torch.cat([t for _, t in self.parts])
+        self.parts = []
+
+    def result(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if self.features is None:
+            self._consolidate()
+        if self.features is None:
+            raise ValueError("`features` is empty: the visual tokenizer cannot be fitted on 0 clips.")
+        return self.features, self.thumbnails
+
+
+class VideoBertVisualTokenizer(PreTrainedModel):
+    r"""
+    Turns video clips into VideoBERT visual token ids: clip encoder -> optional whitening/L2 -> hierarchical k-means.
+
+    The codebook (and the conditioning and per-token thumbnails) is fitted once with [`~VideoBertVisualTokenizer.fit`]
+    on a corpus of clip features, then saved and loaded with `save_pretrained` / `from_pretrained` (safetensors).
+
+    Example:
+
+    ```python
+    >>> import torch
+    >>> from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig
+    >>> from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
+
+    >>> tokenizer = VideoBertVisualTokenizer(VideoBertVisualTokenizerConfig(levels=2, branching=3))  # random S3D
+    >>> clips = torch.randn(6, 3, 8, 32, 32)
+    >>> features = tokenizer.get_clip_features(clips)  # [6, 1024]
+    >>> tokenizer.fit(features, show_progress=False)
+    >>> tokenizer(clips).shape
+    torch.Size([6])
+    ```
+    """
+
+    config: VideoBertVisualTokenizerConfig
+    config_class = VideoBertVisualTokenizerConfig
+    base_model_prefix = "visual_tokenizer"
+    main_input_name = "pixel_values_videos"
+    input_modalities = "video"
+    _no_split_modules = []
+
+    def __init__(self, config: VideoBertVisualTokenizerConfig):
+        super().__init__(config)
+        if config.clip_encoder == "s3d":
+            self.clip_encoder = VideoBertS3DClipEncoder()
+        else:
+            self.clip_encoder = VideoBertTransformersClipEncoder(config.backbone_config)
+        self.conditioning = VideoBertFeatureConditioning(config)
+        self.codebook = VideoBertHierarchicalKMeans(config)
+        size = config.thumbnail_size
+        self.thumbnails = nn.Buffer(
+            torch.full((config.num_visual_tokens, size, size, 3), _BLANK_THUMBNAIL_VALUE, dtype=torch.uint8)
+        )
+        self.has_thumbnail = nn.Buffer(torch.zeros(config.num_visual_tokens, dtype=torch.bool))
+        self.is_fitted = nn.Buffer(torch.tensor(False))
+        self.post_init()
+
+    def _init_weights(self, module):
+        super()._init_weights(module)
+        if isinstance(module, VideoBertVisualTokenizer):
+            init.constant_(module.thumbnails, _BLANK_THUMBNAIL_VALUE)
+            init.zeros_(module.has_thumbnail)
+            init.zeros_(module.is_fitted)
+        elif isinstance(module, VideoBertFeatureConditioning) and module.whiten_dim is not None:
+            init.zeros_(module.mean)
+            init.zeros_(module.projection)
+        elif isinstance(module, VideoBertHierarchicalKMeans):
+            for level in range(module.levels):
+                init.zeros_(module.level_centroids(level))
+
+    @classmethod
+    def from_clip_encoder(cls, clip_encoder: str = "s3d", weights=None, **config_kwargs) -> "VideoBertVisualTokenizer":
+        """
+        Builds an unfitted tokenizer around a pretrained clip encoder.
+
+        Args:
+            clip_encoder (`str`): `"s3d"`, or the hub name / local path of a transformers video backbone (loaded with
+                `AutoModel.from_pretrained`; its config is stored in the tokenizer's config).
+            weights: for S3D only: `None` (random init), a local path to an S3D state dict (e.g. torchvision's
+                `s3d-d76dad2f.pth`), or `torchvision.models.video.S3D_Weights.KINETICS400_V1` (downloads it).
+            config_kwargs: other [`VideoBertVisualTokenizerConfig`] fields (levels, branching, ...).
+        """
+        if clip_encoder == "s3d":
+            model = cls(VideoBertVisualTokenizerConfig(clip_encoder="s3d", **config_kwargs))
+            if weights is not None:
+                model.clip_encoder.load_kinetics_weights(weights)
+            return model
+        if weights is not None:
+            raise ValueError("`weights` is for S3D; a transformers backbone's weights come from its checkpoint.")
+        backbone = AutoModel.from_pretrained(clip_encoder)
+        config = VideoBertVisualTokenizerConfig(
+            clip_encoder="transformers",
+            backbone=clip_encoder,
+            backbone_config=backbone.config.to_dict(),
+            **config_kwargs,
+        )
+        model = cls(config)
+        model.clip_encoder.backbone.load_state_dict(backbone.state_dict())
+        return model
+
+    # ------------------------------------------------------------------ features
+    @torch.no_grad()
+    def get_clip_features(self, pixel_values_videos: torch.Tensor, batch_size: int = 8) -> torch.Tensor:
+        """Pooled clip features `[num_clips, feature_dim]` of clips `[num_clips, 3, T, H, W]`, `batch_size` at a time."""
+        if pixel_values_videos.ndim != 5 or pixel_values_videos.shape[1] != 3:
+            raise ValueError(
+                "pixel_values_videos must be 5-D channels-first clips [num_clips, 3, frames, height, width], got "
+                f"shape {tuple(pixel_values_videos.shape)}."
+            )
+        was_training = self.clip_encoder.training
+        self.clip_encoder.eval()
+        try:
+            parameter = next(self.clip_encoder.parameters())
+            features = [
+                self.clip_encoder(
+                    pixel_values_videos[start : start + batch_size].to(parameter.device, parameter.dtype)
+                )
+                for start in range(0, pixel_values_videos.shape[0], batch_size)
+            ]
+        finally:
+            self.clip_encoder.train(was_training)
+        if not features:
+            return torch.empty(0, self.config.feature_dim, device=parameter.device)
+        return torch.cat(features).float()
+
+    # ------------------------------------------------------------------ codebook
+    def _check_features(self, features: torch.Tensor, name: str = "features") -> None:
+        if features.ndim != 2 or features.shape[1] != self.config.feature_dim:
+            raise ValueError(
+                f"`{name}` must have shape [num_clips, {self.config.feature_dim}] (the clip encoder's feature_dim), "
+                f"got {tuple(features.shape)}."
+            )
+
+    def _check_fitted(self) -> None:
+        if not bool(self.is_fitted):
+            raise RuntimeError(
+                "The visual tokenizer's codebook was never fitted: call `fit(features)` on clip features first, or "
+                "load a fitted tokenizer with `from_pretrained`."
+            )
+
+    @torch.no_grad()
+    def encode(self, features) -> torch.LongTensor:
+        """Visual token ids `[num_clips]` (in `[0, branching ** levels)`) of clip features `[num_clips, feature_dim]`."""
+        self._check_fitted()
+        features = torch.as_tensor(features)
+        self._check_features(features)
+        device = self.codebook.centroids_0.device
+        ids = torch.empty(features.shape[0], dtype=torch.long, device=device)
+        for start in range(0, features.shape[0], self.config.encode_batch_size):
+            chunk = features[start : start + self.config.encode_batch_size].to(device, torch.float32)
+            ids[start : start + chunk.shape[0]] = self.codebook(self.conditioning(chunk))
+        return ids
+
+    @torch.no_grad()
+    def fit(self, features, thumbnails=None, show_progress: bool = True) -> "VideoBertVisualTokenizer":
+        """
+        Fits the conditioning, the k-means codebook and the per-token thumbnails.
+
+        Args:
+            features: clip features `[N, feature_dim]` as a float array or tensor (a `numpy.memmap` is read chunk by
+                chunk), or an iterable of such chunks. At most `config.max_fit_points` rows are kept (a seeded
+                reservoir sample; the same rows and seed give the same codebook however the stream is chunked).
+            thumbnails: optional, one frame per clip (e.g. the middle frame), uint8 `[N, h, w, 3]`, in the same
+                form as `features` (array, or an iterable of chunks aligned with the feature chunks). Resized to
+                `thumbnail_size`. Each visual token keeps the frame of the fitted clip nearest its centroid.
+            show_progress: show one progress bar per k-means level.
+        """
+        config = self.config
+        reservoir = _ReservoirSample(config.max_fit_points, config.kmeans_seed)
+        thumbnail_chunks = None if thumbnails is None else _as_chunks(thumbnails, "thumbnails")
+        for chunk in _as_chunks(features, "features"):
+            chunk = torch.as_tensor(np.asarray(chunk) if not isinstance(chunk, torch.Tensor) else chunk)
+            chunk = chunk.to("cpu", torch.float32)
+            self._check_features(chunk)
+            thumbnail_chunk = None
+            if thumbnail_chunks is not None:
+                thumbnail_chunk = next(thumbnail_chunks, None)
+                thumbnail_chunk = self._prepare_thumbnails(thumbnail_chunk, chunk.shape[0])
+            reservoir.add(chunk, thumbnail_chunk)
+        if thumbnail_chunks is not None and next(thumbnail_chunks, None) is not None:
+            raise ValueError("`thumbnails` has more clips than `features`.")
+        sample, sample_thumbnails = reservoir.result()
+        if reservoir.seen > sample.shape[0]:
+            logger.info(f"Fitting the visual tokenizer on {sample.shape[0]} of {reservoir.seen} clip features.")
+
+        # Fitting runs on the CPU; the fitted buffers go back to the model's device.
+        device = self.is_fitted.device
+        self.conditioning.to("cpu").fit(sample)
+        sample = self.conditioning(sample)
+        generator = torch.Generator().manual_seed(config.kmeans_seed)
+        self.codebook.to("cpu")
+        row_index, leaf, distance = self.codebook.fit(sample, generator, show_progress=show_progress)
+        del sample
+        self.conditioning.to(device)
+        self.codebook.to(device)
+
+        # Thumbnail of each leaf: the frame of the fitted clip nearest the leaf's centroid (ties: lowest row).
+        self.thumbnails.fill_(_BLANK_THUMBNAIL_VALUE)
+        self.has_thumbnail.zero_()
+        if sample_thumbnails is not None:
+            order = np.lexsort((row_index.numpy(), distance.numpy(), leaf.numpy()))
+            leaves, first = np.unique(leaf.numpy()[order], return_index=True)
+            nearest_rows = row_index[torch.from_numpy(order[first])]
+            leaves = torch.from_numpy(leaves).to(device)
+            self.thumbnails[leaves] = sample_thumbnails[nearest_rows].to(device)
+            self.has_thumbnail[leaves] = True
+        self.is_fitted.fill_(True)
+        return self
+
+    def _prepare_thumbnails(self, frames, num_rows: int) -> torch.Tensor:
+        if frames is None:
+            raise ValueError("`thumbnails` has fewer clips than `features`.")
+        frames = torch.as_tensor(np.asarray(frames) if not isinstance(frames, torch.Tensor) else frames)
+        if frames.ndim != 4 or frames.shape[-1] != 3 or frames.shape[0] != num_rows:
+            raise ValueError(
+                f"thumbnails must be uint8 frames [num_clips, height, width, 3] aligned with the features "
+                f"({num_rows} clips in this chunk), got shape {tuple(frames.shape)}."
+            )
+        size = self.config.thumbnail_size
+        if frames.shape[1:3] != (size, size):
+            resized = F.interpolate(
+                frames.permute(0, 3, 1, 2).float(), size=(size, size), mode="bilinear", antialias=True
+            )
+            frames = resized.round().clamp(0, 255).permute(0, 2, 3, 1)
+        return frames.to(torch.uint8).contiguous()
+
+    def token_thumbnails(self, ids) -> np.ndarray:
+        """uint8 thumbnails `[..., thumbnail_size, thumbnail_size, 3]` of visual token ids (grey where none)."""
+        ids = torch.as_tensor(ids, dtype=torch.long)
+        if ids.numel() and (ids.min() < 0 or ids.max() >= self.config.num_visual_tokens):
+            raise ValueError(f"visual token ids must lie in [0, {self.config.num_visual_tokens}).")
+        return self.thumbnails.cpu()[ids].numpy()
+
+    def forward(self, pixel_values_videos: torch.Tensor, batch_size: int = 8) -> torch.LongTensor:
+        r"""
+        pixel_values_videos (`torch.FloatTensor` of shape `(num_clips, 3, frames, height, width)`):
+            Normalised clips, as `VideoBertVideoProcessor` emits them.
+        batch_size (`int`, defaults to 8):
+            Clips per clip-encoder forward pass.
+
+        Returns visual token ids `(num_clips,)` in `[0, branching ** levels)`.
+        """
+        self._check_fitted()
+        return self.encode(self.get_clip_features(pixel_values_videos, batch_size=batch_size))
+
+
+__all__ = [
+    "VideoBertVisualTokenizer",
+    "VideoBertS3DClipEncoder",
+    "VideoBertTransformersClipEncoder",
+    "VideoBertFeatureConditioning",
+    "VideoBertHierarchicalKMeans",
+]

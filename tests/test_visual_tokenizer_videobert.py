@@ -1,0 +1,331 @@
+# Copyright 2026 The videobert_hf authors. Licensed under the Apache License, Version 2.0.
+"""Tests of VideoBertVisualTokenizer: hierarchical k-means codebook, conditioning, clip encoders, save/load."""
+
+import numpy as np
+import pytest
+import torch
+
+from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig
+from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
+
+
+DIM = 16
+TINY_VIDEOMAE = {
+    "model_type": "videomae",
+    "image_size": 32,
+    "patch_size": 16,
+    "num_frames": 4,
+    "tubelet_size": 2,
+    "hidden_size": 32,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 2,
+    "intermediate_size": 37,
+}
+
+
+def codebook_tokenizer(dim=DIM, **kwargs) -> VideoBertVisualTokenizer:
+    """A tokenizer whose features are `dim`-d (a tiny VideoMAE config only fixes the dimension)."""
+    config = VideoBertVisualTokenizerConfig(
+        clip_encoder="transformers", backbone_config={**TINY_VIDEOMAE, "hidden_size": dim}, **kwargs
+    )
+    return VideoBertVisualTokenizer(config)
+
+
+def hierarchical_blobs(levels=2, branching=3, per_blob=30, dim=DIM, seed=0):
+    """branching**levels Gaussian blobs nested as a tree (spread shrinking 10x per level), labelled by leaf path."""
+    generator = torch.Generator().manual_seed(seed)
+    centres = torch.zeros(1, dim)
+    for level in range(levels):
+        offsets = torch.randn(centres.shape[0], branching, dim, generator=generator) * 10.0 ** (2 - level)
+        centres = (centres[:, None, :] + offsets).reshape(-1, dim)
+    points = centres[:, None, :] + 0.01 * torch.randn(centres.shape[0], per_blob, dim, generator=generator)
+    labels = torch.arange(centres.shape[0]).repeat_interleave(per_blob)
+    return points.reshape(-1, dim), labels
+
+
+def naive_descend(tokenizer, features):
+    codebook = tokenizer.codebook
+    ids = []
+    for x in tokenizer.conditioning(features):
+        node = 0
+        for level in range(codebook.levels):
+            children = codebook.level_centroids(level)[node]
+            node = node * codebook.branching + int(((children - x) ** 2).sum(-1).argmin())
+        ids.append(node)
+    return torch.tensor(ids)
+
+
+def codebook_state(tokenizer):
+    return {k: v.clone() for k, v in tokenizer.state_dict().items() if not k.startswith("clip_encoder")}
+
+
+def assert_same_state(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+@pytest.mark.parametrize("levels,branching", [(1, 4), (2, 3), (3, 2)])
+def test_kmeans_recovers_nested_blobs(levels, branching):
+    features, labels = hierarchical_blobs(levels, branching)
+    tokenizer = codebook_tokenizer(levels=levels, branching=branching).fit(features, show_progress=False)
+    ids = tokenizer.encode(features)
+    # Purity 1.0 and one leaf per blob.
+    blob_to_leaf = {}
+    for blob, leaf in zip(labels.tolist(), ids.tolist()):
+        assert blob_to_leaf.setdefault(blob, leaf) == leaf
+    assert len(set(blob_to_leaf.values())) == branching**levels
+
+
+def test_fit_is_deterministic_and_seed_dependent():
+    features = torch.randn(600, DIM, generator=torch.Generator().manual_seed(1))
+    a = codebook_state(codebook_tokenizer(levels=2, branching=4).fit(features, show_progress=False))
+    b = codebook_state(codebook_tokenizer(levels=2, branching=4).fit(features, show_progress=False))
+    c = codebook_state(codebook_tokenizer(levels=2, branching=4, kmeans_seed=1).fit(features, show_progress=False))
+    assert_same_state(a, b)
+    assert not torch.equal(a["codebook.centroids_1"], c["codebook.centroids_1"])
+
+
+@pytest.mark.parametrize("max_fit_points", [None, 250])
+def test_chunked_fit_equals_in_memory_fit(max_fit_points, tmp_path):
+    """The reservoir draws one number per row in stream order: chunking never changes the codebook."""
+    generator = torch.Generator().manual_seed(2)
+    features = torch.randn(700, DIM, generator=generator)
+    frames = torch.randint(0, 256, (700, 8, 8, 3), dtype=torch.uint8, generator=generator)
+    kwargs = {"levels": 2, "branching": 3, "max_fit_points": max_fit_points, "thumbnail_size": 8}
+    in_memory = codebook_tokenizer(**kwargs).fit(features, thumbnails=frames, show_progress=False)
+    cuts = [0, 1, 64, 300, 301, 700]
+    chunked = codebook_tokenizer(**kwargs).fit(
+        (features[a:b].numpy() for a, b in zip(cuts, cuts[1:])),
+        thumbnails=(frames[a:b] for a, b in zip(cuts, cuts[1:])),
+        show_progress=False,
+    )
+    memmap = np.lib.format.open_memmap(tmp_path / "f.npy", mode="w+", dtype=np.float32, shape=(700, DIM))
+    memmap[:] = features.numpy()
+    from_memmap = codebook_tokenizer(**kwargs).fit(memmap, thumbnails=frames.numpy(), show_progress=False)
+    assert_same_state(codebook_state(in_memory), codebook_state(chunked))
+    assert_same_state(codebook_state(in_memory), codebook_state(from_memmap))
+
+
+def test_reservoir_sample_size_and_logging():
+    features = torch.randn(500, DIM, generator=torch.Generator().manual_seed(3))
+    tokenizer = codebook_tokenizer(levels=1, branching=3, max_fit_points=40).fit(features, show_progress=False)
+    assert tokenizer.is_fitted
+    assert tokenizer.encode(features).max() < 3
+
+
+def test_fewer_points_than_leaves():
+    """A node with n < branching points takes child k = point k mod n; empty nodes copy their parent centroid."""
+    features = torch.randn(5, DIM, generator=torch.Generator().manual_seed(4))
+    tokenizer = codebook_tokenizer(levels=2, branching=3).fit(features, show_progress=False)
+    codebook = tokenizer.codebook
+    ids = tokenizer.encode(features)
+    assert len(set(ids.tolist())) == 5  # every point still gets its own leaf
+    assert torch.equal(ids, naive_descend(tokenizer, features))
+    level_1 = codebook.level_centroids(1)
+    level_0 = codebook.level_centroids(0)[0]
+    for node in range(3):
+        children = level_1[node]
+        members = features[ids // 3 == node]
+        if members.shape[0] == 0:
+            assert torch.equal(children, level_0[node].expand(3, -1))
+        else:
+            # every child centroid is one of the node's points, each point appears
+            for child in children:
+                assert any(torch.equal(child, m) for m in members)
+            assert {int(i) for i in ids[ids // 3 == node] % 3} == set(range(members.shape[0]))
+    # only leaves with a clip have a thumbnail-bearing row; the others stay blank
+    assert int(tokenizer.has_thumbnail.sum()) == 0  # no thumbnails given
+
+
+def test_single_point_and_duplicate_points():
+    one = torch.randn(1, DIM)
+    tokenizer = codebook_tokenizer(levels=2, branching=3).fit(one, show_progress=False)
+    assert tokenizer.encode(one).tolist() == [0]
+    # 40 copies of 2 distinct points: 3 clusters, one stays a duplicate; nothing breaks, result is deterministic.
+    duplicates = torch.cat([torch.zeros(20, DIM), torch.ones(20, DIM)])
+    a = codebook_tokenizer(levels=2, branching=3).fit(duplicates, show_progress=False)
+    b = codebook_tokenizer(levels=2, branching=3).fit(duplicates, show_progress=False)
+    assert_same_state(codebook_state(a), codebook_state(b))
+    ids = a.encode(duplicates)
+    assert ids[:20].unique().numel() == 1 and ids[20:].unique().numel() == 1 and ids[0] != ids[20]
+    assert torch.isfinite(a.codebook.centroids_1).all()
+
+
+def test_empty_cluster_is_reseeded_from_largest_cluster():
+    """Random init on 3 points taken from one tight blob of a 2-blob node: Lloyd must not leave a cluster empty."""
+    generator = torch.Generator().manual_seed(5)
+    blob_a = torch.randn(200, DIM, generator=generator) * 0.01
+    blob_b = 100 + torch.randn(10, DIM, generator=generator) * 0.01
+    features = torch.cat([blob_a, blob_b])
+    tokenizer = codebook_tokenizer(levels=1, branching=3, kmeans_init="random", max_points_per_centroid=None)
+    tokenizer.fit(features, show_progress=False)
+    counts = torch.bincount(tokenizer.encode(features), minlength=3)
+    assert (counts > 0).all()
+    assert tokenizer.encode(blob_b).unique().numel() == 1
+
+
+def test_encode_matches_naive_descent_and_chunking():
+    generator = torch.Generator().manual_seed(6)
+    features = torch.randn(400, DIM, generator=generator)
+    tokenizer = codebook_tokenizer(levels=3, branching=3, encode_batch_size=37).fit(features, show_progress=False)
+    queries = torch.randn(300, DIM, generator=generator)
+    ids = tokenizer.encode(queries)
+    assert torch.equal(ids, naive_descend(tokenizer, queries))
+    assert ids.dtype == torch.long and int(ids.max()) < 27
+
+
+def test_whitening_gives_identity_covariance_then_l2():
+    generator = torch.Generator().manual_seed(7)
+    mixing = torch.randn(DIM, DIM, generator=generator)
+    features = torch.randn(3000, DIM, generator=generator) @ mixing + 5
+    tokenizer = codebook_tokenizer(levels=1, branching=3, whiten_dim=8, whiten_eps=0.0).fit(
+        features, show_progress=False
+    )
+    conditioning = tokenizer.conditioning
+    whitened = (features - conditioning.mean) @ conditioning.projection
+    covariance = torch.cov(whitened.T)
+    assert torch.allclose(covariance, torch.eye(8), atol=1e-3)
+    assert tokenizer.codebook.centroids_0.shape == (1, 3, 8)
+    normalised = codebook_tokenizer(levels=1, branching=3, whiten_dim=8, l2_normalize=True).fit(
+        features, show_progress=False
+    )
+    assert torch.allclose(normalised.conditioning(features).norm(dim=-1), torch.ones(3000), atol=1e-5)
+
+
+def test_thumbnails_nearest_clip_per_leaf():
+    features, labels = hierarchical_blobs(2, 3, per_blob=10)
+    # frame of clip i is filled with the value i; thumbnails are 8x8, frames 16x16 (resized)
+    frames = torch.arange(90, dtype=torch.uint8)[:, None, None, None].expand(90, 16, 16, 3).contiguous()
+    tokenizer = codebook_tokenizer(levels=2, branching=3, thumbnail_size=8).fit(
+        features, thumbnails=frames, show_progress=False
+    )
+    ids = tokenizer.encode(features)
+    assert int(tokenizer.has_thumbnail.sum()) == 9
+    thumbnails = tokenizer.token_thumbnails(ids)
+    assert thumbnails.shape == (90, 8, 8, 3) and thumbnails.dtype == np.uint8
+    flat_centroids = tokenizer.codebook.centroids_1.reshape(9, DIM)
+    for leaf in ids.unique().tolist():
+        members = torch.nonzero(ids == leaf).flatten()
+        nearest = members[((features[members] - flat_centroids[leaf]) ** 2).sum(-1).argmin()]
+        assert (tokenizer.token_thumbnails([leaf])[0] == int(nearest)).all()
+    empty_leaf = 0 if 0 not in ids else None
+    blank = tokenizer.token_thumbnails(torch.arange(9))[~tokenizer.has_thumbnail[:9].numpy()]
+    assert (blank == 128).all() or empty_leaf is None
+
+
+def test_s3d_clip_features_and_forward():
+    torch.manual_seed(0)
+    tokenizer = VideoBertVisualTokenizer(VideoBertVisualTokenizerConfig(levels=2, branching=2))
+    clips = torch.randn(5, 3, 8, 32, 32)
+    features = tokenizer.get_clip_features(clips, batch_size=2)
+    assert features.shape == (5, 1024)
+    assert torch.allclose(features, tokenizer.get_clip_features(clips, batch_size=5), atol=1e-5)
+    tokenizer.fit(features, show_progress=False)
+    assert torch.equal(tokenizer(clips), tokenizer.encode(features))
+
+
+def test_s3d_kinetics_weights_from_local_state_dict(tmp_path):
+    from torchvision.models.video import s3d
+
+    reference = s3d(weights=None)
+    torch.save(reference.state_dict(), tmp_path / "s3d.pth")
+    tokenizer = VideoBertVisualTokenizer.from_clip_encoder("s3d", weights=tmp_path / "s3d.pth", levels=1)
+    assert torch.equal(tokenizer.clip_encoder.features[0][0][0].weight, reference.features[0][0][0].weight)
+    torch.save({"classifier.1.weight": torch.zeros(1)}, tmp_path / "bad.pth")
+    with pytest.raises(ValueError, match="features"):
+        VideoBertVisualTokenizer.from_clip_encoder("s3d", weights=tmp_path / "bad.pth", levels=1)
+
+
+def test_videomae_backbone_and_save_load_round_trip(tmp_path):
+    from transformers import VideoMAEConfig, VideoMAEModel
+
+    torch.manual_seed(0)
+    backbone_config = {k: v for k, v in TINY_VIDEOMAE.items() if k != "model_type"}
+    VideoMAEModel(VideoMAEConfig(**backbone_config)).save_pretrained(tmp_path / "videomae")
+    tokenizer = VideoBertVisualTokenizer.from_clip_encoder(
+        str(tmp_path / "videomae"), levels=2, branching=3, whiten_dim=4, l2_normalize=True, thumbnail_size=4
+    )
+    assert tokenizer.config.backbone == str(tmp_path / "videomae")
+    original = VideoMAEModel.from_pretrained(tmp_path / "videomae")
+    clips = torch.randn(12, 3, 4, 32, 32)
+    features = tokenizer.get_clip_features(clips)
+    assert features.shape == (12, 32)
+    expected = original(pixel_values=clips.permute(0, 2, 1, 3, 4)).last_hidden_state.mean(1)
+    assert torch.allclose(features, expected, atol=1e-5)
+    frames = torch.randint(0, 256, (12, 4, 4, 3), dtype=torch.uint8)
+    tokenizer.fit(features, thumbnails=frames, show_progress=False)
+    ids = tokenizer(clips)
+
+    (tmp_path / "videomae").rename(tmp_path / "gone")  # loading must not need the backbone checkpoint
+    tokenizer.save_pretrained(tmp_path / "tokenizer")
+    assert (tmp_path / "tokenizer" / "model.safetensors").exists()
+    loaded = VideoBertVisualTokenizer.from_pretrained(tmp_path / "tokenizer")
+    assert torch.equal(loaded(clips), ids)
+    assert np.array_equal(loaded.token_thumbnails(ids), tokenizer.token_thumbnails(ids))
+    assert torch.equal(loaded.has_thumbnail, tokenizer.has_thumbnail)
+    assert_same_state(codebook_state(loaded), codebook_state(tokenizer))
+
+
+def test_s3d_save_load_round_trip(tmp_path):
+    torch.manual_seed(0)
+    tokenizer = VideoBertVisualTokenizer(VideoBertVisualTokenizerConfig(levels=1, branching=2, thumbnail_size=2))
+    clips = torch.randn(3, 3, 8, 32, 32)
+    tokenizer.fit(tokenizer.get_clip_features(clips), thumbnails=torch.zeros(3, 2, 2, 3, dtype=torch.uint8))
+    tokenizer.save_pretrained(tmp_path)
+    loaded = VideoBertVisualTokenizer.from_pretrained(tmp_path)
+    assert loaded.is_fitted
+    assert torch.equal(loaded(clips), tokenizer(clips))
+
+
+def test_errors():
+    tokenizer = codebook_tokenizer(levels=1, branching=2)
+    with pytest.raises(RuntimeError, match="never fitted"):
+        tokenizer.encode(torch.randn(2, DIM))
+    with pytest.raises(RuntimeError, match="never fitted"):
+        tokenizer(torch.randn(1, 3, 4, 32, 32))
+    with pytest.raises(ValueError, match="5-D"):
+        tokenizer.get_clip_features(torch.randn(3, 4, 32, 32))
+    with pytest.raises(ValueError, match=r"\[num_clips, 16\]"):
+        tokenizer.fit(torch.randn(5, DIM + 1), show_progress=False)
+    with pytest.raises(ValueError, match="0 clips"):
+        tokenizer.fit(iter([]), show_progress=False)
+    with pytest.raises(ValueError, match="aligned with the features"):
+        tokenizer.fit(torch.randn(5, DIM), thumbnails=torch.zeros(4, 8, 8, 3, dtype=torch.uint8))
+    with pytest.raises(TypeError, match="iterable"):
+        tokenizer.fit(3.0)
+    tokenizer.fit(torch.randn(5, DIM), show_progress=False)
+    with pytest.raises(ValueError, match=r"\[num_clips, 16\]"):
+        tokenizer.encode(torch.randn(2, DIM + 1))
+    with pytest.raises(ValueError, match="must lie in"):
+        tokenizer.token_thumbnails([2])
+    with pytest.raises(ValueError, match="PCA whitening needs at least 2"):
+        codebook_tokenizer(levels=1, branching=2, whiten_dim=2).fit(torch.randn(1, DIM), show_progress=False)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"levels": 0}, "levels must be >= 1"),
+        ({"branching": 1}, "branching >= 2"),
+        ({"clip_encoder": "resnet"}, "clip_encoder must be"),
+        ({"clip_encoder": "transformers"}, "needs `backbone`"),
+        ({"backbone_config": {"model_type": "videomae", "hidden_size": 8}}, "only used with"),
+        ({"whiten_dim": 2000}, "whiten_dim must lie"),
+        ({"kmeans_init": "kmeans||"}, "kmeans_init"),
+        ({"max_fit_points": 0}, "max_fit_points"),
+    ],
+)
+def test_config_validation(kwargs, match):
+    with pytest.raises(Exception, match=match):
+        VideoBertVisualTokenizerConfig(**kwargs)
+
+
+def test_config_round_trip(tmp_path):
+    config = VideoBertVisualTokenizerConfig(
+        clip_encoder="transformers", backbone_config=TINY_VIDEOMAE, levels=3, whiten_dim=16
+    )
+    config.save_pretrained(tmp_path)
+    loaded = VideoBertVisualTokenizerConfig.from_pretrained(tmp_path)
+    assert loaded.backbone_config["hidden_size"] == 32 and loaded.levels == 3 and loaded.codebook_dim == 16
+    assert loaded.num_visual_tokens == 12**3
