@@ -146,3 +146,55 @@ def test_save_and_load_through_auto_processor(processor, tmp_path):
 def test_build_inputs_requires_some_content(processor):
     with pytest.raises(ValueError, match="both are empty"):
         build_videobert_inputs([], [], processor.special_ids)
+
+
+def test_a_model_that_owns_a_visual_tokenizer_reads_raw_clips(tokenizer, tmp_path):
+    from transformers import AutoModelForPreTraining
+
+    from videobert_hf import VideoBertForPreTraining, VideoBertVisualTokenizer, VideoBertVisualTokenizerConfig
+
+    torch.manual_seed(0)
+    visual_tokenizer = VideoBertVisualTokenizer(
+        VideoBertVisualTokenizerConfig(levels=2, branching=3, thumbnail_size=8)
+    )
+    video_processor = VideoBertVideoProcessor(
+        clip_length=8, size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+    )
+    processor = VideoBertProcessor(video_processor, tokenizer, visual_levels=2, visual_branching=3)
+    rng = np.random.default_rng(0)
+    videos = [
+        rng.integers(0, 255, (48, 40, 48, 3), dtype=np.uint8),
+        rng.integers(0, 255, (24, 40, 48, 3), dtype=np.uint8),
+    ]
+    clips = video_processor(videos, return_tensors="pt")["pixel_values_videos"]
+    visual_tokenizer.fit(visual_tokenizer.get_clip_features(clips), show_progress=False)
+
+    config = VideoBertConfig(
+        **processor.config_kwargs(),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=37,
+        visual_tokenizer_config=visual_tokenizer.config,
+    )
+    model = VideoBertForPreTraining(config).eval()
+    model.videobert.load_visual_tokenizer(visual_tokenizer)
+
+    texts = ["slice the tomato", "peel the onion"]
+    with_placeholders = processor(text=texts, videos=videos, return_tensors="pt")
+    with_tokens = processor(text=texts, videos=videos, visual_tokenizer=visual_tokenizer, return_tensors="pt")
+    assert "pixel_values_videos" in with_placeholders and "pixel_values_videos" not in with_tokens
+    with torch.no_grad():
+        from_clips = model(**with_placeholders)
+        from_tokens = model(**with_tokens)
+    torch.testing.assert_close(from_clips.prediction_logits, from_tokens.prediction_logits)
+
+    model.save_pretrained(tmp_path)
+    reloaded = AutoModelForPreTraining.from_pretrained(tmp_path).eval()
+    with torch.no_grad():
+        torch.testing.assert_close(reloaded(**with_placeholders).prediction_logits, from_tokens.prediction_logits)
+
+    placeholders_only = dict(with_placeholders)
+    placeholders_only["pixel_values_videos"] = placeholders_only["pixel_values_videos"][:-1]
+    with pytest.raises(ValueError, match="placeholders but pixel_values_videos has"):
+        model(**placeholders_only)

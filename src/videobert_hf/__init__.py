@@ -26,7 +26,7 @@ from transformers import (
     AutoVideoProcessor,
 )
 
-from .configuration_videobert import VideoBertConfig
+from .configuration_videobert import VideoBertConfig, VideoBertVisualTokenizerConfig
 from .modeling_videobert import (
     VideoBertForMaskedLM,
     VideoBertForPreTraining,
@@ -43,12 +43,15 @@ from .processing_videobert import (
     build_videobert_inputs,
 )
 from .video_processing_videobert import VideoBertVideoProcessor, VideoDecodingError, write_video
+from .visual_tokenizer_videobert import VideoBertVisualTokenizer
 
 
 __version__ = "0.1.0"
 
 AutoConfig.register(VideoBertConfig.model_type, VideoBertConfig, exist_ok=True)
+AutoConfig.register(VideoBertVisualTokenizerConfig.model_type, VideoBertVisualTokenizerConfig, exist_ok=True)
 AutoModel.register(VideoBertConfig, VideoBertModel, exist_ok=True)
+AutoModel.register(VideoBertVisualTokenizerConfig, VideoBertVisualTokenizer, exist_ok=True)
 AutoModelForPreTraining.register(VideoBertConfig, VideoBertForPreTraining, exist_ok=True)
 AutoModelForMaskedLM.register(VideoBertConfig, VideoBertForMaskedLM, exist_ok=True)
 AutoVideoProcessor.register(VideoBertConfig, VideoBertVideoProcessor, exist_ok=True)
@@ -65,6 +68,8 @@ __all__ = [
     "VideoBertProcessor",
     "VideoBertSpecialIds",
     "VideoBertVideoProcessor",
+    "VideoBertVisualTokenizer",
+    "VideoBertVisualTokenizerConfig",
     "VideoDecodingError",
     "add_videobert_tokens",
     "align_sentences_to_clips",

@@ -32,6 +32,7 @@ from transformers.utils.generic import can_return_tuple, merge_with_config_defau
 from transformers.utils.output_capturing import capture_outputs
 
 from .configuration_videobert import TEXT_TYPE_ID, VIDEO_TYPE_ID, VideoBertConfig
+from .visual_tokenizer_videobert import VideoBertVisualTokenizer
 
 
 logger = logging.get_logger(__name__)
@@ -500,7 +501,43 @@ class VideoBertModel(VideoBertPreTrainedModel):
         self.embeddings = VideoBertEmbeddings(config)
         self.encoder = VideoBertEncoder(config)
         self.pooler = VideoBertPooler(config) if add_pooling_layer else None
+        self.visual_tokenizer = None
+        # CODEPATH: checkpoints that tokenize raw clips themselves own a visual tokenizer; token-id checkpoints do not
+        if config.visual_tokenizer_config is not None:
+            self.visual_tokenizer = VideoBertVisualTokenizer(config.visual_tokenizer_config)
         self.post_init()
+
+    def load_visual_tokenizer(self, visual_tokenizer: VideoBertVisualTokenizer) -> None:
+        """
+        Copies a fitted visual tokenizer into this model's own (built from `config.visual_tokenizer_config`, e.g.
+        `VideoBertConfig(..., visual_tokenizer_config=visual_tokenizer.config)`), so it is saved with the model.
+        """
+        if self.visual_tokenizer is None:
+            raise ValueError(
+                "This model has no visual tokenizer: set config.visual_tokenizer_config when building it."
+            )
+        if visual_tokenizer.config.to_diff_dict() != self.visual_tokenizer.config.to_diff_dict():
+            raise ValueError("The visual tokenizer's config differs from config.visual_tokenizer_config.")
+        self.visual_tokenizer.load_state_dict(visual_tokenizer.state_dict())
+
+    def tokenize_clips(self, input_ids: torch.Tensor, pixel_values_videos: torch.Tensor) -> torch.Tensor:
+        """`input_ids` with each `[CLIP]` placeholder, in row-major order, replaced by the visual token of its clip."""
+        if self.visual_tokenizer is None:
+            raise ValueError(
+                "pixel_values_videos needs a model that owns a visual tokenizer (config.visual_tokenizer_config, "
+                "see `load_visual_tokenizer`); otherwise pass the visual token ids in input_ids."
+            )
+        placeholders = input_ids == self.config.clip_token_id
+        num_placeholders = int(placeholders.sum())
+        if num_placeholders != pixel_values_videos.shape[0]:
+            raise ValueError(
+                f"input_ids holds {num_placeholders} [CLIP] placeholders but pixel_values_videos has "
+                f"{pixel_values_videos.shape[0]} clips; the processor emits one clip per placeholder."
+            )
+        tokens = self.visual_tokenizer(pixel_values_videos).to(input_ids.device)
+        input_ids = input_ids.clone()
+        input_ids[placeholders] = tokens + self.config.visual_token_offset
+        return input_ids
 
     def get_input_embeddings(self):
         return self.embeddings.word_embeddings
@@ -518,15 +555,21 @@ class VideoBertModel(VideoBertPreTrainedModel):
         token_type_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
+        pixel_values_videos: torch.Tensor | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor] | BaseModelOutputWithPooling:
         r"""
         token_type_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`, *optional*):
             Segment of each position: 0 for text (and `[CLS]`), 1 for video tokens. Defaults to all text.
+        pixel_values_videos (`torch.FloatTensor` of shape `(num_clips, 3, frames, height, width)`, *optional*):
+            The clips of the `[CLIP]` placeholders of `input_ids`, in row-major order (what `VideoBertProcessor` emits
+            without a visual tokenizer); the model's own visual tokenizer turns them into visual tokens.
         """
         if (input_ids is None) ^ (inputs_embeds is not None):
             raise ValueError("You must specify exactly one of input_ids or inputs_embeds")
         check_input_ids(self.config, input_ids, token_type_ids, position_ids, attention_mask)
+        if pixel_values_videos is not None:
+            input_ids = self.tokenize_clips(input_ids, pixel_values_videos)
         if inputs_embeds is not None and position_ids is None:
             if inputs_embeds.shape[1] > self.config.max_position_embeddings:
                 raise ValueError(
@@ -639,6 +682,7 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
         token_type_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
+        pixel_values_videos: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         alignment_labels: torch.Tensor | None = None,
         **kwargs: Unpack[TransformersKwargs],
@@ -669,6 +713,7 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
             token_type_ids=token_type_ids,
             position_ids=position_ids,
             inputs_embeds=inputs_embeds,
+            pixel_values_videos=pixel_values_videos,
             return_dict=True,
             **kwargs,
         )
@@ -775,6 +820,7 @@ class VideoBertForMaskedLM(VideoBertPreTrainedModel):
         token_type_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
+        pixel_values_videos: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor] | MaskedLMOutput:
@@ -791,6 +837,7 @@ class VideoBertForMaskedLM(VideoBertPreTrainedModel):
             token_type_ids=token_type_ids,
             position_ids=position_ids,
             inputs_embeds=inputs_embeds,
+            pixel_values_videos=pixel_values_videos,
             return_dict=True,
             **kwargs,
         )
@@ -826,6 +873,7 @@ class VideoBertForVideoTextAlignment(VideoBertPreTrainedModel):
         token_type_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
+        pixel_values_videos: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor] | SequenceClassifierOutput:
@@ -842,6 +890,7 @@ class VideoBertForVideoTextAlignment(VideoBertPreTrainedModel):
             token_type_ids=token_type_ids,
             position_ids=position_ids,
             inputs_embeds=inputs_embeds,
+            pixel_values_videos=pixel_values_videos,
             return_dict=True,
             **kwargs,
         )
