@@ -10,6 +10,7 @@ from videobert_hf import (
     VideoBertConfig,
     VideoBertForMaskedLM,
     VideoBertForPreTraining,
+    VideoBertForSequenceClassification,
     VideoBertForVideoTextAlignment,
     VideoBertModel,
 )
@@ -71,7 +72,13 @@ class VideoBertModelTester:
 
 
 class VideoBertModelTest(ModelTesterMixin, unittest.TestCase):
-    all_model_classes = (VideoBertModel, VideoBertForPreTraining, VideoBertForMaskedLM, VideoBertForVideoTextAlignment)
+    all_model_classes = (
+        VideoBertModel,
+        VideoBertForPreTraining,
+        VideoBertForMaskedLM,
+        VideoBertForVideoTextAlignment,
+        VideoBertForSequenceClassification,
+    )
     # our configuration file's copyright year is 2026: run the _init_weights completeness check
     test_can_init_all_missing_weights_before_2023 = True
 
@@ -102,7 +109,7 @@ class VideoBertModelTest(ModelTesterMixin, unittest.TestCase):
                 inputs_dict["labels"] = torch.zeros((batch_size, seq_length), dtype=torch.long, device=torch_device())
             if model_class is VideoBertForPreTraining:
                 inputs_dict["alignment_labels"] = torch.zeros(batch_size, dtype=torch.long, device=torch_device())
-            if model_class is VideoBertForVideoTextAlignment:
+            if model_class in (VideoBertForVideoTextAlignment, VideoBertForSequenceClassification):
                 inputs_dict["labels"] = torch.zeros(batch_size, dtype=torch.long, device=torch_device())
         return inputs_dict
 

@@ -22,6 +22,7 @@ from transformers import (
     AutoModel,
     AutoModelForMaskedLM,
     AutoModelForPreTraining,
+    AutoModelForSequenceClassification,
     AutoProcessor,
     AutoVideoProcessor,
 )
@@ -31,6 +32,7 @@ from .modeling_videobert import (
     VideoBertForMaskedLM,
     VideoBertForPreTraining,
     VideoBertForPreTrainingOutput,
+    VideoBertForSequenceClassification,
     VideoBertForVideoTextAlignment,
     VideoBertModel,
     VideoBertPreTrainedModel,
@@ -54,6 +56,7 @@ AutoModel.register(VideoBertConfig, VideoBertModel, exist_ok=True)
 AutoModel.register(VideoBertVisualTokenizerConfig, VideoBertVisualTokenizer, exist_ok=True)
 AutoModelForPreTraining.register(VideoBertConfig, VideoBertForPreTraining, exist_ok=True)
 AutoModelForMaskedLM.register(VideoBertConfig, VideoBertForMaskedLM, exist_ok=True)
+AutoModelForSequenceClassification.register(VideoBertConfig, VideoBertForSequenceClassification, exist_ok=True)
 AutoVideoProcessor.register(VideoBertConfig, VideoBertVideoProcessor, exist_ok=True)
 AutoProcessor.register(VideoBertConfig, VideoBertProcessor, exist_ok=True)
 
@@ -62,6 +65,7 @@ __all__ = [
     "VideoBertForMaskedLM",
     "VideoBertForPreTraining",
     "VideoBertForPreTrainingOutput",
+    "VideoBertForSequenceClassification",
     "VideoBertForVideoTextAlignment",
     "VideoBertModel",
     "VideoBertPreTrainedModel",

@@ -904,10 +904,70 @@ class VideoBertForVideoTextAlignment(VideoBertPreTrainedModel):
         )
 
 
+@auto_docstring(
+    custom_intro="""
+    VideoBERT with a classifier on the pooled `[CLS]` state, for any label set over text, video or both (activity of a
+    video, sentiment or emotion of a narrated video, ...). The loss follows `config.problem_type` as in transformers'
+    other `*ForSequenceClassification` heads.
+    """
+)
+class VideoBertForSequenceClassification(VideoBertPreTrainedModel):
+    def __init__(self, config: VideoBertConfig):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.videobert = VideoBertModel(config)
+        classifier_dropout = (
+            config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        )
+        self.dropout = nn.Dropout(classifier_dropout)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    @can_return_tuple
+    @auto_docstring
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        pixel_values_videos: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> tuple[torch.Tensor] | SequenceClassifierOutput:
+        r"""
+        token_type_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`, *optional*):
+            Segment of each position: 0 for text (and `[CLS]`), 1 for video tokens.
+        labels (`torch.LongTensor` of shape `(batch_size,)`, *optional*):
+            Class indices in `[0, config.num_labels)` (float targets for regression / multi-label problems).
+        """
+        outputs = self.videobert(
+            input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            pixel_values_videos=pixel_values_videos,
+            return_dict=True,
+            **kwargs,
+        )
+        logits = self.classifier(self.dropout(outputs.pooler_output))
+        loss = None
+        if labels is not None:
+            if labels.dtype in (torch.long, torch.int) and self.num_labels > 1:
+                check_labels("labels", labels, logits.shape[:1], self.num_labels)
+            loss = self.loss_function(labels, logits, self.config, **kwargs)
+        return SequenceClassifierOutput(
+            loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
+        )
+
+
 __all__ = [
     "VideoBertForMaskedLM",
     "VideoBertForPreTraining",
     "VideoBertForPreTrainingOutput",
+    "VideoBertForSequenceClassification",
     "VideoBertForVideoTextAlignment",
     "VideoBertModel",
     "VideoBertPreTrainedModel",
