@@ -1,0 +1,154 @@
+#!/usr/bin/env python
+# Copyright 2026 The videobert_hf authors. Licensed under the Apache License, Version 2.0.
+"""
+Build VideoBERT's visual vocabulary: videos -> 1.5 s clips -> clip features (S3D or a transformers video backbone)
+-> hierarchical k-means codebook (levels x branching visual tokens) with a thumbnail per token.
+
+Writes, under --output_dir:
+  processor_config.json + tokenizer files   the VideoBertProcessor (AutoProcessor.from_pretrained(output_dir))
+  visual_tokenizer/                         the fitted VideoBertVisualTokenizer (from_pretrained)
+  features/<video_id>.npz                   per-video clip features, clip times and thumbnails, which
+                                            examples/tokenize_videos.py reuses instead of decoding again
+  bad_videos.json                           the videos that could not be read, with the reason
+
+    python examples/build_visual_vocabulary.py --videos_dir videos/ --tokenizer_name_or_path bert-base-uncased \\
+        --output_dir vocab/                    # the paper's settings: 20 fps, 30-frame clips, S3D, 4 x 12 tokens
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+from transformers import BertTokenizer
+
+from videobert_hf import VideoBertProcessor, VideoBertVideoProcessor, VideoDecodingError
+from videobert_hf.datasets_videobert import find_videos, iter_clip_features, read_transcripts
+from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
+
+
+logger = logging.getLogger("build_visual_vocabulary")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--videos_dir", required=True, help="Folder of video files named <video_id>.<ext>.")
+    parser.add_argument("--transcripts", help="YouCook II JSON or HowTo100M CSV/JSON: use only the videos it lists.")
+    parser.add_argument("--subset", help="YouCook II subset to use (e.g. training).")
+    parser.add_argument("--output_dir", required=True)
+    parser.add_argument(
+        "--tokenizer_name_or_path", required=True, help="BERT checkpoint whose WordPiece vocab to use."
+    )
+    parser.add_argument("--fps", type=float, default=20)
+    parser.add_argument("--clip_length", type=int, default=30, help="Frames per clip.")
+    parser.add_argument("--frame_size", type=int, default=224, help="Clips are resized and center-cropped to this.")
+    parser.add_argument("--clip_encoder", default="s3d", help="'s3d' or a transformers video backbone name/path.")
+    parser.add_argument(
+        "--s3d_weights", help="Local S3D state dict (torchvision's s3d-d76dad2f.pth); random if unset."
+    )
+    parser.add_argument("--levels", type=int, default=4)
+    parser.add_argument("--branching", type=int, default=12)
+    parser.add_argument("--whiten_dim", type=int, help="PCA-whiten features to this many dimensions first.")
+    parser.add_argument("--l2_normalize", action="store_true", help="L2-normalise (whitened) features.")
+    parser.add_argument("--kmeans_max_iter", type=int, default=20)
+    parser.add_argument("--max_fit_points", type=int, default=1_000_000)
+    parser.add_argument("--thumbnail_size", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--batch_size", type=int, default=8, help="Clips per clip-encoder batch.")
+    parser.add_argument("--max_videos", type=int, help="Use at most this many videos.")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stdout)
+    torch.manual_seed(args.seed)
+    output_dir = Path(args.output_dir)
+    features_dir = output_dir / "features"
+    features_dir.mkdir(parents=True, exist_ok=True)
+
+    wanted = None
+    if args.transcripts:
+        wanted = read_transcripts(args.transcripts, args.subset).keys()
+    videos = find_videos(args.videos_dir, wanted)
+    if args.max_videos:
+        videos = dict(list(videos.items())[: args.max_videos])
+    if not videos:
+        raise SystemExit(f"No video files found in {args.videos_dir}" + (f" for {args.transcripts}" if wanted else ""))
+
+    video_processor = VideoBertVideoProcessor(
+        fps=args.fps,
+        clip_length=args.clip_length,
+        size={"shortest_edge": args.frame_size},
+        crop_size={"height": args.frame_size, "width": args.frame_size},
+    )
+    visual_tokenizer = VideoBertVisualTokenizer.from_clip_encoder(
+        args.clip_encoder,
+        weights=args.s3d_weights,
+        levels=args.levels,
+        branching=args.branching,
+        whiten_dim=args.whiten_dim,
+        l2_normalize=args.l2_normalize,
+        kmeans_max_iter=args.kmeans_max_iter,
+        kmeans_seed=args.seed,
+        max_fit_points=args.max_fit_points,
+        thumbnail_size=args.thumbnail_size,
+    )
+    visual_tokenizer.eval()
+
+    bad, done = {}, []
+    for video_id, path in tqdm(videos.items(), desc="clip features"):
+        try:
+            parts = list(iter_clip_features(visual_tokenizer, video_processor, path, args.batch_size, True))
+        except VideoDecodingError as error:
+            bad[video_id] = str(error)
+            continue
+        if not parts:
+            bad[video_id] = f"{path}: shorter than one clip ({args.clip_length} frames at {args.fps} fps)"
+            continue
+        np.savez(
+            features_dir / f"{video_id}.npz",
+            features=torch.cat([p[0] for p in parts]).numpy(),
+            clip_times=torch.cat([p[1] for p in parts]).numpy(),
+            thumbnails=np.concatenate([p[2] for p in parts]),
+        )
+        done.append(video_id)
+    if not done:
+        raise SystemExit(f"None of the {len(videos)} videos could be read; see the reasons: {bad}")
+
+    # Two aligned streams over the saved files: the fit never holds more than its reservoir sample.
+    def chunks(key):
+        for video_id in done:
+            with np.load(features_dir / f"{video_id}.npz") as data:
+                yield data[key]
+
+    visual_tokenizer.fit(chunks("features"), thumbnails=chunks("thumbnails"))
+    visual_tokenizer.save_pretrained(output_dir / "visual_tokenizer")
+
+    tokenizer = BertTokenizer.from_pretrained(args.tokenizer_name_or_path)
+    processor = VideoBertProcessor(
+        video_processor, tokenizer, visual_levels=args.levels, visual_branching=args.branching
+    )
+    processor.save_pretrained(output_dir)
+    with open(output_dir / "bad_videos.json", "w", encoding="utf-8") as handle:
+        json.dump(bad, handle, indent=2)
+
+    ids = torch.cat([visual_tokenizer.encode(torch.from_numpy(chunk)) for chunk in chunks("features")])
+    logger.info(
+        f"{len(done)} videos, {len(ids)} clips -> {args.branching}**{args.levels} = {args.branching**args.levels} "
+        f"visual tokens, {ids.unique().numel()} of them used; saved in {output_dir}."
+    )
+    if bad:
+        logger.warning(f"{len(bad)} of {len(videos)} videos could not be used:")
+        for video_id, reason in bad.items():
+            logger.warning(f"  {video_id}: {reason}")
+    return {"videos": len(done), "clips": len(ids), "bad_videos": bad, "output_dir": os.fspath(output_dir)}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+#!/usr/bin/env python
+# Copyright 2026 The videobert_hf authors. Licensed under the Apache License, Version 2.0.
+"""
+Pretrain VideoBERT on a tokenized video dataset with `Trainer` (the paper's three regimes: text-only, video-only,
+text-video with alignment).
+
+Reads the dataset written by `examples/tokenize_videos.py` (one row per video: `visual_ids`, `sentence_text_ids`,
+`sentence_clip_spans`) and the processor saved next to it, initialises from a BERT checkpoint
+(`--text_model_name_or_path`), from a VideoBERT checkpoint (`--model_name_or_path`) or from scratch, logs each loss
+separately, and saves checkpoints that resume (it resumes from the last checkpoint in `--output_dir` by itself).
+
+Runs unchanged on one process, under `torchrun --nproc_per_node N` and under `accelerate launch` (see
+`examples/accelerate_configs/`); DeepSpeed through `--deepspeed ds_config.json` as for any Trainer script.
+
+    python examples/run_pretraining.py --dataset_path tokenized/ --processor_name_or_path vocab/ \\
+        --text_model_name_or_path bert-large-uncased --output_dir videobert --max_steps 500000 \\
+        --per_device_train_batch_size 128 --learning_rate 1e-5
+"""
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+
+import datasets
+import transformers
+from transformers import AutoModelForPreTraining, AutoProcessor, HfArgumentParser, Trainer, TrainingArguments
+from transformers.trainer_utils import get_last_checkpoint
+
+import videobert_hf
+from videobert_hf import VideoBertConfig, VideoBertForPreTraining
+from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining
+
+
+logger = logging.getLogger(__name__)
+
+LOGGED_LOSSES = ("text_loss", "video_loss", "text_video_loss", "alignment_loss")
+
+
+@dataclass
+class ModelArguments:
+    model_name_or_path: str | None = field(
+        default=None, metadata={"help": "A VideoBERT checkpoint to continue pretraining from."}
+    )
+    text_model_name_or_path: str | None = field(
+        default=None,
+        metadata={"help": "A BERT-architecture checkpoint to initialise the encoder and the text embeddings from."},
+    )
+    hidden_size: int = field(default=256, metadata={"help": "From scratch only: hidden size."})
+    num_hidden_layers: int = field(default=4, metadata={"help": "From scratch only: number of layers."})
+    num_attention_heads: int = field(default=4, metadata={"help": "From scratch only: attention heads."})
+    intermediate_size: int = field(default=1024, metadata={"help": "From scratch only: feed-forward size."})
+    text_loss_weight: float = field(default=1.0, metadata={"help": "Weight of the text-only regime's loss."})
+    video_loss_weight: float = field(default=1.0, metadata={"help": "Weight of the video-only regime's loss."})
+    text_video_loss_weight: float = field(default=1.0, metadata={"help": "Weight of the text-video regime's loss."})
+    alignment_loss_weight: float = field(default=1.0, metadata={"help": "Weight of alignment within text-video."})
+    attn_implementation: str | None = field(default=None, metadata={"help": "eager, sdpa, flash_attention_2, ..."})
+
+
+@dataclass
+class DataArguments:
+    dataset_path: str = field(metadata={"help": "A dataset saved by examples/tokenize_videos.py (load_from_disk)."})
+    processor_name_or_path: str | None = field(
+        default=None, metadata={"help": "The VideoBertProcessor folder; defaults to the dataset's `processor/`."}
+    )
+    train_split: str = field(default="train", metadata={"help": "Split of a DatasetDict to train on."})
+    max_seq_length: int = field(default=128, metadata={"help": "Sequences are truncated to this many tokens."})
+    regime_weights: str = field(
+        default="1,1,1", metadata={"help": "Probabilities of the text-only, video-only and text-video regimes."}
+    )
+    mlm_probability: float = field(default=0.15, metadata={"help": "Masking rate of text tokens."})
+    visual_mask_probability: float = field(default=0.15, metadata={"help": "Masking rate of visual tokens."})
+    negative_probability: float = field(default=0.5, metadata={"help": "Share of misaligned text-video examples."})
+    concat_probability: float = field(default=0.5, metadata={"help": "Chance to join neighbouring sentences."})
+    max_stride: int = field(default=5, metadata={"help": "Video tokens are subsampled with a stride in 1..N."})
+    samples_per_video: int = field(default=1, metadata={"help": "Examples drawn from each video per epoch."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Keep only the first N videos."})
+
+
+class VideoBertPretrainingTrainer(Trainer):
+    """`Trainer` that logs each regime's loss and normalises the alignment loss over the global batch."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._loss_sums = dict.fromkeys(LOGGED_LOSSES, 0.0)
+        self._loss_counts = dict.fromkeys(LOGGED_LOSSES, 0)
+
+    def get_batch_samples(self, epoch_iterator, num_batches, device):
+        batch_samples, num_items_in_batch = super().get_batch_samples(epoch_iterator, num_batches, device)
+        if num_items_in_batch is not None and batch_samples and "alignment_labels" in batch_samples[0]:
+            count = sum((batch["alignment_labels"] != -100).sum() for batch in batch_samples).to(device)
+            if self.args.average_tokens_across_devices and self.args.world_size > 1:
+                count = self.accelerator.gather(count).sum()
+            for batch in batch_samples:
+                batch["num_alignment_items_in_batch"] = count.clamp(min=1)
+        return batch_samples, num_items_in_batch
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        loss, outputs = super().compute_loss(model, inputs, return_outputs=True, num_items_in_batch=num_items_in_batch)
+        if model.training:
+            for name in LOGGED_LOSSES:
+                value = outputs.get(name)
+                if value is not None:
+                    self._loss_sums[name] += value.item()
+                    self._loss_counts[name] += 1
+        return (loss, outputs) if return_outputs else loss
+
+    def log(self, logs, start_time=None):
+        if "loss" in logs:
+            for name in LOGGED_LOSSES:
+                if self._loss_counts[name]:
+                    logs[name] = round(self._loss_sums[name] / self._loss_counts[name], 4)
+                self._loss_sums[name], self._loss_counts[name] = 0.0, 0
+        super().log(logs, start_time)
+
+
+def build_model(model_args: ModelArguments, processor) -> VideoBertForPreTraining:
+    weights = {
+        "text_loss_weight": model_args.text_loss_weight,
+        "video_loss_weight": model_args.video_loss_weight,
+        "text_video_loss_weight": model_args.text_video_loss_weight,
+        "alignment_loss_weight": model_args.alignment_loss_weight,
+    }
+    if model_args.model_name_or_path:
+        model = AutoModelForPreTraining.from_pretrained(
+            model_args.model_name_or_path, attn_implementation=model_args.attn_implementation, **weights
+        )
+    elif model_args.text_model_name_or_path:
+        model = VideoBertForPreTraining.from_text_pretrained(
+            model_args.text_model_name_or_path,
+            attn_implementation=model_args.attn_implementation,
+            visual_levels=processor.visual_levels,
+            visual_branching=processor.visual_branching,
+            **weights,
+        )
+    else:
+        config = VideoBertConfig(
+            **processor.config_kwargs(),
+            hidden_size=model_args.hidden_size,
+            num_hidden_layers=model_args.num_hidden_layers,
+            num_attention_heads=model_args.num_attention_heads,
+            intermediate_size=model_args.intermediate_size,
+            **weights,
+        )
+        if model_args.attn_implementation:
+            config._attn_implementation = model_args.attn_implementation
+        model = VideoBertForPreTraining(config)
+    processor.check_config(model.config)
+    return model
+
+
+def load_train_dataset(data_args: DataArguments) -> datasets.Dataset:
+    dataset = datasets.load_from_disk(data_args.dataset_path)
+    if isinstance(dataset, datasets.DatasetDict):
+        if data_args.train_split not in dataset:
+            raise ValueError(f"{data_args.dataset_path} has no split {data_args.train_split!r}: {list(dataset)}.")
+        dataset = dataset[data_args.train_split]
+    if data_args.max_train_samples is not None:
+        dataset = dataset.select(range(min(data_args.max_train_samples, len(dataset))))
+    if data_args.samples_per_video > 1:
+        dataset = datasets.concatenate_datasets([dataset] * data_args.samples_per_video)
+    return dataset
+
+
+def main(argv=None, callbacks=None):
+    parser = HfArgumentParser((ModelArguments, DataArguments, TrainingArguments))
+    if argv is None and len(sys.argv) == 2 and sys.argv[1].endswith(".json"):
+        model_args, data_args, training_args = parser.parse_json_file(json_file=os.path.abspath(sys.argv[1]))
+    else:
+        model_args, data_args, training_args = parser.parse_args_into_dataclasses(args=argv)
+    # The collator reads raw per-video columns (visual_ids, sentence_text_ids, ...) that are not forward arguments.
+    training_args.remove_unused_columns = False
+
+    logging.basicConfig(
+        format="%(asctime)s - %(levelname)s - %(name)s - %(message)s",
+        datefmt="%m/%d/%Y %H:%M:%S",
+        handlers=[logging.StreamHandler(sys.stdout)],
+    )
+    log_level = training_args.get_process_log_level()
+    logger.setLevel(log_level)
+    datasets.utils.logging.set_verbosity(log_level)
+    transformers.utils.logging.set_verbosity(log_level)
+    logger.info(f"videobert_hf {videobert_hf.__version__}; training arguments {training_args}")
+
+    last_checkpoint = None
+    if training_args.resume_from_checkpoint is None and os.path.isdir(training_args.output_dir):
+        last_checkpoint = get_last_checkpoint(training_args.output_dir)
+        if last_checkpoint is not None:
+            logger.info(f"Resuming from {last_checkpoint}.")
+
+    processor_path = data_args.processor_name_or_path or os.path.join(data_args.dataset_path, "processor")
+    processor = AutoProcessor.from_pretrained(processor_path)
+    train_dataset = load_train_dataset(data_args)
+    model = build_model(model_args, processor)
+    regime_weights = tuple(float(w) for w in data_args.regime_weights.split(","))
+    if len(regime_weights) != 3:
+        raise ValueError(f"--regime_weights needs three numbers (text, video, text-video), got {regime_weights}.")
+    collator = DataCollatorForVideoBertPretraining.from_config(
+        processor.tokenizer,
+        model.config,
+        regime_weights=regime_weights,
+        mlm_probability=data_args.mlm_probability,
+        visual_mask_probability=data_args.visual_mask_probability,
+        negative_probability=data_args.negative_probability,
+        concat_probability=data_args.concat_probability,
+        max_stride=data_args.max_stride,
+        max_length=data_args.max_seq_length,
+    )
+    trainer = VideoBertPretrainingTrainer(
+        model=model,
+        args=training_args,
+        train_dataset=train_dataset,
+        data_collator=collator,
+        processing_class=processor,
+        callbacks=callbacks,
+    )
+    checkpoint = training_args.resume_from_checkpoint or last_checkpoint
+    result = trainer.train(resume_from_checkpoint=checkpoint)
+    trainer.save_model()
+    metrics = result.metrics
+    metrics["train_videos"] = len(train_dataset)
+    if collator.num_skipped:
+        logger.warning(f"Skipped {collator.num_skipped} unusable rows (no text and no video).")
+    metrics["skipped_rows"] = collator.num_skipped
+    trainer.log_metrics("train", metrics)
+    trainer.save_metrics("train", metrics)
+    trainer.save_state()
+    if training_args.push_to_hub:
+        trainer.push_to_hub(tags=["videobert", "video", "multimodal"])
+    return trainer
+
+
+if __name__ == "__main__":
+    main()

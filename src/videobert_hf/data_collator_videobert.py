@@ -1,0 +1,437 @@
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Data collator that turns tokenized videos into VideoBERT pretraining batches (the paper's three regimes)."""
+
+import multiprocessing as mp
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from transformers.data.data_collator import DataCollatorMixin
+from transformers.utils import logging
+
+from .configuration_videobert import TEXT_TYPE_ID, VIDEO_TYPE_ID
+from .processing_videobert import VideoBertSpecialIds, build_videobert_inputs
+
+
+logger = logging.get_logger(__name__)
+
+TEXT_ONLY, VIDEO_ONLY, TEXT_VIDEO = 0, 1, 2
+REGIME_NAMES = ("text-only", "video-only", "text-video")
+CONTRACT_COLUMNS = ("video_id", "visual_ids", "sentence_text_ids", "sentence_clip_spans")
+# uniform draws each example consumes, in this order (one torch.rand call per batch)
+_U_REGIME, _U_SENTENCE, _U_CONCAT, _U_CONCAT_LEN, _U_STRIDE, _U_OFFSET, _U_NEGATIVE, _U_OTHER, _U_WINDOW = range(9)
+_NUM_DRAWS = 9
+
+
+def _as_list(value) -> list:
+    """A list from a list, tuple, numpy array or tensor column value (`None` gives an empty list)."""
+    if value is None:
+        return []
+    return value.tolist() if hasattr(value, "tolist") else list(value)
+
+
+@dataclass
+class _Row:
+    """One usable video: its tokens and the sentences that survived cleaning."""
+
+    video_id: str
+    visual_ids: list[int]
+    texts: list[list[int]]
+    spans: list[tuple[int, int]]
+    text_starts: list[int]  # sentences with text: starts of text-only examples
+    text_video_starts: list[int]  # sentences with text and a non-empty span: starts of text-video examples
+    regimes: list[int]  # regimes this row can give whose weight is positive
+
+
+@dataclass
+class DataCollatorForVideoBertPretraining(DataCollatorMixin):
+    """
+    Builds VideoBERT pretraining batches from rows of the tokenized-dataset contract (one row per video):
+
+    ```
+    video_id: str
+    visual_ids: list[int]                   # codebook id in [0, visual_vocab_size) of each 1.5 s clip, time order
+    sentence_text_ids: list[list[int]]      # WordPiece ids of each ASR sentence, no special tokens, time order
+    sentence_clip_spans: list[list[int]]    # [first_clip, end_clip) of each sentence's segment in visual_ids
+    ```
+
+    Each row gives one example, in a regime drawn with `regime_weights` among those the row can give:
+
+    - text-only `[CLS] text [SEP]`: a random sentence, masked LM on the text;
+    - video-only `[CLS] video [SEP]`: `video_only_length` visual tokens from a random place of the whole video (the
+      paper's segment when there is no ASR), subsampled with the random stride, masked visual-token prediction;
+    - text-video `[CLS] text [>] video [SEP]`: a random sentence and its clip span. With `negative_probability` the
+      segment is replaced by a window of the same length, at a random place, of another video of the batch
+      (`alignment_labels` 0; 1 otherwise; -100 for the other regimes). Text and video are masked each at its rate.
+      Negatives are masked like positives (so the presence of masks says nothing about alignment) but their
+      `labels` are all -100: the masked tokens of a mismatched pair are not predicted (as in LXMERT).
+
+    With `concat_probability` a sentence is joined with 1 to `max_concat_sentences - 1` following sentences (texts
+    concatenated, the covering clip span of their spans), and the video of text-video and video-only examples is
+    subsampled with a stride drawn uniformly in `1..max_stride` from a random offset. Sequences are built by
+    `build_videobert_inputs`, so truncation to `max_length` cuts the longer part and keeps the special tokens.
+
+    Masking (vectorised over the padded batch): text words (a WordPiece token and its following `##` pieces) are
+    chosen with probability `mlm_probability`, visual tokens with `visual_mask_probability`; each chosen token becomes
+    `[MASK]` 80 % of the time, a random token of the same modality 10 % (an ordinary text token, or a visual token)
+    and stays unchanged 10 %. `labels` hold the original joint id of each chosen token, -100 elsewhere. Special
+    tokens (`[CLS]`, `[SEP]`, `[>]`, `[PAD]`, `[UNK]`, ...) and padding are never chosen.
+
+    Bad rows, by rule:
+
+    - a sentence with empty text and an empty span is dropped (`num_skipped_sentences`); one with text but an empty
+      span only gives text-only examples; one with a span but no text only widens concatenated spans;
+    - a row with no visual tokens only gives text-only examples; a row with no text only video-only ones;
+    - a row that can give no regime whose weight is positive (e.g. neither text nor video) is skipped: counted in
+      `num_skipped` and logged (first time, then every `log_skipped_every`); `dataset.filter(collator.is_usable)`
+      removes such rows up front;
+    - a batch in which every row is skipped raises a `ValueError` naming its video ids (a data error: there is no
+      example to train on, and an empty batch would give a 0/0 loss);
+    - ids outside the text or visual vocabulary, or a span that is not `0 <= first <= end <= len(visual_ids)`, raise
+      a `ValueError` naming the video id;
+    - rows without the contract columns raise a `ValueError`: `Trainer` drops dataset columns that are not arguments
+      of the model's `forward` unless `TrainingArguments(remove_unused_columns=False)`.
+
+    Randomness: with `seed=None` every draw comes from torch's global RNG, which `Trainer` seeds and checkpoints (a
+    resumed run replays the same batches). With an int `seed`, draws come from a private `torch.Generator`: the same
+    seed gives the same sequence of batches; in a `DataLoader` worker it is seeded with `seed + worker_id`, as
+    transformers' `DataCollatorForLanguageModeling` does.
+
+    Returns `input_ids`, `token_type_ids`, `attention_mask`, `labels` (batch, length) and `alignment_labels` (batch,),
+    all `torch.long`, padded to the longest example (rounded up to `pad_to_multiple_of`).
+    """
+
+    tokenizer: Any
+    visual_token_offset: int
+    visual_vocab_size: int
+    regime_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    mlm_probability: float = 0.15
+    visual_mask_probability: float = 0.15
+    negative_probability: float = 0.5
+    concat_probability: float = 0.5
+    max_concat_sentences: int = 3
+    max_stride: int = 5
+    video_only_length: int = 16
+    max_length: int | None = 128
+    pad_to_multiple_of: int | None = None
+    log_skipped_every: int = 1000
+    seed: int | None = None
+    return_tensors: str = "pt"
+
+    def __post_init__(self):
+        if self.return_tensors != "pt":
+            raise ValueError(
+                f"DataCollatorForVideoBertPretraining returns torch tensors only, not {self.return_tensors!r}."
+            )
+        weights = tuple(float(w) for w in self.regime_weights)
+        if len(weights) != 3 or min(weights) < 0 or sum(weights) <= 0:
+            raise ValueError(
+                "regime_weights must be 3 non-negative numbers (text-only, video-only, text-video) with a positive sum, "
+                f"got {self.regime_weights}."
+            )
+        self.regime_weights = weights
+        for name in ("mlm_probability", "visual_mask_probability", "negative_probability", "concat_probability"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}.")
+        for name in ("max_concat_sentences", "max_stride", "video_only_length", "log_skipped_every"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if self.max_length is not None and self.max_length < 5:
+            raise ValueError(f"max_length must be >= 5 ([CLS] text [>] video [SEP]), got {self.max_length}.")
+
+        self.special = VideoBertSpecialIds.from_tokenizer(
+            self.tokenizer, self.visual_token_offset, self.visual_vocab_size
+        )
+        # WordPiece ids are [0, text_vocab_size); [>] and [CLIP] follow them
+        self.text_vocab_size = min(self.special.text_video_separator, self.special.clip)
+        joint_size = self.visual_token_offset + self.visual_vocab_size
+        vocab = self.tokenizer.get_vocab()
+        is_continuation = torch.zeros(joint_size, dtype=torch.bool)
+        continuation_ids = [
+            i for token, i in vocab.items() if token.startswith("##") and 0 <= i < self.text_vocab_size
+        ]
+        is_continuation[continuation_ids] = True
+        self._is_continuation = is_continuation
+        special_ids = set(self.tokenizer.all_special_ids) | {
+            self.special.cls,
+            self.special.sep,
+            self.special.pad,
+            self.special.mask,
+            self.special.text_video_separator,
+            self.special.clip,
+        }
+        is_special = torch.zeros(joint_size, dtype=torch.bool)
+        is_special[[i for i in special_ids if i is not None and 0 <= i < joint_size]] = True
+        self._is_special = is_special
+        self._random_text_ids = torch.nonzero(~is_special[: self.text_vocab_size]).flatten()
+
+        self.num_skipped = 0
+        self.num_skipped_sentences = 0
+        self.generator = None
+        self._generator_pid = None
+
+    @classmethod
+    def from_config(cls, tokenizer, config, **kwargs) -> "DataCollatorForVideoBertPretraining":
+        """Reads the visual vocabulary from a `VideoBertConfig` and checks that the tokenizer's `[>]` matches it."""
+        collator = cls(
+            tokenizer=tokenizer,
+            visual_token_offset=config.visual_token_offset,
+            visual_vocab_size=config.visual_vocab_size,
+            **kwargs,
+        )
+        if (collator.special.text_video_separator, collator.special.clip) != (
+            config.text_video_separator_token_id,
+            config.clip_token_id,
+        ):
+            raise ValueError(
+                f"The tokenizer's [>]/[CLIP] ids ({collator.special.text_video_separator}, {collator.special.clip}) "
+                f"differ from the config's ({config.text_video_separator_token_id}, {config.clip_token_id})."
+            )
+        return collator
+
+    # ---- randomness -------------------------------------------------------------------------------------------
+
+    def _get_generator(self) -> torch.Generator | None:
+        """`None` (torch's global RNG) without a seed; else the private generator, re-seeded once per process."""
+        if self.seed is None:
+            return None
+        if self.generator is None or self._generator_pid != os.getpid():
+            seed = self.seed
+            if mp.current_process().name != "MainProcess":
+                worker_info = torch.utils.data.get_worker_info()
+                if worker_info is not None:
+                    seed = self.seed + worker_info.id
+            self.generator = torch.Generator().manual_seed(seed)
+            self._generator_pid = os.getpid()
+        return self.generator
+
+    # ---- rows -------------------------------------------------------------------------------------------------
+
+    def _parse_row(self, feature) -> tuple[_Row | None, int]:
+        """
+        Validates one contract row and cleans its sentences. Returns the row (`None` when it can give no enabled
+        regime) and its number of dropped empty sentences.
+        """
+        if not hasattr(feature, "keys") or any(column not in feature for column in CONTRACT_COLUMNS):
+            present = sorted(feature.keys()) if hasattr(feature, "keys") else type(feature).__name__
+            raise ValueError(
+                f"DataCollatorForVideoBertPretraining needs rows with the columns {list(CONTRACT_COLUMNS)}, got "
+                f"{present}. It builds the model inputs from these raw columns, which are not arguments of the "
+                "model's forward, so Trainer removes them by default: pass "
+                "`TrainingArguments(remove_unused_columns=False)`."
+            )
+        video_id = feature["video_id"]
+        visual_ids = feature["visual_ids"]
+        visual_ids = visual_ids if type(visual_ids) is list else _as_list(visual_ids)
+        if visual_ids and (min(visual_ids) < 0 or max(visual_ids) >= self.visual_vocab_size):
+            bad = next(v for v in visual_ids if not 0 <= v < self.visual_vocab_size)
+            raise ValueError(
+                f"Video {video_id!r}: visual id {bad} is outside the visual vocabulary [0, {self.visual_vocab_size})."
+            )
+        sentence_texts = [t if type(t) is list else _as_list(t) for t in _as_list(feature["sentence_text_ids"])]
+        sentence_spans = _as_list(feature["sentence_clip_spans"])
+        if len(sentence_texts) != len(sentence_spans):
+            raise ValueError(
+                f"Video {video_id!r}: {len(sentence_texts)} sentences in sentence_text_ids but {len(sentence_spans)} "
+                "spans in sentence_clip_spans."
+            )
+        nonempty = [text for text in sentence_texts if text]
+        if nonempty and (min(map(min, nonempty)) < 0 or max(map(max, nonempty)) >= self.text_vocab_size):
+            bad = next(t for text in nonempty for t in text if not 0 <= t < self.text_vocab_size)
+            raise ValueError(
+                f"Video {video_id!r}: text id {bad} is outside the WordPiece vocabulary [0, {self.text_vocab_size})."
+            )
+        num_clips = len(visual_ids)
+        texts, spans, text_starts, text_video_starts = [], [], [], []
+        num_empty = 0
+        for text, span in zip(sentence_texts, sentence_spans):
+            try:
+                first, end = span
+            except (TypeError, ValueError):
+                first = end = -1
+            if not 0 <= first <= end <= num_clips:
+                raise ValueError(
+                    f"Video {video_id!r}: clip span {_as_list(span)} is not [first, end) with 0 <= first <= end <= "
+                    f"{num_clips} (the number of visual ids)."
+                )
+            if text:
+                text_starts.append(len(texts))
+                if first < end:
+                    text_video_starts.append(len(texts))
+            elif first == end:
+                num_empty += 1
+                continue
+            texts.append(text)
+            spans.append((first, end))
+        available = (bool(text_starts), bool(visual_ids), bool(text_video_starts))
+        regimes = [r for r in (TEXT_ONLY, VIDEO_ONLY, TEXT_VIDEO) if available[r] and self.regime_weights[r] > 0]
+        if not regimes:
+            return None, num_empty
+        return _Row(video_id, visual_ids, texts, spans, text_starts, text_video_starts, regimes), num_empty
+
+    def is_usable(self, row) -> bool:
+        """Whether a contract row can give an example (for `dataset.filter`); raises on invalid ids like `__call__`."""
+        return self._parse_row(row)[0] is not None
+
+    def _count_skipped(self, features, parsed):
+        skipped = [feature["video_id"] for feature, (row, _) in zip(features, parsed) if row is None]
+        self.num_skipped_sentences += sum(num_empty for _, num_empty in parsed)
+        for video_id in skipped:
+            self.num_skipped += 1
+            if (self.num_skipped - 1) % self.log_skipped_every == 0:
+                logger.warning(
+                    f"Skipped video {video_id!r}: none of the enabled regimes (weights {self.regime_weights}) can use "
+                    "it (a row with no visual ids only gives text-only examples, one with no text only video-only "
+                    f"ones). {self.num_skipped} rows and {self.num_skipped_sentences} empty sentences skipped so far "
+                    f"(logged every {self.log_skipped_every} skipped rows)."
+                )
+
+    # ---- examples ---------------------------------------------------------------------------------------------
+
+    def _draw_regime(self, row: _Row, u: float) -> int:
+        if len(row.regimes) == 1:
+            return row.regimes[0]
+        weights = [self.regime_weights[r] for r in row.regimes]
+        threshold = u * sum(weights)
+        for regime, weight in zip(row.regimes, weights):
+            threshold -= weight
+            if threshold < 0:
+                return regime
+        return row.regimes[-1]
+
+    def _sentences(self, row: _Row, starts: list[int], draws: list[float]) -> tuple[list[int], int, int]:
+        """Text and covering clip span of a random sentence, maybe concatenated with its following neighbours."""
+        first = starts[int(draws[_U_SENTENCE] * len(starts))]
+        count = 1
+        if self.max_concat_sentences > 1 and draws[_U_CONCAT] < self.concat_probability:
+            count = 2 + int(draws[_U_CONCAT_LEN] * (self.max_concat_sentences - 1))
+        last = min(first + count, len(row.texts))
+        text = [token for sentence in row.texts[first:last] for token in sentence]
+        spans = [span for span in row.spans[first:last] if span[0] < span[1]]
+        start = min(span[0] for span in spans) if spans else 0
+        end = max(span[1] for span in spans) if spans else 0
+        return text, start, end
+
+    def _subsample(self, clips: list[int], draws: list[float]) -> list[int]:
+        """Every `stride`-th clip from a random offset below the stride (never empty for a non-empty input)."""
+        stride = 1 + int(draws[_U_STRIDE] * self.max_stride)
+        if stride == 1:
+            return clips
+        offset = int(draws[_U_OFFSET] * min(stride, len(clips)))
+        return clips[offset::stride]
+
+    def _negative_clips(self, row: _Row, rows: list[_Row], length: int, draws: list[float]) -> list[int] | None:
+        """A window of `length` clips (or the whole video when shorter) of another video of the batch, if any."""
+        others = [other for other in rows if other.visual_ids and other.video_id != row.video_id]
+        if not others:
+            return None
+        other = others[int(draws[_U_OTHER] * len(others))].visual_ids
+        start = int(draws[_U_WINDOW] * (len(other) - length + 1)) if len(other) > length else 0
+        return other[start : start + length]
+
+    def _build_example(self, row: _Row, rows: list[_Row], draws: list[float]) -> tuple[list[int], list[int], int]:
+        regime = self._draw_regime(row, draws[_U_REGIME])
+        if regime == TEXT_ONLY:
+            text, _, _ = self._sentences(row, row.text_starts, draws)
+            ids, types = build_videobert_inputs(text, None, self.special, self.max_length)
+            return ids, types, -100
+        if regime == VIDEO_ONLY:
+            stride = 1 + int(draws[_U_STRIDE] * self.max_stride)
+            window = min(len(row.visual_ids), self.video_only_length * stride)
+            start = int(draws[_U_WINDOW] * (len(row.visual_ids) - window + 1))
+            clips = self._subsample(row.visual_ids[start : start + window], draws)[: self.video_only_length]
+            ids, types = build_videobert_inputs(None, clips, self.special, self.max_length)
+            return ids, types, -100
+        text, start, end = self._sentences(row, row.text_video_starts, draws)
+        clips, alignment = row.visual_ids[start:end], 1
+        if draws[_U_NEGATIVE] < self.negative_probability:
+            negative = self._negative_clips(row, rows, len(clips), draws)
+            if negative is not None:
+                clips, alignment = negative, 0
+        ids, types = build_videobert_inputs(text, self._subsample(clips, draws), self.special, self.max_length)
+        return ids, types, alignment
+
+    # ---- batch ------------------------------------------------------------------------------------------------
+
+    def torch_call(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        generator = self._get_generator()
+        if not features:
+            raise ValueError("DataCollatorForVideoBertPretraining got an empty list of rows.")
+        parsed = [self._parse_row(feature) for feature in features]
+        self._count_skipped(features, parsed)
+        rows = [row for row, _ in parsed if row is not None]
+        if not rows:
+            raise ValueError(
+                "Every row of this batch was skipped (no text and no video, or only regimes whose weight is 0): "
+                f"video ids {[feature['video_id'] for feature in features]}. Remove such rows from the dataset, e.g. "
+                "`dataset.filter(collator.is_usable)`."
+            )
+        draws = torch.rand((len(rows), _NUM_DRAWS), generator=generator, dtype=torch.float64).tolist()
+        examples = [self._build_example(row, rows, row_draws) for row, row_draws in zip(rows, draws)]
+        return self._pad_and_mask(examples, generator)
+
+    def _pad_and_mask(self, examples, generator) -> dict[str, torch.Tensor]:
+        lengths = torch.tensor([len(ids) for ids, _, _ in examples])
+        length = int(lengths.max())
+        if self.pad_to_multiple_of:
+            length = -(-length // self.pad_to_multiple_of) * self.pad_to_multiple_of
+        batch_size = len(examples)
+        attention_mask = torch.arange(length).unsqueeze(0) < lengths.unsqueeze(1)
+        input_ids = torch.full((batch_size, length), self.special.pad, dtype=torch.long)
+        input_ids[attention_mask] = torch.tensor([i for ids, _, _ in examples for i in ids], dtype=torch.long)
+        token_type_ids = torch.full((batch_size, length), TEXT_TYPE_ID, dtype=torch.long)
+        token_type_ids[attention_mask] = torch.tensor([t for _, types, _ in examples for t in types], dtype=torch.long)
+        alignment_labels = torch.tensor([alignment for _, _, alignment in examples], dtype=torch.long)
+
+        is_visual = (input_ids >= self.visual_token_offset) & (token_type_ids == VIDEO_TYPE_ID) & attention_mask
+        is_text = (input_ids < self.text_vocab_size) & ~self._is_special[input_ids] & attention_mask
+        # whole words: a text token starts a word unless it is a ## piece right after another maskable text token
+        follows_text = torch.zeros_like(is_text)
+        follows_text[:, 1:] = is_text[:, :-1]
+        word_start = (is_text & ~(self._is_continuation[input_ids] & follows_text)) | is_visual
+        word_index = torch.cumsum(word_start.flatten(), 0).view_as(word_start) - 1
+        start_probability = torch.where(is_visual, self.visual_mask_probability, self.mlm_probability)[word_start]
+        word_chosen = torch.rand(start_probability.shape, generator=generator) < start_probability
+        # positions before a row's first word (specials) read word 0 and are dropped by the and
+        chosen = (
+            (is_text | is_visual) & word_chosen[word_index.clamp(min=0)]
+            if word_chosen.numel()
+            else torch.zeros_like(is_text)
+        )
+
+        action = torch.rand((batch_size, length), generator=generator)
+        to_mask = chosen & (action < 0.8)
+        to_random = chosen & (action >= 0.8) & (action < 0.9)
+        random_text = self._random_text_ids[
+            torch.randint(len(self._random_text_ids), (batch_size, length), generator=generator)
+        ]
+        random_visual = self.visual_token_offset + torch.randint(
+            self.visual_vocab_size, (batch_size, length), generator=generator
+        )
+        labels = torch.where(chosen & (alignment_labels != 0).unsqueeze(1), input_ids, -100)
+        masked_ids = torch.where(to_mask, self.special.mask, input_ids)
+        masked_ids = torch.where(to_random & is_text, random_text, masked_ids)
+        masked_ids = torch.where(to_random & is_visual, random_visual, masked_ids)
+        return {
+            "input_ids": masked_ids,
+            "token_type_ids": token_type_ids,
+            "attention_mask": attention_mask.long(),
+            "labels": labels,
+            "alignment_labels": alignment_labels,
+        }
+
+
+__all__ = ["DataCollatorForVideoBertPretraining"]
