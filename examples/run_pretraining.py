@@ -17,6 +17,7 @@ Runs unchanged on one process, under `torchrun --nproc_per_node N` and under `ac
         --per_device_train_batch_size 128 --learning_rate 1e-5
 """
 
+import hashlib
 import logging
 import os
 import sys
@@ -24,7 +25,14 @@ from dataclasses import dataclass, field
 
 import datasets
 import transformers
-from transformers import AutoModelForPreTraining, AutoProcessor, HfArgumentParser, Trainer, TrainingArguments
+from transformers import (
+    AutoModelForPreTraining,
+    AutoProcessor,
+    HfArgumentParser,
+    Trainer,
+    TrainingArguments,
+    set_seed,
+)
 from transformers.trainer_utils import get_last_checkpoint
 
 import videobert_hf
@@ -77,16 +85,44 @@ class DataArguments:
     max_train_samples: int | None = field(default=None, metadata={"help": "Keep only the first N videos."})
 
 
-class VideoBertPretrainingTrainer(Trainer):
-    """`Trainer` that logs each regime's loss and normalises the alignment loss over the global batch."""
+def collate_rows(rows):
+    """The train DataLoader's `collate_fn` with `pretraining_collator`: the raw rows, built into a batch later."""
+    return list(rows)
 
-    def __init__(self, *args, **kwargs):
+
+class VideoBertPretrainingTrainer(Trainer):
+    """
+    `Trainer` that logs each regime's loss and normalises the alignment loss over the global batch.
+
+    With `pretraining_collator` (a `DataCollatorForVideoBertPretraining`), the DataLoader only fetches rows and the
+    batches are built in `get_batch_samples`, with the collator's generator seeded from (`data_seed` or `seed`, global
+    step, micro-batch, process index). Its random draws (regimes, negatives, masking) then depend on the training
+    position only, so a run resumed from a checkpoint replays exactly the batches of an uninterrupted one: drawing
+    from torch's global RNG in the DataLoader is not replayable, because the DataLoader prefetches the next batch
+    before the checkpoint's RNG state is saved and the resumed run builds it before that state is restored.
+    """
+
+    def __init__(self, *args, pretraining_collator=None, **kwargs):
+        if pretraining_collator is not None:
+            kwargs["data_collator"] = collate_rows
         super().__init__(*args, **kwargs)
+        self.pretraining_collator = pretraining_collator
         self._loss_sums = dict.fromkeys(LOGGED_LOSSES, 0.0)
         self._loss_counts = dict.fromkeys(LOGGED_LOSSES, 0)
 
+    def _build_batch(self, rows, micro_batch):
+        seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+        key = f"{seed}-{self.state.global_step}-{micro_batch}-{self.args.process_index}".encode()
+        # a fresh generator for this batch (the collator re-seeds when `generator` is None)
+        self.pretraining_collator.seed = int.from_bytes(hashlib.sha256(key).digest()[:8], "little") >> 1
+        self.pretraining_collator.generator = None
+        return self.pretraining_collator(rows)
+
     def get_batch_samples(self, epoch_iterator, num_batches, device):
         batch_samples, num_items_in_batch = super().get_batch_samples(epoch_iterator, num_batches, device)
+        if self.pretraining_collator is not None and batch_samples:
+            batch_samples = [self._build_batch(rows, i) for i, rows in enumerate(batch_samples)]
+            num_items_in_batch = self._get_num_items_in_batch(batch_samples, device)
         if num_items_in_batch is not None and batch_samples and "alignment_labels" in batch_samples[0]:
             count = sum((batch["alignment_labels"] != -100).sum() for batch in batch_samples).to(device)
             if self.args.average_tokens_across_devices and self.args.world_size > 1:
@@ -191,6 +227,8 @@ def main(argv=None, callbacks=None):
     processor_path = data_args.processor_name_or_path or os.path.join(data_args.dataset_path, "processor")
     processor = AutoProcessor.from_pretrained(processor_path)
     train_dataset = load_train_dataset(data_args)
+    # Seed before building the model: `Trainer` seeds only when it is created, after a from-scratch initialisation.
+    set_seed(training_args.seed)
     model = build_model(model_args, processor)
     regime_weights = tuple(float(w) for w in data_args.regime_weights.split(","))
     if len(regime_weights) != 3:
@@ -210,7 +248,7 @@ def main(argv=None, callbacks=None):
         model=model,
         args=training_args,
         train_dataset=train_dataset,
-        data_collator=collator,
+        pretraining_collator=collator,
         processing_class=processor,
         callbacks=callbacks,
     )

@@ -1,0 +1,31 @@
+"""
+Helper of tests/test_distributed_pretraining.py: `python kill_after_save.py N SCRIPT_ARGS...` runs the unchanged
+`main()` of examples/run_pretraining.py and SIGKILLs its own process right after checkpoint N is saved (`on_save`),
+as a preempted job would die: no cleanup, no final save.
+"""
+
+import importlib.util
+import os
+import signal
+import sys
+from pathlib import Path
+
+from transformers import TrainerCallback
+
+
+class KillAfterSave(TrainerCallback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.global_step == self.step:
+            sys.stdout.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    path = Path(__file__).resolve().parents[2] / "examples" / "run_pretraining.py"
+    spec = importlib.util.spec_from_file_location("run_pretraining", path)
+    run_pretraining = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_pretraining)
+    run_pretraining.main(sys.argv[2:], callbacks=[KillAfterSave(int(sys.argv[1]))])
