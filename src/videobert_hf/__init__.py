@@ -17,18 +17,9 @@ Importing the package registers its classes with transformers' Auto classes, so 
 `AutoConfig` / `AutoModel` / `AutoModelForPreTraining` / `AutoModelForMaskedLM` ... load VideoBERT checkpoints.
 """
 
-from transformers import (
-    AutoConfig,
-    AutoModel,
-    AutoModelForMaskedLM,
-    AutoModelForPreTraining,
-    AutoModelForSequenceClassification,
-    AutoProcessor,
-    AutoVideoProcessor,
-)
-
 from .configuration_videobert import VideoBertConfig, VideoBertVisualTokenizerConfig
 from .modeling_videobert import (
+    VideoBertForConditionalGeneration,
     VideoBertForMaskedLM,
     VideoBertForPreTraining,
     VideoBertForPreTrainingOutput,
@@ -50,18 +41,10 @@ from .visual_tokenizer_videobert import VideoBertVisualTokenizer
 
 __version__ = "0.1.0"
 
-AutoConfig.register(VideoBertConfig.model_type, VideoBertConfig, exist_ok=True)
-AutoConfig.register(VideoBertVisualTokenizerConfig.model_type, VideoBertVisualTokenizerConfig, exist_ok=True)
-AutoModel.register(VideoBertConfig, VideoBertModel, exist_ok=True)
-AutoModel.register(VideoBertVisualTokenizerConfig, VideoBertVisualTokenizer, exist_ok=True)
-AutoModelForPreTraining.register(VideoBertConfig, VideoBertForPreTraining, exist_ok=True)
-AutoModelForMaskedLM.register(VideoBertConfig, VideoBertForMaskedLM, exist_ok=True)
-AutoModelForSequenceClassification.register(VideoBertConfig, VideoBertForSequenceClassification, exist_ok=True)
-AutoVideoProcessor.register(VideoBertConfig, VideoBertVideoProcessor, exist_ok=True)
-AutoProcessor.register(VideoBertConfig, VideoBertProcessor, exist_ok=True)
 
 __all__ = [
     "VideoBertConfig",
+    "VideoBertForConditionalGeneration",
     "VideoBertForMaskedLM",
     "VideoBertForPreTraining",
     "VideoBertForPreTrainingOutput",
@@ -80,3 +63,14 @@ __all__ = [
     "build_videobert_inputs",
     "write_video",
 ]
+
+# Every public class is registered with its Auto class, locally and for remote code, so that `save_pretrained` copies
+# the model code and writes `auto_map` (`AutoX.from_pretrained(..., trust_remote_code=True)` without this package).
+# The table of Auto classes lives in `hub_videobert.MODEL_AUTO_CLASSES`.
+from .hub_videobert import build_model_card, push_videobert_to_hub, register_for_auto_classes  # noqa: E402
+
+
+register_for_auto_classes()
+__all__ += ["build_model_card", "push_videobert_to_hub", "register_for_auto_classes"]
+
+from . import pipelines_videobert  # noqa: E402, F401  (registers the videobert-* pipelines)

@@ -93,6 +93,16 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             self.backbone_config = AutoConfig.from_pretrained(self.backbone).to_dict()
         super().__post_init__(**kwargs)
 
+    def to_dict(self) -> dict:
+        output = super().to_dict()
+        # `save_pretrained` with remote code takes every class named "*Tokenizer*" for a text tokenizer and records a
+        # [slow, fast] pair in `auto_map`; this config and its model are not text tokenizers: keep plain class refs.
+        if output.get("auto_map"):
+            output["auto_map"] = {
+                auto: ref[0] if isinstance(ref, (list, tuple)) else ref for auto, ref in output["auto_map"].items()
+            }
+        return output
+
     @property
     def feature_dim(self) -> int:
         """Dimension of the clip encoder's pooled features (1024 for S3D, the backbone's hidden size otherwise)."""
@@ -183,6 +193,19 @@ class VideoBertConfig(PreTrainedConfig):
             When set, the model owns a [`VideoBertVisualTokenizer`] (saved with its weights) and its forward accepts
             `pixel_values_videos` for the `[CLIP]` placeholders of `input_ids`. Its tree must match `visual_levels`
             and `visual_branching`.
+        decoder_num_hidden_layers (`int`, *optional*):
+            Layers of the caption decoder of [`VideoBertForConditionalGeneration`] (causal self-attention +
+            cross-attention to the encoder, same width as the encoder). Defaults to `num_hidden_layers`.
+        decoder_start_token_id (`int`, *optional*, defaults to 101):
+            First decoder input of a caption: BERT's `[CLS]`. Read by `generate` and by the shift of labels into
+            decoder inputs.
+        eos_token_id (`int`, *optional*, defaults to 102):
+            Token that ends a generated caption: BERT's `[SEP]`.
+        use_cache (`bool`, defaults to `True`):
+            Whether the caption decoder returns its key/value cache (`EncoderDecoderCache`) to speed up `generate`.
+
+    `is_encoder_decoder` is set to `True` by [`VideoBertForConditionalGeneration`], which then checks that
+    `decoder_start_token_id`, `eos_token_id` and `pad_token_id` are text ids (`< text_vocab_size`).
 
     The remaining arguments are BERT's and mean what they mean in [`~transformers.BertConfig`]; the token type ids are
     0 for text and 1 for video, so `type_vocab_size` is 2.
@@ -228,8 +251,14 @@ class VideoBertConfig(PreTrainedConfig):
     alignment_loss_weight: float | int = 1.0
     tie_word_embeddings: bool = True
     visual_tokenizer_config: dict | PreTrainedConfig | None = None
+    decoder_num_hidden_layers: int | None = None
+    decoder_start_token_id: int | None = 101
+    eos_token_id: int | None = 102
+    use_cache: bool = True
 
     def __post_init__(self, **kwargs):
+        if self.decoder_num_hidden_layers is None:
+            self.decoder_num_hidden_layers = self.num_hidden_layers
         if self.text_video_separator_token_id is None:
             self.text_video_separator_token_id = self.text_vocab_size
         if self.clip_token_id is None:
@@ -295,6 +324,22 @@ class VideoBertConfig(PreTrainedConfig):
         for name in ("text_loss_weight", "video_loss_weight", "text_video_loss_weight", "alignment_loss_weight"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}.")
+        if self.decoder_num_hidden_layers < 1:
+            raise ValueError(f"decoder_num_hidden_layers must be >= 1, got {self.decoder_num_hidden_layers}.")
+
+    def check_decoder_token_ids(self):
+        """
+        Raise a `ValueError` unless the captioning decoder's start, end and padding ids are text ids (the decoder writes
+        text). Called by [`VideoBertForConditionalGeneration`] rather than at construction, so that a config can be
+        built first and its token ids set afterwards.
+        """
+        for name in ("decoder_start_token_id", "eos_token_id", "pad_token_id"):
+            value = getattr(self, name)
+            if value is None or not 0 <= value < self.text_vocab_size:
+                raise ValueError(
+                    f"{name}={value} must be a text token id in [0, text_vocab_size={self.text_vocab_size}) for "
+                    "captioning (BERT's [CLS] = 101, [SEP] = 102, [PAD] = 0)."
+                )
 
 
 __all__ = ["VideoBertConfig", "VideoBertVisualTokenizerConfig"]

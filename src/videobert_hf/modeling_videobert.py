@@ -22,14 +22,26 @@ import torch
 from torch import nn
 from transformers import initialization as init
 from transformers.activations import ACT2FN
-from transformers.masking_utils import create_bidirectional_mask
+from transformers.cache_utils import Cache, DynamicCache, EncoderDecoderCache
+from transformers.generation import GenerationMixin
+from transformers.loss.loss_utils import fixed_cross_entropy
+from transformers.masking_utils import create_bidirectional_mask, create_causal_mask
 from transformers.modeling_layers import GradientCheckpointingLayer
-from transformers.modeling_outputs import BaseModelOutputWithPooling, MaskedLMOutput, SequenceClassifierOutput
+from transformers.modeling_outputs import (
+    BaseModelOutput,
+    BaseModelOutputWithPastAndCrossAttentions,
+    BaseModelOutputWithPooling,
+    MaskedLMOutput,
+    Seq2SeqLMOutput,
+    Seq2SeqModelOutput,
+    SequenceClassifierOutput,
+)
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, PreTrainedModel
 from transformers.processing_utils import Unpack
 from transformers.utils import ModelOutput, TransformersKwargs, auto_docstring, logging
+from transformers.utils.deprecation import deprecate_kwarg
 from transformers.utils.generic import can_return_tuple, merge_with_config_defaults
-from transformers.utils.output_capturing import capture_outputs
+from transformers.utils.output_capturing import OutputRecorder, capture_outputs
 
 from .configuration_videobert import TEXT_TYPE_ID, VIDEO_TYPE_ID, VideoBertConfig
 from .visual_tokenizer_videobert import VideoBertVisualTokenizer
@@ -416,6 +428,45 @@ class VideoBertPreTrainedModel(PreTrainedModel):
         elif isinstance(module, VideoBertEmbeddings):
             init.copy_(module.position_ids, torch.arange(module.position_ids.shape[-1]).expand((1, -1)))
 
+    def save_pretrained(self, save_directory, *args, **kwargs):
+        """
+        `PreTrainedModel.save_pretrained`. A checkpoint saved with its code (classes registered with
+        `register_for_auto_class`) maps in `config.auto_map` the Auto class of every registered VideoBERT head, not only
+        this class's: all heads share the `videobert` encoder, so the checkpoint loads with any of them.
+        """
+        if self.is_remote_code():
+            auto_map = dict(getattr(self.config, "auto_map", None) or {})
+            heads, pending = [], list(VideoBertPreTrainedModel.__subclasses__())
+            while pending:
+                head = pending.pop()
+                pending.extend(head.__subclasses__())
+                if head.__dict__.get("_auto_class") is not None:
+                    heads.append(head)
+            for head in heads:
+                auto_map.setdefault(head._auto_class, f"{head.__module__.split('.')[-1]}.{head.__name__}")
+            self.config.auto_map = auto_map
+        return super().save_pretrained(save_directory, *args, **kwargs)
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        try:
+            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        except RuntimeError as error:
+            if "ignore_mismatched_sizes" not in str(error):
+                raise
+            config = kwargs.get("config")
+            if not isinstance(config, VideoBertConfig):
+                config = VideoBertConfig.from_pretrained(pretrained_model_name_or_path)
+            raise RuntimeError(
+                f"The weights in {pretrained_model_name_or_path} do not have the shapes its config describes (the load "
+                f"report above lists each tensor). The config's joint vocabulary has vocab_size={config.vocab_size} "
+                f"rows (text_vocab_size={config.text_vocab_size}, 2 added tokens, then the visual tokens from "
+                f"visual_token_offset={config.visual_token_offset}, visual_branching ** visual_levels = "
+                f"{config.visual_branching}**{config.visual_levels}): a vocab_size, visual tree or hidden size edited in "
+                "config.json, or taken from another checkpoint, no longer matches the word embeddings and the "
+                "prediction head."
+            ) from error
+
     @classmethod
     def from_text_pretrained(
         cls, pretrained_model_name_or_path, attn_implementation: str | None = None, **config_kwargs
@@ -425,7 +476,8 @@ class VideoBertPreTrainedModel(PreTrainedModel):
 
         The encoder, the position / segment embeddings, the pooler and, when the checkpoint has them, BERT's masked-LM
         head and next-sentence head are copied; the word embeddings and the output bias gain rows for `[>]`, `[CLIP]` and
-        the visual tokens, which keep the usual random initialisation. BERT's next-sentence classifier becomes the
+        the visual tokens, drawn with the per-dimension mean and spread of the text embeddings (the output bias: their
+        mean). BERT's next-sentence classifier becomes the
         alignment classifier with its two rows swapped (BERT's index 0 means "is next", ours index 1 means "aligned").
 
         Args:
@@ -471,8 +523,17 @@ class VideoBertPreTrainedModel(PreTrainedModel):
                     new_key = key
                 if new_key not in target:
                     continue
-                if new_key.endswith(("word_embeddings.weight", "predictions.bias", "decoder.bias")):
-                    target[new_key][: value.shape[0]].copy_(value)  # the new tokens' rows keep their init
+                if new_key.endswith("word_embeddings.weight"):
+                    target[new_key][: value.shape[0]].copy_(value)
+                    # New rows ([>], [CLIP], visual tokens) drawn at the scale of the text embeddings, as transformers'
+                    # resize_token_embeddings does: at the usual N(0, initializer_range) they are near-zero next to the
+                    # text rows, all look alike after the LayerNorm, and the model is slow to tell visual tokens apart.
+                    mean, std = value.mean(dim=0), value.std(dim=0)
+                    new_rows = target[new_key][value.shape[0] :]
+                    new_rows.copy_(mean + torch.randn_like(new_rows) * std)
+                elif new_key.endswith(("predictions.bias", "decoder.bias")):
+                    target[new_key][: value.shape[0]].copy_(value)
+                    target[new_key][value.shape[0] :].fill_(value.mean())
                 else:
                     target[new_key].copy_(value)
         model.tie_weights()
@@ -516,7 +577,9 @@ class VideoBertModel(VideoBertPreTrainedModel):
             raise ValueError(
                 "This model has no visual tokenizer: set config.visual_tokenizer_config when building it."
             )
-        if visual_tokenizer.config.to_diff_dict() != self.visual_tokenizer.config.to_diff_dict():
+        # the tokenizer's own fields; saving it adds bookkeeping (architectures, dtype, auto_map) that does not count
+        fields = type(self.visual_tokenizer.config).__annotations__
+        if any(getattr(visual_tokenizer.config, f) != getattr(self.visual_tokenizer.config, f) for f in fields):
             raise ValueError("The visual tokenizer's config differs from config.visual_tokenizer_config.")
         self.visual_tokenizer.load_state_dict(visual_tokenizer.state_dict())
 
@@ -746,7 +809,9 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
             dtype=token_losses.dtype,
         )
         token_regimes = regimes.unsqueeze(1).expand_as(labels)[masked]
-        denominator = num_items_in_batch if num_items_in_batch is not None else masked.sum().clamp(min=1)
+        # a batch may hold no masked token at all (e.g. only misaligned pairs): its masked-token term is then 0, not 0/0
+        count = num_items_in_batch if num_items_in_batch is not None else masked.sum()
+        denominator = torch.as_tensor(count, device=token_losses.device).clamp(min=1)
         loss = (token_losses * weights[token_regimes]).sum() / denominator
 
         regime_losses = []
@@ -963,7 +1028,635 @@ class VideoBertForSequenceClassification(VideoBertPreTrainedModel):
         )
 
 
+# ---------------------------------------------------------------------------------------------------------------------
+# Captioning: VideoBERT encoder over the video tokens + a BERT-style text decoder with cross-attention.
+# The decoder layers keep BERT's parameter names (`attention.self.query`, `crossattention.*`, `intermediate`, `output`)
+# so that the encoder layers' weights can initialise them.
+
+
+class VideoBertDecoderEmbeddings(nn.Module):
+    """Word + position embeddings of the caption decoder; the word table is tied to the encoder's joint vocabulary."""
+
+    def __init__(self, config: VideoBertConfig):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(config.vocab_size, config.hidden_size, padding_idx=config.pad_token_id)
+        self.position_embeddings = nn.Embedding(config.max_position_embeddings, config.hidden_size)
+        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        cache_length: int = 0,
+    ) -> torch.Tensor:
+        if inputs_embeds is None:
+            inputs_embeds = self.word_embeddings(input_ids)
+        seq_length = inputs_embeds.shape[1]
+        max_positions = self.position_embeddings.num_embeddings
+        if not _is_compiling() and cache_length + seq_length > max_positions:
+            raise ValueError(
+                f"The caption decoder reached position {cache_length + seq_length} but allows max_position_embeddings="
+                f"{max_positions} positions: truncate the captions (labels / decoder_input_ids) or lower `max_length`/"
+                "`max_new_tokens` of `generate`."
+            )
+        position_ids = torch.arange(cache_length, cache_length + seq_length, device=inputs_embeds.device)
+        embeddings = inputs_embeds + self.position_embeddings(position_ids).unsqueeze(0)
+        return self.dropout(self.LayerNorm(embeddings))
+
+
+class VideoBertDecoderSelfAttention(nn.Module):
+    """Causal multi-head self-attention of the caption decoder, with a key/value cache for generation."""
+
+    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
+        super().__init__()
+        self.config = config
+        self.attention_head_size = config.hidden_size // config.num_attention_heads
+        self.scaling = self.attention_head_size**-0.5
+        self.query = nn.Linear(config.hidden_size, config.hidden_size)
+        self.key = nn.Linear(config.hidden_size, config.hidden_size)
+        self.value = nn.Linear(config.hidden_size, config.hidden_size)
+        self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
+        self.is_causal = True
+        self.layer_idx = layer_idx
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        cache: Cache | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        input_shape = hidden_states.shape[:-1]
+        hidden_shape = (*input_shape, -1, self.attention_head_size)
+        query = self.query(hidden_states).view(hidden_shape).transpose(1, 2)
+        key = self.key(hidden_states).view(hidden_shape).transpose(1, 2)
+        value = self.value(hidden_states).view(hidden_shape).transpose(1, 2)
+        if cache is not None:
+            self_cache = cache.self_attention_cache if isinstance(cache, EncoderDecoderCache) else cache
+            key, value = self_cache.update(key, value, self.layer_idx)
+
+        attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
+            self.config._attn_implementation, eager_attention_forward
+        )
+        attn_output, attn_weights = attention_interface(
+            self,
+            query,
+            key,
+            value,
+            attention_mask,
+            dropout=0.0 if not self.training else self.dropout.p,
+            scaling=self.scaling,
+            **kwargs,
+        )
+        attn_output = attn_output.reshape(*input_shape, -1).contiguous()
+        return attn_output, attn_weights
+
+
+class VideoBertCrossAttention(nn.Module):
+    """Multi-head attention from the caption decoder to the encoder's video states (keys/values cached once)."""
+
+    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
+        super().__init__()
+        self.config = config
+        self.attention_head_size = config.hidden_size // config.num_attention_heads
+        self.scaling = self.attention_head_size**-0.5
+        self.query = nn.Linear(config.hidden_size, config.hidden_size)
+        self.key = nn.Linear(config.hidden_size, config.hidden_size)
+        self.value = nn.Linear(config.hidden_size, config.hidden_size)
+        self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
+        self.is_causal = False
+        self.layer_idx = layer_idx
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        encoder_hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        cache: EncoderDecoderCache | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        input_shape = hidden_states.shape[:-1]
+        query = self.query(hidden_states).view(*input_shape, -1, self.attention_head_size).transpose(1, 2)
+        if cache is not None and cache.is_updated.get(self.layer_idx):
+            key = cache.cross_attention_cache.layers[self.layer_idx].keys
+            value = cache.cross_attention_cache.layers[self.layer_idx].values
+        else:
+            kv_shape = (*encoder_hidden_states.shape[:-1], -1, self.attention_head_size)
+            key = self.key(encoder_hidden_states).view(kv_shape).transpose(1, 2)
+            value = self.value(encoder_hidden_states).view(kv_shape).transpose(1, 2)
+            if cache is not None:
+                key, value = cache.cross_attention_cache.update(key, value, self.layer_idx)
+                cache.is_updated[self.layer_idx] = True
+
+        attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
+            self.config._attn_implementation, eager_attention_forward
+        )
+        attn_output, attn_weights = attention_interface(
+            self,
+            query,
+            key,
+            value,
+            attention_mask,
+            dropout=0.0 if not self.training else self.dropout.p,
+            scaling=self.scaling,
+            **kwargs,
+        )
+        attn_output = attn_output.reshape(*input_shape, -1).contiguous()
+        return attn_output, attn_weights
+
+
+class VideoBertDecoderAttention(nn.Module):
+    """Causal self-attention block of the decoder: attention followed by its output projection."""
+
+    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
+        super().__init__()
+        self.self = VideoBertDecoderSelfAttention(config, layer_idx=layer_idx)
+        self.output = VideoBertSelfOutput(config)
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        cache: Cache | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> torch.Tensor:
+        attention_output, _ = self.self(hidden_states, attention_mask, cache=cache, **kwargs)
+        return self.output(attention_output, hidden_states)
+
+
+class VideoBertCrossAttentionBlock(nn.Module):
+    """Cross-attention block of the decoder: attention to the encoder states followed by its output projection."""
+
+    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
+        super().__init__()
+        self.self = VideoBertCrossAttention(config, layer_idx=layer_idx)
+        self.output = VideoBertSelfOutput(config)
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        encoder_hidden_states: torch.Tensor,
+        encoder_attention_mask: torch.Tensor | None = None,
+        cache: EncoderDecoderCache | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> torch.Tensor:
+        attention_output, _ = self.self(
+            hidden_states, encoder_hidden_states, encoder_attention_mask, cache=cache, **kwargs
+        )
+        return self.output(attention_output, hidden_states)
+
+
+class VideoBertDecoderLayer(GradientCheckpointingLayer):
+    """One decoder layer: causal self-attention, cross-attention to the video states, then feed-forward."""
+
+    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
+        super().__init__()
+        self.attention = VideoBertDecoderAttention(config, layer_idx=layer_idx)
+        self.crossattention = VideoBertCrossAttentionBlock(config, layer_idx=layer_idx)
+        self.intermediate = VideoBertIntermediate(config)
+        self.output = VideoBertOutput(config)
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        encoder_hidden_states: torch.Tensor | None = None,
+        encoder_attention_mask: torch.Tensor | None = None,
+        cache: Cache | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> torch.Tensor:
+        attention_output = self.attention(hidden_states, attention_mask, cache=cache, **kwargs)
+        attention_output = self.crossattention(
+            attention_output, encoder_hidden_states, encoder_attention_mask, cache=cache, **kwargs
+        )
+        return self.output(self.intermediate(attention_output), attention_output)
+
+
+class VideoBertCaptionHead(nn.Module):
+    """
+    Scores over the text vocabulary only (captions are text): BERT's prediction transform, then a projection whose
+    weight is the first `text_vocab_size` rows of the decoder's (tied) word embeddings, plus a bias.
+    """
+
+    def __init__(self, config: VideoBertConfig):
+        super().__init__()
+        self.transform = VideoBertPredictionHeadTransform(config)
+        self.bias = nn.Parameter(torch.zeros(config.text_vocab_size))
+
+    def forward(self, hidden_states: torch.Tensor, word_embeddings: torch.Tensor) -> torch.Tensor:
+        text_embeddings = word_embeddings[: self.bias.shape[0]]
+        return nn.functional.linear(self.transform(hidden_states), text_embeddings, self.bias)
+
+
+def shift_tokens_right(input_ids: torch.Tensor, pad_token_id: int, decoder_start_token_id: int) -> torch.Tensor:
+    """Decoder inputs from labels: prepend `decoder_start_token_id`, drop the last token, replace -100 by padding."""
+    shifted = input_ids.new_zeros(input_ids.shape)
+    shifted[:, 1:] = input_ids[:, :-1].clone()
+    shifted[:, 0] = decoder_start_token_id
+    shifted.masked_fill_(shifted == -100, pad_token_id)
+    return shifted
+
+
+@auto_docstring(
+    custom_intro="""
+    Base of the captioning classes: adds the decoder modules to the weight initialisation and the device map.
+    """
+)
+class VideoBertSeq2SeqPreTrainedModel(VideoBertPreTrainedModel):
+    _no_split_modules = [
+        "VideoBertEmbeddings",
+        "VideoBertLayer",
+        "VideoBertDecoderEmbeddings",
+        "VideoBertDecoderLayer",
+    ]
+
+    def _init_weights(self, module):
+        """Initialize the weights"""
+        super()._init_weights(module)
+        if isinstance(module, VideoBertCaptionHead):
+            init.zeros_(module.bias)
+
+
+@auto_docstring(
+    custom_intro="""
+    The caption decoder: BERT-style layers with causal self-attention and cross-attention to the VideoBERT encoder's
+    states, over text tokens.
+    """
+)
+class VideoBertDecoder(VideoBertSeq2SeqPreTrainedModel):
+    _can_record_outputs = {
+        "hidden_states": VideoBertDecoderLayer,
+        "attentions": OutputRecorder(VideoBertDecoderSelfAttention, index=1),
+        "cross_attentions": OutputRecorder(VideoBertCrossAttention, index=1),
+    }
+
+    def __init__(self, config: VideoBertConfig):
+        super().__init__(config)
+        self.embeddings = VideoBertDecoderEmbeddings(config)
+        self.layer = nn.ModuleList(
+            [VideoBertDecoderLayer(config, layer_idx=i) for i in range(config.decoder_num_hidden_layers)]
+        )
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.embeddings.word_embeddings
+
+    def set_input_embeddings(self, value):
+        self.embeddings.word_embeddings = value
+
+    @merge_with_config_defaults
+    @capture_outputs
+    @auto_docstring
+    @deprecate_kwarg("past_key_values", "5.40.0", new_name="cache")
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        encoder_hidden_states: torch.Tensor | None = None,
+        encoder_attention_mask: torch.Tensor | None = None,
+        cache: Cache | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> tuple[torch.Tensor] | BaseModelOutputWithPastAndCrossAttentions:
+        r"""
+        encoder_hidden_states (`torch.FloatTensor` of shape `(batch_size, video_length, hidden_size)`):
+            The VideoBERT encoder's states over the video tokens, which every layer cross-attends to.
+        encoder_attention_mask (`torch.LongTensor` of shape `(batch_size, video_length)`, *optional*):
+            1 for the encoder positions to attend to, 0 for padding.
+        """
+        if (input_ids is None) ^ (inputs_embeds is not None):
+            raise ValueError("You must specify exactly one of decoder_input_ids or decoder_inputs_embeds")
+        if encoder_hidden_states is None:
+            raise ValueError("The caption decoder needs encoder_hidden_states (the encoder's video states).")
+        if input_ids is not None and not _is_compiling() and input_ids.numel():
+            if input_ids.min() < 0 or input_ids.max() >= self.config.vocab_size:
+                raise ValueError(
+                    f"decoder_input_ids holds ids outside the vocabulary [0, {self.config.vocab_size}): min "
+                    f"{int(input_ids.min())}, max {int(input_ids.max())}."
+                )
+        if use_cache and cache is None:
+            cache = EncoderDecoderCache(DynamicCache(config=self.config), DynamicCache(config=self.config))
+        cache_length = cache.get_seq_length() if cache is not None else 0
+
+        hidden_states = self.embeddings(input_ids=input_ids, inputs_embeds=inputs_embeds, cache_length=cache_length)
+        batch_size, seq_length = hidden_states.shape[:2]
+        if attention_mask is None and not _is_compiling():
+            attention_mask = torch.ones(batch_size, cache_length + seq_length, device=hidden_states.device)
+        self_attention_cache = cache.self_attention_cache if isinstance(cache, EncoderDecoderCache) else cache
+        attention_mask = create_causal_mask(
+            config=self.config,
+            inputs_embeds=hidden_states,
+            attention_mask=attention_mask,
+            cache=self_attention_cache,
+        )
+        encoder_attention_mask = create_bidirectional_mask(
+            config=self.config,
+            inputs_embeds=hidden_states,
+            attention_mask=encoder_attention_mask,
+            encoder_hidden_states=encoder_hidden_states,
+        )
+        for layer_module in self.layer:
+            hidden_states = layer_module(
+                hidden_states,
+                attention_mask,
+                encoder_hidden_states,  # positional for gradient checkpointing
+                encoder_attention_mask=encoder_attention_mask,
+                cache=cache,
+                **kwargs,
+            )
+        return BaseModelOutputWithPastAndCrossAttentions(
+            last_hidden_state=hidden_states, cache=cache if use_cache else None
+        )
+
+
+@auto_docstring(
+    custom_intro="""
+    The bare VideoBERT encoder-decoder: the VideoBERT encoder over video-only sequences (`[CLS] v1 ... vn [SEP]`) and the
+    caption decoder that cross-attends to it. The decoder's word embeddings are tied to the encoder's.
+    """
+)
+class VideoBertEncoderDecoderModel(VideoBertSeq2SeqPreTrainedModel):
+    _tied_weights_keys = {"decoder.embeddings.word_embeddings.weight": "encoder.embeddings.word_embeddings.weight"}
+
+    def __init__(self, config: VideoBertConfig):
+        super().__init__(config)
+        self.encoder = VideoBertModel(config, add_pooling_layer=False)
+        self.decoder = VideoBertDecoder(config)
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.encoder.get_input_embeddings()
+
+    def set_input_embeddings(self, value):
+        self.encoder.set_input_embeddings(value)
+        self.decoder.set_input_embeddings(value)
+
+    @can_return_tuple
+    @auto_docstring
+    @deprecate_kwarg("past_key_values", "5.40.0", new_name="cache")
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.LongTensor | None = None,
+        pixel_values_videos: torch.Tensor | None = None,
+        decoder_input_ids: torch.LongTensor | None = None,
+        decoder_attention_mask: torch.LongTensor | None = None,
+        encoder_outputs: tuple[torch.Tensor] | BaseModelOutput | None = None,
+        cache: Cache | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        decoder_inputs_embeds: torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> tuple[torch.Tensor] | Seq2SeqModelOutput:
+        r"""
+        token_type_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`, *optional*):
+            Segment of each encoder position: 0 for `[CLS]` (and any text), 1 for video tokens.
+        pixel_values_videos (`torch.FloatTensor` of shape `(num_clips, 3, frames, height, width)`, *optional*):
+            Clips of the `[CLIP]` placeholders of `input_ids`, for a model that owns a visual tokenizer.
+        decoder_input_ids (`torch.LongTensor` of shape `(batch_size, target_length)`, *optional*):
+            Caption tokens fed to the decoder, starting with `config.decoder_start_token_id` (`[CLS]`).
+        decoder_attention_mask (`torch.LongTensor` of shape `(batch_size, target_length)`, *optional*):
+            1 for caption tokens, 0 for padding; the causal mask is always applied.
+        decoder_inputs_embeds (`torch.FloatTensor` of shape `(batch_size, target_length, hidden_size)`, *optional*):
+            Embedded decoder inputs instead of `decoder_input_ids`.
+        """
+        if encoder_outputs is None:
+            encoder_outputs = self.encoder(
+                input_ids,
+                attention_mask=attention_mask,
+                token_type_ids=token_type_ids,
+                inputs_embeds=inputs_embeds,
+                pixel_values_videos=pixel_values_videos,
+                return_dict=True,
+                **kwargs,
+            )
+        elif not isinstance(encoder_outputs, BaseModelOutput):
+            encoder_outputs = BaseModelOutput(
+                last_hidden_state=encoder_outputs[0],
+                hidden_states=encoder_outputs[1] if len(encoder_outputs) > 1 else None,
+                attentions=encoder_outputs[2] if len(encoder_outputs) > 2 else None,
+            )
+        decoder_outputs = self.decoder(
+            input_ids=decoder_input_ids,
+            attention_mask=decoder_attention_mask,
+            encoder_hidden_states=encoder_outputs.last_hidden_state,
+            encoder_attention_mask=attention_mask,
+            cache=cache,
+            inputs_embeds=decoder_inputs_embeds,
+            use_cache=use_cache,
+            return_dict=True,
+            **kwargs,
+        )
+        return Seq2SeqModelOutput(
+            last_hidden_state=decoder_outputs.last_hidden_state,
+            cache=decoder_outputs.cache,
+            decoder_hidden_states=decoder_outputs.hidden_states,
+            decoder_attentions=decoder_outputs.attentions,
+            cross_attentions=decoder_outputs.cross_attentions,
+            encoder_last_hidden_state=encoder_outputs.last_hidden_state,
+            encoder_hidden_states=encoder_outputs.hidden_states,
+            encoder_attentions=encoder_outputs.attentions,
+        )
+
+
+@auto_docstring(
+    custom_intro="""
+    VideoBERT for video captioning: the encoder reads a video-only sequence (`[CLS] v1 ... vn [SEP]`, token type 1 on
+    the visual tokens) and the decoder writes the caption over the text vocabulary with `generate()` (greedy, beam
+    search, sampling). Decoding starts at `config.decoder_start_token_id` (`[CLS]`) and ends at `config.eos_token_id`
+    (`[SEP]`); the scores cover the `config.text_vocab_size` text ids, projected with the tied word embeddings.
+    """
+)
+class VideoBertForConditionalGeneration(VideoBertSeq2SeqPreTrainedModel, GenerationMixin):
+    base_model_prefix = "model"
+    _tied_weights_keys = {
+        "model.decoder.embeddings.word_embeddings.weight": "model.encoder.embeddings.word_embeddings.weight"
+    }
+
+    def __init__(self, config: VideoBertConfig):
+        # The same config also serves the encoder-only heads: building the captioner makes it an encoder-decoder config
+        # (read by `generate`, `Seq2SeqTrainer` and the generation config derived below).
+        config.is_encoder_decoder = True
+        config.check_decoder_token_ids()
+        super().__init__(config)
+        self.model = VideoBertEncoderDecoderModel(config)
+        self.lm_head = VideoBertCaptionHead(config)
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.model.get_input_embeddings()
+
+    def set_input_embeddings(self, value):
+        self.model.set_input_embeddings(value)
+
+    def get_output_embeddings(self):
+        # The caption head has no weight of its own: it projects with the text rows of the tied word embeddings.
+        return None
+
+    @can_return_tuple
+    @auto_docstring
+    @deprecate_kwarg("past_key_values", "5.40.0", new_name="cache")
+    def forward(
+        self,
+        input_ids: torch.LongTensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.LongTensor | None = None,
+        pixel_values_videos: torch.Tensor | None = None,
+        decoder_input_ids: torch.LongTensor | None = None,
+        decoder_attention_mask: torch.LongTensor | None = None,
+        encoder_outputs: tuple[torch.Tensor] | BaseModelOutput | None = None,
+        cache: Cache | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        decoder_inputs_embeds: torch.Tensor | None = None,
+        labels: torch.LongTensor | None = None,
+        use_cache: bool | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> tuple[torch.Tensor] | Seq2SeqLMOutput:
+        r"""
+        token_type_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`, *optional*):
+            Segment of each encoder position: 0 for `[CLS]` (and any text), 1 for video tokens.
+        pixel_values_videos (`torch.FloatTensor` of shape `(num_clips, 3, frames, height, width)`, *optional*):
+            Clips of the `[CLIP]` placeholders of `input_ids`, for a model that owns a visual tokenizer.
+        decoder_input_ids (`torch.LongTensor` of shape `(batch_size, target_length)`, *optional*):
+            Caption tokens fed to the decoder, starting with `config.decoder_start_token_id`. Built from `labels` by
+            shifting them right when not given.
+        decoder_attention_mask (`torch.LongTensor` of shape `(batch_size, target_length)`, *optional*):
+            1 for caption tokens, 0 for padding; the causal mask is always applied.
+        decoder_inputs_embeds (`torch.FloatTensor` of shape `(batch_size, target_length, hidden_size)`, *optional*):
+            Embedded decoder inputs instead of `decoder_input_ids`.
+        labels (`torch.LongTensor` of shape `(batch_size, target_length)`, *optional*):
+            Caption text ids (WordPiece, `< config.text_vocab_size`) ending with `[SEP]`, -100 on padding. The loss
+            is the token-mean cross-entropy (divided by `num_items_in_batch` when `Trainer` passes it).
+        """
+        num_items_in_batch = kwargs.pop("num_items_in_batch", None)
+        if labels is not None:
+            use_cache = False
+            if decoder_input_ids is None and decoder_inputs_embeds is None:
+                decoder_input_ids = self.prepare_decoder_input_ids_from_labels(labels)
+        outputs = self.model(
+            input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            pixel_values_videos=pixel_values_videos,
+            decoder_input_ids=decoder_input_ids,
+            decoder_attention_mask=decoder_attention_mask,
+            encoder_outputs=encoder_outputs,
+            cache=cache,
+            inputs_embeds=inputs_embeds,
+            decoder_inputs_embeds=decoder_inputs_embeds,
+            use_cache=use_cache,
+            **kwargs,
+        )
+        logits = self.lm_head(outputs.last_hidden_state, self.model.decoder.embeddings.word_embeddings.weight)
+        loss = None
+        if labels is not None:
+            check_labels("labels", labels, logits.shape[:2], self.config.text_vocab_size)
+            loss = fixed_cross_entropy(
+                logits.float().flatten(0, 1), labels.flatten().to(logits.device), num_items_in_batch
+            )
+        return Seq2SeqLMOutput(
+            loss=loss,
+            logits=logits,
+            cache=outputs.cache,
+            decoder_hidden_states=outputs.decoder_hidden_states,
+            decoder_attentions=outputs.decoder_attentions,
+            cross_attentions=outputs.cross_attentions,
+            encoder_last_hidden_state=outputs.encoder_last_hidden_state,
+            encoder_hidden_states=outputs.encoder_hidden_states,
+            encoder_attentions=outputs.encoder_attentions,
+        )
+
+    def prepare_decoder_input_ids_from_labels(self, labels: torch.Tensor) -> torch.Tensor:
+        return shift_tokens_right(labels, self.config.pad_token_id, self.config.decoder_start_token_id)
+
+    def _prepare_generation_config(self, generation_config, **kwargs):
+        generation_config, model_kwargs = super()._prepare_generation_config(generation_config, **kwargs)
+        num_beams = generation_config.num_beams or 1
+        if num_beams > self.config.text_vocab_size:
+            raise ValueError(
+                f"num_beams={num_beams} is larger than the caption vocabulary (text_vocab_size="
+                f"{self.config.text_vocab_size}): beam search keeps at most one beam per token."
+            )
+        return generation_config, model_kwargs
+
+    @classmethod
+    def from_videobert_pretrained(cls, pretrained, **config_kwargs) -> "VideoBertForConditionalGeneration":
+        """
+        Build a captioner from a pretrained VideoBERT encoder (the paper feeds VideoBERT's features to the captioner).
+
+        The encoder takes the checkpoint's `VideoBertModel` weights. Each decoder layer `i` starts from encoder layer
+        `i`: its self-attention and feed-forward copy that layer's (a sensible init that keeps the pretrained text
+        knowledge), its cross-attention is freshly initialised. The decoder's position embeddings take the encoder's
+        position embeddings plus the text segment embedding (text tokens always have segment 0, so this is exact), its
+        LayerNorm the encoder embeddings' LayerNorm; the word embeddings are tied to the encoder's; the caption head
+        takes the masked-LM head's transform and the text rows of its bias when the checkpoint has them.
+
+        Args:
+            pretrained (`str`, `os.PathLike` or [`VideoBertPreTrainedModel`]):
+                A VideoBERT checkpoint (`VideoBertForPreTraining`, `VideoBertForMaskedLM` or `VideoBertModel`, as a
+                folder / Hub id) or an already loaded VideoBERT model.
+            config_kwargs:
+                `VideoBertConfig` fields to override, e.g. `decoder_num_hidden_layers`, `decoder_start_token_id`,
+                `eos_token_id`.
+        """
+        if not isinstance(pretrained, PreTrainedModel):
+            pretrained = VideoBertForPreTraining.from_pretrained(pretrained)
+        source = pretrained.state_dict()
+        prefix = f"{pretrained.base_model_prefix}." if hasattr(pretrained, pretrained.base_model_prefix) else ""
+        config_dict = pretrained.config.to_dict()
+        for key in ("architectures", "transformers_version", "auto_map", "model_type"):
+            config_dict.pop(key, None)
+        config_dict.update(config_kwargs)
+        config = VideoBertConfig(**config_dict)
+        config._attn_implementation = pretrained.config._attn_implementation
+        model = cls(config)
+        target = model.state_dict()
+        with torch.no_grad():
+            for key, value in source.items():
+                if key.startswith(prefix) and f"model.encoder.{key[len(prefix) :]}" in target:
+                    target[f"model.encoder.{key[len(prefix) :]}"].copy_(value)
+            for i in range(min(config.decoder_num_hidden_layers, config.num_hidden_layers)):
+                layer_prefix = f"{prefix}encoder.layer.{i}."
+                for key, value in source.items():
+                    if key.startswith(layer_prefix):
+                        target[f"model.decoder.layer.{i}.{key[len(layer_prefix) :]}"].copy_(value)
+            embeddings = f"{prefix}embeddings."
+            target["model.decoder.embeddings.position_embeddings.weight"].copy_(
+                source[embeddings + "position_embeddings.weight"]
+                + source[embeddings + "token_type_embeddings.weight"][TEXT_TYPE_ID]
+            )
+            for name in ("weight", "bias"):
+                target[f"model.decoder.embeddings.LayerNorm.{name}"].copy_(source[f"{embeddings}LayerNorm.{name}"])
+            for key, value in source.items():
+                if key.startswith("cls.predictions.transform."):
+                    target["lm_head." + key[len("cls.predictions.") :]].copy_(value)
+            if "cls.predictions.bias" in source:
+                target["lm_head.bias"].copy_(source["cls.predictions.bias"][: config.text_vocab_size])
+        model.tie_weights()
+        return model
+
+    @classmethod
+    def from_text_pretrained(
+        cls, pretrained_model_name_or_path, attn_implementation: str | None = None, **config_kwargs
+    ):
+        """
+        Build a captioner from a BERT-architecture text checkpoint: [`VideoBertForPreTraining.from_text_pretrained`]
+        then [`~VideoBertForConditionalGeneration.from_videobert_pretrained`] (decoder layers from the BERT layers).
+        `config_kwargs` are `VideoBertConfig` fields (`visual_levels`, `visual_branching`, decoder fields, ...).
+        """
+        pretraining = VideoBertForPreTraining.from_text_pretrained(
+            pretrained_model_name_or_path, attn_implementation=attn_implementation, **config_kwargs
+        )
+        return cls.from_videobert_pretrained(pretraining)
+
+
 __all__ = [
+    "VideoBertDecoder",
+    "VideoBertEncoderDecoderModel",
+    "VideoBertForConditionalGeneration",
     "VideoBertForMaskedLM",
     "VideoBertForPreTraining",
     "VideoBertForPreTrainingOutput",

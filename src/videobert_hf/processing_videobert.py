@@ -194,6 +194,19 @@ class VideoBertProcessor(ProcessorMixin):
         self.visual_token_offset = visual_token_offset if visual_token_offset is not None else len(tokenizer)
         super().__init__(video_processor, tokenizer, **kwargs)
 
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        try:
+            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        except ValueError as error:
+            if "backend tokenizer" not in str(error):
+                raise
+            raise ValueError(
+                f"{pretrained_model_name_or_path} has no usable tokenizer files (tokenizer.json, or vocab.txt with "
+                "tokenizer_config.json): a VideoBertProcessor needs its WordPiece tokenizer, which "
+                "`processor.save_pretrained` writes next to processor_config.json."
+            ) from error
+
     @property
     def visual_vocab_size(self) -> int:
         return self.visual_branching**self.visual_levels

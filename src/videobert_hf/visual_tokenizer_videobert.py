@@ -53,7 +53,15 @@ class VideoBertTransformersClipEncoder(nn.Module):
 
     def __init__(self, backbone_config: dict):
         super().__init__()
-        self.backbone = AutoModel.from_config(AutoConfig.for_model(**backbone_config))
+        try:
+            config = AutoConfig.for_model(**backbone_config)
+        except ValueError as error:
+            raise ValueError(
+                f"The visual tokenizer's clip encoder is a transformers backbone of model_type "
+                f"{backbone_config.get('model_type')!r}, which this transformers version does not know (from "
+                "visual_tokenizer_config.backbone_config): install the transformers version or package that defines it."
+            ) from error
+        self.backbone = AutoModel.from_config(config)
 
     def forward(self, pixel_values_videos: torch.Tensor) -> torch.Tensor:
         # transformers video models take [N, T, C, H, W].
@@ -499,6 +507,18 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         model = cls(config)
         model.clip_encoder.backbone.load_state_dict(backbone.state_dict())
         return model
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        try:
+            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+        except OSError as error:
+            if "no file named" not in str(error):
+                raise
+            raise OSError(
+                f"{pretrained_model_name_or_path} has no weights file (model.safetensors): a visual tokenizer needs its "
+                "fitted codebook, conditioning and thumbnails, which `save_pretrained` writes there."
+            ) from error
 
     # ------------------------------------------------------------------ features
     @torch.no_grad()
