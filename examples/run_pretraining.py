@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass, field
 
 import datasets
+import torch
 import transformers
 from transformers import (
     AutoModelForPreTraining,
@@ -36,7 +37,7 @@ from transformers import (
 from transformers.trainer_utils import get_last_checkpoint
 
 import videobert_hf
-from videobert_hf import VideoBertConfig, VideoBertForPreTraining
+from videobert_hf import VideoBertConfig, VideoBertForPreTraining, VideoBertVisualTokenizer
 from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining
 
 
@@ -63,6 +64,14 @@ class ModelArguments:
     text_video_loss_weight: float = field(default=1.0, metadata={"help": "Weight of the text-video regime's loss."})
     alignment_loss_weight: float = field(default=1.0, metadata={"help": "Weight of alignment within text-video."})
     attn_implementation: str | None = field(default=None, metadata={"help": "eager, sdpa, flash_attention_2, ..."})
+    visual_tokenizer_name_or_path: str | None = field(
+        default=None,
+        metadata={
+            "help": "A fitted VideoBertVisualTokenizer: a new model's visual-token embeddings then start as a random "
+            "projection of the codebook's leaf centroids (nearby clusters, nearby embeddings) at the scale of the text "
+            "embeddings, instead of independent random vectors."
+        },
+    )
 
 
 @dataclass
@@ -150,6 +159,27 @@ class VideoBertPretrainingTrainer(Trainer):
         super().log(logs, start_time)
 
 
+@torch.no_grad()
+def init_visual_embeddings_from_codebook(model, visual_tokenizer, seed: int = 0) -> None:
+    """Visual-token embeddings := a random projection of the codebook's leaf centroids, standardised per dimension and
+    scaled to the text embeddings' per-dimension mean and spread (the output projection is tied to them)."""
+    config = model.config
+    codebook = visual_tokenizer.codebook
+    leaves = codebook.level_centroids(codebook.levels - 1).reshape(-1, codebook.level_centroids(0).shape[-1]).float()
+    if leaves.shape[0] != config.visual_vocab_size:
+        raise ValueError(
+            f"The visual tokenizer has {leaves.shape[0]} visual tokens, the model {config.visual_vocab_size}."
+        )
+    embeddings = model.get_input_embeddings().weight
+    text = embeddings[: config.text_vocab_size].float()
+    generator = torch.Generator().manual_seed(seed)
+    projection = torch.randn(leaves.shape[1], embeddings.shape[1], generator=generator)
+    projected = leaves @ projection
+    projected = (projected - projected.mean(dim=0)) / projected.std(dim=0).clamp(min=1e-6)
+    rows = slice(config.visual_token_offset, config.visual_token_offset + config.visual_vocab_size)
+    embeddings[rows] = (text.mean(dim=0) + projected * text.std(dim=0)).to(embeddings.dtype)
+
+
 def build_model(model_args: ModelArguments, processor) -> VideoBertForPreTraining:
     weights = {
         "text_loss_weight": model_args.text_loss_weight,
@@ -182,6 +212,9 @@ def build_model(model_args: ModelArguments, processor) -> VideoBertForPreTrainin
             config._attn_implementation = model_args.attn_implementation
         model = VideoBertForPreTraining(config)
     processor.check_config(model.config)
+    if model_args.visual_tokenizer_name_or_path and not model_args.model_name_or_path:
+        visual_tokenizer = VideoBertVisualTokenizer.from_pretrained(model_args.visual_tokenizer_name_or_path)
+        init_visual_embeddings_from_codebook(model, visual_tokenizer)
     return model
 
 

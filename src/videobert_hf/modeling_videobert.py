@@ -431,8 +431,9 @@ class VideoBertPreTrainedModel(PreTrainedModel):
     def save_pretrained(self, save_directory, *args, **kwargs):
         """
         `PreTrainedModel.save_pretrained`. A checkpoint saved with its code (classes registered with
-        `register_for_auto_class`) maps in `config.auto_map` the Auto class of every registered VideoBERT head, not only
-        this class's: all heads share the `videobert` encoder, so the checkpoint loads with any of them.
+        `register_for_auto_class`) maps in `config.auto_map` the Auto class of every registered VideoBERT head with the
+        same weight layout, not only this class's: the encoder heads share the `videobert` encoder, so the checkpoint
+        loads with any of them (the encoder-decoder captioner has its own layout and is mapped only by its own).
         """
         if self.is_remote_code():
             auto_map = dict(getattr(self.config, "auto_map", None) or {})
@@ -440,7 +441,8 @@ class VideoBertPreTrainedModel(PreTrainedModel):
             while pending:
                 head = pending.pop()
                 pending.extend(head.__subclasses__())
-                if head.__dict__.get("_auto_class") is not None:
+                # heads with the same weight layout (base_model_prefix) load each other's checkpoints
+                if head.__dict__.get("_auto_class") is not None and head.base_model_prefix == self.base_model_prefix:
                     heads.append(head)
             for head in heads:
                 auto_map.setdefault(head._auto_class, f"{head.__module__.split('.')[-1]}.{head.__name__}")
