@@ -424,3 +424,23 @@ def test_labels_of_the_wrong_shape_or_range_are_rejected():
         VideoBertForMaskedLM(config)(input_ids=batch["input_ids"], labels=batch["labels"][:2])
     with pytest.raises(ValueError, match="labels must hold -100"):
         VideoBertForVideoTextAlignment(config)(input_ids=batch["input_ids"], labels=torch.tensor([0, 1, 2, 0]))
+
+
+def test_new_vocabulary_rows_start_at_the_scale_of_the_text_rows():
+    model = VideoBertModel.from_text_pretrained(minilm_path(), visual_levels=2, visual_branching=4)
+    embeddings = model.get_input_embeddings().weight.detach()
+    text, new = embeddings[: model.config.text_vocab_size], embeddings[model.config.text_vocab_size :]
+    ratio = new.std(dim=0).mean() / text.std(dim=0).mean()
+    assert 0.5 < ratio < 2.0, ratio
+    assert not torch.allclose(new[0], new[1])
+
+
+def test_a_batch_without_masked_tokens_has_a_finite_loss():
+    config = tiny_config()
+    batch = mixed_batch(config)
+    batch["labels"][:] = -100
+    model = VideoBertForPreTraining(config)
+    for extra in ({}, {"num_items_in_batch": torch.tensor(0)}):
+        loss = model(**batch, **extra).loss
+        assert torch.isfinite(loss), extra
+        loss.backward()

@@ -825,7 +825,7 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
             if num_alignment_items_in_batch is not None:
                 alignment_term = alignment_sum / num_alignment_items_in_batch
             elif num_items_in_batch is not None:
-                alignment_term = alignment_loss * masked.sum() / num_items_in_batch
+                alignment_term = alignment_loss * masked.sum() / denominator
             else:
                 alignment_term = alignment_loss
             loss = loss + self.config.text_video_loss_weight * self.config.alignment_loss_weight * alignment_term
