@@ -16,6 +16,7 @@ Every stage runs the same example script a user runs on their own data (printed 
 import argparse
 import importlib.util
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -149,7 +150,6 @@ def main(argv=None):
     load_example("build_visual_vocabulary").main(build_argv)
     timings["vocabulary"] = time.perf_counter() - start
 
-    tokenize = load_example("tokenize_videos")
     start = time.perf_counter()
     for name, directory in data.items():
         tokenize_argv = [
@@ -162,7 +162,9 @@ def main(argv=None):
         if name != "train":  # features are cached for the training videos only
             tokenize_argv += ["--features_dir", str(out / "no-cache")]
         stage(f"3. tokenize {name}", "python examples/tokenize_videos.py " + " ".join(tokenize_argv))
-        tokenize.main(tokenize_argv)
+        # its own process, as a user runs it: datasets.map forks its workers, which is only safe from a process
+        # that has not yet run torch's thread pool (this one has, for the vocabulary)
+        subprocess.run([sys.executable, str(EXAMPLES / "tokenize_videos.py"), *tokenize_argv], check=True)
     timings["tokenize"] = time.perf_counter() - start
 
     model_dir = out / "videobert"

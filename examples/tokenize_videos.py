@@ -14,6 +14,10 @@ Transcripts: YouCook II annotation JSON or HowTo100M-style captions (CSV `video_
 
     python examples/tokenize_videos.py --videos_dir videos/ --transcripts captions.csv --vocabulary_dir vocab/ \\
         --output_dir tokenized/ --num_proc 8
+
+Run it as its own process: with `--num_proc > 1` `datasets.map` forks its workers, and a fork from a process that has
+already run torch's CPU thread pool (e.g. calling `main()` after building the vocabulary in the same process) can
+leave the workers waiting forever.
 """
 
 import argparse
