@@ -1,0 +1,48 @@
+"""How much of the verb and the noun the visual tokens carry, without any model: each visual token votes for the label
+it co-occurred with most in the training split, and an evaluation segment takes the majority vote of its clips.
+
+Reads the output of `make demo` (or any folder laid out like it) and prints segment-level vote accuracy per label,
+an upper-bound-style reference for the zero-shot figures.
+
+    .venv/bin/python benchmarks/token_purity.py --demo_output demo_output
+"""
+
+import argparse
+import collections
+from pathlib import Path
+
+import datasets
+
+from videobert_hf.datasets_videobert import read_youcook2
+from videobert_hf.evaluation_videobert import labelled_segments
+
+
+def segments(root: Path, split: str):
+    dataset = datasets.load_from_disk(root / "tokenized" / split)
+    return labelled_segments(dataset, read_youcook2(root / "data" / split / "youcookii_annotations.json"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--demo_output", default="demo_output")
+    parser.add_argument("--splits", default="heldout,unseen_pairs")
+    args = parser.parse_args(argv)
+    root = Path(args.demo_output)
+    train = segments(root, "train")
+    for split in args.splits.split(","):
+        evaluated = segments(root, split)
+        for key in ("verb", "noun"):
+            votes = collections.defaultdict(collections.Counter)
+            for _, ids, labels in train:
+                for token in ids:
+                    votes[token][labels[key]] += 1
+            majority = {token: counts.most_common(1)[0][0] for token, counts in votes.items()}
+            correct = 0
+            for _, ids, labels in evaluated:
+                ballot = collections.Counter(majority[t] for t in ids if t in majority)
+                correct += bool(ballot) and ballot.most_common(1)[0][0] == labels[key]
+            print(f"{split:13s} {key}: token-vote accuracy {100 * correct / len(evaluated):.1f} % of {len(evaluated)}")
+
+
+if __name__ == "__main__":
+    main()
