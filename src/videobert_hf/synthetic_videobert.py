@@ -467,7 +467,7 @@ def _sample_scene(
     value_jitter = rng.uniform(0.9, 1.1)
     table_y = rng.uniform(0.62, 0.8) * size
     cx, cy = rng.uniform(0.38, 0.62) * size, rng.uniform(0.42, 0.58) * size
-    r = rng.uniform(0.13, 0.18) * size
+    r = rng.uniform(0.22, 0.31) * size  # large enough that the noun weighs in a pooled clip feature
     speed, phase = rng.uniform(0.6, 1.2), rng.uniform(0, 2 * np.pi)
     has_distractor = rng.random() < distractor_prob
     corner = rng.integers(4)
