@@ -67,6 +67,16 @@ def test_vocabulary_words_are_single_wordpiece_tokens():
         assert tokenizer.tokenize(f"now let me show you how to {verb} the {noun}")[-3:] == [verb, "the", noun]
 
 
+def test_canonical_sentences_name_verb_and_noun_with_4_grams():
+    sentences = {(verb, noun): canonical_sentence(verb, noun) for verb in VERBS for noun in NOUNS}
+    assert len(set(sentences.values())) == len(sentences)  # one sentence per pair
+    for (verb, noun), sentence in sentences.items():
+        words = sentence.split()
+        assert len(words) >= 4, sentence  # BLEU-4 has 4-grams to match
+        assert words.count(verb) == 1 and words.count(noun) == 1, sentence
+    assert canonical_sentence("whisk", "egg") == "whisk the egg"  # a verb without its own instruction
+
+
 def test_every_noun_and_verb_has_its_own_look():
     assert len(VERBS) >= 8 and len(NOUNS) >= 8
     assert len(set(syn.NOUN_SHAPES[n] for n in NOUNS)) == len(NOUNS)

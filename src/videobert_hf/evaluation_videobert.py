@@ -282,7 +282,7 @@ def tokenize_video(video_processor, visual_tokenizer, path, batch_size: int = 8)
 def sentence_segments(dataset, annotations) -> list[tuple[str, list[int], str]]:
     """
     `(video_id, visual_ids, sentence)` of every annotated segment of a tokenized split, the annotation's sentence
-    (for the synthetic benchmark, the canonical "slice the onion") as its text: the input of `evaluate_retrieval`.
+    (for the synthetic benchmark, the canonical "slice the onion on the board") as its text: the input of `evaluate_retrieval`.
     """
     return [(video_id, ids, sentence.text) for video_id, ids, sentence in annotated_segments(dataset, annotations)]
 

@@ -38,7 +38,7 @@ API:
         # without, returns the frames in `SyntheticVideo.frames`
     generate_benchmark(output_dir, num_train_videos=None, num_heldout_videos=None, num_unseen_videos=None,
                        config=None, num_workers=0, progress=True) -> dict[str, SyntheticSplit]
-    canonical_sentence(verb, noun) -> "slice the tomato"
+    canonical_sentence(verb, noun) -> "slice the tomato on the board"
 
 Splits (`SPLITS`): `train`; `heldout`: new videos (new positions, sizes, speeds, backgrounds) of verb-noun pairs
 that the generated `train` split shows; `unseen_pairs`: verb-noun pairs never shown together in `train`. The unseen
@@ -54,7 +54,7 @@ Files written by `generate_benchmark(output_dir)`:
     output_dir/<split>/youcookii_annotations.json
         YouCook II format: {"database": {video_id: {"duration": s, "subset": "training" | "validation",
         "recipe_type": "<index of the main noun>", "video_url": "", "annotations": [{"id": i, "segment": [start, end],
-        "sentence": "slice the tomato", "verb": "slice", "noun": "tomato"}]}}}
+        "sentence": "slice the tomato on the board", "verb": "slice", "noun": "tomato"}]}}}
         -- the ground-truth steps; the labels are the extra `verb` / `noun` keys of every annotation.
         `train` is "training", `heldout` and `unseen_pairs` are "validation".
     output_dir/<split>/captions.csv
@@ -156,9 +156,24 @@ FILLER_SENTENCES = (
 )
 
 
+# The annotation sentence of every verb: an instruction naming what the frames show (YouCook II's sentences are
+# instructions of 5-15 words), long enough for 4-grams, so BLEU-4 measures whether a caption names verb and noun.
+CANONICAL_TEMPLATES = {
+    "slice": "slice the {noun} on the board",
+    "peel": "peel the skin off the {noun}",
+    "stir": "stir the {noun} in a bowl",
+    "pour": "pour water over the {noun}",
+    "fry": "fry the {noun} in a pan",
+    "boil": "boil the {noun} in a pot",
+    "shake": "shake the {noun} back and forth",
+    "lift": "lift the {noun} by hand",
+}
+
+
 def canonical_sentence(verb: str, noun: str) -> str:
-    """The ground-truth sentence of a step, as written in the YouCook II annotation file."""
-    return f"{verb} the {noun}"
+    """The ground-truth sentence of a step, as written in the YouCook II annotation file (a verb of `VERBS` has its
+    own instruction in `CANONICAL_TEMPLATES`, any other `"{verb} the {noun}"`)."""
+    return CANONICAL_TEMPLATES.get(verb, "{verb} the {noun}").format(verb=verb, noun=noun)
 
 
 @dataclass
@@ -945,6 +960,7 @@ __all__ = [
     "SyntheticStep",
     "SyntheticVideo",
     "TranscriptSentence",
+    "CANONICAL_TEMPLATES",
     "canonical_sentence",
     "generate_benchmark",
     "generate_video",
