@@ -154,6 +154,15 @@ def _resized_hw(height: int, width: int, size: SizeDict) -> tuple[int, int]:
     raise ValueError(f"The streaming decoder supports `size` with 'shortest_edge' or 'height' and 'width', got {size}")
 
 
+def _duration_tag(value: str | None) -> float | None:
+    """Seconds of a Matroska track's `DURATION` tag (`"HH:MM:SS.nnnnnnnnn"`); `None` when absent or malformed."""
+    try:
+        hours, minutes, seconds = (value or "").split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return None
+
+
 def _is_path(video: Any) -> bool:
     return isinstance(video, (str, os.PathLike))
 
@@ -192,9 +201,16 @@ class _StreamDecoder:
         self.stream.thread_type = "AUTO"
         if self.stream.average_rate:
             self.source_fps = float(self.stream.average_rate)
+        # Frames without timestamps (raw elementary streams) are spaced by the frame rate the bitstream declares
+        # (`guessed_rate`, e.g. H.264 VUI timing); the container's rate of such files is a demuxer default (25).
+        untimed_rate = self.stream.guessed_rate or self.stream.average_rate
+        self.untimed_fps = float(untimed_rate) if untimed_rate else None
+        tagged_duration = _duration_tag(self.stream.metadata.get("DURATION"))
         if self.stream.duration is not None and self.stream.time_base is not None:
             self.source_duration = float(self.stream.duration * self.stream.time_base)
-        elif self.container.duration is not None:
+        elif tagged_duration is not None:  # Matroska stores no per-track duration; FFmpeg and mkvmerge tag one
+            self.source_duration = tagged_duration
+        elif self.container.duration is not None:  # the longest stream's
             self.source_duration = self.container.duration / av.time_base
 
     def close(self):
@@ -207,9 +223,12 @@ class _StreamDecoder:
         return 0.0
 
     def _decode(self) -> Iterator["av.VideoFrame"]:
-        """Decoded frames, after seeking near `start`; decoding errors after the first frame end the stream."""
+        """Decoded frames, after seeking near `start`; a decoding error or a frame the decoder flags as corrupt
+        (damaged data it concealed) after the first frame ends the stream."""
         origin = self._origin()
-        if self.start > 0:
+        # A stream without timestamps (raw elementary stream) cannot seek, and its frame times are counted from its
+        # first frame: it is decoded from the start, the frames before `start` skipped.
+        if self.start > 0 and self.stream.start_time is not None:
             try:
                 offset = int((self.start + origin) / self.stream.time_base)
                 self.container.seek(offset, stream=self.stream, backward=True, any_frame=False)
@@ -230,6 +249,13 @@ class _StreamDecoder:
                 )
                 self.truncated = True
                 return
+            if frame.is_corrupt and self.decoded_frames > 0:
+                logger.warning(
+                    f"Video {self.path!r} is damaged after {self.decoded_frames} decoded frames (the decoder flagged "
+                    "a corrupt frame); keeping the clips decoded before the damage."
+                )
+                self.truncated = True
+                return
             self.decoded_frames += 1
             yield frame
 
@@ -241,21 +267,25 @@ class _StreamDecoder:
         t_k = self.start
         reformatter = av.video.reformatter.VideoReformatter()
         out_hw = None
+        turns = 0  # quarter turns counter-clockwise from the display matrix (rotated phone videos)
         prev = prev_time = prev_rgb = None
         last_time = None
         self.truncated = False
 
         def convert(frame):
-            nonlocal out_hw
+            nonlocal out_hw, turns
             if out_hw is None:
-                self.height, self.width = frame.height, frame.width
+                # Sizes are those displayed: a 90 / 270 degree display rotation swaps the coded width and height.
+                turns = round(frame.rotation / 90) % 4
+                self.height, self.width = (frame.height, frame.width)[:: 1 if turns % 2 == 0 else -1]
                 out_hw = (
                     (self.height, self.width) if self.size is None else _resized_hw(self.height, self.width, self.size)
                 )
+            height, width = out_hw[:: 1 if turns % 2 == 0 else -1]
             rgb = reformatter.reformat(
-                frame, width=out_hw[1], height=out_hw[0], format="rgb24", interpolation=self.interpolation
-            )
-            return rgb.to_ndarray()
+                frame, width=width, height=height, format="rgb24", interpolation=self.interpolation
+            ).to_ndarray()
+            return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
 
         def done(t):
             return self.end is not None and t >= self.end - _TIME_EPS
@@ -263,10 +293,9 @@ class _StreamDecoder:
         for frame in self._decode():
             if frame.pts is not None:
                 time = float(frame.pts * (frame.time_base or self.stream.time_base)) - origin
-            elif last_time is not None:
-                time = last_time + (1.0 / self.source_fps if self.source_fps else step)
-            else:
-                time = 0.0
+            else:  # no timestamp: one frame period (at the bitstream's rate) after the previous frame
+                self.source_fps = self.untimed_fps or self.source_fps
+                time = 0.0 if last_time is None else last_time + (1.0 / self.source_fps if self.source_fps else step)
             last_time = time
             # `prev` is on screen from `prev_time` until `time`: it serves every sampling time in between.
             while prev is not None and time > t_k + _TIME_EPS:
@@ -285,7 +314,7 @@ class _StreamDecoder:
                 raise VideoDecodingError(self.path, "the video stream holds no decodable frame")
             return
         # The last frame stays on screen for its duration (or one source frame period).
-        if prev.duration and prev.time_base is not None:
+        if prev.pts is not None and prev.duration and prev.time_base is not None:
             duration = float(prev.duration * prev.time_base)
         else:
             duration = 1.0 / self.source_fps if self.source_fps else step
@@ -376,10 +405,27 @@ class VideoBertVideoProcessor(BaseVideoProcessor):
         - Trailing partial clip: dropped by default (`pad_last_clip=False`); with `pad_last_clip=True` it is kept
           and padded by repeating its last frame. A video shorter than one clip therefore gives zero clips (no error)
           by default, one padded clip with `pad_last_clip=True`.
-        - Unreadable input (missing path, empty or non-video file, no video stream, no decodable frame): a
+
+    Bad input (files; each case is generated and tested in `tests/test_bad_input_corpus.py`):
+        - Unreadable (missing path, empty or non-video file, no video stream, no decodable frame): a
           [`VideoDecodingError`] (a `ValueError`) naming the file.
-        - A file damaged part way (e.g. truncated), whose first part decodes: the clips decoded before the damage
-          are returned (last partial clip per `pad_last_clip`) and a warning naming the file is logged.
+        - Damaged part way (truncated, or corrupt bytes in the middle), whose first part decodes: the clips decoded
+          before the damage are returned (last partial clip per `pad_last_clip`) and a warning naming the file is
+          logged. The damage is where the decoder fails, where it flags a frame as corrupt (concealed damage), or
+          where the stream ends well before its declared duration (by more than max(1 s, two frame durations)).
+        - Wrong declared duration or frame count: not used for the clips, which follow the decoded frames'
+          timestamps; a declared duration longer than the decoded stream logs the truncation warning above.
+          `video_metadata` reports the declared `duration` and the decoded `total_num_frames`.
+        - No timestamps (raw `.h264` / `.hevc` elementary streams): frames are spaced by the frame rate the
+          bitstream declares (else the demuxer's, 25 fps), reported as `video_metadata.fps`; with `start` the
+          stream is decoded from its beginning (it cannot seek).
+        - B-frames (any reordering) and variable frame rates: frames are placed by their presentation timestamps.
+        - Rotation (phone videos: display matrix / `rotate` metadata): applied, in quarter turns (nearest), as
+          players show the video; mirroring is ignored. Resizing, cropping and `video_metadata` width / height use
+          the rotated (displayed) size.
+        - Pixel formats (10-bit, 4:2:2, 4:4:4, RGB, ...): converted to 8-bit RGB by libswscale.
+        - Several video streams: the first one (lowest index, as transformers' and torchvision's PyAV readers),
+          whatever the default flag; the other streams are ignored.
     """
 
     resample = PILImageResampling.BILINEAR
