@@ -29,6 +29,7 @@ from transformers import BertTokenizer
 
 from videobert_hf import VideoBertProcessor, VideoBertVideoProcessor, VideoDecodingError
 from videobert_hf.datasets_videobert import find_videos, iter_clip_features, read_transcripts
+from videobert_hf.io_videobert import atomic_write
 from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
 
 
@@ -111,12 +112,13 @@ def main(argv=None):
         if not parts:
             bad[video_id] = f"{path}: shorter than one clip ({args.clip_length} frames at {args.fps} fps)"
             continue
-        np.savez(
-            features_dir / f"{video_id}.npz",
-            features=torch.cat([p[0] for p in parts]).numpy(),
-            clip_times=torch.cat([p[1] for p in parts]).numpy(),
-            thumbnails=np.concatenate([p[2] for p in parts]),
-        )
+        with atomic_write(features_dir / f"{video_id}.npz", "wb") as handle:  # never a truncated .npz
+            np.savez(
+                handle,
+                features=torch.cat([p[0] for p in parts]).numpy(),
+                clip_times=torch.cat([p[1] for p in parts]).numpy(),
+                thumbnails=np.concatenate([p[2] for p in parts]),
+            )
         done.append(video_id)
     if not done:
         raise SystemExit(f"None of the {len(videos)} videos could be read; see the reasons: {bad}")
@@ -135,7 +137,7 @@ def main(argv=None):
         video_processor, tokenizer, visual_levels=args.levels, visual_branching=args.branching
     )
     processor.save_pretrained(output_dir)
-    with open(output_dir / "bad_videos.json", "w", encoding="utf-8") as handle:
+    with atomic_write(output_dir / "bad_videos.json") as handle:
         json.dump(bad, handle, indent=2)
 
     ids = torch.cat([visual_tokenizer.encode(torch.from_numpy(chunk)) for chunk in chunks("features")])

@@ -112,6 +112,7 @@ def main(argv=None):
         labelled_segments,
         sentence_segments,
     )
+    from videobert_hf.io_videobert import atomic_write
     from videobert_hf.storyboard_videobert import text_to_video_storyboard
     from videobert_hf.synthetic_videobert import NOUNS, VERBS, SyntheticCookingConfig, generate_benchmark
 
@@ -254,7 +255,7 @@ def main(argv=None):
         )
     print(f"\nText-to-video storyboard for 'now we slice the tomato': {storyboard}")
     print("\nTime per stage (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
-    with open(out / "demo_results.json", "w", encoding="utf-8") as handle:
+    with atomic_write(out / "demo_results.json") as handle:
         json.dump(
             {
                 "zero_shot": results,

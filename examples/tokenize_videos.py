@@ -18,13 +18,25 @@ Transcripts: YouCook II annotation JSON or HowTo100M-style captions (CSV `video_
 Run it as its own process: with `--num_proc > 1` `datasets.map` forks its workers, and a fork from a process that has
 already run torch's CPU thread pool (e.g. calling `main()` after building the vocabulary in the same process) can
 leave the workers waiting forever.
+
+Resuming: the videos are tokenized in shards of `--shard_size` videos, each saved under <output_dir>/shards/ as soon
+as it is done (written to a temporary folder and moved in, its state.json last: a shard folder with a state.json is
+complete). A job that is killed and started again with the same arguments skips the finished shards ("N of M shards
+already done") and redoes only the others; the output is the same as an uninterrupted run's. The shards are removed
+once the dataset is saved. Started with other videos, transcripts, vocabulary or --shard_size, the job discards the
+shards of the earlier one (<output_dir>/shards/manifest.json records what they were made from) and starts over.
+Every file is written whole (a temporary file, then an atomic rename): a killed job never leaves a truncated file in
+the output, at most a hidden `*.partial` temporary one.
 """
 
 import argparse
+import hashlib
 import json
 import logging
 import os
+import shutil
 import sys
+import zipfile
 from pathlib import Path
 
 import datasets
@@ -34,12 +46,34 @@ from transformers import AutoProcessor
 
 from videobert_hf import VideoDecodingError, align_sentences_to_clips
 from videobert_hf.datasets_videobert import find_videos, iter_clip_features, read_transcripts
+from videobert_hf.io_videobert import atomic_save_dir, atomic_write
 from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
 
 
 logger = logging.getLogger("tokenize_videos")
 
 _WORKER_STATE = {}
+
+# Fixed column types, so that every shard has the same schema (a shard of videos without transcript, or of bad videos
+# only, would otherwise infer lists of nulls and not concatenate with the others).
+_INPUT_FEATURES = datasets.Features(
+    {
+        "video_id": datasets.Value("string"),
+        "path": datasets.Value("string"),
+        "sentences": datasets.List(datasets.Value("string")),
+        "sentence_times": datasets.List(datasets.List(datasets.Value("float64"))),
+    }
+)
+_TOKENIZED_FEATURES = datasets.Features(
+    {
+        **_INPUT_FEATURES,
+        "visual_ids": datasets.List(datasets.Value("int64")),
+        "clip_times": datasets.List(datasets.List(datasets.Value("float64"))),
+        "sentence_text_ids": datasets.List(datasets.List(datasets.Value("int64"))),
+        "sentence_clip_spans": datasets.List(datasets.List(datasets.Value("int64"))),
+        "error": datasets.Value("string"),
+    }
+)
 
 
 def parse_args(argv=None):
@@ -55,6 +89,12 @@ def parse_args(argv=None):
     parser.add_argument("--num_proc", type=int, default=1, help="Processes for datasets.map.")
     parser.add_argument("--batch_size", type=int, default=8, help="Clips per clip-encoder batch.")
     parser.add_argument("--max_videos", type=int, help="Tokenize at most this many videos.")
+    parser.add_argument(
+        "--shard_size",
+        type=int,
+        default=256,
+        help="Videos per shard: the unit of work that a killed and restarted job does not redo.",
+    )
     parser.add_argument("--include_videos_without_transcript", action="store_true")
     return parser.parse_args(argv)
 
@@ -73,10 +113,14 @@ def _worker(vocabulary_dir, single_thread):
 def clip_tokens(path, video_id, features_dir, processor, visual_tokenizer, batch_size):
     """Visual token ids and clip times of one video, from cached features when there are some."""
     cached = Path(features_dir) / f"{video_id}.npz" if features_dir else None
+    features = None
     if cached is not None and cached.exists():
-        with np.load(cached) as data:
-            features, times = torch.from_numpy(data["features"]), torch.from_numpy(data["clip_times"])
-    else:
+        try:
+            with np.load(cached) as data:
+                features, times = torch.from_numpy(data["features"]), torch.from_numpy(data["clip_times"])
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            logger.warning(f"{cached} is unreadable ({error}): computing the features of {video_id} again")
+    if features is None:
         parts = list(iter_clip_features(visual_tokenizer, processor.video_processor, path, batch_size))
         if not parts:
             return [], []
@@ -108,9 +152,45 @@ def tokenize_batch(batch, vocabulary_dir, features_dir, batch_size, single_threa
     return out
 
 
-def main(argv=None):
+def _vocabulary_digest(vocabulary_dir):
+    """sha256 of the files the tokens depend on: the processor's (WordPiece) and the visual tokenizer's."""
+    digest = hashlib.sha256()
+    for folder in (Path(vocabulary_dir), Path(vocabulary_dir) / "visual_tokenizer"):
+        for file in sorted(folder.iterdir()):
+            if file.is_file() and file.name != "bad_videos.json":
+                digest.update(file.name.encode() + b"\0")
+                with open(file, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(block)
+    return digest.hexdigest()
+
+
+def _prepare_shards(shards_dir, manifest):
+    """Keeps the finished shards of the same job in `shards_dir` (discards those of another job); records the job."""
+    manifest_file = shards_dir / "manifest.json"
+    if shards_dir.is_dir():
+        try:
+            previous = json.loads(manifest_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = None
+        if previous != manifest:
+            logger.warning(
+                f"{shards_dir} holds shards of another job (other videos, transcripts, vocabulary or --shard_size): "
+                "starting over"
+            )
+            shutil.rmtree(shards_dir)
+    shards_dir.mkdir(parents=True, exist_ok=True)
+    if not manifest_file.exists():
+        with atomic_write(manifest_file) as handle:
+            json.dump(manifest, handle, indent=1)
+
+
+def main(argv=None, on_shard_done=None):
+    """Runs the script; `on_shard_done(index, num_shards, shard_dir)`, if given, is called after each shard is saved."""
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stdout)
+    if args.shard_size < 1:
+        raise SystemExit(f"--shard_size must be >= 1, got {args.shard_size}.")
     transcripts = read_transcripts(args.transcripts, args.subset) if args.transcripts else {}
     files = find_videos(args.videos_dir)
     video_ids = list(transcripts) if transcripts else list(files)
@@ -132,38 +212,71 @@ def main(argv=None):
     features_dir = args.features_dir
     if features_dir is None and os.path.isdir(os.path.join(args.vocabulary_dir, "features")):
         features_dir = os.path.join(args.vocabulary_dir, "features")
-    dataset = datasets.Dataset.from_dict(rows)
-    dataset = dataset.map(
-        tokenize_batch,
-        batched=True,
-        batch_size=4,
-        num_proc=args.num_proc if args.num_proc > 1 else None,
-        fn_kwargs={
-            "vocabulary_dir": args.vocabulary_dir,
-            "features_dir": features_dir,
-            "batch_size": args.batch_size,
-            "single_thread": args.num_proc > 1,
-        },
-        desc="tokenizing videos",
-    )
+
+    output_dir = Path(args.output_dir)
+    shards_dir = output_dir / "shards"
+    num_shards = -(-len(video_ids) // args.shard_size)
+    manifest = {
+        "num_shards": num_shards,
+        "shard_size": args.shard_size,
+        "rows": hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest(),
+        "vocabulary": _vocabulary_digest(args.vocabulary_dir),
+        "features_dir": os.path.abspath(features_dir) if features_dir else None,
+    }
+    _prepare_shards(shards_dir, manifest)
+    shard_dirs = [shards_dir / f"shard-{index:05d}-of-{num_shards:05d}" for index in range(num_shards)]
+    done = sum((shard_dir / "state.json").is_file() for shard_dir in shard_dirs)
+    if done:
+        logger.info(
+            f"{done} of {num_shards} shards already done in {shards_dir}: tokenizing the other {num_shards - done}"
+        )
+
+    for index, shard_dir in enumerate(shard_dirs):
+        if (shard_dir / "state.json").is_file():  # state.json is moved in last: the shard is complete
+            continue
+        part = slice(index * args.shard_size, (index + 1) * args.shard_size)
+        shard = datasets.Dataset.from_dict({name: values[part] for name, values in rows.items()}, _INPUT_FEATURES)
+        shard = shard.map(
+            tokenize_batch,
+            batched=True,
+            batch_size=4,
+            features=_TOKENIZED_FEATURES,
+            num_proc=args.num_proc if args.num_proc > 1 else None,
+            fn_kwargs={
+                "vocabulary_dir": args.vocabulary_dir,
+                "features_dir": features_dir,
+                "batch_size": args.batch_size,
+                "single_thread": args.num_proc > 1,
+            },
+            desc=f"tokenizing videos (shard {index + 1}/{num_shards})",
+        )
+        with atomic_save_dir(shard_dir, supersedes=("data-*.arrow",)) as temporary:
+            shard.remove_columns("path").save_to_disk(temporary)
+        if on_shard_done is not None:
+            on_shard_done(index, num_shards, shard_dir)
+
+    dataset = datasets.concatenate_datasets([datasets.load_from_disk(shard_dir) for shard_dir in shard_dirs])
     for video_id, error in zip(dataset["video_id"], dataset["error"]):
         if error:
             bad[video_id] = error
-    dataset = dataset.filter(lambda row: not row["error"]).remove_columns(["error", "path"])
+    dataset = dataset.filter(lambda row: not row["error"], keep_in_memory=True).remove_columns("error")
 
-    output_dir = Path(args.output_dir)
-    dataset.save_to_disk(output_dir)
-    AutoProcessor.from_pretrained(args.vocabulary_dir).save_pretrained(output_dir / "processor")
-    with open(output_dir / "bad_videos.json", "w", encoding="utf-8") as handle:
+    with atomic_save_dir(output_dir, supersedes=("data-*.arrow",)) as temporary:
+        dataset.save_to_disk(temporary)
+    with atomic_save_dir(output_dir / "processor", last=("processor_config.json",)) as temporary:
+        AutoProcessor.from_pretrained(args.vocabulary_dir).save_pretrained(temporary)
+    with atomic_write(output_dir / "bad_videos.json") as handle:
         json.dump(bad, handle, indent=2)
-    num_clips = sum(len(ids) for ids in dataset["visual_ids"])
+    num_videos, num_clips = len(dataset), sum(len(ids) for ids in dataset["visual_ids"])
     num_sentences = sum(len(s) for s in dataset["sentence_text_ids"])
-    logger.info(f"{len(dataset)} videos, {num_clips} clips, {num_sentences} sentences -> {output_dir}")
+    del dataset  # it reads the shards
+    shutil.rmtree(shards_dir)
+    logger.info(f"{num_videos} videos, {num_clips} clips, {num_sentences} sentences -> {output_dir}")
     if bad:
         logger.warning(f"{len(bad)} videos left out:")
         for video_id, reason in bad.items():
             logger.warning(f"  {video_id}: {reason}")
-    return {"videos": len(dataset), "clips": num_clips, "sentences": num_sentences, "bad_videos": bad}
+    return {"videos": num_videos, "clips": num_clips, "sentences": num_sentences, "bad_videos": bad}
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ from transformers.utils.generic import can_return_tuple, merge_with_config_defau
 from transformers.utils.output_capturing import OutputRecorder, capture_outputs
 
 from .configuration_videobert import TEXT_TYPE_ID, VIDEO_TYPE_ID, VideoBertConfig
+from .io_videobert import checkpoint_load_errors
 from .visual_tokenizer_videobert import VideoBertVisualTokenizer
 
 
@@ -451,8 +452,15 @@ class VideoBertPreTrainedModel(PreTrainedModel):
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        """
+        `PreTrainedModel.from_pretrained`. A damaged local checkpoint (a truncated or partly written weights file or
+        shard index, a missing shard, no config.json) raises a `CorruptCheckpointError` that names the file.
+        """
         try:
-            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+            with checkpoint_load_errors(
+                pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
+            ):
+                return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
         except RuntimeError as error:
             if "ignore_mismatched_sizes" not in str(error):
                 raise

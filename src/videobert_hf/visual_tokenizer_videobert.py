@@ -14,6 +14,7 @@ from transformers.modeling_utils import PreTrainedModel
 from transformers.utils import logging
 
 from .configuration_videobert import VideoBertVisualTokenizerConfig
+from .io_videobert import CorruptCheckpointError, atomic_save_dir, checkpoint_load_errors
 
 
 logger = logging.get_logger(__name__)
@@ -510,8 +511,21 @@ class VideoBertVisualTokenizer(PreTrainedModel):
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        """
+        `PreTrainedModel.from_pretrained`, strict: a damaged checkpoint (truncated or partly written weights, no
+        config.json) raises a `CorruptCheckpointError` naming the file, and so do weights that lack a tensor (the
+        codebook, the conditioning, the thumbnails or the clip encoder), which transformers would silently initialise.
+        """
+        output_loading_info = kwargs.pop("output_loading_info", False)
         try:
-            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+            with checkpoint_load_errors(
+                pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
+            ):
+                model, loading_info = super().from_pretrained(
+                    pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
+                )
+        except CorruptCheckpointError:
+            raise
         except OSError as error:
             if "no file named" not in str(error):
                 raise
@@ -519,6 +533,32 @@ class VideoBertVisualTokenizer(PreTrainedModel):
                 f"{pretrained_model_name_or_path} has no weights file (model.safetensors): a visual tokenizer needs its "
                 "fitted codebook, conditioning and thumbnails, which `save_pretrained` writes there."
             ) from error
+        missing = sorted(loading_info.get("missing_keys") or ())
+        if missing:
+            weights = os.path.join(os.fspath(pretrained_model_name_or_path or ""), kwargs.get("subfolder", ""))
+            for name in ("model.safetensors", "model.safetensors.index.json"):
+                if os.path.isfile(os.path.join(weights, name)):
+                    weights = os.path.join(weights, name)
+                    break
+            shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+            raise CorruptCheckpointError(
+                f"{weights} is corrupt or incomplete: it lacks {shown}. A visual tokenizer needs every tensor "
+                "`save_pretrained` writes (clip encoder, codebook, conditioning, thumbnails); save it again."
+            )
+        return (model, loading_info) if output_loading_info else model
+
+    def save_pretrained(self, save_directory, *args, **kwargs):
+        """
+        `PreTrainedModel.save_pretrained`, atomic per file: the checkpoint is saved into a temporary folder next to
+        `save_directory`, then each file is moved in whole (config.json last), so that a save that fails or is killed
+        never leaves a truncated codebook or thumbnails file behind (an earlier checkpoint there stays loadable).
+        """
+        if os.path.isfile(save_directory):  # PreTrainedModel.save_pretrained reports it
+            return super().save_pretrained(save_directory, *args, **kwargs)
+        if kwargs.get("push_to_hub"):  # the repository is named after the folder, not the temporary one
+            kwargs.setdefault("repo_id", os.path.basename(os.path.abspath(save_directory)))
+        with atomic_save_dir(save_directory, supersedes=("model*.safetensors", "model.safetensors.index.json")) as tmp:
+            super().save_pretrained(tmp, *args, **kwargs)
 
     # ------------------------------------------------------------------ features
     @torch.no_grad()
