@@ -149,6 +149,8 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         for name in ("max_concat_sentences", "max_stride", "video_only_length", "log_skipped_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
+        if self.pad_to_multiple_of is not None and self.pad_to_multiple_of < 1:
+            raise ValueError(f"pad_to_multiple_of must be None or >= 1, got {self.pad_to_multiple_of}.")
         if self.max_length is not None and self.max_length < 5:
             raise ValueError(f"max_length must be >= 5 ([CLS] text [>] video [SEP]), got {self.max_length}.")
 

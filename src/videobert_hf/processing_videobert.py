@@ -43,7 +43,13 @@ class VideoBertSpecialIds:
     @classmethod
     def from_tokenizer(cls, tokenizer, visual_token_offset: int, visual_vocab_size: int) -> "VideoBertSpecialIds":
         """Reads the special ids of a WordPiece tokenizer that holds `[>]` and `[CLIP]` (see `add_videobert_tokens`)."""
-        missing = [token for token in (TEXT_VIDEO_SEPARATOR, CLIP_TOKEN) if token not in tokenizer.get_vocab()]
+        # token ids, not `get_vocab()`, which copies the whole vocabulary (tens of ms) and this runs on every decode
+        separator, clip = tokenizer.convert_tokens_to_ids([TEXT_VIDEO_SEPARATOR, CLIP_TOKEN])
+        missing = [
+            token
+            for token, token_id in ((TEXT_VIDEO_SEPARATOR, separator), (CLIP_TOKEN, clip))
+            if token_id is None or token_id == tokenizer.unk_token_id
+        ]
         if missing:
             raise ValueError(
                 f"The tokenizer has no {missing}: call `add_videobert_tokens(tokenizer)` before building VideoBERT "
@@ -54,8 +60,8 @@ class VideoBertSpecialIds:
             sep=tokenizer.sep_token_id,
             pad=tokenizer.pad_token_id,
             mask=tokenizer.mask_token_id,
-            text_video_separator=tokenizer.convert_tokens_to_ids(TEXT_VIDEO_SEPARATOR),
-            clip=tokenizer.convert_tokens_to_ids(CLIP_TOKEN),
+            text_video_separator=separator,
+            clip=clip,
             visual_token_offset=visual_token_offset,
             visual_vocab_size=visual_vocab_size,
         )
@@ -117,7 +123,8 @@ def build_videobert_inputs(
         text_length, video_length = truncate_lengths(len(text_ids), len(visual_ids), max_length - num_special)
         # a part that was present keeps at least one token, so the sequence's regime does not change
         if (text_ids and not text_length) or (visual_ids and not video_length):
-            raise ValueError(f"max_length={max_length} is too short to hold both a text and a video token.")
+            parts = "both a text and a video token" if num_special == 3 else "one token besides [CLS] and [SEP]"
+            raise ValueError(f"max_length={max_length} is too short to hold {parts}.")
         text_ids, visual_ids = text_ids[:text_length], visual_ids[:video_length]
     joint_visual = [v if v == special.clip else v + special.visual_token_offset for v in visual_ids]
 
@@ -264,7 +271,8 @@ class VideoBertProcessor(ProcessorMixin):
         Build a batch of VideoBERT sequences.
 
         Args:
-            text: a sentence or a list of sentences.
+            text: a sentence or a list of sentences; each must give at least one WordPiece token and must not hold
+                `[>]` or `[CLIP]`, which VideoBERT reserves (`[MASK]` and BERT's other special tokens are parsed).
             videos: video files or frames for the video processor. With `visual_tokenizer` their clips become visual
                 tokens; without one each clip becomes a `[CLIP]` placeholder and the clips are returned as
                 `pixel_values_videos`, in placeholder order, for a model that owns a visual tokenizer.
@@ -308,9 +316,25 @@ class VideoBertProcessor(ProcessorMixin):
                 )
 
         pairs: list[tuple[list[int] | None, list[int] | None, int | None]] = []
+        special = self.special_ids
         encoded_text = None
         if texts is not None:
-            encoded_text = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+            encoded_text = self.tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+            reserved = {special.text_video_separator, special.clip}
+            for index, (sentence, ids) in enumerate(zip(texts, encoded_text)):
+                excerpt = sentence if len(sentence) <= 60 else sentence[:57] + "..."
+                if not ids:
+                    # e.g. only control, zero-width or lone combining characters, which BERT's normaliser drops
+                    raise ValueError(
+                        f"text holds an empty sentence: sentence {index} ({excerpt!r}) has no WordPiece token; drop "
+                        "it or pass visual tokens alone."
+                    )
+                if reserved & set(ids):
+                    raise ValueError(
+                        f"text sentence {index} ({excerpt!r}) holds {TEXT_VIDEO_SEPARATOR} or {CLIP_TOKEN}: VideoBERT "
+                        f"reserves {TEXT_VIDEO_SEPARATOR} and {CLIP_TOKEN} for the text/video boundary and the clip "
+                        "placeholders."
+                    )
         if sentence_times is not None:
             if texts is None or video_ids is None or len(video_ids) != 1:
                 raise ValueError("sentence_times needs text and exactly one video (or one visual token list).")
@@ -331,7 +355,8 @@ class VideoBertProcessor(ProcessorMixin):
         else:
             pairs = [(None, v, (i, 0, len(v))) for i, v in enumerate(video_ids)]
 
-        special = self.special_ids
+        if not pairs:
+            raise ValueError("Nothing to process: text and visual_tokens hold no sequence (empty lists).")
         input_ids, token_type_ids, placeholder_clips = [], [], []
         for text_ids, visual_ids, source in pairs:
             if visual_ids is not None and not visual_ids and not text_ids:
