@@ -1,12 +1,20 @@
 # Copyright 2026 The videobert_hf authors. Licensed under the Apache License, Version 2.0.
 """Tests of VideoBertVisualTokenizer: hierarchical k-means codebook, conditioning, clip encoders, save/load."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
 
 from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig
-from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
+from videobert_hf.visual_tokenizer_videobert import (
+    _ENCODE_MIN_ROWS,
+    _ENCODE_PIECE_ROWS,
+    VideoBertHierarchicalKMeans,
+    VideoBertVisualTokenizer,
+    _node_dots,
+)
 
 
 DIM = 16
@@ -173,6 +181,152 @@ def test_encode_matches_naive_descent_and_chunking():
     ids = tokenizer.encode(queries)
     assert torch.equal(ids, naive_descend(tokenizer, queries))
     assert ids.dtype == torch.long and int(ids.max()) < 27
+
+
+def previous_descend(codebook, features):
+    """The descent before the gather-in-pieces rewrite (per node: gather its rows, multiply by its 12 children)."""
+    ids = torch.empty(features.shape[0], dtype=torch.long)
+    for chunk_start in range(0, features.shape[0], codebook.encode_batch_size):
+        chunk = features[chunk_start : chunk_start + codebook.encode_batch_size]
+        dots = torch.empty(chunk.shape[0], codebook.branching)
+        for level in range(codebook.levels):
+            centroids = codebook.level_centroids(level)
+            squared_norms = centroids.square().sum(-1)
+            if level == 0:
+                torch.mm(chunk, centroids[0].T, out=dots)
+                node = (squared_norms[0] - 2 * dots).argmin(dim=1)
+                continue
+            node_sorted, order = torch.sort(node, stable=True)
+            counts = torch.bincount(node_sorted, minlength=centroids.shape[0])
+            bounds = [0] + counts.cumsum(0).tolist()
+            for i in torch.unique_consecutive(node_sorted).tolist():
+                start, end = bounds[i], bounds[i + 1]
+                torch.mm(chunk.index_select(0, order[start:end]), centroids[i].T, out=dots[start:end])
+            child = (squared_norms[node_sorted] - 2 * dots).argmin(dim=1)
+            node = torch.empty_like(node).index_copy_(0, order, node_sorted * codebook.branching + child)
+        ids[chunk_start : chunk_start + chunk.shape[0]] = node
+    return ids
+
+
+def random_codebook(levels, branching, dim, generator, integer=False, encode_batch_size=65536):
+    """A codebook with random centroids (small integers: every distance is exact, ties are exact ties)."""
+    config = VideoBertVisualTokenizerConfig(
+        clip_encoder="transformers",
+        backbone_config={**TINY_VIDEOMAE, "hidden_size": dim},
+        levels=levels,
+        branching=branching,
+        encode_batch_size=encode_batch_size,
+    )
+    codebook = VideoBertHierarchicalKMeans(config)
+    for level in range(levels):
+        centroids = codebook.level_centroids(level)
+        if integer:
+            centroids.copy_(torch.randint(-2, 3, centroids.shape, generator=generator).float())
+        else:
+            centroids.copy_(torch.randn(centroids.shape, generator=generator))
+        # duplicated children (exact ties): child 1 repeats child 0, the last child repeats child 2
+        centroids[:, 1] = centroids[:, 0]
+        centroids[:, -1] = centroids[:, 2]
+    return codebook
+
+
+def picks_a_duplicate(ids, branching, levels=3):
+    """Rows whose path takes child 1 (a copy of child 0) or the last child (a copy of child 2) at some level."""
+    paths = [(ids // branching**level) % branching for level in range(levels)]
+    return torch.stack([(path == 1) | ((path == branching - 1) & (branching > 3)) for path in paths]).any(0)
+
+
+@pytest.mark.parametrize("branching", [3, 12, 13])
+@pytest.mark.parametrize("encode_batch_size", [37, 65536])
+def test_encode_agrees_with_previous_descent_on_ties_and_duplicates(branching, encode_batch_size):
+    """
+    Same ids as the previous implementation, and exact ties go to the lowest child index. Exceptions, both from the
+    previous implementation multiplying a node with a few rows on those rows only, where MKL's small-matrix kernels
+    round differently: two identical children could get different dot products, so that a duplicated child could
+    win (seen with branching 13 and 37-row chunks; the new descent never picks one), and float32 near-ties (points
+    halfway between two centroids) could go the other way.
+    """
+    generator = torch.Generator().manual_seed(10 + branching)
+    for integer in (True, False):
+        codebook = random_codebook(3, branching, 24, generator, integer, encode_batch_size)
+        if integer:
+            queries = torch.randint(-2, 3, (1500, 24), generator=generator).float()
+        else:
+            queries = torch.randn(1500, 24, generator=generator)
+        # duplicate vectors, vectors on centroids and halfway between two of them
+        leaf = codebook.level_centroids(2).reshape(-1, 24)
+        queries[:50] = queries[50:100]
+        queries[100:150] = leaf[torch.randint(0, leaf.shape[0], (50,), generator=generator)]
+        halfway = min(50, leaf.shape[0] - 1)
+        queries[150 : 150 + halfway] = (leaf[:halfway] + leaf[1 : halfway + 1]) / 2
+        ids = codebook(queries)
+        previous = previous_descend(codebook, queries)
+        assert not bool(picks_a_duplicate(ids, branching).any())
+        kept = ~picks_a_duplicate(previous, branching)
+        if not integer:  # halfway in float32: the tie is decided by rounding, which the old small products changed
+            kept[150 : 150 + halfway] = False
+        assert torch.equal(ids[kept], previous[kept]), integer
+        assert int(kept.sum()) >= 0.9 * queries.shape[0]  # the comparison covers most rows
+        if integer:  # every distance is an exact integer: a reference on the true distances agrees too
+            children = [codebook.level_centroids(level) for level in range(3)]
+            expected = torch.zeros(queries.shape[0], dtype=torch.long)
+            for level in range(3):
+                distances = (queries[:, None, :] - children[level][expected]).square().sum(-1)
+                expected = expected * branching + distances.argmin(dim=1)
+            assert torch.equal(ids, expected)
+
+
+def test_encode_is_independent_of_the_batch():
+    """A vector gets the same id alone, in any batch and any chunking (products of a few rows round like big ones)."""
+    generator = torch.Generator().manual_seed(11)
+    codebook = random_codebook(3, 12, 64, generator)
+    queries = torch.randn(700, 64, generator=generator)
+    ids = codebook(queries)
+    assert torch.equal(ids, torch.cat([codebook(row[None]) for row in queries[:40]] + [ids[40:]]))
+    codebook.encode_batch_size = 5
+    assert torch.equal(codebook(queries), ids)
+
+
+@pytest.mark.parametrize("branching", [3, 12, 16, 20])
+def test_encode_products_round_like_one_big_product(branching):
+    """The BLAS facts the descent relies on: padding the children to a multiple of 8 columns and multiplying a node
+    with few rows on >= _ENCODE_MIN_ROWS rows give the same float32 dot products as one large plain product."""
+    generator = torch.Generator().manual_seed(12)
+    codebook = random_codebook(1, branching, 96, generator)
+    features = torch.randn(1000, 96, generator=generator) * 3 + 1
+    reference = features @ codebook.level_centroids(0)[0].T
+    weights, _ = codebook._encode_tables(features.device)
+    assert weights[0][0].shape[-1] == (branching if branching < 12 else -(-branching // 8) * 8)
+    width = weights[0][0].shape[-1]
+    buffers = (torch.zeros(_ENCODE_PIECE_ROWS, 96), torch.empty(_ENCODE_MIN_ROWS, width))
+    position = torch.randperm(1000, generator=generator)
+    for start, end in [(0, 1), (5, 8), (100, 111), (200, 216), (300, 1000)]:
+        dots = torch.full((1000, width), float("nan"))
+        _node_dots(features, position, start, end, weights[0][0], dots, buffers)
+        assert torch.equal(dots[start:end, :branching], reference[position[start:end]]), (start, end)
+    dots = torch.empty(1000, width)
+    _node_dots(features, None, 0, 1000, weights[0][0], dots, buffers)
+    assert torch.equal(dots[:, :branching], reference)
+
+
+def test_encode_tables_follow_the_centroids():
+    """The cached encoding tables are rebuilt when the centroids change in place, are reloaded or move."""
+    generator = torch.Generator().manual_seed(13)
+    codebook = random_codebook(3, 12, 32, generator)
+    queries = torch.randn(400, 32, generator=generator)
+    ids = codebook(queries)
+    tables = codebook._encode_cache
+    assert torch.equal(codebook(queries), ids) and codebook._encode_cache is tables
+    codebook.centroids_1.mul_(-1)
+    assert torch.equal(codebook(queries), previous_descend(codebook, queries))
+    codebook.load_state_dict({key: value.flip(1) for key, value in codebook.state_dict().items()})
+    assert torch.equal(codebook(queries), previous_descend(codebook, queries))
+    codebook.double().float()
+    assert torch.equal(codebook(queries), previous_descend(codebook, queries))
+    assert copy.deepcopy(codebook)._encode_cache is None
+    with torch.inference_mode():
+        fresh = random_codebook(2, 12, 32, generator)  # inference tensors: no version counter, no cache
+        assert torch.equal(fresh(queries), previous_descend(fresh, queries)) and fresh._encode_cache is None
 
 
 def test_whitening_gives_identity_covariance_then_l2():
