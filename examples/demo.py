@@ -45,7 +45,7 @@ def parse_args(argv=None):
     parser.add_argument("--whiten_dim", type=int, default=64)
     parser.add_argument("--max_steps", type=int, default=400)
     parser.add_argument("--batch_size", type=int, default=32)
-    parser.add_argument("--learning_rate", type=float, default=1e-4)
+    parser.add_argument("--learning_rate", type=float, default=5e-4)
     parser.add_argument("--mlm_probability", type=float, default=0.4, help="Text masking rate (the paper: 0.15).")
     parser.add_argument("--regime_weights", default="1,1,3", help="Text-only, video-only, text-video draw weights.")
     parser.add_argument(
