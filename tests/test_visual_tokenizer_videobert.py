@@ -2,6 +2,8 @@
 """Tests of VideoBertVisualTokenizer: hierarchical k-means codebook, conditioning, clip encoders, save/load."""
 
 import copy
+import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +17,13 @@ from videobert_hf.visual_tokenizer_videobert import (
     VideoBertVisualTokenizer,
     _node_dots,
 )
+
+
+_BENCH_SPEC = importlib.util.spec_from_file_location(
+    "bench_kmeans", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_kmeans.py"
+)
+_BENCH_KMEANS = importlib.util.module_from_spec(_BENCH_SPEC)
+_BENCH_SPEC.loader.exec_module(_BENCH_KMEANS)
 
 
 DIM = 16
@@ -184,28 +193,8 @@ def test_encode_matches_naive_descent_and_chunking():
 
 
 def previous_descend(codebook, features):
-    """The descent before the gather-in-pieces rewrite (per node: gather its rows, multiply by its 12 children)."""
-    ids = torch.empty(features.shape[0], dtype=torch.long)
-    for chunk_start in range(0, features.shape[0], codebook.encode_batch_size):
-        chunk = features[chunk_start : chunk_start + codebook.encode_batch_size]
-        dots = torch.empty(chunk.shape[0], codebook.branching)
-        for level in range(codebook.levels):
-            centroids = codebook.level_centroids(level)
-            squared_norms = centroids.square().sum(-1)
-            if level == 0:
-                torch.mm(chunk, centroids[0].T, out=dots)
-                node = (squared_norms[0] - 2 * dots).argmin(dim=1)
-                continue
-            node_sorted, order = torch.sort(node, stable=True)
-            counts = torch.bincount(node_sorted, minlength=centroids.shape[0])
-            bounds = [0] + counts.cumsum(0).tolist()
-            for i in torch.unique_consecutive(node_sorted).tolist():
-                start, end = bounds[i], bounds[i + 1]
-                torch.mm(chunk.index_select(0, order[start:end]), centroids[i].T, out=dots[start:end])
-            child = (squared_norms[node_sorted] - 2 * dots).argmin(dim=1)
-            node = torch.empty_like(node).index_copy_(0, order, node_sorted * codebook.branching + child)
-        ids[chunk_start : chunk_start + chunk.shape[0]] = node
-    return ids
+    """The descent before the gather-in-pieces rewrite: the reference `benchmarks/bench_kmeans.py` times too."""
+    return _BENCH_KMEANS.previous_descend(codebook, features, chunk_rows=codebook.encode_batch_size)
 
 
 def random_codebook(levels, branching, dim, generator, integer=False, encode_batch_size=65536):
