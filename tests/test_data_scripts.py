@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import datasets
+import numpy as np
 import pytest
 
 from videobert_hf.datasets_videobert import (
@@ -87,9 +88,13 @@ def test_vocabulary_and_tokenization_on_both_formats_report_bad_videos(corpus, t
         [
             "--videos_dir", str(corpus["videos"]), "--tokenizer_name_or_path", str(gt.get_model_path()),
             "--output_dir", str(vocab), "--fps", "8", "--clip_length", "8", "--frame_size", "32",
-            "--levels", "1", "--branching", "4", "--thumbnail_size", "8",
+            "--levels", "1", "--branching", "4", "--thumbnail_size", "8", "--s3d_blocks", "Mixed_5c", "Conv_2c",
         ]
     )  # fmt: skip
+    # the clip feature: Conv_2c (192) and Mixed_5c (1024) pooled, concatenated; the tokenization below encodes with it
+    assert json.loads((vocab / "visual_tokenizer" / "config.json").read_text())["s3d_blocks"] == ["Conv_2c", "Mixed_5c"]
+    with np.load(next((vocab / "features").glob("*.npz"))) as cached:
+        assert cached["features"].shape[1] == 1216
     assert built["videos"] == 4 and set(built["bad_videos"]) == {"empty", "noise"}
     assert "empty.mp4" in built["bad_videos"]["empty"]
     assert json.loads((vocab / "bad_videos.json").read_text()) == built["bad_videos"]

@@ -368,6 +368,35 @@ def test_s3d_clip_features_and_forward():
     assert torch.equal(tokenizer(clips), tokenizer.encode(features))
 
 
+def test_s3d_blocks_pool_each_block_l2_normalised_in_trunk_order(tmp_path):
+    torch.manual_seed(0)
+    config = VideoBertVisualTokenizerConfig(levels=1, branching=2, s3d_blocks=["Mixed_5c", "Conv_2c"])
+    assert config.s3d_blocks == ["Conv_2c", "Mixed_5c"] and config.feature_dim == 192 + 1024
+    tokenizer = VideoBertVisualTokenizer(config).eval()
+    clips = torch.randn(3, 3, 8, 32, 32)
+    features = tokenizer.get_clip_features(clips)
+    trunk = tokenizer.clip_encoder.features
+    with torch.no_grad():
+        early = trunk[:4](clips).mean(dim=(2, 3, 4))  # Conv_2c is block 3 of torchvision's S3D trunk
+        last = trunk(clips).mean(dim=(2, 3, 4))
+    expected = torch.cat([torch.nn.functional.normalize(early, dim=-1), torch.nn.functional.normalize(last, dim=-1)], 1)
+    assert torch.allclose(features, expected, atol=1e-5)
+
+    tokenizer.fit(features, show_progress=False)
+    tokenizer.save_pretrained(tmp_path)
+    loaded = VideoBertVisualTokenizer.from_pretrained(tmp_path)
+    assert loaded.config.s3d_blocks == ["Conv_2c", "Mixed_5c"]
+    assert torch.allclose(loaded.get_clip_features(clips), features, atol=1e-6)
+    assert torch.equal(loaded(clips), tokenizer(clips))
+
+    # one block: its pooled output as is (no normalisation), the trunk cut after it
+    single = VideoBertVisualTokenizer(VideoBertVisualTokenizerConfig(levels=1, s3d_blocks=["Mixed_3c"])).eval()
+    with torch.no_grad():
+        expected = single.clip_encoder.features[:7](clips).mean(dim=(2, 3, 4))
+    assert single.config.feature_dim == 480
+    assert torch.allclose(single.get_clip_features(clips), expected, atol=1e-5)
+
+
 def test_s3d_kinetics_weights_from_local_state_dict(tmp_path):
     from torchvision.models.video import s3d
 
@@ -455,6 +484,11 @@ def test_errors():
         ({"clip_encoder": "transformers"}, "needs `backbone`"),
         ({"backbone_config": {"model_type": "videomae", "hidden_size": 8}}, "only used with"),
         ({"whiten_dim": 2000}, "whiten_dim must lie"),
+        ({"s3d_blocks": ["Mixed_9"]}, r"\['Mixed_9'\] unknown"),
+        ({"s3d_blocks": []}, "s3d_blocks must be distinct names"),
+        ({"s3d_blocks": ["Conv_2c", "Conv_2c"]}, "s3d_blocks must be distinct names"),
+        ({"clip_encoder": "transformers", "backbone_config": {"model_type": "videomae", "hidden_size": 8},
+          "s3d_blocks": ["Conv_2c"]}, "s3d_blocks is only used"),  # fmt: skip
         ({"kmeans_init": "kmeans||"}, "kmeans_init"),
         ({"max_fit_points": 0}, "max_fit_points"),
     ],

@@ -20,6 +20,16 @@ from transformers.configuration_utils import PreTrainedConfig, SubConfigSpec
 TEXT_TYPE_ID = 0
 VIDEO_TYPE_ID = 1
 
+# The blocks of torchvision's S3D trunk (`s3d().features`) whose pooled outputs a visual tokenizer can use, with their
+# index in the trunk and their width: the end of each stage (the Inception names of the S3D / I3D papers).
+S3D_BLOCKS = {
+    "Conv_2c": (3, 192),
+    "Mixed_3c": (6, 480),
+    "Mixed_4c": (9, 512),
+    "Mixed_4f": (12, 832),
+    "Mixed_5c": (15, 1024),
+}
+
 
 # trf-ignore: TRF057 (documented by hand, as VideoBertConfig)
 @strict
@@ -33,6 +43,12 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             `"s3d"`: torchvision's S3D trunk, 3D average pooled to 1024-d per clip (the paper's encoder).
             `"transformers"`: any transformers video backbone (e.g. VideoMAE), pooled as the mean of its
             `last_hidden_state`; it is rebuilt from `backbone_config`.
+        s3d_blocks (`list[str]`, defaults to `["Mixed_5c"]`):
+            S3D only: the trunk blocks (keys of `S3D_BLOCKS`: `Conv_2c`, `Mixed_3c`, `Mixed_4c`, `Mixed_4f`,
+            `Mixed_5c`) whose 3D-average-pooled outputs make the clip feature, concatenated in trunk order. One block gives its pooled vector as is
+            (the default, the paper's 1024-d feature); several are each L2-normalised (so that no block outweighs the
+            others by its scale) and concatenated, in trunk order. The trunk runs only up to the deepest block. Early
+            blocks keep colour and shape, which a randomly initialised trunk's last block loses (see BENCHMARKS.md).
         backbone (`str`, *optional*):
             Hub name or local path of the transformers backbone. Read only when `backbone_config` is not given, to
             fetch that config; it then stays in the config as a record of where the encoder came from.
@@ -70,6 +86,7 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
     model_type = "videobert_visual_tokenizer"
 
     clip_encoder: str = "s3d"
+    s3d_blocks: list[str] | None = None
     backbone: str | None = None
     backbone_config: dict | None = None
     levels: int = 4
@@ -87,6 +104,10 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
     initializer_range: float = 0.02
 
     def __post_init__(self, **kwargs):
+        if self.clip_encoder == "s3d" and self.s3d_blocks is None:
+            self.s3d_blocks = ["Mixed_5c"]
+        if self.s3d_blocks is not None:  # trunk order (unknown names last, for the validation to name them)
+            self.s3d_blocks = sorted(self.s3d_blocks, key=lambda block: S3D_BLOCKS.get(block, (len(S3D_BLOCKS),))[0])
         if self.clip_encoder == "transformers" and self.backbone_config is None and self.backbone is not None:
             from transformers import AutoConfig
 
@@ -105,9 +126,9 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
 
     @property
     def feature_dim(self) -> int:
-        """Dimension of the clip encoder's pooled features (1024 for S3D, the backbone's hidden size otherwise)."""
+        """Dimension of the clip encoder's pooled features (S3D: the summed widths of `s3d_blocks`, 1024 by default)."""
         if self.clip_encoder == "s3d":
-            return 1024
+            return sum(S3D_BLOCKS[block][1] for block in self.s3d_blocks)
         return self.backbone_config["hidden_size"]
 
     @property
@@ -130,8 +151,17 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             for key in ("model_type", "hidden_size"):
                 if key not in self.backbone_config:
                     raise ValueError(f"backbone_config must contain {key!r} (pass a backbone config's to_dict()).")
+            if self.s3d_blocks is not None:
+                raise ValueError("s3d_blocks is only used with clip_encoder='s3d'.")
         elif self.backbone is not None or self.backbone_config is not None:
             raise ValueError("backbone / backbone_config are only used with clip_encoder='transformers'.")
+        else:
+            unknown = [block for block in self.s3d_blocks if block not in S3D_BLOCKS]
+            if unknown or not self.s3d_blocks or len(set(self.s3d_blocks)) != len(self.s3d_blocks):
+                raise ValueError(
+                    f"s3d_blocks must be distinct names among {list(S3D_BLOCKS)}, got {self.s3d_blocks}"
+                    + (f" ({unknown} unknown)." if unknown else ".")
+                )
 
     def validate_codebook(self):
         """Part of `@strict` validation: k-means tree, fitting and thumbnail settings."""

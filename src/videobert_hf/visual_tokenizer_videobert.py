@@ -2,7 +2,7 @@
 """VideoBERT's visual tokenizer: clip encoder (S3D or a transformers backbone) + hierarchical k-means codebook."""
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -13,7 +13,7 @@ from transformers import initialization as init
 from transformers.modeling_utils import PreTrainedModel
 from transformers.utils import logging
 
-from .configuration_videobert import VideoBertVisualTokenizerConfig
+from .configuration_videobert import S3D_BLOCKS, VideoBertVisualTokenizerConfig
 from .io_videobert import CorruptCheckpointError, atomic_save_dir, checkpoint_load_errors
 
 
@@ -31,16 +31,27 @@ _ENCODE_MIN_ROWS = 16
 
 
 class VideoBertS3DClipEncoder(nn.Module):
-    """torchvision's S3D trunk, 3D average pooled: clips `[N, 3, T, H, W]` -> features `[N, 1024]`."""
+    """
+    torchvision's S3D trunk, 3D average pooled: clips `[N, 3, T, H, W]` -> features `[N, 1024]` (the last block), or
+    the L2-normalised pooled outputs of several `blocks` (`S3D_BLOCKS` names) concatenated in trunk order.
+    """
 
-    def __init__(self):
+    def __init__(self, blocks: Sequence[str] = ("Mixed_5c",)):
         super().__init__()
         from torchvision.models.video import s3d
 
         self.features = s3d(weights=None).features
+        self.block_indices = sorted(S3D_BLOCKS[block][0] for block in blocks)
 
     def forward(self, pixel_values_videos: torch.Tensor) -> torch.Tensor:
-        return self.features(pixel_values_videos).mean(dim=(2, 3, 4))
+        if len(self.block_indices) == 1:
+            return self.features[: self.block_indices[0] + 1](pixel_values_videos).mean(dim=(2, 3, 4))
+        hidden, pooled = pixel_values_videos, []
+        for index, layer in enumerate(self.features[: self.block_indices[-1] + 1]):
+            hidden = layer(hidden)
+            if index in self.block_indices:
+                pooled.append(F.normalize(hidden.mean(dim=(2, 3, 4)), dim=-1))
+        return torch.cat(pooled, dim=-1)
 
     def load_kinetics_weights(self, weights) -> None:
         """Loads S3D weights from a local state-dict file or a `torchvision` `S3D_Weights` member (which downloads)."""
@@ -551,7 +562,7 @@ class VideoBertVisualTokenizer(PreTrainedModel):
     def __init__(self, config: VideoBertVisualTokenizerConfig):
         super().__init__(config)
         if config.clip_encoder == "s3d":
-            self.clip_encoder = VideoBertS3DClipEncoder()
+            self.clip_encoder = VideoBertS3DClipEncoder(config.s3d_blocks)
         else:
             self.clip_encoder = VideoBertTransformersClipEncoder(config.backbone_config)
         self.conditioning = VideoBertFeatureConditioning(config)
