@@ -56,10 +56,19 @@ def parse_args(argv=None):
     parser.add_argument("--max_steps", type=int, default=400)
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--learning_rate", type=float, default=5e-4)
-    parser.add_argument("--mlm_probability", type=float, default=0.4, help="Text masking rate (the paper: 0.15).")
-    parser.add_argument("--regime_weights", default="1,1,3", help="Text-only, video-only, text-video draw weights.")
     parser.add_argument(
-        "--negative_probability", type=float, default=0.2, help="Share of misaligned text-video pairs."
+        "--dropout", type=float, default=0.0, help="Hidden and attention dropout while pretraining (BERT: 0.1)."
+    )
+    parser.add_argument("--mlm_probability", type=float, default=0.5, help="Text masking rate (the paper: 0.15).")
+    parser.add_argument("--regime_weights", default="1,1,5", help="Text-only, video-only, text-video draw weights.")
+    parser.add_argument(
+        "--negative_probability", type=float, default=0.3, help="Share of misaligned text-video pairs."
+    )
+    parser.add_argument(
+        "--concat_probability",
+        type=float,
+        default=0.8,
+        help="Chance to join a sentence with its 1-2 next ones (the paper: random concatenation).",
     )
     parser.add_argument(
         "--max_stride", type=int, default=1, help="Video-token subsampling stride 1..N (the paper: 5)."
@@ -90,13 +99,14 @@ def settings_table(args) -> str:
         ("initialisation", "all-MiniLM-L6-v2 (6 layers, 384 hidden)", "BERT-large (24 layers, 1024 hidden)"),
         (
             "training",
-            f"{args.max_steps} steps, batch {args.batch_size}, lr {args.learning_rate:g}",
-            "0.5M steps, batch 128, lr 1e-5",
+            f"{args.max_steps} steps, batch {args.batch_size}, lr {args.learning_rate:g}, dropout {args.dropout:g}",
+            "0.5M steps, batch 128, lr 1e-5, dropout 0.1 (BERT)",
         ),
         (
             "masking / regimes",
             f"text {args.mlm_probability:g}, video 0.15; text-only:video-only:text-video = {args.regime_weights}; "
-            f"{args.negative_probability:g} misaligned pairs; stride 1..{args.max_stride}; concatenation 0.2",
+            f"{args.negative_probability:g} misaligned pairs; stride 1..{args.max_stride}; "
+            f"concatenation {args.concat_probability:g}",
             "15 %; a weighted mix of the three regimes; stride 1..5; random concatenation",
         ),
         (
@@ -131,6 +141,7 @@ def caption_and_summarize(args, out, data, model_dir, timings):
         "--num_train_epochs", str(args.captioning_epochs),
         "--per_device_train_batch_size", "32",
         "--learning_rate", "3e-4",
+        "--optim", "adamw_torch_fused",
         "--save_strategy", "no",
         "--report_to", "none",
         "--seed", str(args.seed),
@@ -251,14 +262,16 @@ def main(argv=None):
         "--regime_weights", args.regime_weights,
         "--negative_probability", str(args.negative_probability),
         "--max_stride", str(args.max_stride),
-        "--concat_probability", "0.2",
+        "--concat_probability", str(args.concat_probability),
         "--visual_tokenizer_name_or_path", str(vocab / "visual_tokenizer"),
+        "--config_overrides", f"hidden_dropout_prob={args.dropout},attention_probs_dropout_prob={args.dropout}",
         "--logging_steps", "25",
         "--save_steps", str(args.max_steps),
         "--save_total_limit", "1",
         "--report_to", "none",
         "--seed", str(args.seed),
         "--dataloader_num_workers", "0",
+        "--optim", "adamw_torch_fused",
         "--use_cpu",
     ]  # fmt: skip
     start = stage("4. pretrain", "python examples/run_pretraining.py " + " ".join(train_argv))
@@ -300,6 +313,7 @@ def main(argv=None):
             "--max_steps", str(args.classification_steps),
             "--per_device_train_batch_size", "32",
             "--learning_rate", "2e-4",
+            "--optim", "adamw_torch_fused",
             "--save_strategy", "no",
             "--report_to", "none",
             "--use_cpu",

@@ -64,6 +64,13 @@ class ModelArguments:
     text_video_loss_weight: float = field(default=1.0, metadata={"help": "Weight of the text-video regime's loss."})
     alignment_loss_weight: float = field(default=1.0, metadata={"help": "Weight of alignment within text-video."})
     attn_implementation: str | None = field(default=None, metadata={"help": "eager, sdpa, flash_attention_2, ..."})
+    config_overrides: str | None = field(
+        default=None,
+        metadata={
+            "help": "VideoBertConfig fields to override, as in transformers' run_mlm.py, for any initialisation, e.g. "
+            "'hidden_dropout_prob=0,attention_probs_dropout_prob=0'."
+        },
+    )
     visual_tokenizer_name_or_path: str | None = field(
         default=None,
         metadata={
@@ -183,12 +190,29 @@ def init_visual_embeddings_from_codebook(model, visual_tokenizer, seed: int = 0)
     embeddings[rows] = (text.mean(dim=0) + projected * text.std(dim=0)).to(embeddings.dtype)
 
 
+def parse_config_overrides(overrides: str | None) -> dict:
+    """`"a=1,b=0.5"` -> `{"a": 1, "b": 0.5}`, each value typed as the `VideoBertConfig` field it overrides."""
+    if not overrides:
+        return {}
+    pairs = [pair.split("=", 1) for pair in overrides.split(",") if pair.strip()]
+    if any(len(pair) != 2 for pair in pairs):
+        raise ValueError(f"--config_overrides {overrides!r}: expected comma-separated key=value pairs.")
+    pairs = [(key.strip(), value.strip()) for key, value in pairs]
+    config = VideoBertConfig()
+    try:
+        config.update_from_string(",".join(f"{key}={value}" for key, value in pairs))
+    except ValueError as error:
+        raise ValueError(f"--config_overrides {overrides!r}: {error}") from None
+    return {key: getattr(config, key) for key, _ in pairs}
+
+
 def build_model(model_args: ModelArguments, processor) -> VideoBertForPreTraining:
     weights = {
         "text_loss_weight": model_args.text_loss_weight,
         "video_loss_weight": model_args.video_loss_weight,
         "text_video_loss_weight": model_args.text_video_loss_weight,
         "alignment_loss_weight": model_args.alignment_loss_weight,
+        **parse_config_overrides(model_args.config_overrides),
     }
     if model_args.model_name_or_path:
         model = AutoModelForPreTraining.from_pretrained(

@@ -27,6 +27,7 @@ import videobert_hf  # noqa: F401  (registers VideoBERT with the Auto classes)
 from videobert_hf import VideoBertForVideoTextAlignment
 from videobert_hf.datasets_videobert import read_youcook2
 from videobert_hf.evaluation_videobert import evaluate_retrieval, sentence_segments
+from videobert_hf.evaluation_videobert import format_retrieval_table as format_table
 
 
 logger = logging.getLogger("video_text_retrieval")
@@ -61,24 +62,6 @@ def main(argv=None):
         with open(args.output_file, "w", encoding="utf-8") as handle:
             json.dump(results, handle, indent=2)
     return results
-
-
-def format_table(results_by_split: dict[str, dict]) -> str:
-    """Markdown table of retrieval results (`evaluate_retrieval`) for one or more splits, chance beside each figure."""
-    lines = [
-        "| split | direction | queries x candidates | R@1 (chance) | R@5 (chance) | R@10 (chance) | median rank "
-        "(chance) |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for split, r in results_by_split.items():
-        for direction, label, size in (
-            ("text_to_video", "text -> video", f"{r['sentences']} x {r['segments']}"),
-            ("video_to_text", "video -> text", f"{r['segments']} x {r['sentences']}"),
-        ):
-            cells = [f"{r[f'{direction}_r{k}']:.1f} ({r[f'{direction}_chance_r{k}']:.1f})" for k in (1, 5, 10)]
-            median = f"{r[f'{direction}_median_rank']:g} ({r[f'{direction}_chance_median_rank']:g})"
-            lines.append(f"| {split} | {label} | {size} | {' | '.join(cells)} | {median} |")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -92,7 +92,10 @@ def test_vocabulary_and_tokenization_on_both_formats_report_bad_videos(corpus, t
         ]
     )  # fmt: skip
     # the clip feature: Conv_2c (192) and Mixed_5c (1024) pooled, concatenated; the tokenization below encodes with it
-    assert json.loads((vocab / "visual_tokenizer" / "config.json").read_text())["s3d_blocks"] == ["Conv_2c", "Mixed_5c"]
+    assert json.loads((vocab / "visual_tokenizer" / "config.json").read_text())["s3d_blocks"] == [
+        "Conv_2c",
+        "Mixed_5c",
+    ]
     with np.load(next((vocab / "features").glob("*.npz"))) as cached:
         assert cached["features"].shape[1] == 1216
     assert built["videos"] == 4 and set(built["bad_videos"]) == {"empty", "noise"}
@@ -126,3 +129,13 @@ def test_vocabulary_and_tokenization_on_both_formats_report_bad_videos(corpus, t
     assert youcook_rows[0]["sentences"] == [
         s.text for s in read_youcook2(corpus["youcook"])[youcook_rows[0]["video_id"]]
     ]
+
+
+def test_run_pretraining_config_overrides_are_typed_and_checked():
+    parse = load_example("run_pretraining").parse_config_overrides
+    assert parse(None) == {}
+    assert parse("hidden_dropout_prob=0, num_hidden_layers=2") == {"hidden_dropout_prob": 0.0, "num_hidden_layers": 2}
+    with pytest.raises(ValueError, match="--config_overrides 'nope=1'"):
+        parse("nope=1")
+    with pytest.raises(ValueError, match="key=value pairs"):
+        parse("hidden_dropout_prob")

@@ -26,6 +26,7 @@ fixture, each with a timeout, and run with `OMP_NUM_THREADS=1`; the file needs a
 import os
 import random
 import shutil
+import json
 import signal
 import subprocess
 import sys
@@ -148,6 +149,8 @@ def runs(tmp_path_factory):
         "2",
         "--output_dir",
         str(root / "ddp"),
+        "--config_overrides",
+        "hidden_dropout_prob=0,attention_probs_dropout_prob=0",
     ]
     runs.start("torchrun", [*torchrun, *grads, *script])
     runs.resume_args = [*data, "--max_steps", "6", "--save_steps", "3", "--learning_rate", "1e-3"]
@@ -206,6 +209,8 @@ def test_run_pretraining_script_runs_under_torchrun(runs):
     assert (output / "model.safetensors").is_file() and (output / "train_results.json").is_file()
     assert (output / "checkpoint-2" / "model.safetensors").is_file()
     assert '"global_step": 2' in (output / "trainer_state.json").read_text()
+    config = json.loads((output / "config.json").read_text())  # --config_overrides reached the model
+    assert config["hidden_dropout_prob"] == 0.0 and config["attention_probs_dropout_prob"] == 0.0
 
 
 def test_resume_after_sigkill_matches_uninterrupted_run(runs):

@@ -379,7 +379,9 @@ def test_s3d_blocks_pool_each_block_l2_normalised_in_trunk_order(tmp_path):
     with torch.no_grad():
         early = trunk[:4](clips).mean(dim=(2, 3, 4))  # Conv_2c is block 3 of torchvision's S3D trunk
         last = trunk(clips).mean(dim=(2, 3, 4))
-    expected = torch.cat([torch.nn.functional.normalize(early, dim=-1), torch.nn.functional.normalize(last, dim=-1)], 1)
+    expected = torch.cat(
+        [torch.nn.functional.normalize(early, dim=-1), torch.nn.functional.normalize(last, dim=-1)], 1
+    )
     assert torch.allclose(features, expected, atol=1e-5)
 
     tokenizer.fit(features, show_progress=False)
@@ -487,8 +489,14 @@ def test_errors():
         ({"s3d_blocks": ["Mixed_9"]}, r"\['Mixed_9'\] unknown"),
         ({"s3d_blocks": []}, "s3d_blocks must be distinct names"),
         ({"s3d_blocks": ["Conv_2c", "Conv_2c"]}, "s3d_blocks must be distinct names"),
-        ({"clip_encoder": "transformers", "backbone_config": {"model_type": "videomae", "hidden_size": 8},
-          "s3d_blocks": ["Conv_2c"]}, "s3d_blocks is only used"),  # fmt: skip
+        (
+            {
+                "clip_encoder": "transformers",
+                "backbone_config": {"model_type": "videomae", "hidden_size": 8},
+                "s3d_blocks": ["Conv_2c"],
+            },
+            "s3d_blocks is only used",
+        ),  # fmt: skip
         ({"kmeans_init": "kmeans||"}, "kmeans_init"),
         ({"max_fit_points": 0}, "max_fit_points"),
     ],

@@ -419,6 +419,24 @@ def retrieval_metrics(scores: torch.Tensor, positives: torch.Tensor | None = Non
 RETRIEVAL_KEYS = ("r1", "r5", "r10", "median_rank", "chance_r1", "chance_r5", "chance_r10", "chance_median_rank")
 
 
+def format_retrieval_table(results_by_split: dict[str, dict]) -> str:
+    """Markdown table of retrieval results (`evaluate_retrieval`) for one or more splits, chance beside each figure."""
+    lines = [
+        "| split | direction | queries x candidates | R@1 (chance) | R@5 (chance) | R@10 (chance) | median rank "
+        "(chance) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for split, r in results_by_split.items():
+        for direction, label, size in (
+            ("text_to_video", "text -> video", f"{r['sentences']} x {r['segments']}"),
+            ("video_to_text", "video -> text", f"{r['segments']} x {r['sentences']}"),
+        ):
+            cells = [f"{r[f'{direction}_r{k}']:.1f} ({r[f'{direction}_chance_r{k}']:.1f})" for k in (1, 5, 10)]
+            median = f"{r[f'{direction}_median_rank']:g} ({r[f'{direction}_chance_median_rank']:g})"
+            lines.append(f"| {split} | {label} | {size} | {' | '.join(cells)} | {median} |")
+    return "\n".join(lines)
+
+
 def evaluate_retrieval(
     model, processor, segments, batch_size: int = 64, max_length: int | None = None, show_progress: bool = True
 ) -> dict[str, float]:
@@ -583,6 +601,7 @@ __all__ = [
     "annotated_segments",
     "chance_recall_at_k",
     "evaluate_retrieval",
+    "format_retrieval_table",
     "evaluate_zero_shot",
     "forecast_visual_tokens",
     "labelled_segments",
