@@ -57,6 +57,9 @@ def parse_args(argv=None):
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--learning_rate", type=float, default=5e-4)
     parser.add_argument(
+        "--num_layers", type=int, default=4, help="Encoder layers kept of all-MiniLM-L6-v2's 6 (its first ones)."
+    )
+    parser.add_argument(
         "--dropout", type=float, default=0.0, help="Hidden and attention dropout while pretraining (BERT: 0.1)."
     )
     parser.add_argument("--mlm_probability", type=float, default=0.5, help="Text masking rate (the paper: 0.15).")
@@ -96,7 +99,11 @@ def settings_table(args) -> str:
             f"{args.levels} x {args.branching} = {args.branching**args.levels} tokens",
             "4 x 12 = 20,736 tokens",
         ),
-        ("initialisation", "all-MiniLM-L6-v2 (6 layers, 384 hidden)", "BERT-large (24 layers, 1024 hidden)"),
+        (
+            "initialisation",
+            f"all-MiniLM-L6-v2, its first {args.num_layers} of 6 layers (384 hidden)",
+            "BERT-large (24 layers, 1024 hidden)",
+        ),
         (
             "training",
             f"{args.max_steps} steps, batch {args.batch_size}, lr {args.learning_rate:g}, dropout {args.dropout:g}",
@@ -264,7 +271,9 @@ def main(argv=None):
         "--max_stride", str(args.max_stride),
         "--concat_probability", str(args.concat_probability),
         "--visual_tokenizer_name_or_path", str(vocab / "visual_tokenizer"),
-        "--config_overrides", f"hidden_dropout_prob={args.dropout},attention_probs_dropout_prob={args.dropout}",
+        "--config_overrides",
+        f"num_hidden_layers={args.num_layers},hidden_dropout_prob={args.dropout},"
+        f"attention_probs_dropout_prob={args.dropout}",
         "--logging_steps", "25",
         "--save_steps", str(args.max_steps),
         "--save_total_limit", "1",
