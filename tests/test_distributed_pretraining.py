@@ -23,10 +23,10 @@ fixture, each with a timeout, and run with `OMP_NUM_THREADS=1`; the file needs a
   (6 steps over 1.5 epochs, the kill falls mid-epoch).
 """
 
+import json
 import os
 import random
 import shutil
-import json
 import signal
 import subprocess
 import sys

@@ -337,34 +337,36 @@ def test_storyboards_show_the_predicted_thumbnails_in_order(mlm_model, processor
 
 
 # ------------------------------------------------------------------------------------------ sequence classification
-def test_run_classification_trains_on_a_tiny_token_dataset(processor, config, tmp_path):
+def write_token_split(root, name, num_videos, seed=0):
+    """A tokenized split + YouCook II JSON: two verbs, verb k shown by visual tokens 4k..4k+3; each video holds 4
+    annotated segments of 3 clips, whose sentence is "<verb> it"."""
     import datasets
+
+    rng = np.random.default_rng(seed)
+    rows, database = [], {}
+    for v in range(num_videos):
+        steps = rng.permutation(4) % 2
+        visual_ids = [int(4 * k + rng.integers(4)) for k in steps for _ in range(3)]
+        clip_times = [[float(i), float(i + 1)] for i in range(len(visual_ids))]
+        rows.append({"video_id": f"{name}{v}", "visual_ids": visual_ids, "clip_times": clip_times})
+        annotations = [
+            {"segment": [3 * s, 3 * s + 3], "sentence": f"{VERBS[k]} it", "verb": VERBS[k], "noun": "onion"}
+            for s, k in enumerate(steps)
+        ]
+        database[f"{name}{v}"] = {"subset": name, "annotations": annotations}
+    datasets.Dataset.from_list(rows).save_to_disk(root / name)
+    (root / f"{name}.json").write_text(json.dumps({"database": database}))
+
+
+def test_run_classification_trains_on_a_tiny_token_dataset(processor, config, tmp_path):
 
     torch.manual_seed(0)
     checkpoint = tmp_path / "videobert"
     VideoBertForPreTraining(config).save_pretrained(checkpoint)
     processor.save_pretrained(checkpoint)
 
-    # two verbs, verb k shown by visual tokens 4k..4k+3; each video holds 4 annotated segments of 3 clips
-    rng = np.random.default_rng(0)
-
-    def write_split(name, num_videos):
-        rows, database = [], {}
-        for v in range(num_videos):
-            steps = rng.permutation(4) % 2
-            visual_ids = [int(4 * k + rng.integers(4)) for k in steps for _ in range(3)]
-            clip_times = [[float(i), float(i + 1)] for i in range(len(visual_ids))]
-            rows.append({"video_id": f"{name}{v}", "visual_ids": visual_ids, "clip_times": clip_times})
-            annotations = [
-                {"segment": [3 * s, 3 * s + 3], "sentence": f"{VERBS[k]} it", "verb": VERBS[k], "noun": "onion"}
-                for s, k in enumerate(steps)
-            ]
-            database[f"{name}{v}"] = {"subset": name, "annotations": annotations}
-        datasets.Dataset.from_list(rows).save_to_disk(tmp_path / name)
-        (tmp_path / f"{name}.json").write_text(json.dumps({"database": database}))
-
-    write_split("train", 12)
-    write_split("eval", 4)
+    write_token_split(tmp_path, "train", 12)
+    write_token_split(tmp_path, "eval", 4)
     metrics = load_example("run_classification").main(
         [
             "--model_name_or_path", str(checkpoint),
@@ -377,6 +379,47 @@ def test_run_classification_trains_on_a_tiny_token_dataset(processor, config, tm
     )  # fmt: skip
     assert metrics["eval_segments"] == 16 and metrics["eval_chance_accuracy"] == 0.5
     assert metrics["eval_accuracy"] >= 0.9, metrics
+
+
+def test_run_alignment_batches_and_fine_tune(processor, config, tmp_path):
+    from transformers import AutoModel
+
+    script = load_example("run_alignment")
+    torch.manual_seed(0)
+    checkpoint = tmp_path / "videobert"
+    VideoBertForPreTraining(config).save_pretrained(checkpoint)
+    processor.save_pretrained(checkpoint)
+    write_token_split(tmp_path, "train", 6)
+    write_token_split(tmp_path, "eval", 2, seed=1)
+
+    # batches: every second pair is misaligned, with the clips of a segment whose sentence differs
+    segments, skipped = script.load_segments(str(tmp_path / "train"), str(tmp_path / "train.json"))
+    assert len(segments) == 24 and skipped == 0
+    batches = script.AlignmentBatches(segments, processor.tokenizer, processor.special_ids, 64, 8, seed=0)
+    batch = next(iter(batches))
+    assert batch["labels"].tolist() == [1, 0] * 4
+    offset = config.visual_token_offset
+    for ids, label in zip(batch["input_ids"].tolist(), batch["labels"].tolist()):
+        text = processor.tokenizer.decode([i for i in ids if i < offset], skip_special_tokens=True)
+        verb = VERBS.index(text.split()[0])
+        clips = [i - offset for i in ids if offset <= i < offset + config.visual_vocab_size]
+        shown = {clip // 4 for clip in clips}
+        assert shown == ({verb} if label else {1 - verb}), (text, clips, label)
+    with pytest.raises(ValueError, match="two different sentences"):
+        script.AlignmentBatches(segments[:1], processor.tokenizer, processor.special_ids, 64, 8, seed=0)
+
+    metrics = script.main(
+        [
+            "--model_name_or_path", str(checkpoint),
+            "--train_dataset_path", str(tmp_path / "train"), "--train_annotations", str(tmp_path / "train.json"),
+            "--eval_dataset_path", str(tmp_path / "eval"), "--eval_annotations", str(tmp_path / "eval.json"),
+            "--output_dir", str(tmp_path / "out"), "--max_steps", "4", "--batch_size", "8", "--logging_steps", "2",
+        ]
+    )  # fmt: skip
+    assert metrics["segments"] == 8 and metrics["sentences"] == 2 and metrics["train_segments"] == 24
+    assert 0 < metrics["text_to_video_chance_r1"] <= 100 and np.isfinite(metrics["final_train_loss"])
+    assert json.loads((tmp_path / "out" / "retrieval_results.json").read_text()) == metrics
+    assert type(AutoModel.from_pretrained(tmp_path / "out")).__name__ == "VideoBertModel"
 
 
 # ---------------------------------------------------------------------------------------------------------- pipelines

@@ -88,7 +88,8 @@ _ARCHITECTURE = """\
 ## Model description
 
 - **Visual tokenizer.** Video is sampled at 20 fps and cut into non-overlapping 30-frame clips (1.5 s). Each clip goes
-  through S3D (activations before the final linear layer, 3D average pooled: 1024-d per clip); a hierarchical k-means
+  through S3D (activations before the final linear layer, 3D average pooled: 1024-d per clip; `s3d_blocks` can add
+  the pooled outputs of earlier blocks, each L2-normalised, which a randomly initialised S3D needs); a hierarchical k-means
   tree of `levels` levels and `branching` clusters per node turns the vector into one of `branching ** levels` visual
   tokens (paper: 4 levels of 12, 20,736 tokens), by descending the tree to the nearest centroid at each level. The
   tokenizer (`VideoBertVisualTokenizer`) is fitted once on a corpus and saved with `save_pretrained`; a model may own
@@ -207,9 +208,9 @@ that treats the model's fill-ins as facts.
   cultural slant of such videos and of BERT's text corpus.
 - **Visual tokens lose detail.** One token per 1.5 s clip from a fixed codebook keeps coarse appearance and motion;
   fine detail, small objects, counts and exact timing are lost, and rare visual concepts share tokens with common ones.
-- **Clip encoder of the demo.** The demo's S3D is randomly initialised (no Kinetics weights are downloaded), so its
-  visual tokens reflect low-level statistics of synthetic videos, not semantics; its figures say that the pipeline
-  works, not how well VideoBERT recognises actions.
+- **Clip encoder of the demo.** The demo's S3D is randomly initialised (no Kinetics weights are downloaded) and pooled
+  at four blocks, so its visual tokens reflect colour, shape and motion statistics of synthetic videos, not semantics;
+  its figures say that the pipeline works, not how well VideoBERT recognises actions in real video.
 - Fill-mask predictions are likelihoods under the training data, not facts; alignment scores are not calibrated.
 """
 
