@@ -88,10 +88,11 @@ _ARCHITECTURE = """\
 ## Model description
 
 - **Visual tokenizer.** Video is sampled at 20 fps and cut into non-overlapping 30-frame clips (1.5 s). Each clip goes
-  through S3D (activations before the final linear layer, 3D average pooled: 1024-d per clip; `s3d_blocks` can add
-  the pooled outputs of earlier blocks, each L2-normalised, which a randomly initialised S3D needs); a hierarchical k-means
-  tree of `levels` levels and `branching` clusters per node turns the vector into one of `branching ** levels` visual
-  tokens (paper: 4 levels of 12, 20,736 tokens), by descending the tree to the nearest centroid at each level. The
+  through S3D (activations before the final linear layer, 3D average pooled: 1024-d per clip; `s3d_blocks` can
+  add the pooled outputs of earlier blocks, each L2-normalised, which a randomly initialised S3D needs); a
+  hierarchical k-means tree of `levels` levels and `branching` clusters per node turns the vector into one of
+  `branching ** levels` visual tokens (paper: 4 levels of 12, 20,736 tokens), by descending the tree to the nearest
+  centroid at each level. The
   tokenizer (`VideoBertVisualTokenizer`) is fitted once on a corpus and saved with `save_pretrained`; a model may own
   one, so that `processor(text=..., videos=...)` -> `model(**inputs)` works from raw video.
 - **Encoder.** BERT (token + segment + position embeddings, post-LN transformer layers) over one joint vocabulary.
