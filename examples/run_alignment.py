@@ -14,7 +14,9 @@ instead (examples/run_pretraining.py). A loop with Accelerate, in the style of t
 examples (it runs unchanged under `accelerate launch`).
 
 The task has a plateau: the loss sits at log 2 until the encoder learns to match the words with the clips, then
-falls (on `make demo`'s data after 50-130 steps of batch 32 at lr 5e-4, from a checkpoint pretrained without dropout).
+falls (on `make demo`'s data after 50-200 steps of batch 32 at lr 5e-4). Batches are exactly half misaligned on
+purpose: with a per-pair coin flip instead, the swing of the label share from batch to batch kept the loss at log 2 for
+300 steps (BENCHMARKS.md).
 
     python examples/run_alignment.py --model_name_or_path videobert/ \\
         --train_dataset_path tokenized/train --train_annotations data/train/youcookii_annotations.json \\
