@@ -347,7 +347,6 @@ def main(argv=None):
     captioning, summary = None, None
     if args.captioning_epochs:
         captioning, summary = caption_and_summarize(args, out, data, model_dir, timings)
-    if captioning is not None:
         metrics = ", ".join(
             f"{name} {captioning[f'eval_{name}'] if name == 'cider' else 100 * captioning[f'eval_{name}']:.2f}"
             for name in CAPTION_METRICS

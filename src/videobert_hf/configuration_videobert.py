@@ -45,7 +45,7 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             `last_hidden_state`; it is rebuilt from `backbone_config`.
         s3d_blocks (`list[str]`, defaults to `["Mixed_5c"]`):
             S3D only: the trunk blocks (keys of `S3D_BLOCKS`: `Conv_2c`, `Mixed_3c`, `Mixed_4c`, `Mixed_4f`,
-            `Mixed_5c`) whose 3D-average-pooled outputs make the clip feature, concatenated in trunk order. One block gives its pooled vector as is
+            `Mixed_5c`) whose 3D-average-pooled outputs make the clip feature. One block gives its pooled vector as is
             (the default, the paper's 1024-d feature); several are each L2-normalised (so that no block outweighs the
             others by its scale) and concatenated, in trunk order. The trunk runs only up to the deepest block. Early
             blocks keep colour and shape, which a randomly initialised trunk's last block loses (see BENCHMARKS.md).
