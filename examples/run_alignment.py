@@ -6,17 +6,17 @@ and sentences with it (R@1 / R@5 / R@10 and median rank, next to a random rankin
 
 `VideoBertForVideoTextAlignment` (the pretraining alignment classifier on the pooled `[CLS]` state of
 `[CLS] sentence [>] video [SEP]`) is initialised from a VideoBERT checkpoint and trained on the annotated segments of
-the training split: every batch draws `--batch_size` segments; half of them (alternately) keep their own clips
-(aligned, label 1), the other half get the clips of a random segment whose sentence differs (misaligned, label 0;
-from any video, the same one included). Negatives are drawn afresh for every batch. This is retrieval fine-tuning as
-done on YouCook II after pretraining; the pretraining's own alignment objective pairs ASR sentences with their clips
-instead (examples/run_pretraining.py). A loop with Accelerate, in the style of transformers' `*_no_trainer.py`
+the training split: every batch pairs segments with different sentences (from any video, the same one included) and
+swaps their clips, so half of the pairs are aligned (label 1), half misaligned (label 0); drawn afresh every batch.
+This is retrieval fine-tuning as done on YouCook II after pretraining; the pretraining's own alignment objective pairs
+ASR sentences with their clips instead (examples/run_pretraining.py). A loop with Accelerate, in the style of transformers' `*_no_trainer.py`
 examples (it runs unchanged under `accelerate launch`).
 
-The task has a plateau: the loss sits at log 2 until the encoder learns to match the words with the clips, then
-falls (on `make demo`'s data after 50-200 steps of batch 32 at lr 5e-4). Batches are exactly half misaligned on
-purpose: with a per-pair coin flip instead, the swing of the label share from batch to batch kept the loss at log 2 for
-300 steps (BENCHMARKS.md).
+The task has a plateau: the loss sits at log 2 until the encoder learns to match the words with the clips. Batches
+are built from swapped pairs on purpose (`AlignmentBatches`: each sentence and each clip sequence once aligned, once
+misaligned in a batch), which leaves it within ~50 steps of batch 32 at lr 5e-4 on `make demo`'s data; with pairs drawn
+independently (half of them misaligned, or a coin flip per pair) the loss stayed at log 2 for 100-300 steps, or for
+good (BENCHMARKS.md).
 
     python examples/run_alignment.py --model_name_or_path videobert/ \\
         --train_dataset_path tokenized/train --train_annotations data/train/youcookii_annotations.json \\
@@ -85,9 +85,12 @@ def load_segments(dataset_path: str, annotations: str) -> tuple[list, int]:
 
 class AlignmentBatches:
     """
-    Endless seeded batches of `[CLS] sentence [>] video [SEP]` pairs over annotated segments: `batch_size` segments
-    drawn without replacement, every second one paired with the clips of a segment whose sentence differs (label 0),
-    the others with their own clips (label 1).
+    Endless seeded batches of `[CLS] sentence [>] video [SEP]` pairs over annotated segments, built from swapped
+    pairs: two segments `a`, `b` with different sentences (drawn without replacement within a batch) give
+    `(text_a, clips_a, 1), (text_a, clips_b, 0), (text_b, clips_b, 1), (text_b, clips_a, 0)`. Every sentence and every
+    clip sequence of a batch is then seen once aligned and once misaligned, so neither the text nor the video alone
+    says anything about the label; only whether they match does. A `batch_size` that is not a multiple of 4 cuts the
+    last group (still one aligned and one misaligned pair when it keeps 2).
     """
 
     def __init__(self, segments, tokenizer, special, max_length: int, batch_size: int, seed: int):
@@ -96,21 +99,31 @@ class AlignmentBatches:
             raise ValueError("Misaligned pairs need training segments with at least two different sentences.")
         if batch_size < 2:
             raise ValueError(f"batch_size must be >= 2 (aligned and misaligned pairs), got {batch_size}.")
-        self.segments, self.special, self.max_length = segments, special, max_length
-        self.batch_size = min(batch_size, len(segments))
+        self.segments, self.special, self.max_length, self.batch_size = segments, special, max_length, batch_size
         self.text_ids = {text: tokenizer(text, add_special_tokens=False)["input_ids"] for text in sentences}
         self.others = {text: [i for i, other in enumerate(sentences) if other != text] for text in self.text_ids}
         self.rng = random.Random(seed)
 
     def __iter__(self):
+        groups = -(-self.batch_size // 4)
         while True:
             sequences, labels = [], []
-            for position, (_, clips, text) in enumerate(self.rng.sample(self.segments, self.batch_size)):
-                label = position % 2 == 0
-                if not label:
-                    clips = self.segments[self.rng.choice(self.others[text])][1]
-                sequences.append(build_videobert_inputs(self.text_ids[text], clips, self.special, self.max_length))
-                labels.append(int(label))
+            while len(sequences) < self.batch_size:
+                drawn = self.rng.sample(self.segments, min(2 * groups, len(self.segments) // 2 * 2))
+                for (_, clips_a, text_a), (_, clips_b, text_b) in zip(drawn[::2], drawn[1::2]):
+                    if text_a == text_b:
+                        _, clips_b, text_b = self.segments[self.rng.choice(self.others[text_a])]
+                    for text, clips, label in (
+                        (text_a, clips_a, 1),
+                        (text_a, clips_b, 0),
+                        (text_b, clips_b, 1),
+                        (text_b, clips_a, 0),
+                    ):
+                        sequences.append(
+                            build_videobert_inputs(self.text_ids[text], clips, self.special, self.max_length)
+                        )
+                        labels.append(label)
+            sequences, labels = sequences[: self.batch_size], labels[: self.batch_size]
             batch = pad_sequences(sequences, self.special.pad)
             batch["labels"] = torch.tensor(labels)
             yield batch
@@ -143,7 +156,11 @@ def main(argv=None):
         args.batch_size,
         args.seed + accelerator.process_index,
     )
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=args.weight_decay)
+    # the fused kernel: on the demo's CPU a third of the step is the optimizer's otherwise (BENCHMARKS.md)
+    fused = accelerator.device.type in ("cpu", "cuda")
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=args.learning_rate, weight_decay=args.weight_decay, fused=fused
+    )
     scheduler = get_linear_schedule_with_warmup(optimizer, args.warmup_steps, args.max_steps)
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
 

@@ -392,19 +392,35 @@ def test_run_alignment_batches_and_fine_tune(processor, config, tmp_path):
     write_token_split(tmp_path, "train", 6)
     write_token_split(tmp_path, "eval", 2, seed=1)
 
-    # batches: every second pair is misaligned, with the clips of a segment whose sentence differs
+    # batches: groups of 4 from two segments a, b with different sentences: (a, A) (a, B) (b, B) (b, A), so each
+    # sentence and each clip sequence is once aligned and once misaligned
     segments, skipped = script.load_segments(str(tmp_path / "train"), str(tmp_path / "train.json"))
     assert len(segments) == 24 and skipped == 0
-    batches = script.AlignmentBatches(segments, processor.tokenizer, processor.special_ids, 64, 8, seed=0)
-    batch = next(iter(batches))
-    assert batch["labels"].tolist() == [1, 0] * 4
     offset = config.visual_token_offset
-    for ids, label in zip(batch["input_ids"].tolist(), batch["labels"].tolist()):
-        text = processor.tokenizer.decode([i for i in ids if i < offset], skip_special_tokens=True)
-        verb = VERBS.index(text.split()[0])
-        clips = [i - offset for i in ids if offset <= i < offset + config.visual_vocab_size]
-        shown = {clip // 4 for clip in clips}
-        assert shown == ({verb} if label else {1 - verb}), (text, clips, label)
+
+    def pairs(batch):
+        for ids, label in zip(batch["input_ids"].tolist(), batch["labels"].tolist()):
+            text = processor.tokenizer.decode([i for i in ids if i < offset], skip_special_tokens=True)
+            clips = tuple(i - offset for i in ids if offset <= i < offset + config.visual_vocab_size)
+            yield text, clips, label
+
+    batches = script.AlignmentBatches(segments, processor.tokenizer, processor.special_ids, 64, 8, seed=0)
+    iterator = iter(batches)
+    for batch in (next(iterator), next(iterator)):
+        assert batch["labels"].tolist() == [1, 0] * 4
+        found = list(pairs(batch))
+        for (text_a, clips_a, _), (text_a2, clips_b, _), (text_b, clips_b2, _), (text_b2, clips_a2, _) in zip(
+            *[iter(found)] * 4
+        ):
+            assert text_a == text_a2 != text_b == text_b2 and clips_a == clips_a2 != clips_b == clips_b2
+        for text, clips, label in found:
+            verb = VERBS.index(text.split()[0])
+            assert {clip // 4 for clip in clips} == ({verb} if label else {1 - verb}), (text, clips, label)
+    # a batch size that is not a multiple of 4 cuts the last group, keeping aligned/misaligned balance at 2
+    odd = next(iter(script.AlignmentBatches(segments, processor.tokenizer, processor.special_ids, 64, 6, seed=0)))
+    assert odd["labels"].tolist() == [1, 0, 1, 0, 1, 0]
+    with pytest.raises(ValueError, match="batch_size must be >= 2"):
+        script.AlignmentBatches(segments, processor.tokenizer, processor.special_ids, 64, 1, seed=0)
     with pytest.raises(ValueError, match="two different sentences"):
         script.AlignmentBatches(segments[:1], processor.tokenizer, processor.special_ids, 64, 8, seed=0)
 
