@@ -18,6 +18,7 @@ tokenized by examples/tokenize_videos.py. For raw video files, use the `videober
 import argparse
 import json
 import logging
+import os
 import sys
 
 import datasets
@@ -57,7 +58,7 @@ def main(argv=None):
     if not segments:
         raise SystemExit(f"No annotated segment of {args.annotations} has a video in {args.dataset_path}.")
     results = evaluate_retrieval(model, processor, segments, batch_size=args.batch_size, max_length=args.max_length)
-    print(format_table({"": results}))
+    print(format_table({os.path.basename(os.path.normpath(args.dataset_path)): results}))
     if args.output_file:
         with open(args.output_file, "w", encoding="utf-8") as handle:
             json.dump(results, handle, indent=2)
