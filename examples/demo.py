@@ -69,6 +69,12 @@ def parse_args(argv=None):
         "--negative_probability", type=float, default=0.3, help="Share of misaligned text-video pairs."
     )
     parser.add_argument(
+        "--whole_video_mask_probability",
+        type=float,
+        default=0.0,
+        help="Share of aligned text-video pairs whose whole video is masked (trains text-to-video; the paper: 0).",
+    )
+    parser.add_argument(
         "--concat_probability",
         type=float,
         default=0.8,
@@ -120,8 +126,9 @@ def settings_table(args) -> str:
             "masking / regimes",
             f"text {args.mlm_probability:g}, video 0.15; text-only:video-only:text-video = {args.regime_weights}; "
             f"{args.negative_probability:g} misaligned pairs; stride 1..{args.max_stride}; "
-            f"concatenation {args.concat_probability:g}",
-            "15 %; a weighted mix of the three regimes; stride 1..5; random concatenation",
+            f"concatenation {args.concat_probability:g}; whole video masked in {args.whole_video_mask_probability:g} "
+            "of aligned pairs",
+            "15 %; a weighted mix of the three regimes; stride 1..5; random concatenation; no whole-video masking",
         ),
         (
             "visual-token embeddings",
@@ -199,10 +206,14 @@ def main(argv=None):
     from videobert_hf.captioning_videobert import CAPTION_METRICS
     from videobert_hf.datasets_videobert import read_youcook2
     from videobert_hf.evaluation_videobert import (
+        annotated_segments,
+        evaluate_forecasting,
         evaluate_retrieval,
+        evaluate_text_to_video,
         evaluate_zero_shot,
         labelled_segments,
         sentence_segments,
+        token_label_votes,
     )
     from videobert_hf.io_videobert import atomic_write
     from videobert_hf.storyboard_videobert import text_to_video_storyboard
@@ -277,6 +288,7 @@ def main(argv=None):
         "--negative_probability", str(args.negative_probability),
         "--max_stride", str(args.max_stride),
         "--concat_probability", str(args.concat_probability),
+        "--whole_video_mask_probability", str(args.whole_video_mask_probability),
         "--visual_tokenizer_name_or_path", str(vocab / "visual_tokenizer"),
         "--config_overrides",
         f"num_hidden_layers={args.num_layers},hidden_dropout_prob={args.dropout},"
@@ -308,9 +320,21 @@ def main(argv=None):
             read_youcook2(data[name] / "youcookii_annotations.json"),
         )
         results[name] = evaluate_zero_shot(model, processor, segments, list(VERBS), list(NOUNS))
+    heldout = datasets.load_from_disk(out / "tokenized" / "heldout")
+    heldout_annotations = read_youcook2(data["heldout"] / "youcookii_annotations.json")
+    # text-to-video and forecasting; the predicted tokens are read as verbs and nouns through the training tokens
+    train_labelled = labelled_segments(
+        datasets.load_from_disk(out / "tokenized" / "train"),
+        read_youcook2(data["train"] / "youcookii_annotations.json"),
+    )
+    votes = {key: token_label_votes(train_labelled, key) for key in ("verb", "noun")}
+    generation = {
+        "text_to_video": evaluate_text_to_video(
+            model, processor, list(annotated_segments(heldout, heldout_annotations)), votes
+        ),
+        "forecasting": evaluate_forecasting(model, processor, [row["visual_ids"] for row in heldout]),
+    }
     if not args.alignment_steps:
-        heldout = datasets.load_from_disk(out / "tokenized" / "heldout")
-        heldout_annotations = read_youcook2(data["heldout"] / "youcookii_annotations.json")
         retrieval = {"heldout": evaluate_retrieval(model, processor, sentence_segments(heldout, heldout_annotations))}
     visual_tokenizer = VideoBertVisualTokenizer.from_pretrained(vocab / "visual_tokenizer")
     storyboard = text_to_video_storyboard(
@@ -361,6 +385,8 @@ def main(argv=None):
     print("\nZero-shot action classification (the paper's template, 8 verbs x 8 nouns; accuracy in %):\n")
     print(load_example("zero_shot_action_classification").format_table(results))
     print("\nThe paper's YouCook II row, for reference only (different data): verb top-5 43.3, object top-5 33.7.")
+    print("\nText-to-video and forecasting on the held-out videos (fill-mask head):\n")
+    print(load_example("text_to_video").format_tables(generation))
     head = f"fine-tuned {args.alignment_steps} steps" if args.alignment_steps else "as pretrained"
     print(
         f"\nVideo-text retrieval with the alignment head ({head}; held-out segments vs their step sentences, in %):\n"
@@ -393,6 +419,7 @@ def main(argv=None):
             {
                 "zero_shot": results,
                 "retrieval": retrieval,
+                "text_to_video_and_forecasting": generation,
                 "classification": classification,
                 "captioning": captioning,
                 "summary": summary,

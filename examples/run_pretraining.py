@@ -95,6 +95,10 @@ class DataArguments:
     mlm_probability: float = field(default=0.15, metadata={"help": "Masking rate of text tokens."})
     visual_mask_probability: float = field(default=0.15, metadata={"help": "Masking rate of visual tokens."})
     negative_probability: float = field(default=0.5, metadata={"help": "Share of misaligned text-video examples."})
+    whole_video_mask_probability: float = field(
+        default=0.0,
+        metadata={"help": "Share of aligned text-video examples whose whole video is masked (trains text-to-video)."},
+    )
     concat_probability: float = field(default=0.5, metadata={"help": "Chance to join neighbouring sentences."})
     max_concat_sentences: int = field(
         default=3, metadata={"help": "A joined example holds 2 to this many consecutive sentences."}
@@ -300,6 +304,7 @@ def main(argv=None, callbacks=None):
         mlm_probability=data_args.mlm_probability,
         visual_mask_probability=data_args.visual_mask_probability,
         negative_probability=data_args.negative_probability,
+        whole_video_mask_probability=data_args.whole_video_mask_probability,
         concat_probability=data_args.concat_probability,
         max_concat_sentences=data_args.max_concat_sentences,
         max_stride=data_args.max_stride,

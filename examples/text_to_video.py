@@ -8,12 +8,19 @@ tokens' thumbnails (the frame of the fitted clip nearest each codebook centroid)
   forward pass (`--decoding parallel`, the paper's argmax per position) or filled one position at a time, earliest
   first (`--decoding left_to_right`);
 - `--forecast`: from the visual tokens of a video (a file, or a video of a tokenized split), the video-only sequence
-  `[CLS] v1 .. vt [MASK] x h [SEP]` gives the likely tokens 1..h steps ahead.
+  `[CLS] v1 .. vt [MASK] x h [SEP]` gives the likely tokens 1..h steps ahead;
+- `--evaluate`: both on a tokenized split with its annotations, in figures (`evaluate_text_to_video`,
+  `evaluate_forecasting`): each annotated step's sentence predicts as many tokens as the step has clips, compared
+  with the step's own tokens and, through the labels of a labelled split's tokens (`--label_dataset_path`), with
+  its verb and noun; every video is forecast from cuts every `--stride` tokens, against repeating the last token.
 
     python examples/text_to_video.py --model_name_or_path videobert/ --visual_tokenizer_path vocab/visual_tokenizer \\
         --sentence "slice the onion" --output_file storyboard.png
     python examples/text_to_video.py --model_name_or_path videobert/ --visual_tokenizer_path vocab/visual_tokenizer \\
         --forecast --video cooking.mp4 --prefix_tokens 6 --horizon 4 --output_file forecast.png
+    python examples/text_to_video.py --model_name_or_path videobert/ --evaluate \
+        --dataset_path tokenized/heldout --annotations data/heldout/youcookii_annotations.json \
+        --label_dataset_path tokenized/train --label_annotations data/train/youcookii_annotations.json
 """
 
 import argparse
@@ -24,11 +31,17 @@ from transformers import AutoModelForMaskedLM, AutoProcessor
 
 import videobert_hf  # noqa: F401  (registers VideoBERT with the Auto classes)
 from videobert_hf import VideoBertVisualTokenizer
+from videobert_hf.datasets_videobert import read_youcook2
 from videobert_hf.evaluation_videobert import (
     DECODING_MODES,
+    annotated_segments,
+    evaluate_forecasting,
+    evaluate_text_to_video,
     forecast_visual_tokens,
+    labelled_segments,
     resolve_visual_tokenizer,
     text_to_video,
+    token_label_votes,
     tokenize_video,
 )
 from videobert_hf.storyboard_videobert import forecast_storyboard, text_to_video_storyboard
@@ -55,7 +68,67 @@ def parse_args(argv=None):
     parser.add_argument("--horizon", type=int, default=4, help="Forecast: steps ahead to predict.")
     parser.add_argument("--decoding", choices=DECODING_MODES, default="parallel")
     parser.add_argument("--output_file", default="storyboard.png", help="Where to write the storyboard PNG.")
+    parser.add_argument("--evaluate", action="store_true", help="Figures on --dataset_path + --annotations instead.")
+    parser.add_argument("--annotations", help="Evaluate: YouCook II JSON of --dataset_path's steps.")
+    parser.add_argument("--label_dataset_path", help="Evaluate: a tokenized split whose tokens' labels are read ...")
+    parser.add_argument("--label_annotations", help="... from this YouCook II JSON (with the --label_keys).")
+    parser.add_argument("--label_keys", nargs="+", default=["verb", "noun"], help="Evaluate: annotation labels.")
+    parser.add_argument("--stride", type=int, default=4, help="Evaluate: a forecast from every N-th token.")
     return parser.parse_args(argv)
+
+
+def format_tables(results) -> str:
+    """Markdown tables of `evaluate_text_to_video` (`results["text_to_video"]`) and `evaluate_forecasting`."""
+    t2v, forecast = results["text_to_video"], results["forecasting"]
+    lines = [
+        f"| text-to-video, {t2v['segments']} annotated steps (in %) | with the sentence | no sentence (prior) | "
+        "reference |",
+        "|---|---|---|---|",
+        f"| predicted tokens among the step's own | {t2v['token_hit_rate']:.1f} | {t2v['prior_token_hit_rate']:.1f} "
+        f"| {t2v['chance_token_hit_rate']:.1f} (a random token) |",
+    ]
+    for key in [k[len("reference_") : -len("_accuracy")] for k in t2v if k.startswith("reference_")]:
+        lines.append(
+            f"| the predicted tokens' majority {key} is the step's | {t2v[f'{key}_accuracy']:.1f} | "
+            f"{t2v[f'prior_{key}_accuracy']:.1f} | {t2v[f'reference_{key}_accuracy']:.1f} (the step's real tokens) |"
+        )
+    horizons = [int(k[1 : -len("_count")]) for k in forecast if k.endswith("_count")]
+    lines += [
+        "",
+        f"| forecasting, {forecast['cuts']} cuts of {forecast['videos']} videos (in %) | "
+        + " | ".join(f"t+{h}" for h in horizons)
+        + " |",
+        "|---" * (len(horizons) + 1) + "|",
+    ]
+    for name, label in (("top1", "top-1"), ("top5", "top-5"), ("last_top1", "repeating the last token, top-1")):
+        lines.append(f"| {label} | " + " | ".join(f"{forecast[f'h{h}_{name}']:.1f}" for h in horizons) + " |")
+    lines.append("| a random token, top-1 | " + " | ".join(f"{forecast['chance_top1']:.1f}" for _ in horizons) + " |")
+    return "\n".join(lines)
+
+
+def evaluate(args, model, processor) -> dict:
+    import datasets
+
+    if not args.dataset_path or not args.annotations:
+        raise SystemExit("--evaluate needs --dataset_path and --annotations.")
+    dataset = datasets.load_from_disk(args.dataset_path)
+    votes = None
+    if args.label_dataset_path:
+        if not args.label_annotations:
+            raise SystemExit("--label_dataset_path needs --label_annotations.")
+        labelled = labelled_segments(
+            datasets.load_from_disk(args.label_dataset_path), read_youcook2(args.label_annotations), args.label_keys
+        )
+        votes = {key: token_label_votes(labelled, key) for key in args.label_keys}
+    segments = list(annotated_segments(dataset, read_youcook2(args.annotations)))
+    results = {
+        "text_to_video": evaluate_text_to_video(model, processor, segments, votes),
+        "forecasting": evaluate_forecasting(
+            model, processor, [row["visual_ids"] for row in dataset], args.horizon, stride=args.stride
+        ),
+    }
+    print(format_tables(results))
+    return results
 
 
 def load_prefix(args, processor, visual_tokenizer) -> list[int]:
@@ -83,6 +156,8 @@ def main(argv=None):
     model = AutoModelForMaskedLM.from_pretrained(args.model_name_or_path)
     processor = AutoProcessor.from_pretrained(args.processor_name_or_path or args.model_name_or_path)
     processor.check_config(model.config)
+    if args.evaluate:
+        return evaluate(args, model, processor)
     visual_tokenizer = resolve_visual_tokenizer(
         model,
         VideoBertVisualTokenizer.from_pretrained(args.visual_tokenizer_path) if args.visual_tokenizer_path else None,

@@ -235,6 +235,34 @@ def test_negatives_come_from_another_video(tokenizer):
     assert (collator(rows[:1] * 3)["alignment_labels"] == 1).all()
 
 
+def test_whole_video_masking_hides_every_visual_token_of_aligned_pairs(tokenizer):
+    rows = make_rows(300, num_sentences=5, num_clips=50, visual=lambda k: [k] * 50)
+    kwargs = dict(regime_weights=TEXT_VIDEO_W, mlm_probability=0.15, negative_probability=0.3)
+    batch = make_collator(tokenizer, whole_video_mask_probability=0.5, **kwargs)(rows)
+    alignment = batch["alignment_labels"]
+    hidden = alignment == -100
+    # drawn among the aligned pairs only (~ 0.7 * 0.5 of the rows); their alignment is not judged
+    assert abs(hidden.float().mean().item() - 0.35) < 0.08 and (alignment[~hidden] >= 0).all()
+    is_video = (batch["token_type_ids"] == 1) & batch["attention_mask"].bool()
+    is_video &= batch["input_ids"] != tokenizer.sep_token_id
+    for i in torch.nonzero(hidden).flatten().tolist():
+        # every visual token is [MASK] and predicted as its own row's clip; the text keeps its usual masking
+        assert (batch["input_ids"][i][is_video[i]] == tokenizer.mask_token_id).all()
+        assert batch["labels"][i][is_video[i]].tolist() == [OFFSET + i] * int(is_video[i].sum())
+    # the other rows' visual tokens keep the usual 15 % rate (80 % of it as [MASK])
+    shown = is_video & ~hidden.unsqueeze(1)
+    assert (batch["input_ids"][shown] == tokenizer.mask_token_id).float().mean() < 0.2
+    assert (batch["labels"][hidden.unsqueeze(1) & (batch["token_type_ids"] == 0)] != -100).any()
+    # 0 keeps the random stream of a collator without the option
+    plain, zero = (
+        make_collator(tokenizer, **kwargs)(rows),
+        make_collator(tokenizer, whole_video_mask_probability=0.0, **kwargs)(rows),
+    )
+    assert all(torch.equal(plain[k], zero[k]) for k in plain)
+    with pytest.raises(ValueError, match="whole_video_mask_probability must lie in"):
+        make_collator(tokenizer, whole_video_mask_probability=1.5)
+
+
 def test_stride_subsampling(tokenizer):
     rows = make_rows(300, num_sentences=4, num_clips=200, visual=lambda k: list(range(200)))
     strides = set()

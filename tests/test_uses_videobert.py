@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 from torch import nn
 from transformers import BertTokenizer, pipeline
-from transformers.modeling_outputs import SequenceClassifierOutput
+from transformers.modeling_outputs import MaskedLMOutput, SequenceClassifierOutput
 
 import videobert_hf.pipelines_videobert  # noqa: F401  (registers the pipelines)
 from videobert_hf import (
@@ -28,9 +28,12 @@ from videobert_hf import (
     write_video,
 )
 from videobert_hf.evaluation_videobert import (
+    _predict_masked_batch,
     alignment_scores,
     chance_recall_at_k,
+    evaluate_forecasting,
     evaluate_retrieval,
+    evaluate_text_to_video,
     forecast_visual_tokens,
     rank_sentences,
     rank_videos,
@@ -38,6 +41,8 @@ from videobert_hf.evaluation_videobert import (
     retrieval_ranks,
     sentence_segments,
     text_to_video,
+    token_label_votes,
+    vote,
     zero_shot_action_classification,
 )
 from videobert_hf.storyboard_videobert import (
@@ -302,6 +307,113 @@ def test_forecast_is_video_only_and_keeps_the_latest_prefix(mlm_model, processor
         forecast_visual_tokens(mlm_model, processor, [])
 
 
+class OracleFillMask(nn.Module):
+    """
+    A stand-in fill-mask model. Text-video: every masked visual position predicts the index of the first word in
+    `words`. Video-only: the `j`-th mask after an observed prefix predicts `last observed + 1 + j` (mod 16); with no
+    prefix at all (the prior), token 15.
+    """
+
+    def __init__(self, processor, words):
+        super().__init__()
+        self.config = VideoBertConfig(text_vocab_size=30522, visual_levels=2, visual_branching=4, **TINY)
+        self.dummy = nn.Parameter(torch.zeros(()))
+        self.word_ids = [processor.tokenizer.convert_tokens_to_ids(w) for w in words]
+        self.special = processor.special_ids
+
+    def forward(self, input_ids, token_type_ids=None, attention_mask=None):
+        special, offset = self.special, self.special.visual_token_offset
+        logits = torch.zeros(*input_ids.shape, self.config.vocab_size)
+        for row, ids in enumerate(input_ids.tolist()):
+            masks = [i for i, token in enumerate(ids) if token == special.mask]
+            for j, position in enumerate(masks):
+                if special.text_video_separator in ids:
+                    token = self.word_ids.index(ids[1])
+                elif masks[0] > 1:
+                    token = (ids[masks[0] - 1] - offset + 1 + j) % 16
+                else:
+                    token = 15
+                logits[row, position, offset + token] = 10.0
+        return MaskedLMOutput(logits=logits)
+
+
+def test_evaluate_text_to_video_reads_labels_through_token_votes(mlm_model, processor):
+    from videobert_hf.datasets_videobert import TimedSentence
+
+    def sentence(start, end, text):
+        verb, _, noun = text.split()
+        return TimedSentence(start, end, text, (("verb", verb), ("noun", noun)))
+
+    # segments as annotated_segments yields them; token v shows VERBS[v] (and NOUNS[v])
+    segments = [
+        ("v0", [0, 0], sentence(0, 2, "slice the onion")),
+        ("v0", [1, 5], sentence(2, 4, "peel the carrot")),
+        ("v1", [2], sentence(0, 1, "stir the egg")),
+        ("v2", [], sentence(0, 1, "pour the milk")),
+    ]
+    training = [("t", [v, v], {"verb": VERBS[v], "noun": NOUNS[v]}) for v in range(4)]
+    training.append(("t", [5], {"verb": "pour", "noun": "milk"}))
+    votes = {key: token_label_votes(training, key) for key in ("verb", "noun")}
+    assert votes["verb"] == {0: "slice", 1: "peel", 2: "stir", 3: "pour", 5: "pour"}
+    assert vote([1, 5, 5, 9], votes["verb"]) == "pour" and vote([9], votes["verb"]) is None
+
+    results = evaluate_text_to_video(OracleFillMask(processor, VERBS), processor, segments, votes, batch_size=2)
+    assert results["segments"] == 3 and results["skipped_segments"] == 1
+    # predicted 0,0 / 1,1 / 2: all among the segments' own tokens; the prior's 15 never is
+    assert results["token_hit_rate"] == 100 and results["prior_token_hit_rate"] == 0
+    assert results["chance_token_hit_rate"] == pytest.approx(100 * (1 + 2 + 1) / 3 / 16, abs=0.01)
+    for key in ("verb", "noun"):
+        assert results[f"{key}_accuracy"] == 100 and results[f"prior_{key}_accuracy"] == 0
+        # the real tokens [1, 5] tie between peel and pour: the first met (peel) wins
+        assert results[f"reference_{key}_accuracy"] == 100
+    without_votes = evaluate_text_to_video(OracleFillMask(processor, VERBS), processor, segments, show_progress=False)
+    assert "verb_accuracy" not in without_votes and without_votes["token_hit_rate"] == 100
+
+    # a real model: batched, padded predictions equal one-at-a-time text_to_video
+    real = evaluate_text_to_video(mlm_model, processor, segments, votes, batch_size=3, show_progress=False)
+    assert set(real) == set(results) and 0 <= real["token_hit_rate"] <= 100
+    batched = _predict_masked_batch(
+        mlm_model,
+        processor,
+        [
+            (processor.tokenizer(s.text, add_special_tokens=False)["input_ids"], [], len(ids))
+            for _, ids, s in segments[:3]
+        ],
+        3,
+        batch_size=3,
+    )
+    for prediction, (_, ids, s) in zip(batched, segments):
+        assert prediction.tokens == text_to_video(mlm_model, processor, s.text, num_tokens=len(ids)).tokens
+    with pytest.raises(ValueError, match="has a visual token"):
+        evaluate_text_to_video(mlm_model, processor, segments[3:], votes)
+    unlabelled = [("v", [1], TimedSentence(0, 1, "slice the onion"))]
+    with pytest.raises(ValueError, match="no 'verb' label"):
+        evaluate_text_to_video(mlm_model, processor, unlabelled, votes, show_progress=False)
+
+
+def test_evaluate_forecasting_against_the_repeat_last_baseline(mlm_model, processor):
+    oracle = OracleFillMask(processor, VERBS)
+    video = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    results = evaluate_forecasting(oracle, processor, [video, [3, 3]], horizon=4, min_prefix=4, stride=4)
+    # cuts after 4 and 8 tokens of the first video; the second is too short for one
+    assert results["videos"] == 2 and results["skipped_videos"] == 1 and results["cuts"] == 2
+    assert [results[f"h{h}_count"] for h in (1, 2, 3, 4)] == [2, 1, 1, 1]
+    for h in (1, 2, 3, 4):
+        assert results[f"h{h}_top1"] == results[f"h{h}_top5"] == 100 and results[f"h{h}_last_top1"] == 0
+    assert results["chance_top1"] == pytest.approx(100 / 16, abs=0.01)
+    steady = evaluate_forecasting(oracle, processor, [[7] * 6], horizon=2, min_prefix=2, stride=2)
+    assert steady["h1_last_top1"] == 100 and steady["h1_top1"] == 0 and steady["cuts"] == 2
+
+    # a real model: each cut's predictions are forecast_visual_tokens' for that prefix
+    real = evaluate_forecasting(mlm_model, processor, [video], horizon=2, min_prefix=3, stride=3, show_progress=False)
+    hits = [forecast_visual_tokens(mlm_model, processor, video[:t], horizon=2).tokens[0] == video[t] for t in (3, 6)]
+    assert real["cuts"] == 2 and real["h1_top1"] == pytest.approx(100 * sum(hits) / 2)
+    with pytest.raises(ValueError, match="more than min_prefix=4"):
+        evaluate_forecasting(mlm_model, processor, [[1, 2]], show_progress=False)
+    with pytest.raises(ValueError, match="must be >= 1"):
+        evaluate_forecasting(mlm_model, processor, [video], horizon=0)
+
+
 def tile_colours(path, row, count, tile, has_title=True):
     image = np.asarray(Image.open(path).convert("RGB"))
     colours = []
@@ -560,3 +672,19 @@ def test_retrieval_and_text_to_video_examples(pretraining_model, processor, colo
     )  # fmt: skip
     tile = tile_size(colour_tokenizer.config.thumbnail_size)
     assert tile_colours(path, 0, 2, tile) == [token_colour(4), token_colour(5)]
+
+    # --evaluate: text-to-video and forecasting figures on a labelled split, labels read from another split's tokens
+    write_token_split(tmp_path, "train", 4)
+    write_token_split(tmp_path, "eval", 2, seed=1)
+    results = example.main(
+        ["--model_name_or_path", str(checkpoint), "--evaluate", "--dataset_path", str(tmp_path / "eval"),
+         "--annotations", str(tmp_path / "eval.json"), "--label_dataset_path", str(tmp_path / "train"),
+         "--label_annotations", str(tmp_path / "train.json"), "--horizon", "2", "--stride", "3"]
+    )  # fmt: skip
+    t2v, forecast = results["text_to_video"], results["forecasting"]
+    assert t2v["segments"] == 8 and forecast["videos"] == 2 and forecast["cuts"] == 6  # cuts at 4, 7, 10 of 12
+    assert t2v["reference_verb_accuracy"] == 100 and t2v["reference_noun_accuracy"] == 100
+    table = example.format_tables(results)
+    assert "majority verb" in table and "majority noun" in table and "| t+1 | t+2 |" in table
+    with pytest.raises(SystemExit, match="--evaluate needs"):
+        example.main(["--model_name_or_path", str(checkpoint), "--evaluate"])

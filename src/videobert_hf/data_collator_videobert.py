@@ -78,6 +78,11 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
       (`alignment_labels` 0; 1 otherwise; -100 for the other regimes). Text and video are masked each at its rate.
       Negatives are masked like positives (so the presence of masks says nothing about alignment) but their
       `labels` are all -100: the masked tokens of a mismatched pair are not predicted (as in LXMERT).
+      With `whole_video_mask_probability` an aligned example has every visual token replaced by `[MASK]` and predicted
+      from the text alone: the conditional `p(x_t = k | sentence)` that the paper's text-to-video reads, which
+      15 % masking inside a visible video hardly trains (a masked clip is then guessed from its neighbours). Its
+      `alignment_labels` is -100: with the video hidden, alignment cannot be judged. At 0 (the default) the random
+      stream is the same as without the option.
 
     With `concat_probability` a sentence is joined with 1 to `max_concat_sentences - 1` following sentences (texts
     concatenated, the covering clip span of their spans), and the video of text-video and video-only examples is
@@ -121,6 +126,7 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     mlm_probability: float = 0.15
     visual_mask_probability: float = 0.15
     negative_probability: float = 0.5
+    whole_video_mask_probability: float = 0.0
     concat_probability: float = 0.5
     max_concat_sentences: int = 3
     max_stride: int = 5
@@ -143,7 +149,13 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
                 f"got {self.regime_weights}."
             )
         self.regime_weights = weights
-        for name in ("mlm_probability", "visual_mask_probability", "negative_probability", "concat_probability"):
+        for name in (
+            "mlm_probability",
+            "visual_mask_probability",
+            "negative_probability",
+            "whole_video_mask_probability",
+            "concat_probability",
+        ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}.")
         for name in ("max_concat_sentences", "max_stride", "video_only_length", "log_skipped_every"):
@@ -383,9 +395,17 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
             )
         draws = torch.rand((len(rows), _NUM_DRAWS), generator=generator, dtype=torch.float64).tolist()
         examples = [self._build_example(row, rows, row_draws) for row, row_draws in zip(rows, draws)]
-        return self._pad_and_mask(examples, generator)
+        whole_video = None
+        if self.whole_video_mask_probability > 0:  # drawn only then, so that 0 keeps the random stream
+            drawn = torch.rand(len(examples), generator=generator) < self.whole_video_mask_probability
+            whole_video = drawn & torch.tensor([alignment == 1 for _, _, alignment in examples])
+            examples = [
+                (ids, types, -100 if hidden else alignment)
+                for (ids, types, alignment), hidden in zip(examples, whole_video.tolist())
+            ]
+        return self._pad_and_mask(examples, generator, whole_video)
 
-    def _pad_and_mask(self, examples, generator) -> dict[str, torch.Tensor]:
+    def _pad_and_mask(self, examples, generator, whole_video=None) -> dict[str, torch.Tensor]:
         lengths = torch.tensor([len(ids) for ids, _, _ in examples])
         length = int(lengths.max())
         if self.pad_to_multiple_of:
@@ -417,6 +437,9 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         action = torch.rand((batch_size, length), generator=generator)
         to_mask = chosen & (action < 0.8)
         to_random = chosen & (action >= 0.8) & (action < 0.9)
+        if whole_video is not None:  # every visual token of these rows: [MASK], predicted
+            hidden = is_visual & whole_video.unsqueeze(1)
+            chosen, to_mask, to_random = chosen | hidden, to_mask | hidden, to_random & ~hidden
         random_text = self._random_text_ids[
             torch.randint(len(self._random_text_ids), (batch_size, length), generator=generator)
         ]

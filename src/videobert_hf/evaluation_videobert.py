@@ -18,6 +18,7 @@ retrieval through the alignment head, text-to-video and forecasting of visual to
 
 import math
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -546,9 +547,7 @@ def predict_masked_visual_tokens(
     model.eval()
 
     if decoding == "parallel":
-        probs = vocabulary_logits(model(**inputs))[0, masked, visual].float().softmax(dim=-1)
-        top = probs.topk(top_k, dim=-1)
-        return VisualTokenPredictions(ids=top.indices.cpu(), probs=top.values.cpu())
+        return _predict_masked_batch(model, processor, [(text_ids, prefix, num_masks)], top_k)[0]
     chosen_ids, chosen_probs = [], []
     for position in masked:
         probs = vocabulary_logits(model(**inputs))[0, position, visual].float().softmax(dim=-1)
@@ -557,6 +556,35 @@ def predict_masked_visual_tokens(
         chosen_ids.append(top.indices.cpu())
         chosen_probs.append(top.values.cpu())
     return VisualTokenPredictions(ids=torch.stack(chosen_ids), probs=torch.stack(chosen_probs))
+
+
+@torch.no_grad()
+def _predict_masked_batch(
+    model, processor, requests, top_k: int, batch_size: int = 32, desc: str = "", show_progress: bool = False
+) -> list[VisualTokenPredictions]:
+    """
+    Parallel decoding of many `(text_ids or None, prefix, num_masks)` requests, `batch_size` sequences per forward
+    pass: each one's `[CLS] text [>] prefix [MASK] x n [SEP]` (or video-only) top `top_k` visual tokens per masked
+    position, as `predict_masked_visual_tokens(..., decoding="parallel")` gives them one at a time.
+    """
+    special = processor.special_ids
+    visual = slice(special.visual_token_offset, special.visual_token_offset + special.visual_vocab_size)
+    top_k = min(top_k, special.visual_vocab_size)
+    device = next(model.parameters()).device
+    model.eval()
+    results = []
+    for start in tqdm(range(0, len(requests), batch_size), desc=desc, disable=not show_progress):
+        sequences, masked = [], []
+        for text_ids, prefix, num_masks in requests[start : start + batch_size]:
+            ids, types = build_videobert_inputs(text_ids, list(prefix) + [0] * num_masks, special)
+            masked.append(range(len(ids) - 1 - num_masks, len(ids) - 1))  # the last positions before [SEP]
+            ids[masked[-1].start : masked[-1].stop] = [special.mask] * num_masks
+            sequences.append((ids, types))
+        logits = vocabulary_logits(model(**pad_sequences(sequences, special.pad, device)))
+        for row, positions in enumerate(masked):
+            top = logits[row, positions.start : positions.stop, visual].float().softmax(dim=-1).topk(top_k, dim=-1)
+            results.append(VisualTokenPredictions(ids=top.indices.cpu(), probs=top.values.cpu()))
+    return results
 
 
 def text_to_video(
@@ -590,6 +618,129 @@ def forecast_visual_tokens(
     return predict_masked_visual_tokens(model, processor, None, prefix[-room:], horizon, top_k, decoding)
 
 
+def token_label_votes(segments, key: str) -> dict[int, str]:
+    """
+    The label each visual token co-occurs with most over labelled segments (`labelled_segments`), `{codebook id:
+    label}` (ties: the label met first). With it, predicted or observed tokens can be read as labels (`vote`).
+    """
+    counts = {}
+    for _, visual_ids, labels in segments:
+        for token in visual_ids:
+            counts.setdefault(int(token), Counter())[labels[key]] += 1
+    return {token: counter.most_common(1)[0][0] for token, counter in counts.items()}
+
+
+def vote(tokens: Sequence[int], votes: dict[int, str]) -> str | None:
+    """The majority label of the tokens that have one in `votes` (ties: the first met); None if none has."""
+    ballot = Counter(votes[int(token)] for token in tokens if int(token) in votes)
+    return ballot.most_common(1)[0][0] if ballot else None
+
+
+def evaluate_text_to_video(
+    model, processor, segments, label_votes=None, batch_size: int = 32, show_progress: bool = True
+) -> dict[str, float]:
+    """
+    Text-to-video on annotated segments (`annotated_segments`: `(video_id, visual_ids, TimedSentence)`): each
+    segment's sentence predicts as many visual tokens as the segment has clips (`[CLS] sentence [>] [MASK] x n [SEP]`,
+    `argmax_k p(x_t = k | sentence)`), and the same positions are predicted without the sentence (`[CLS] [MASK] x n
+    [SEP]`, the model's prior over video). In percent:
+
+    - `token_hit_rate`: predicted tokens that occur among the segment's own tokens, averaged over segments; beside
+      it `prior_token_hit_rate` (no sentence) and `chance_token_hit_rate` (a uniformly random token);
+    - with `label_votes` (`{key: token_label_votes(training segments, key)}`), for each key: `<key>_accuracy`, how
+      often the predicted tokens' majority label (`vote`) is the segment's label, i.e. whether the imagined video
+      shows the sentence's verb or noun; `prior_<key>_accuracy` without the sentence; `reference_<key>_accuracy`
+      the same vote over the segment's real tokens (what the tokens allow at best through this reading).
+
+    Segments without clips are left out (`skipped_segments`).
+    """
+    kept = [(ids, sentence) for _, ids, sentence in segments if len(ids)]
+    if not kept:
+        raise ValueError(f"None of the {len(segments)} segments has a visual token to compare with.")
+    tokenizer = processor.tokenizer
+    requests = [(tokenizer(s.text, add_special_tokens=False)["input_ids"], [], len(ids)) for ids, s in kept]
+    predicted = _predict_masked_batch(
+        model, processor, requests, 1, batch_size, "text-to-video", show_progress
+    ) + _predict_masked_batch(model, processor, [(None, [], n) for _, _, n in requests], 1, batch_size)
+    with_text, prior = predicted[: len(kept)], predicted[len(kept) :]
+    vocab_size = processor.special_ids.visual_vocab_size
+
+    def hit_rate(predictions):
+        hits = [sum(t in set(ids) for t in p.tokens) / len(ids) for p, (ids, _) in zip(predictions, kept)]
+        return round(100 * statistics.fmean(hits), 2)
+
+    results = {
+        "segments": len(kept),
+        "skipped_segments": len(segments) - len(kept),
+        "token_hit_rate": hit_rate(with_text),
+        "prior_token_hit_rate": hit_rate(prior),
+        "chance_token_hit_rate": round(100 * statistics.fmean(len(set(ids)) / vocab_size for ids, _ in kept), 2),
+    }
+    for key, votes in (label_votes or {}).items():
+        labels = [sentence.get(key) for _, sentence in kept]
+        if None in labels:
+            raise ValueError(f"An annotation has no {key!r} label: {kept[labels.index(None)][1].text!r}.")
+        for name, tokens in (
+            ("", [p.tokens for p in with_text]),
+            ("prior_", [p.tokens for p in prior]),
+            ("reference_", [list(ids) for ids, _ in kept]),
+        ):
+            correct = sum(vote(t, votes) == label for t, label in zip(tokens, labels))
+            results[f"{name}{key}_accuracy"] = round(100 * correct / len(kept), 2)
+    return results
+
+
+def evaluate_forecasting(
+    model,
+    processor,
+    videos: Sequence[Sequence[int]],
+    horizon: int = 4,
+    min_prefix: int = 4,
+    stride: int = 4,
+    batch_size: int = 32,
+    show_progress: bool = True,
+) -> dict[str, float]:
+    """
+    Forecasting on whole videos (their visual tokens): from every cut `t = min_prefix, min_prefix + stride, ...`
+    before a video's end, the first `t` tokens predict the next `horizon` ones in one pass (`forecast_visual_tokens`,
+    parallel decoding). For `h = 1..horizon` steps ahead (in percent, over the cuts with a token there):
+    `h<h>_top1` / `h<h>_top5` (the real token is the most likely / among the 5 most likely), `h<h>_last_top1`
+    (repeating the last observed token, the baseline to beat on video where neighbouring clips look alike),
+    `h<h>_count`; `chance_top1` is a uniformly random token. Videos with no cut (at most `min_prefix` tokens) are
+    counted in `skipped_videos`.
+    """
+    if horizon < 1 or min_prefix < 1 or stride < 1:
+        raise ValueError(f"horizon, min_prefix and stride must be >= 1, got {horizon}, {min_prefix}, {stride}.")
+    room = model.config.max_position_embeddings - 2 - horizon
+    if room < 1:
+        raise ValueError(f"horizon={horizon} leaves no room for the prefix in the model's positions.")
+    cuts = [(list(map(int, v)), t) for v in videos for t in range(min_prefix, len(v), stride)]
+    if not cuts:
+        raise ValueError(f"No video of {len(videos)} has more than min_prefix={min_prefix} visual tokens.")
+    requests = [(None, video[max(0, t - room) : t], horizon) for video, t in cuts]
+    predicted = _predict_masked_batch(model, processor, requests, 5, batch_size, "forecasting", show_progress)
+    results = {
+        "videos": len(videos),
+        "skipped_videos": sum(len(v) <= min_prefix for v in videos),
+        "cuts": len(cuts),
+        "chance_top1": round(100 / processor.special_ids.visual_vocab_size, 2),
+    }
+    for h in range(1, horizon + 1):
+        scored = [
+            (video[t + h - 1], p.ids[h - 1].tolist(), video[t - 1])
+            for (video, t), p in zip(cuts, predicted)
+            if t + h - 1 < len(video)
+        ]
+        results[f"h{h}_count"] = len(scored)
+        for name, hit in (
+            ("top1", lambda real, top, last: real == top[0]),
+            ("top5", lambda real, top, last: real in top[:5]),
+            ("last_top1", lambda real, top, last: real == last),
+        ):
+            results[f"h{h}_{name}"] = round(100 * sum(hit(*item) for item in scored) / len(scored), 2)
+    return results
+
+
 __all__ = [
     "DECODING_MODES",
     "PAPER_TEMPLATE",
@@ -600,7 +751,9 @@ __all__ = [
     "alignment_scores",
     "annotated_segments",
     "chance_recall_at_k",
+    "evaluate_forecasting",
     "evaluate_retrieval",
+    "evaluate_text_to_video",
     "evaluate_zero_shot",
     "forecast_visual_tokens",
     "format_retrieval_table",
@@ -616,8 +769,10 @@ __all__ = [
     "single_token_ids",
     "template_mask_positions",
     "text_to_video",
+    "token_label_votes",
     "tokenize_video",
     "topk_accuracy",
     "vocabulary_logits",
+    "vote",
     "zero_shot_action_classification",
 ]
