@@ -246,13 +246,15 @@ def test_whole_video_masking_hides_every_visual_token_of_aligned_pairs(tokenizer
     is_video = (batch["token_type_ids"] == 1) & batch["attention_mask"].bool()
     is_video &= batch["input_ids"] != tokenizer.sep_token_id
     for i in torch.nonzero(hidden).flatten().tolist():
-        # every visual token is [MASK] and predicted as its own row's clip; the text keeps its usual masking
+        # every visual token is [MASK] and predicted as its own row's clip; the text is left whole
         assert (batch["input_ids"][i][is_video[i]] == tokenizer.mask_token_id).all()
         assert batch["labels"][i][is_video[i]].tolist() == [OFFSET + i] * int(is_video[i].sum())
     # the other rows' visual tokens keep the usual 15 % rate (80 % of it as [MASK])
     shown = is_video & ~hidden.unsqueeze(1)
     assert (batch["input_ids"][shown] == tokenizer.mask_token_id).float().mean() < 0.2
-    assert (batch["labels"][hidden.unsqueeze(1) & (batch["token_type_ids"] == 0)] != -100).any()
+    text = hidden.unsqueeze(1) & (batch["token_type_ids"] == 0)
+    assert (batch["labels"][text] == -100).all() and (batch["input_ids"][text] != tokenizer.mask_token_id).all()
+    assert (batch["labels"][~hidden.unsqueeze(1) & (batch["token_type_ids"] == 0)] != -100).any()
     # 0 keeps the random stream of a collator without the option
     plain, zero = (
         make_collator(tokenizer, **kwargs)(rows),

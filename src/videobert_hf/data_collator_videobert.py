@@ -79,9 +79,9 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
       Negatives are masked like positives (so the presence of masks says nothing about alignment) but their
       `labels` are all -100: the masked tokens of a mismatched pair are not predicted (as in LXMERT).
       With `whole_video_mask_probability` an aligned example has every visual token replaced by `[MASK]` and predicted
-      from the text alone: the conditional `p(x_t = k | sentence)` that the paper's text-to-video reads, which
-      15 % masking inside a visible video hardly trains (a masked clip is then guessed from its neighbours). Its
-      `alignment_labels` is -100: with the video hidden, alignment cannot be judged. At 0 (the default) the random
+      from its whole, unmasked text: the conditional `p(x_t = k | sentence)` that the paper's text-to-video reads,
+      which 15 % masking inside a visible video hardly trains (a masked clip is then guessed from its neighbours).
+      Its `alignment_labels` is -100: with the video hidden, alignment cannot be judged. At 0 (the default) the random
       stream is the same as without the option.
 
     With `concat_probability` a sentence is joined with 1 to `max_concat_sentences - 1` following sentences (texts
@@ -437,9 +437,11 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         action = torch.rand((batch_size, length), generator=generator)
         to_mask = chosen & (action < 0.8)
         to_random = chosen & (action >= 0.8) & (action < 0.9)
-        if whole_video is not None:  # every visual token of these rows: [MASK], predicted
-            hidden = is_visual & whole_video.unsqueeze(1)
-            chosen, to_mask, to_random = chosen | hidden, to_mask | hidden, to_random & ~hidden
+        if whole_video is not None:  # these rows: every visual token [MASK] and predicted, the text left whole
+            rows = whole_video.unsqueeze(1)
+            hidden, shown_text = is_visual & rows, is_text & rows
+            chosen = (chosen | hidden) & ~shown_text
+            to_mask, to_random = (to_mask | hidden) & ~shown_text, to_random & ~hidden & ~shown_text
         random_text = self._random_text_ids[
             torch.randint(len(self._random_text_ids), (batch_size, length), generator=generator)
         ]
