@@ -386,6 +386,9 @@ def test_evaluate_text_to_video_reads_labels_through_token_votes(mlm_model, proc
         assert prediction.tokens == text_to_video(mlm_model, processor, s.text, num_tokens=len(ids)).tokens
     with pytest.raises(ValueError, match="has a visual token"):
         evaluate_text_to_video(mlm_model, processor, segments[3:], votes)
+    too_long = [("v", [1] * 600, sentence(0, 1, "slice the onion"))]
+    with pytest.raises(ValueError, match="Sequence 0 would hold 606 positions"):
+        evaluate_text_to_video(mlm_model, processor, too_long, votes, show_progress=False)
     unlabelled = [("v", [1], TimedSentence(0, 1, "slice the onion"))]
     with pytest.raises(ValueError, match="no 'verb' label"):
         evaluate_text_to_video(mlm_model, processor, unlabelled, votes, show_progress=False)

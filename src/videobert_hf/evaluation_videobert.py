@@ -575,8 +575,13 @@ def _predict_masked_batch(
     results = []
     for start in tqdm(range(0, len(requests), batch_size), desc=desc, disable=not show_progress):
         sequences, masked = [], []
-        for text_ids, prefix, num_masks in requests[start : start + batch_size]:
+        for index, (text_ids, prefix, num_masks) in enumerate(requests[start : start + batch_size], start):
             ids, types = build_videobert_inputs(text_ids, list(prefix) + [0] * num_masks, special)
+            if len(ids) > model.config.max_position_embeddings:
+                raise ValueError(
+                    f"Sequence {index} would hold {len(ids)} positions but the model allows max_position_embeddings="
+                    f"{model.config.max_position_embeddings}: use a shorter text or fewer positions."
+                )
             masked.append(range(len(ids) - 1 - num_masks, len(ids) - 1))  # the last positions before [SEP]
             ids[masked[-1].start : masked[-1].stop] = [special.mask] * num_masks
             sequences.append((ids, types))
@@ -652,7 +657,8 @@ def evaluate_text_to_video(
       shows the sentence's verb or noun; `prior_<key>_accuracy` without the sentence; `reference_<key>_accuracy`
       the same vote over the segment's real tokens (what the tokens allow at best through this reading).
 
-    Segments without clips are left out (`skipped_segments`).
+    Segments without clips are left out (`skipped_segments`); a sentence and clips longer than the model's positions
+    raise a `ValueError` naming the segment's place among those kept.
     """
     kept = [(ids, sentence) for _, ids, sentence in segments if len(ids)]
     if not kept:
