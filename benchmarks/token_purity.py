@@ -8,13 +8,12 @@ an upper-bound-style reference for the zero-shot figures.
 """
 
 import argparse
-import collections
 from pathlib import Path
 
 import datasets
 
 from videobert_hf.datasets_videobert import read_youcook2
-from videobert_hf.evaluation_videobert import labelled_segments
+from videobert_hf.evaluation_videobert import labelled_segments, token_label_votes, vote
 
 
 def segments(root: Path, split: str):
@@ -32,15 +31,8 @@ def main(argv=None):
     for split in args.splits.split(","):
         evaluated = segments(root, split)
         for key in ("verb", "noun"):
-            votes = collections.defaultdict(collections.Counter)
-            for _, ids, labels in train:
-                for token in ids:
-                    votes[token][labels[key]] += 1
-            majority = {token: counts.most_common(1)[0][0] for token, counts in votes.items()}
-            correct = 0
-            for _, ids, labels in evaluated:
-                ballot = collections.Counter(majority[t] for t in ids if t in majority)
-                correct += bool(ballot) and ballot.most_common(1)[0][0] == labels[key]
+            votes = token_label_votes(train, key)
+            correct = sum(vote(ids, votes) == labels[key] for _, ids, labels in evaluated)
             print(f"{split:13s} {key}: token-vote accuracy {100 * correct / len(evaluated):.1f} % of {len(evaluated)}")
 
 

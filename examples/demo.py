@@ -381,13 +381,17 @@ def main(argv=None):
         t2v_model, processor, "now we slice the tomato", out / "storyboard_slice_the_tomato.png", visual_tokenizer
     )
 
+    # run_alignment.py and run_classification.py arguments: the checkpoint and the annotated splits
+    annotated_splits = [
+        "--model_name_or_path", str(model_dir),
+        "--train_dataset_path", str(out / "tokenized" / "train"),
+        "--train_annotations", str(data["train"] / "youcookii_annotations.json"),
+        "--eval_dataset_path", str(out / "tokenized" / "heldout"),
+        "--eval_annotations", str(data["heldout"] / "youcookii_annotations.json"),
+    ]  # fmt: skip
     if args.alignment_steps:
         align_argv = [
-            "--model_name_or_path", str(model_dir),
-            "--train_dataset_path", str(out / "tokenized" / "train"),
-            "--train_annotations", str(data["train"] / "youcookii_annotations.json"),
-            "--eval_dataset_path", str(out / "tokenized" / "heldout"),
-            "--eval_annotations", str(data["heldout"] / "youcookii_annotations.json"),
+            *annotated_splits,
             "--output_dir", str(out / "aligner"),
             "--max_steps", str(args.alignment_steps),
             "--batch_size", "32",
@@ -402,11 +406,7 @@ def main(argv=None):
     classification = None
     if args.classification_steps:
         classify_argv = [
-            "--model_name_or_path", str(model_dir),
-            "--train_dataset_path", str(out / "tokenized" / "train"),
-            "--train_annotations", str(data["train"] / "youcookii_annotations.json"),
-            "--eval_dataset_path", str(out / "tokenized" / "heldout"),
-            "--eval_annotations", str(data["heldout"] / "youcookii_annotations.json"),
+            *annotated_splits,
             "--output_dir", str(out / "classifier"),
             "--max_steps", str(args.classification_steps),
             "--per_device_train_batch_size", "32",

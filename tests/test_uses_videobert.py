@@ -208,8 +208,8 @@ def test_alignment_scores_are_batched_and_match_single_pairs(alignment_model, pr
         alignment_scores(alignment_model, processor, texts, [[1], []], show_progress=False)
 
 
-class MatchingAligner(nn.Module):
-    """A stand-in alignment model: aligned iff the first word's index in `words` equals the first visual token."""
+class StandInModel(nn.Module):
+    """A tiny config, one parameter (for `.device`), the ids of `words` and the processor's special ids."""
 
     def __init__(self, processor, words):
         super().__init__()
@@ -217,6 +217,10 @@ class MatchingAligner(nn.Module):
         self.dummy = nn.Parameter(torch.zeros(()))
         self.word_ids = [processor.tokenizer.convert_tokens_to_ids(w) for w in words]
         self.special = processor.special_ids
+
+
+class MatchingAligner(StandInModel):
+    """A stand-in alignment model: aligned iff the first word's index in `words` equals the first visual token."""
 
     def forward(self, input_ids, token_type_ids=None, attention_mask=None):
         aligned = []
@@ -307,19 +311,12 @@ def test_forecast_is_video_only_and_keeps_the_latest_prefix(mlm_model, processor
         forecast_visual_tokens(mlm_model, processor, [])
 
 
-class OracleFillMask(nn.Module):
+class OracleFillMask(StandInModel):
     """
     A stand-in fill-mask model. Text-video: every masked visual position predicts the index of the first word in
     `words`. Video-only: the `j`-th mask after an observed prefix predicts `last observed + 1 + j` (mod 16); with no
     prefix at all (the prior), token 15.
     """
-
-    def __init__(self, processor, words):
-        super().__init__()
-        self.config = VideoBertConfig(text_vocab_size=30522, visual_levels=2, visual_branching=4, **TINY)
-        self.dummy = nn.Parameter(torch.zeros(()))
-        self.word_ids = [processor.tokenizer.convert_tokens_to_ids(w) for w in words]
-        self.special = processor.special_ids
 
     def forward(self, input_ids, token_type_ids=None, attention_mask=None):
         special, offset = self.special, self.special.visual_token_offset

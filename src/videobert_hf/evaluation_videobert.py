@@ -670,9 +670,10 @@ def evaluate_text_to_video(
     ) + _predict_masked_batch(model, processor, [(None, [], n) for _, _, n in requests], 1, batch_size)
     with_text, prior = predicted[: len(kept)], predicted[len(kept) :]
     vocab_size = processor.special_ids.visual_vocab_size
+    own_tokens = [set(ids) for ids, _ in kept]
 
     def hit_rate(predictions):
-        hits = [sum(t in set(ids) for t in p.tokens) / len(ids) for p, (ids, _) in zip(predictions, kept)]
+        hits = [sum(t in own for t in p.tokens) / len(p.tokens) for p, own in zip(predictions, own_tokens)]
         return round(100 * statistics.fmean(hits), 2)
 
     results = {
@@ -680,7 +681,7 @@ def evaluate_text_to_video(
         "skipped_segments": len(segments) - len(kept),
         "token_hit_rate": hit_rate(with_text),
         "prior_token_hit_rate": hit_rate(prior),
-        "chance_token_hit_rate": round(100 * statistics.fmean(len(set(ids)) / vocab_size for ids, _ in kept), 2),
+        "chance_token_hit_rate": round(100 * statistics.fmean(len(own) / vocab_size for own in own_tokens), 2),
     }
     for key, votes in (label_votes or {}).items():
         labels = [sentence.get(key) for _, sentence in kept]
