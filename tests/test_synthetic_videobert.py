@@ -1,10 +1,14 @@
 """Tests for the synthetic cooking-video benchmark: splits, file formats, MP4s, determinism, vocabulary, verb cues."""
 
 import csv
+import ctypes
+import glob
 import importlib.util
 import itertools
 import json
 import os
+import subprocess
+import sys
 
 import av
 import numpy as np
@@ -182,6 +186,72 @@ def test_deterministic_whatever_the_workers(benchmark, tmp_path):
     )
     with open(splits["train"].annotation_file, "rb") as a, open(other["train"].annotation_file, "rb") as b:
         assert a.read() != b.read()
+
+
+def _dirty_the_heap():
+    """Fill and free blocks of the C heap with non-zero bytes, so that memory read before being written (by a codec)
+    no longer reads as the zeros of fresh pages; worker processes forked afterwards inherit it."""
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc.free.argtypes, libc.memset.argtypes = [ctypes.c_void_p], [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+    rng = np.random.default_rng(0)
+    for byte in (0x40, 0x01, 0x7F, 0xFF):
+        sizes = [int(n) for n in rng.integers(16, 120_000, 500)]
+        blocks = [libc.malloc(n) for n in sizes]
+        for block, n in zip(blocks, sizes):
+            libc.memset(block, byte, n)
+        for block in blocks:
+            libc.free(block)
+
+
+def _video_bytes(root) -> dict[str, bytes]:
+    paths = sorted(glob.glob(os.path.join(root, "*", "videos", "*.mp4")))
+    assert paths
+    return {os.path.relpath(path, root): open(path, "rb").read() for path in paths}
+
+
+def test_encoding_ignores_process_history(tmp_path):
+    # The demo's path (generate_benchmark with worker processes, forked from a process that has done other work) must
+    # write the same bytes as a fresh interpreter generating in-process; libx264's SIMD lookahead once read leftover
+    # heap memory, so the same frames encoded to +-1 different pixels depending on what ran before.
+    script = (
+        "import sys; from videobert_hf.synthetic_videobert import SyntheticCookingConfig, generate_benchmark; "
+        f"generate_benchmark(sys.argv[1], config=SyntheticCookingConfig(**{vars(SMALL)!r}), progress=False, "
+        f"num_train_videos=4, num_heldout_videos=1, num_unseen_videos=1)"
+    )
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "fresh")], check=True, timeout=120)
+    fresh = _video_bytes(tmp_path / "fresh")
+    _dirty_the_heap()
+    counts = {"num_train_videos": 4, "num_heldout_videos": 1, "num_unseen_videos": 1}
+    for num_workers in (0, 2):
+        root = tmp_path / f"workers_{num_workers}"
+        generate_benchmark(root, config=SMALL, progress=False, num_workers=num_workers, **counts)
+        again = _video_bytes(root)
+        assert again.keys() == fresh.keys()
+        different = [name for name in fresh if fresh[name] != again[name]]
+        assert not different, f"num_workers={num_workers}: {different} differ from a fresh process's"
+
+
+def test_rgb_to_yuv420p():
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 256, (8, 6, 3), dtype=np.uint8)
+    yuv = syn.rgb_to_yuv420p(frame)
+    assert yuv.shape == (12, 6) and yuv.dtype == np.uint8
+
+    def swscale(frame):
+        return av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(format="yuv420p").to_ndarray().astype(int)
+
+    # the same BT.601 limited-range luma as libswscale to within rounding; chroma too on flat colour (libswscale's
+    # chroma filter spans more than one 2x2 block, the 2x2 mean does not)
+    assert np.abs(yuv[:8] - swscale(frame)[:8]).max() <= 1
+    for color in rng.integers(0, 256, (16, 3), dtype=np.uint8):
+        flat = np.broadcast_to(color, (8, 8, 3))
+        assert np.abs(syn.rgb_to_yuv420p(flat) - swscale(flat)).max() <= 1, color
+    white, black = np.full((2, 2, 3), 255, np.uint8), np.zeros((2, 2, 3), np.uint8)
+    assert syn.rgb_to_yuv420p(white).ravel().tolist() == [235] * 4 + [128, 128]
+    assert syn.rgb_to_yuv420p(black).ravel().tolist() == [16] * 4 + [128, 128]
+    with pytest.raises(ValueError, match="even frame size"):
+        syn.rgb_to_yuv420p(np.zeros((3, 4, 3), np.uint8))
 
 
 def test_generate_video_in_memory_and_encoded(tmp_path):

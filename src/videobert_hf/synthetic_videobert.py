@@ -50,7 +50,8 @@ Files written by `generate_benchmark(output_dir)`:
 
     output_dir/benchmark.json            vocabulary, train / unseen pairs, the config, and the split folders
     output_dir/<split>/videos/<video_id>.mp4
-        H.264 (libx264, yuv420p, crf `config.crf`, one thread: deterministic), `frame_size`^2 px at `fps`
+        H.264 (libx264, yuv420p, crf `config.crf`), `frame_size`^2 px at `fps`; bit-identical on any machine and
+        in any process (`X264_DETERMINISTIC`, `rgb_to_yuv420p`)
     output_dir/<split>/youcookii_annotations.json
         YouCook II format: {"database": {video_id: {"duration": s, "subset": "training" | "validation",
         "recipe_type": "<index of the main noun>", "video_url": "", "annotations": [{"id": i, "segment": [start, end],
@@ -803,13 +804,50 @@ def generate_video(
         video.frames = np.stack([frame.copy() for frame in frames()])
     else:
         video.path = write_video(
-            path, frames(), fps, codec="libx264", pix_fmt="yuv420p", preset="veryfast", crf=config.crf, threads=1
+            path,
+            (rgb_to_yuv420p(frame) for frame in frames()),
+            fps,
+            codec="libx264",
+            pix_fmt="yuv420p",
+            frame_format="yuv420p",
+            preset="veryfast",
+            crf=config.crf,
+            **X264_DETERMINISTIC,
         )
     return video
 
 
 # ----------------------------------------------------------------------------------------------------------------
 # Benchmark
+
+
+# libx264's own threads and its CPU-specific (SIMD) lookahead make the bitstream depend on the machine and on what the
+# process's heap held before: its vectorised macroblock-tree propagation reads past the end of the tiny frames' rows,
+# so a frame encoded after other work (a decode, a test) could differ by +-1 from the same frame encoded in a fresh
+# process (`tests/test_synthetic_videobert.py::test_encoding_ignores_process_history`). One thread and x264's
+# `cpu-independent` (the C path wherever SIMD results could differ) make the bytes a function of the frames alone.
+X264_DETERMINISTIC = {"threads": 1, "x264-params": "cpu-independent=1"}
+
+
+def rgb_to_yuv420p(frame: np.ndarray) -> np.ndarray:
+    """
+    RGB `uint8 [H, W, 3]` (H, W even) to planar YUV 4:2:0 `uint8 [H * 3 // 2, W]` (Y, then U, then V), BT.601 limited
+    range in integer arithmetic, chroma as the rounded mean of each 2x2 block. The encoder then receives these planes
+    as they are: the conversion no longer goes through libswscale, whose SIMD paths differ between CPUs.
+    """
+    height, width = frame.shape[:2]
+    if height % 2 or width % 2:
+        raise ValueError(f"YUV 4:2:0 needs an even frame size, got {width}x{height}")
+    r, g, b = (frame[..., i].astype(np.int32) for i in range(3))
+    y = ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16
+    u = ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128
+    v = ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128
+
+    def subsample(plane: np.ndarray) -> np.ndarray:
+        return (plane.reshape(height // 2, 2, width // 2, 2).sum(axis=(1, 3)) + 2) >> 2
+
+    planes = [y.reshape(-1), subsample(u).reshape(-1), subsample(v).reshape(-1)]
+    return np.concatenate(planes).astype(np.uint8).reshape(height * 3 // 2, width)
 
 
 def _generate_task(task) -> SyntheticVideo:

@@ -88,6 +88,7 @@ def write_video(
     *,
     timestamps: Sequence[float] | None = None,
     container_options: dict[str, str] | None = None,
+    frame_format: str = "rgb24",
     **options: Any,
 ) -> str:
     """
@@ -102,11 +103,15 @@ def write_video(
         timestamps: optional presentation time in seconds of every frame (strictly increasing) to write a
             variable-frame-rate stream; by default frame `i` is shown at `i / fps`.
         container_options: options for the muxer, e.g. `{"movflags": "faststart"}`.
+        frame_format: layout of the given frames: `"rgb24"` (`[H, W, 3]`, converted to `pix_fmt` by libswscale) or
+            `"yuv420p"` (planar `[H * 3 // 2, W]`, given to a `yuv420p` encoder as is, with no conversion).
         **options: encoder options, e.g. `preset="ultrafast"`, `crf=0`, `qp=0`, `g=30`.
 
     Returns:
         The path written, as a string.
     """
+    if frame_format not in ("rgb24", "yuv420p"):
+        raise ValueError(f"frame_format must be 'rgb24' or 'yuv420p', got {frame_format!r}")
     path = os.fspath(path)
     rate = Fraction(fps).limit_denominator(100_000)
     time_base = Fraction(1, 90_000) if timestamps is not None else None
@@ -115,16 +120,19 @@ def write_video(
         stream = None
         for i, frame in enumerate(frames):
             frame = np.ascontiguousarray(frame, dtype=np.uint8)
-            if frame.ndim != 3 or frame.shape[-1] != 3:
+            if frame_format == "rgb24" and (frame.ndim != 3 or frame.shape[-1] != 3):
                 raise ValueError(f"Expected RGB frames of shape [H, W, 3], got {frame.shape}")
+            if frame_format == "yuv420p" and (frame.ndim != 2 or frame.shape[0] % 3):
+                raise ValueError(f"Expected planar YUV 4:2:0 frames of shape [H * 3 // 2, W], got {frame.shape}")
             if stream is None:
                 stream = container.add_stream(codec, rate=rate)
-                stream.height, stream.width = frame.shape[:2]
+                height = frame.shape[0] if frame_format == "rgb24" else frame.shape[0] * 2 // 3
+                stream.height, stream.width = height, frame.shape[1]
                 stream.pix_fmt = pix_fmt
                 stream.options = {key: str(value) for key, value in options.items()}
                 if time_base is not None:
                     stream.codec_context.time_base = time_base
-            video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            video_frame = av.VideoFrame.from_ndarray(frame, format=frame_format)
             if time_base is not None:
                 video_frame.pts = round(timestamps[i] / time_base)
                 video_frame.time_base = time_base
