@@ -123,6 +123,9 @@ class VideoBertPretrainingTrainer(Trainer):
     position only, so a run resumed from a checkpoint replays exactly the batches of an uninterrupted one: drawing
     from torch's global RNG in the DataLoader is not replayable, because the DataLoader prefetches the next batch
     before the checkpoint's RNG state is saved and the resumed run builds it before that state is restored.
+
+    Under FSDP1 it creates the optimizer's state before a sharded checkpoint's is loaded into it (see
+    `_load_optimizer_and_scheduler`), so that a resumed run continues with the checkpoint's AdamW moments.
     """
 
     def __init__(self, *args, pretraining_collator=None, **kwargs):
@@ -154,6 +157,14 @@ class VideoBertPretrainingTrainer(Trainer):
                 batch["num_alignment_items_in_batch"] = count.clamp(min=1)
         return batch_samples, num_items_in_batch
 
+    def _load_optimizer_and_scheduler(self, checkpoint):
+        if checkpoint is not None and self.is_fsdp_enabled and self.accelerator.state.fsdp_plugin.fsdp_version == 1:
+            # accelerate's FSDP1 loader of a sharded optimizer checkpoint (`load_fsdp_optimizer`) reads it into the
+            # state dict of the optimizer as it is, and an optimizer that has not stepped has no per-parameter state:
+            # AdamW would restart from zero moments. Create that state first (as torch's own DCP state-dict helpers do).
+            create_optimizer_state(getattr(self.optimizer, "optimizer", self.optimizer))
+        super()._load_optimizer_and_scheduler(checkpoint)
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         loss, outputs = super().compute_loss(model, inputs, return_outputs=True, num_items_in_batch=num_items_in_batch)
         if model.training:
@@ -171,6 +182,24 @@ class VideoBertPretrainingTrainer(Trainer):
                     logs[name] = round(self._loss_sums[name] / self._loss_counts[name], 4)
                 self._loss_sums[name], self._loss_counts[name] = 0.0, 0
         super().log(logs, start_time)
+
+
+def create_optimizer_state(optimizer: torch.optim.Optimizer) -> None:
+    """An optimizer's per-parameter state (AdamW's moments), made by one step on zero gradients at learning rate 0: the
+    weights do not move. Does nothing to an optimizer that already has state or gradients."""
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    if optimizer.state or any(p.grad is not None for p in params):
+        return
+    for p in params:
+        if p.requires_grad:
+            p.grad = torch.zeros_like(p)
+    learning_rates = [group["lr"] for group in optimizer.param_groups]
+    for group in optimizer.param_groups:
+        group["lr"] = torch.zeros_like(group["lr"]) if isinstance(group["lr"], torch.Tensor) else 0.0
+    optimizer.step()
+    for group, learning_rate in zip(optimizer.param_groups, learning_rates):
+        group["lr"] = learning_rate
+    optimizer.zero_grad(set_to_none=True)
 
 
 @torch.no_grad()
@@ -318,8 +347,19 @@ def main(argv=None, callbacks=None):
         processing_class=processor,
         callbacks=callbacks,
     )
+    if training_args.fsdp and not trainer.is_fsdp_enabled:
+        # accelerate enables FSDP for GPU-type processes only; elsewhere it drops the plugin and trains with DDP
+        raise ValueError(
+            f"--fsdp was given but accelerate did not enable FSDP (distributed type "
+            f"{trainer.accelerator.distributed_type.value}): it shards only across processes on GPUs or other "
+            "accelerators, and would have trained with DDP."
+        )
     checkpoint = training_args.resume_from_checkpoint or last_checkpoint
     result = trainer.train(resume_from_checkpoint=checkpoint)
+    if trainer.is_fsdp_enabled:
+        # Checkpoints stay as configured (sharded ones resume); the final model is gathered into one state dict, as
+        # `save_model` writes nothing under SHARDED_STATE_DICT.
+        trainer.accelerator.state.fsdp_plugin.set_state_dict_type("FULL_STATE_DICT")
     trainer.save_model()
     metrics = result.metrics
     metrics["train_videos"] = len(train_dataset)
