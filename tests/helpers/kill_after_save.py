@@ -1,7 +1,9 @@
 """
-Helper of tests/test_distributed_pretraining.py: `python kill_after_save.py N SCRIPT_ARGS...` runs the unchanged
-`main()` of examples/run_pretraining.py and SIGKILLs its own process right after checkpoint N is saved (`on_save`),
-as a preempted job would die: no cleanup, no final save.
+Helper of tests/test_distributed_pretraining.py and tests/test_fsdp_pretraining.py: `python kill_after_save.py N
+SCRIPT_ARGS...` runs the unchanged `main()` of examples/run_pretraining.py and SIGKILLs its own process right after
+checkpoint N is saved (`on_save`), as a preempted job would die: no cleanup, no final save. Under `torchrun` every rank
+waits at a barrier first, so that all ranks have finished writing the checkpoint (their shards, RNG states) before any
+dies.
 """
 
 import importlib.util
@@ -10,6 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
+import torch
 from transformers import TrainerCallback
 
 
@@ -19,6 +22,8 @@ class KillAfterSave(TrainerCallback):
 
     def on_save(self, args, state, control, **kwargs):
         if state.global_step == self.step:
+            if torch.distributed.is_available() and torch.distributed.is_initialized():
+                torch.distributed.barrier()
             sys.stdout.flush()
             os.kill(os.getpid(), signal.SIGKILL)
 
