@@ -214,18 +214,28 @@ def check_agreement(
     return results
 
 
-def flops_per_step(model: VideoBertForPreTraining, batch_size: int, length: int, masked_tokens: int) -> float:
-    """Model FLOPs of one training step (forward + backward = 3 x forward); see the module docstring."""
-    config = model.config
-    encoder = sum(m.weight.numel() for m in model.videobert.encoder.modules() if isinstance(m, torch.nn.Linear))
-    head = model.cls.predictions.transform.dense.weight.numel() + model.cls.predictions.decoder.weight.numel()
-    pooler = model.cls.alignment.weight.numel()
-    if model.videobert.pooler is not None:
-        pooler += model.videobert.pooler.dense.weight.numel()
-    tokens = batch_size * length
-    dense = 6 * (encoder * tokens + head * masked_tokens + pooler * batch_size)
-    attention = 12 * config.num_hidden_layers * config.hidden_size * length**2 * batch_size
+def model_flops_per_step(
+    config: VideoBertConfig, batch_size: int, length: int, masked_tokens: int, pooler: bool = True
+) -> float:
+    """
+    Model FLOPs of one training step of `VideoBertForPreTraining` with `config` (forward + backward = 3 x forward; see
+    the module docstring): the encoder's linear layers on every token, the prediction head (transform and the tied
+    decoder over the joint vocabulary) on the masked tokens only, the pooler and alignment classifier on [CLS].
+    """
+    h, layers = config.hidden_size, config.num_hidden_layers
+    encoder = layers * (4 * h * h + 2 * h * config.intermediate_size)
+    head = h * h + config.vocab_size * h
+    alignment = 2 * h + (h * h if pooler else 0)
+    dense = 6 * (encoder * batch_size * length + head * masked_tokens + alignment * batch_size)
+    attention = 12 * layers * h * length**2 * batch_size
     return float(dense + attention)
+
+
+def flops_per_step(model: VideoBertForPreTraining, batch_size: int, length: int, masked_tokens: int) -> float:
+    """Model FLOPs of one training step of `model` (`model_flops_per_step` of its config)."""
+    return model_flops_per_step(
+        model.config, batch_size, length, masked_tokens, pooler=model.videobert.pooler is not None
+    )
 
 
 def measure_throughput(config, implementation, device, dtype, args) -> dict:
