@@ -1,0 +1,659 @@
+# Copyright 2026 The videobert_hf authors. Licensed under the Apache License, Version 2.0.
+"""
+VideoBERT on one GPU in one bounded run (8 minutes at most through benchmarks/gpu_check.sh): the CUDA tests, the
+attention backends' agreement in bf16, pretraining-step throughput and model-FLOPs utilisation at BERT-base and
+BERT-large size, the clip encoder's throughput at the paper's clip size, peak GPU memory. Writes a JSON and a Markdown
+report (rewritten after every section, so that a run stopped at its time limit still leaves one).
+
+    bash benchmarks/gpu_check.sh --output-json gpu_check.json --output-md gpu_check.md   # on a GPU machine
+    python benchmarks/gpu_check.py --device cpu --smoke --output-json s.json --output-md s.md   # tiny sizes, seconds
+
+Sections, in this order, each with a time budget (a timed loop stops at its budget, after at least 3 steps; a section
+that no longer fits in what is left of --budget-s is skipped and says so) and its wall time recorded:
+
+1. environment: device, versions, the device's dense bf16 peak from bench_cuda_attention.PEAK_BF16_TFLOPS (H100 SXM /
+   H200 989 TFLOP/s, A100 312, ...; vendor data sheets; an unknown device gets MFU "n/a") and a bf16 N x N x N matmul
+   measured on the device (N = 8192) as the practical ceiling.
+2. cuda_tests: `pytest -q tests/test_cuda_videobert.py` in a subprocess.
+3. attention: eager, sdpa and, when `flash_attn` is importable, flash_attention_2 in bf16 against eager attention in
+   float32 on the same weights and padded batch (bench_cuda_attention.check_agreement; BERT-base size, joint
+   vocabulary, 4 x 512): relative L2 and max absolute error of the last hidden state and of the logits; tolerance 3e-2.
+4. training: the full pretraining step (`VideoBertForPreTraining` forward with masked-token and alignment labels,
+   backward, fused AdamW) at BERT-base (768 x 12) and BERT-large (1024 x 24) size with the joint vocabulary
+   30,522 + 2 + 12^4 = 51,260, batch 128 x 128 (the paper's batch; sequence length 128, run_pretraining.py's
+   default), 15 % of positions masked, sdpa, bf16 autocast over float32 weights (what `Trainer --bf16` runs), dropout
+   on; eager, and with torch.compile applied to each `VideoBertLayer` (regional compilation: the 24 layers share one
+   compiled graph). tokens/s, TFLOP/s and MFU from the model FLOPs of bench_cuda_attention.model_flops_per_step (6 x
+   weights x tokens, the prediction head on masked positions only, + attention), against the peak and against the
+   measured matmul; compiled / eager; peak memory; the first step's time (the compile). Then BERT-large eager at 16
+   and 2 sequences per GPU: the paper's batch of 128 on 8 and on 64 GPUs (benchmarks/pretraining_cost.py).
+5. clip_encoder: `VideoBertVisualTokenizer.get_clip_features` (S3D, random weights) on 30 x 224 x 224 clips in bf16:
+   clips/s, x real time (a clip is 1.5 s of video), FLOPs per clip counted with torch.utils.flop_counter, MFU, and the
+   GPU-hours to encode a HowTo100M-sized corpus (15 years of video, pretraining_cost.HOWTO100M_CLIPS clips of 1.5 s).
+
+Without a CUDA device (and no --device cpu) it prints why, writes reports that say "skipped" and exits 0. Exit 1 when a
+section failed (an exception, failed tests, a backend beyond tolerance); 124 when the check ran past its time limit.
+"""
+
+import argparse
+import gc
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+
+ROOT = Path(__file__).resolve().parents[1]
+SKIP_REASON = "no CUDA device (torch.cuda.is_available() is False): nothing was measured"
+CLIP_SECONDS = 1.5  # one visual token = 30 frames at 20 fps
+
+
+@dataclass
+class Sizes:
+    """What each section runs; `full()` on a GPU, `smoke()` the same code paths at tiny sizes on a CPU."""
+
+    models: dict = field(default_factory=dict)  # name -> (hidden, layers, heads)
+    text_vocab_size: int = 30522
+    visual_levels: int = 4
+    visual_branching: int = 12
+    batch_size: int = 128
+    length: int = 128
+    per_gpu_batches: tuple = (16, 2)  # the paper's 128 sequences on 8 and on 64 GPUs
+    agreement_batch: int = 4
+    agreement_length: int = 512
+    clip_frames: int = 30
+    clip_size: int = 224
+    clip_batch: int = 16
+    matmul_size: int = 8192
+    warmup_steps: int = 2  # after the first step (which compiles)
+    min_timed_steps: int = 3
+    max_timed_steps: int = 30
+    pytest_args: tuple = ("tests/test_cuda_videobert.py",)
+    budgets: dict = field(default_factory=dict)  # section -> seconds
+
+    @classmethod
+    def full(cls):
+        return cls(
+            models={"BERT-base": (768, 12, 12), "BERT-large": (1024, 24, 16)},
+            budgets={
+                "environment": 30,
+                "cuda_tests": 90,
+                "attention": 45,
+                "train_eager": 35,
+                "train_compiled": 75,
+                "train_per_gpu_batch": 15,
+                "clip_encoder": 40,
+            },
+        )
+
+    @classmethod
+    def smoke(cls):
+        return cls(
+            models={"BERT-base": (32, 2, 4), "BERT-large": (48, 3, 4)},
+            text_vocab_size=200,
+            visual_levels=2,
+            visual_branching=4,
+            batch_size=4,
+            length=16,
+            per_gpu_batches=(2,),
+            agreement_batch=2,
+            agreement_length=16,
+            clip_frames=8,
+            clip_size=32,
+            clip_batch=2,
+            matmul_size=256,
+            warmup_steps=0,
+            min_timed_steps=1,
+            max_timed_steps=2,
+            pytest_args=("tests/test_cuda_videobert.py", "-k", "help_exits_0"),
+            budgets={
+                "environment": 10,
+                "cuda_tests": 60,
+                "attention": 20,
+                "train_eager": 10,
+                "train_compiled": 30,
+                "train_per_gpu_batch": 10,
+                "clip_encoder": 10,
+            },
+        )
+
+
+class CheckTimeout(Exception):
+    """The check ran past its hard time limit (--budget-s plus a grace period)."""
+
+
+class Check:
+    """Runs the sections in order within one time budget and keeps the report."""
+
+    def __init__(self, args, sizes: Sizes, device: torch.device):
+        self.args, self.sizes, self.device = args, sizes, device
+        self.start = time.monotonic()
+        self.report = {"status": "running", "device": None, "settings": {}, "sections": {}}
+
+    def remaining(self) -> float:
+        return self.args.budget_s - (time.monotonic() - self.start)
+
+    def section(self, name, budget_key, function, *function_args, minimum_s=5.0):
+        """Runs `function(budget_s, *function_args)` as section `name` unless too little time is left."""
+        budget = min(self.sizes.budgets[budget_key], self.remaining())
+        entry = {"status": "running", "budget_s": round(budget, 1)}
+        self.report["sections"][name] = entry
+        if budget < minimum_s:
+            entry.update(status="skipped", reason=f"{self.remaining():.0f} s left of --budget-s {self.args.budget_s}")
+            print(f"[{name}] skipped: {entry['reason']}", flush=True)
+            self.write()
+            return entry
+        print(f"[{name}] budget {budget:.0f} s", flush=True)
+        started = time.monotonic()
+        try:
+            entry.update(function(budget, *function_args))
+            entry["status"] = entry.get("status", "ok")
+            if entry["status"] == "running":
+                entry["status"] = "ok"
+        except (CheckTimeout, KeyboardInterrupt):
+            entry.update(status="failed", reason="stopped at the check's time limit")
+            raise
+        except Exception as error:  # a section's failure is reported; the other sections still run
+            entry.update(status="failed", reason=f"{type(error).__name__}: {error}")
+            entry["traceback"] = traceback.format_exc(limit=6)
+            print(entry["traceback"], file=sys.stderr, flush=True)
+        finally:
+            entry["seconds"] = round(time.monotonic() - started, 1)
+            release_memory(self.device)
+            self.write()
+        print(f"[{name}] {entry['status']} in {entry['seconds']} s", flush=True)
+        return entry
+
+    def write(self):
+        self.report["elapsed_s"] = round(time.monotonic() - self.start, 1)
+        write_reports(self.report, self.args)
+
+
+def release_memory(device):
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+
+
+def synchronize(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def reset_peak_memory(device):
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def peak_memory_gib(device):
+    return torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
+
+
+def video_bert_config(sizes: Sizes, hidden: int, layers: int, heads: int, length: int):
+    from videobert_hf import VideoBertConfig
+
+    config = VideoBertConfig(
+        text_vocab_size=sizes.text_vocab_size,
+        visual_levels=sizes.visual_levels,
+        visual_branching=sizes.visual_branching,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=4 * hidden,
+        max_position_embeddings=max(512, length),
+    )
+    config._attn_implementation = "sdpa"
+    return config
+
+
+# ---------------------------------------------------------------------------------------------------- sections
+def load_project():
+    """Imports videobert_hf and the sibling benchmark scripts (which import it) as this module's globals."""
+    global bench_cuda_attention, pretraining_cost, videobert_hf
+    try:
+        import videobert_hf
+    except ImportError as error:
+        raise RuntimeError(
+            f"import videobert_hf failed ({error}): this machine lacks the project's requirements (pyproject.toml: "
+            "transformers>=5.24, av, ...); BENCHMARKS.md's GPU-check section says which wheels to carry"
+        ) from error
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import bench_cuda_attention
+    import pretraining_cost
+
+
+def environment(budget_s, check: Check):
+    import transformers
+
+    load_project()
+    device, sizes = check.device, check.sizes
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    peak = (
+        check.args.peak_tflops if check.args.peak_tflops is not None else bench_cuda_attention.peak_bf16_tflops(name)
+    )
+
+    n = sizes.matmul_size
+    a = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    b = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    for _ in range(3):
+        a @ b
+    synchronize(device)
+    repeats, started = 0, time.perf_counter()
+    while repeats < 3 or (repeats < 50 and time.perf_counter() - started < min(5.0, budget_s / 4)):
+        a @ b
+        repeats += 1
+        if repeats % 5 == 0:
+            synchronize(device)
+    synchronize(device)
+    matmul_tflops = 2 * n**3 * repeats / (time.perf_counter() - started) / 1e12
+    del a, b
+    result = {
+        "device": name,
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "transformers": transformers.__version__,
+        "videobert_hf": videobert_hf.__version__,
+        "flash_attn": bench_cuda_attention.flash_attention_available(),
+        "peak_bf16_tflops": peak,
+        "peak_source": "--peak-tflops"
+        if check.args.peak_tflops is not None
+        else ("bench_cuda_attention.PEAK_BF16_TFLOPS" if peak else "device not in the table"),
+        "matmul_size": n,
+        "matmul_bf16_tflops": matmul_tflops,
+        "matmul_vs_peak": matmul_tflops / peak if peak else None,
+        "memory_gib": torch.cuda.get_device_properties(device).total_memory / 2**30 if device.type == "cuda" else None,
+    }
+    check.report["device"] = name
+    check.peak, check.matmul_tflops = peak, matmul_tflops
+    return result
+
+
+def cuda_tests(budget_s, check: Check):
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *check.sizes.pytest_args]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH")]))
+    try:
+        completed = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=max(1.0, budget_s)
+        )
+    except subprocess.TimeoutExpired as expired:
+        tail = (expired.stdout or "")[-2000:] if isinstance(expired.stdout, str) else ""
+        return {"status": "failed", "reason": f"pytest ran past {budget_s:.0f} s", "output_tail": tail}
+    output = completed.stdout + completed.stderr
+    summary = completed.stdout.strip().splitlines()[-1] if completed.stdout.strip() else ""
+    counts = dict.fromkeys(("passed", "failed", "skipped", "deselected", "errors"), 0)
+    for count, kind in re.findall(r"(\d+) (passed|failed|skipped|deselected|errors?)\b", summary):
+        counts["errors" if kind.startswith("error") else kind] += int(count)
+    result = {"command": " ".join(["pytest", "-q", *check.sizes.pytest_args]), "exit_code": completed.returncode}
+    result.update(counts, summary=summary)
+    if completed.returncode != 0 or counts["failed"] or counts["errors"] or not counts["passed"]:
+        result.update(status="failed", reason=f"pytest: {summary or 'no summary'}", output_tail=output[-3000:])
+    return result
+
+
+def attention(budget_s, check: Check):
+    sizes = check.sizes
+    hidden, layers, heads = sizes.models["BERT-base"]
+    config = video_bert_config(sizes, hidden, layers, heads, sizes.agreement_length)
+    implementations = bench_cuda_attention.default_implementations()
+    results = bench_cuda_attention.check_agreement(
+        config,
+        implementations,
+        check.device,
+        torch.bfloat16,
+        batch_size=sizes.agreement_batch,
+        length=sizes.agreement_length,
+    )
+    result = {
+        "model": "BERT-base",
+        "batch": f"{sizes.agreement_batch} x {sizes.agreement_length}",
+        "flash_attention_2": "compared" if "flash_attention_2" in implementations else "not installed (flash_attn)",
+        "backends": results,
+    }
+    failed = [name for name, row in results.items() if not row["ok"]]
+    if failed:
+        result.update(status="failed", reason=f"beyond the tolerance: {', '.join(failed)}")
+    return result
+
+
+def train(budget_s, check: Check, model_name: str, batch_size: int, compile_backend: str | None):
+    """Pretraining steps of one size; returns throughput, FLOPs, MFU and memory."""
+    from torch._dynamo.utils import counters
+
+    from videobert_hf import VideoBertForPreTraining
+
+    device, sizes = check.device, check.sizes
+    started = time.monotonic()
+    hidden, layers, heads = sizes.models[model_name]
+    config = video_bert_config(sizes, hidden, layers, heads, sizes.length)
+    reset_peak_memory(device)
+    torch.manual_seed(0)
+    with torch.device(device):
+        model = VideoBertForPreTraining(config)
+    model.train()
+    torch._dynamo.reset()
+    counters.clear()
+    if compile_backend:
+        for layer in model.videobert.encoder.layer:
+            layer.compile(backend=compile_backend)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=True)
+    batch = bench_cuda_attention.make_batch(config, batch_size, sizes.length, 0.15, 0, padded=False)
+    inputs = {key: value.to(device) for key, value in batch.items()}
+    masked_tokens = int((batch["labels"] != -100).sum())
+
+    def step():
+        with torch.autocast(device.type, dtype=torch.bfloat16):
+            loss = model(**inputs).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        return loss
+
+    try:
+        first_started = time.perf_counter()
+        step()
+        synchronize(device)
+        first_step_s = time.perf_counter() - first_started
+        for _ in range(sizes.warmup_steps):
+            step()
+        synchronize(device)
+        deadline = started + budget_s
+        steps, timed_started = 0, time.perf_counter()
+        while steps < sizes.min_timed_steps or (steps < sizes.max_timed_steps and time.monotonic() < deadline):
+            loss = step()
+            steps += 1
+            if device.type == "cuda" and steps % 5 == 0:
+                synchronize(device)  # keeps the deadline test close to the GPU's progress
+        synchronize(device)
+        elapsed = time.perf_counter() - timed_started
+        final_loss = float(loss.detach())
+        compiled_graphs = int(counters["stats"]["unique_graphs"])
+    finally:
+        torch._dynamo.reset()
+    flops = bench_cuda_attention.flops_per_step(model, batch_size, sizes.length, masked_tokens)
+    steps_per_s = steps / elapsed
+    achieved = flops * steps_per_s / 1e12
+    result = {
+        "model": model_name,
+        "hidden_layers_heads": [hidden, layers, heads],
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "vocab_size": config.vocab_size,
+        "batch_size": batch_size,
+        "length": sizes.length,
+        "masked_tokens": masked_tokens,
+        "compile": compile_backend or "none",
+        "compiled_graphs": compiled_graphs,
+        "first_step_s": first_step_s,
+        "steps_timed": steps,
+        "seconds_per_step": elapsed / steps,
+        "tokens_per_s": steps_per_s * batch_size * sizes.length,
+        "model_flops_per_step": flops,
+        "achieved_tflops": achieved,
+        "mfu": achieved / check.peak if check.peak else None,
+        "vs_matmul": achieved / check.matmul_tflops,
+        "peak_memory_gib": peak_memory_gib(device),
+        "final_loss": final_loss,
+    }
+    if not math.isfinite(final_loss):
+        result.update(status="failed", reason=f"loss is {final_loss}")
+    return result
+
+
+def clip_encoder(budget_s, check: Check):
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from videobert_hf import VideoBertVisualTokenizer, VideoBertVisualTokenizerConfig
+
+    device, sizes = check.device, check.sizes
+    started = time.monotonic()
+    reset_peak_memory(device)
+    torch.manual_seed(0)
+    config = VideoBertVisualTokenizerConfig(levels=sizes.visual_levels, branching=sizes.visual_branching)
+    tokenizer = VideoBertVisualTokenizer(config).to(device=device, dtype=torch.bfloat16).eval()
+    shape = (sizes.clip_batch, 3, sizes.clip_frames, sizes.clip_size, sizes.clip_size)
+    clips = torch.randn(shape, device=device, dtype=torch.bfloat16)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        tokenizer.clip_encoder(clips[:1])
+    flops_per_clip = counter.get_total_flops()
+    for _ in range(1 + sizes.warmup_steps):
+        features = tokenizer.get_clip_features(clips, batch_size=sizes.clip_batch)
+    synchronize(device)
+    deadline = started + budget_s
+    batches, timed_started = 0, time.perf_counter()
+    while batches < sizes.min_timed_steps or (batches < sizes.max_timed_steps and time.monotonic() < deadline):
+        features = tokenizer.get_clip_features(clips, batch_size=sizes.clip_batch)
+        batches += 1
+    synchronize(device)
+    elapsed = time.perf_counter() - timed_started
+    clips_per_s = batches * sizes.clip_batch / elapsed
+    achieved = flops_per_clip * clips_per_s / 1e12
+    result = {
+        "encoder": "S3D (torchvision, random weights), Mixed_5c pooled",
+        "clip_shape": list(shape[1:]),
+        "batch": sizes.clip_batch,
+        "batches_timed": batches,
+        "feature_dim": int(features.shape[-1]),
+        "clips_per_s": clips_per_s,
+        "x_real_time": clips_per_s * CLIP_SECONDS,
+        "flops_per_clip": flops_per_clip,
+        "achieved_tflops": achieved,
+        "mfu": achieved / check.peak if check.peak else None,
+        "vs_matmul": achieved / check.matmul_tflops,
+        "corpus_clips": pretraining_cost.HOWTO100M_CLIPS,
+        "corpus_gpu_hours": pretraining_cost.HOWTO100M_CLIPS / clips_per_s / 3600,
+        "peak_memory_gib": peak_memory_gib(device),
+    }
+    if not bool(torch.isfinite(features).all()):
+        result.update(status="failed", reason="non-finite clip features")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------- report
+def percent(value):
+    return f"{100 * value:.1f} %" if value is not None else "n/a"
+
+
+def number(value, digits=2):
+    return f"{value:,.{digits}f}" if value is not None else "n/a"
+
+
+def markdown(report: dict) -> str:
+    sections = report.get("sections", {})
+    env = sections.get("environment", {})
+    lines = ["# VideoBERT GPU check", ""]
+    if report["status"] == "skipped":
+        return "\n".join(lines + [f"Skipped: {report['reason']}.", ""])
+    lines.append(
+        f"{report.get('device')}; torch {env.get('torch')}, CUDA {env.get('cuda')}, transformers "
+        f"{env.get('transformers')}; dense bf16 peak {number(env.get('peak_bf16_tflops'), 0)} TFLOP/s "
+        f"({env.get('peak_source')}); measured bf16 {env.get('matmul_size')}^3 matmul "
+        f"{number(env.get('matmul_bf16_tflops'), 1)} TFLOP/s = {percent(env.get('matmul_vs_peak'))} of the peak."
+    )
+    lines.append(
+        f"Status: **{report['status']}**; {report.get('elapsed_s')} s in all (--budget-s {report['settings'].get('budget_s')}"
+        f"; the wrapper's hard limit is 480 s)."
+    )
+    lines += ["", "| section | status | seconds | budget (s) | note |", "|---|---|---|---|---|"]
+    for name, entry in sections.items():
+        note = entry.get("reason", entry.get("summary", ""))
+        lines.append(f"| {name} | {entry['status']} | {entry.get('seconds', '-')} | {entry['budget_s']} | {note} |")
+
+    tests = sections.get("cuda_tests", {})
+    if "exit_code" in tests:
+        lines += ["", "## CUDA tests", "", f"`{tests['command']}`: {tests['summary']} (exit {tests['exit_code']})."]
+
+    agreement = sections.get("attention", {})
+    if "backends" in agreement:
+        lines += [
+            "",
+            f"## Attention backends in bf16 against eager float32 ({agreement['model']} size, padded batch "
+            f"{agreement['batch']}; flash_attention_2: {agreement['flash_attention_2']})",
+            "",
+            "| backend | hidden rel. L2 | logits rel. L2 | hidden max abs | logits max abs | tolerance (rel. L2) | ok |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, row in agreement["backends"].items():
+            lines.append(
+                f"| {name} | {row['hidden_relative_l2']:.2e} | {row['logits_relative_l2']:.2e} | "
+                f"{row['hidden_max_abs']:.2e} | {row['logits_max_abs']:.2e} | {row['tolerance']} | "
+                f"{'yes' if row['ok'] else 'NO'} |"
+            )
+
+    runs = [entry for name, entry in sections.items() if name.startswith("train") and "tokens_per_s" in entry]
+    if runs:
+        full_batch = report["settings"]["sizes"]["batch_size"]
+        eager = {(e["model"], e["batch_size"]): e for e in runs if e["compile"] == "none"}
+        memory = env.get("memory_gib")
+        lines += [
+            "",
+            "## Pretraining step (bf16 autocast, sdpa, fused AdamW, 15 % masked, logits at masked positions only)",
+            "",
+            "| model | params | batch x length | compile | tokens/s | anchor | s/step | TFLOP/s | MFU (of the peak) | of "
+            f"the measured matmul | peak memory GiB (of {number(memory, 0)}) | first step s | steps timed |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for e in runs:
+            if e["compile"] != "none" and (e["model"], e["batch_size"]) in eager:
+                anchor = f"{e['tokens_per_s'] / eager[(e['model'], e['batch_size'])]['tokens_per_s']:.2f}x eager"
+            elif e["batch_size"] != full_batch and (e["model"], full_batch) in eager:
+                anchor = (
+                    f"{e['tokens_per_s'] / eager[(e['model'], full_batch)]['tokens_per_s']:.2f}x batch {full_batch}"
+                )
+            else:
+                anchor = "-"
+            lines.append(
+                f"| {e['model']} | {e['parameters'] / 1e6:.0f} M | {e['batch_size']} x {e['length']} | {e['compile']} | "
+                f"{e['tokens_per_s']:,.0f} | {anchor} | {e['seconds_per_step']:.4f} | {e['achieved_tflops']:.1f} | "
+                f"{percent(e['mfu'])} | {percent(e['vs_matmul'])} | {number(e['peak_memory_gib'])} | "
+                f"{e['first_step_s']:.1f} | {e['steps_timed']} |"
+            )
+
+    clips = sections.get("clip_encoder", {})
+    if "clips_per_s" in clips:
+        shape = "x".join(str(n) for n in clips["clip_shape"])
+        lines += [
+            "",
+            f"## Clip encoder ({clips['encoder']}, bf16, clips {shape}, batch {clips['batch']})",
+            "",
+            "| clips/s | x real time (1.5 s per clip) | GFLOP per clip | TFLOP/s | MFU (of the peak) | of the measured "
+            f"matmul | GPU-hours for a HowTo100M-sized corpus | peak memory GiB (of {number(env.get('memory_gib'), 0)}) |",
+            "|---|---|---|---|---|---|---|---|",
+            f"| {clips['clips_per_s']:,.1f} | {clips['x_real_time']:,.0f}x | {clips['flops_per_clip'] / 1e9:.1f} | "
+            f"{clips['achieved_tflops']:.1f} | {percent(clips['mfu'])} | {percent(clips['vs_matmul'])} | "
+            f"{clips['corpus_gpu_hours']:,.0f} ({clips['corpus_clips'] / 1e6:.1f} M clips) | "
+            f"{number(clips['peak_memory_gib'])} |",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(report: dict, args):
+    for path, text in ((args.output_json, json.dumps(report, indent=2)), (args.output_md, markdown(report))):
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            temporary = Path(f"{path}.tmp")
+            temporary.write_text(text)
+            temporary.replace(path)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--output-json", default=None, help="write the report as JSON here")
+    parser.add_argument("--output-md", default=None, help="write the report as Markdown here")
+    parser.add_argument("--device", default="cuda", help="cuda (default), or cpu with --smoke for the tests")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (seconds on a CPU): the code paths only")
+    parser.add_argument("--budget-s", type=float, default=None, help="time for all sections (default 450; smoke 120)")
+    parser.add_argument(
+        "--compile-backend",
+        default=None,
+        help="torch.compile backend of the compiled runs (default inductor; smoke: aot_eager, as inductor takes a "
+        "minute to compile on 2 CPU cores)",
+    )
+    parser.add_argument("--peak-tflops", type=float, default=None, help="the device's dense bf16 peak, for MFU")
+    args = parser.parse_args(argv)
+    if args.budget_s is None:
+        args.budget_s = 120.0 if args.smoke else 450.0
+    if args.compile_backend is None:
+        args.compile_backend = "aot_eager" if args.smoke else "inductor"
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    settings = {key: value for key, value in vars(args).items() if not key.startswith("output")}
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print(f"skipped: {SKIP_REASON}", flush=True)
+        write_reports({"status": "skipped", "reason": SKIP_REASON, "settings": settings, "sections": {}}, args)
+        return 0
+    sizes = Sizes.smoke() if args.smoke else Sizes.full()
+    check = Check(args, sizes, torch.device(args.device))
+    check.report["settings"] = {**settings, "sizes": asdict(sizes)}
+
+    def on_alarm(signum, frame):
+        raise CheckTimeout()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(int(args.budget_s + 20))
+    status = 0
+    try:
+        check.section("environment", "environment", environment, check)
+        if check.report["sections"]["environment"]["status"] != "ok":
+            raise RuntimeError("the environment section failed: nothing else can run")
+        check.section("cuda_tests", "cuda_tests", cuda_tests, check)
+        check.section("attention", "attention", attention, check)
+        for model_name in sizes.models:
+            check.section(f"train {model_name} eager", "train_eager", train, check, model_name, sizes.batch_size, None)
+            check.section(
+                f"train {model_name} compiled",
+                "train_compiled",
+                train,
+                check,
+                model_name,
+                sizes.batch_size,
+                args.compile_backend,
+                minimum_s=min(30.0, sizes.budgets["train_compiled"]),
+            )
+        for batch_size in sizes.per_gpu_batches:
+            check.section(
+                f"train BERT-large eager, {batch_size} per GPU",
+                "train_per_gpu_batch",
+                train,
+                check,
+                "BERT-large",
+                batch_size,
+                None,
+            )
+        check.section("clip_encoder", "clip_encoder", clip_encoder, check)
+    except (CheckTimeout, KeyboardInterrupt):
+        status = 124
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        status = 1
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    failed = [name for name, entry in check.report["sections"].items() if entry["status"] == "failed"]
+    if status == 124:
+        check.report["status"] = "failed"
+        check.report["reason"] = "ran past its time limit"
+    elif failed:
+        check.report["status"] = "failed"
+        check.report["reason"] = f"failed: {', '.join(failed)}"
+        status = 1
+    else:
+        check.report["status"] = "ok"
+    check.write()
+    print(markdown(check.report), flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

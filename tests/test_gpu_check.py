@@ -1,0 +1,99 @@
+"""
+benchmarks/gpu_check.py (+ gpu_check.sh) and benchmarks/pretraining_cost.py on this CPU.
+
+The GPU check is meant to run once, on a GPU lent for a few minutes: `--device cpu --smoke` runs every one of its
+sections (the pytest subprocess, the attention agreement, eager and torch.compile'd training steps with their FLOPs
+and ratios, the per-GPU batches, the S3D clip encoder, the JSON and Markdown reports) at tiny sizes, so that the GPU
+run cannot fail on a bug that a CPU run catches. The compiled runs use the aot_eager backend here (inductor needs a
+minute to compile on 2 cores; the GPU run uses inductor).
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "gpu_check.sh"
+
+
+def run_check(tmp_path, *args, timeout=300):
+    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS="1")  # tiny ops: threads only contend
+    command = ["bash", str(SCRIPT), "--output-json", str(tmp_path / "r.json"), "--output-md", str(tmp_path / "r.md")]
+    completed = subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=timeout)
+    report = json.loads((tmp_path / "r.json").read_text()) if (tmp_path / "r.json").exists() else None
+    markdown = (tmp_path / "r.md").read_text() if (tmp_path / "r.md").exists() else ""
+    return completed, report, markdown
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the path taken without a CUDA device")
+def test_without_cuda_it_skips_cleanly_and_says_why(tmp_path):
+    completed, report, markdown = run_check(tmp_path, timeout=120)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "skipped: no CUDA device" in completed.stdout
+    assert report["status"] == "skipped" and "no CUDA device" in report["reason"] and report["sections"] == {}
+    assert "Skipped: no CUDA device" in markdown
+
+
+def test_help_of_the_wrapper_and_the_script(tmp_path):
+    completed = subprocess.run(
+        ["bash", str(SCRIPT), "--help"], env=dict(os.environ, PYTHON=sys.executable), capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "8 minutes" in completed.stdout and "--output-json" in completed.stdout and "--smoke" in completed.stdout
+
+
+def test_smoke_on_cpu_runs_every_section(tmp_path):
+    completed, report, markdown = run_check(tmp_path, "--device", "cpu", "--smoke", "--budget-s", "240")
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
+    sections = report["sections"]
+    expected = ["environment", "cuda_tests", "attention"]
+    expected += [f"train {size} {mode}" for size in ("BERT-base", "BERT-large") for mode in ("eager", "compiled")]
+    expected += ["train BERT-large eager, 2 per GPU", "clip_encoder"]
+    assert list(sections) == expected
+    for name, entry in sections.items():
+        assert entry["status"] == "ok", (name, entry)
+        assert 0 <= entry["seconds"] and entry["budget_s"] > 0, (name, entry)
+    assert report["status"] == "ok" and report["device"] == "cpu"
+
+    assert sections["environment"]["matmul_bf16_tflops"] > 0 and sections["environment"]["peak_bf16_tflops"] is None
+    assert sections["cuda_tests"]["passed"] == 1 and sections["cuda_tests"]["exit_code"] == 0
+    backends = sections["attention"]["backends"]
+    assert {"eager", "sdpa"} <= set(backends) and all(row["ok"] for row in backends.values())
+    for size in ("BERT-base", "BERT-large"):
+        eager, compiled = sections[f"train {size} eager"], sections[f"train {size} compiled"]
+        assert compiled["compile"] == "aot_eager" and eager["compile"] == "none"
+        assert compiled["compiled_graphs"] >= 1  # the layers share their graphs
+        for run in (eager, compiled):
+            assert run["tokens_per_s"] > 0 and run["model_flops_per_step"] > 0 and run["vs_matmul"] > 0
+            assert run["mfu"] is None and run["vocab_size"] == 200 + 2 + 4**2
+    assert sections["train BERT-large eager, 2 per GPU"]["batch_size"] == 2
+    clips = sections["clip_encoder"]
+    assert clips["clip_shape"] == [3, 8, 32, 32] and clips["feature_dim"] == 1024
+    assert clips["clips_per_s"] > 0 and clips["flops_per_clip"] > 0 and clips["corpus_gpu_hours"] > 0
+
+    # every figure comes with its anchor
+    for anchor in ("of the peak", "of the measured matmul", "x eager", "x batch 4", "x real time", "tolerance"):
+        assert anchor in markdown, anchor
+    assert "| sdpa |" in markdown and "| clip_encoder | ok |" in markdown
+
+
+def test_pretraining_cost_prints_the_table(tmp_path):
+    output = tmp_path / "cost.md"
+    command = [sys.executable, str(ROOT / "benchmarks" / "pretraining_cost.py"), "--quick", "--output", str(output)]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    text = output.read_text()
+    assert "(ratio 1.0000)" in text  # the FLOPs torch counts on the real step are the formula's
+    assert "357.5 M" in text  # BERT-large size with the joint vocabulary
+    for workload in ("the paper: 0.5M steps x 128 sequences", "HowTo100M-sized, 10 epoch(s)"):
+        for gpus, strategy in ((8, "DDP"), (8, "FSDP"), (64, "DDP"), (64, "FSDP")):
+            assert f"| {workload}" in text and f"| {gpus} | {strategy} |" in text
+    assert "40% (assumed)" in text and "Tokenizing the HowTo100M-sized corpus" in text
