@@ -97,3 +97,40 @@ def test_pretraining_cost_prints_the_table(tmp_path):
         for gpus, strategy in ((8, "DDP"), (8, "FSDP"), (64, "DDP"), (64, "FSDP")):
             assert f"| {workload}" in text and f"| {gpus} | {strategy} |" in text
     assert "40% (assumed)" in text and "Tokenizing the HowTo100M-sized corpus" in text
+
+
+def test_pretraining_cost_takes_measured_mfu_and_clips_from_a_gpu_report(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import pretraining_cost
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    report = {
+        "device": "NVIDIA H200",
+        "sections": {
+            "train BERT-large eager": {"status": "ok", "model": "BERT-large", "batch_size": 128, "mfu": 0.35},
+            "train BERT-large compiled": {"status": "ok", "model": "BERT-large", "batch_size": 128, "mfu": 0.45},
+            "train BERT-large eager, 2 per GPU": {"status": "failed", "model": "BERT-large", "batch_size": 2},
+            "clip_encoder": {"status": "ok", "clips_per_s": 1000.0},
+        },
+    }
+    (tmp_path / "gpu.json").write_text(json.dumps(report))
+    device, mfu, clips_per_s = pretraining_cost.measured_from_gpu_report(tmp_path / "gpu.json")
+    assert device == "NVIDIA H200" and mfu == {("BERT-large", 128): 0.45} and clips_per_s == 1000.0
+
+    args = pretraining_cost.parse_args([])
+    config = pretraining_cost.videobert_config(*pretraining_cost.BERT_SIZES["BERT-large"])
+    rows = pretraining_cost.cost_rows(config, 357_000_000, args, mfu)
+    single = [row for row in rows if row["gpus"] == 1]
+    assert {row["mfu_source"] for row in single} == {"measured"} and {row["mfu"] for row in single} == {0.45}
+    paper_8 = [row for row in rows if row["gpus"] == 8 and row["per_gpu_batch"] == 16]
+    assert {row["mfu_source"] for row in paper_8} == {"assumed"} and {row["strategy"] for row in paper_8} == {
+        "DDP",
+        "FSDP",
+    }
+    # FSDP's bf16 all-gathers + reduce-scatter move 6 bytes per parameter, DDP's fp32 all-reduce 8
+    ddp, fsdp = sorted(paper_8, key=lambda row: row["strategy"])
+    assert abs(fsdp["comm_s"] / ddp["comm_s"] - 0.75) < 1e-9
+    # the paper's steps on one GPU: 0.5M x the step's FLOPs at 45 % of 989 TFLOP/s
+    expected = 500_000 * pretraining_cost.step_flops(config, 128) / (0.45 * 989e12) / 3600
+    assert abs(single[0]["gpu_hours"][0] - expected) < 1e-6 * expected
