@@ -224,7 +224,7 @@ def load_project():
     except ImportError as error:
         raise RuntimeError(
             f"import videobert_hf failed ({error}): this machine lacks the project's requirements (pyproject.toml: "
-            "transformers>=5.24, av, ...); BENCHMARKS.md's GPU-check section says which wheels to carry"
+            "transformers>=5.24, av, ...); benchmarks/gpu_check_wheels.sh fetches the wheels to carry in .whl/"
         ) from error
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import bench_cuda_attention

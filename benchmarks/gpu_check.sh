@@ -4,7 +4,7 @@
 #
 #   bash benchmarks/gpu_check.sh --output-json gpu_check.json --output-md gpu_check.md
 #
-# Runs from any directory, with the repository's src/ on PYTHONPATH and $PYTHON (default: .venv/bin/python when there
+# Runs from any directory (output paths are the caller's), with the repository's src/ on PYTHONPATH and $PYTHON (default: .venv/bin/python when there
 # is one, else python3). Wheels in .whl/ (the GPU image lacks some of the project's requirements: BENCHMARKS.md,
 # "GPU check", says which) are installed into a temporary folder first, which then comes first on PYTHONPATH.
 # The check keeps to its own budget (450 s); `timeout` interrupts it at 480 s (it then writes what it has and exits
@@ -16,15 +16,15 @@ case "${1:-}" in
     echo
     ;;
 esac
-cd "$(dirname "$0")/.." || exit 1
+root=$(cd "$(dirname "$0")/.." && pwd) || exit 1
 if [ -z "${PYTHON:-}" ]; then
-    if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
+    if [ -x "$root/.venv/bin/python" ]; then PYTHON=$root/.venv/bin/python; else PYTHON=python3; fi
 fi
-if compgen -G ".whl/*.whl" >/dev/null; then
+if compgen -G "$root/.whl/*.whl" >/dev/null; then
     site=$(mktemp -d /tmp/videobert_site.XXXXXX)
-    "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" .whl/*.whl ||
-        exit 1
+    "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" \
+        "$root"/.whl/*.whl || exit 1
     export PYTHONPATH="$site${PYTHONPATH:+:$PYTHONPATH}"
 fi
-export PYTHONPATH="$PWD/src:$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
-exec timeout -s INT -k 20 480 "$PYTHON" benchmarks/gpu_check.py "$@"
+export PYTHONPATH="$root/src:$root${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+exec timeout -s INT -k 20 480 "$PYTHON" "$root/benchmarks/gpu_check.py" "$@"
