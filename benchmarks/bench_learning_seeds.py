@@ -1,0 +1,192 @@
+#!/usr/bin/env python
+# Copyright 2026 The videobert_hf authors. Licensed under the Apache License, Version 2.0.
+"""
+The seed benchmark: `make demo`'s whole pipeline (same stages, same settings) on several seeds, each a new instance
+of the synthetic benchmark (other videos, transcripts, S3D initialisation, k-means, training order), and one table of
+every headline figure as min / mean / max over the seeds, with the project's targets marked met / not met (met means
+met on every seed).
+
+Each seed runs `examples/demo.py --seed S --output_dir <output_dir>/seed_S` in its own process, exactly as
+`make demo` runs it (about 9-10 minutes each on a 2-core CPU); a seed whose `demo_results.json` is already there is
+read, not run again (`--rerun` runs it anyway). Arguments after `--` go to every demo run, e.g. a setting to compare:
+
+    .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2
+    .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --output_dir seeds_g2 -- --num_codebooks 2
+
+Writes `<output_dir>/seed_table.md` and `<output_dir>/seed_table.json` besides printing the table.
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (label, path into demo_results.json or a function of it, target: (comparison, value) or None)
+FIGURES = [
+    ("held-out zero-shot verb top-1", ("zero_shot", "heldout", "video_verb_top1"), (">=", 80)),
+    ("held-out zero-shot verb top-5", ("zero_shot", "heldout", "video_verb_top5"), None),
+    ("held-out zero-shot noun top-1", ("zero_shot", "heldout", "video_noun_top1"), (">=", 80)),
+    ("held-out zero-shot noun top-5", ("zero_shot", "heldout", "video_noun_top5"), None),
+    ("held-out language prior verb top-1 - chance", "prior_verb_gap_heldout", ("abs<=", 10)),
+    ("held-out language prior noun top-1 - chance", "prior_noun_gap_heldout", ("abs<=", 10)),
+    ("unseen-pair zero-shot verb top-1", ("zero_shot", "unseen_pairs", "video_verb_top1"), None),
+    ("unseen-pair zero-shot verb top-5", ("zero_shot", "unseen_pairs", "video_verb_top5"), None),
+    ("unseen-pair zero-shot noun top-1", ("zero_shot", "unseen_pairs", "video_noun_top1"), None),
+    ("unseen-pair zero-shot noun top-5", ("zero_shot", "unseen_pairs", "video_noun_top5"), None),
+    ("unseen-pair language prior noun top-1", ("zero_shot", "unseen_pairs", "prior_noun_top1"), None),
+    ("token-vote ceiling, held-out verb", ("token_vote", "heldout", "verb"), None),
+    ("token-vote ceiling, held-out noun", ("token_vote", "heldout", "noun"), None),
+    ("token-vote ceiling, unseen-pair verb", ("token_vote", "unseen_pairs", "verb"), None),
+    ("token-vote ceiling, unseen-pair noun", ("token_vote", "unseen_pairs", "noun"), None),
+    ("retrieval R@1 text -> video", ("retrieval", "heldout", "text_to_video_r1"), (">=", 15)),
+    ("retrieval R@1 video -> text", ("retrieval", "heldout", "video_to_text_r1"), (">=", 15)),
+    ("text-to-video verb", ("text_to_video_and_forecasting", "text_to_video", "verb_accuracy"), None),
+    ("text-to-video noun", ("text_to_video_and_forecasting", "text_to_video", "noun_accuracy"), None),
+    ("forecasting t+1 top-1", ("text_to_video_and_forecasting", "forecasting", "h1_top1"), None),
+    (
+        "forecasting t+1, repeating the last token",
+        ("text_to_video_and_forecasting", "forecasting", "h1_last_top1"),
+        None,
+    ),
+    ("forecasting t+1 top-1 - repeating the last token", "forecast_gap_h1", (">", 0)),
+    ("forecasting t+2 top-1", ("text_to_video_and_forecasting", "forecasting", "h2_top1"), None),
+    (
+        "forecasting t+2, repeating the last token",
+        ("text_to_video_and_forecasting", "forecasting", "h2_last_top1"),
+        None,
+    ),
+    ("forecasting t+2 top-1 - repeating the last token", "forecast_gap_h2", (">", 0)),
+    ("verb classification (fine-tuned)", "classification_accuracy", None),
+    ("captioning BLEU-4", "bleu_4", (">=", 80)),
+    ("captioning CIDEr", ("captioning", "eval_cider"), None),
+    ("demo wall time (s)", "wall_s", ("<=", 600)),
+]
+
+
+def figure(results: dict, key) -> float | None:
+    """One figure of a seed's `demo_results.json` (plus its `wall_s`), or None when that run did not produce it."""
+    zero_shot = results.get("zero_shot", {})
+    forecast = results.get("text_to_video_and_forecasting", {}).get("forecasting", {})
+    derived = {
+        "prior_verb_gap_heldout": lambda: (
+            zero_shot["heldout"]["prior_verb_top1"] - zero_shot["heldout"]["chance_top1"]
+        ),
+        "prior_noun_gap_heldout": lambda: (
+            zero_shot["heldout"]["prior_noun_top1"] - zero_shot["heldout"]["chance_top1"]
+        ),
+        "forecast_gap_h1": lambda: forecast["h1_top1"] - forecast["h1_last_top1"],
+        "forecast_gap_h2": lambda: forecast["h2_top1"] - forecast["h2_last_top1"],
+        "classification_accuracy": lambda: 100 * results["classification"]["eval_accuracy"],
+        "bleu_4": lambda: 100 * results["captioning"]["eval_bleu_4"],
+        "wall_s": lambda: results["wall_s"],
+    }
+    try:
+        if isinstance(key, str):
+            return float(derived[key]())
+        value = results
+        for part in key:
+            value = value[part]
+        return float(value)
+    except (KeyError, TypeError):
+        return None
+
+
+def holds(value: float, target) -> bool:
+    comparison, bound = target
+    return {
+        ">=": value >= bound,
+        ">": value > bound,
+        "<=": value <= bound,
+        "abs<=": abs(value) <= bound,
+    }[comparison]
+
+
+def target_text(target) -> str:
+    if target is None:
+        return ""
+    comparison, bound = target
+    return {"abs<=": f"within +-{bound:g}"}.get(comparison, f"{comparison} {bound:g}")
+
+
+def seed_table(per_seed: dict[int, dict]) -> tuple[str, list[dict]]:
+    """Markdown table (min / mean / max and each seed) and its rows as dicts."""
+    seeds = sorted(per_seed)
+    header = (
+        "| figure | target | min | mean | max | "
+        + " | ".join(f"seed {s}" for s in seeds)
+        + " | met on every seed |\n|---|---|---|---|---|---|"
+        + "---|" * len(seeds)
+    )
+    lines, rows = [header], []
+    for label, key, target in FIGURES:
+        values = [figure(per_seed[s], key) for s in seeds]
+        present = [v for v in values if v is not None]
+        if not present:
+            continue
+        low, mean, high = min(present), statistics.fmean(present), max(present)
+        met = None
+        if target is not None:
+            met = len(present) == len(values) and all(holds(v, target) for v in present)
+        cells = " | ".join("-" if v is None else f"{v:.1f}" for v in values)
+        verdict = "" if met is None else ("met" if met else "**not met**")
+        lines.append(
+            f"| {label} | {target_text(target)} | {low:.1f} | {mean:.1f} | {high:.1f} | {cells} | {verdict} |"
+        )
+        rows.append({"figure": label, "target": target_text(target), "values": dict(zip(seeds, values)), "met": met})
+    return "\n".join(lines), rows
+
+
+def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool) -> dict:
+    results_file = directory / "demo_results.json"
+    if results_file.is_file() and not rerun:
+        print(f"seed {seed}: reading {results_file}", flush=True)
+        return json.loads(results_file.read_text(encoding="utf-8"))
+    command = [sys.executable, str(ROOT / "examples" / "demo.py"), "--seed", str(seed), "--output_dir", str(directory)]
+    command += demo_args
+    print(f"seed {seed}: $ {' '.join(command)}", flush=True)
+    log = directory.with_suffix(".log")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with open(log, "w", encoding="utf-8") as handle:
+        completed = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+    wall = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise SystemExit(f"seed {seed}: the demo failed (exit {completed.returncode}); see {log}")
+    results = json.loads(results_file.read_text(encoding="utf-8"))
+    results["wall_s"] = round(wall, 1)
+    results_file.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(f"seed {seed}: done in {wall / 60:.1f} min (log {log})", flush=True)
+    return results
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    demo_args = []
+    if "--" in argv:
+        demo_args = argv[argv.index("--") + 1 :]
+        argv = argv[: argv.index("--")]
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--output_dir", default="bench_output/learning_seeds")
+    parser.add_argument("--rerun", action="store_true", help="Run seeds whose results are already there again.")
+    args = parser.parse_args(argv)
+    root = Path(args.output_dir)
+    per_seed = {seed: run_seed(seed, root / f"seed_{seed}", demo_args, args.rerun) for seed in args.seeds}
+    table, rows = seed_table(per_seed)
+    title = f"Seed benchmark: seeds {', '.join(map(str, args.seeds))}; demo arguments: {' '.join(demo_args) or '(defaults)'}"
+    print(f"\n{title}\n\n{table}")
+    (root / "seed_table.md").write_text(f"{title}\n\n{table}\n", encoding="utf-8")
+    (root / "seed_table.json").write_text(
+        json.dumps({"seeds": args.seeds, "demo_args": demo_args, "rows": rows}, indent=2), encoding="utf-8"
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    main()
