@@ -68,7 +68,7 @@ def make_video(path: str, seconds: float, fps: int = 30, width: int = 640, heigh
     """Moving content (a scrolling texture and a bouncing square), so the encoder and decoder do real work."""
     import numpy as np
 
-    from videobert_hf.video_processing_videobert import write_video
+    from videobert_benchmark.video_writer import write_video
 
     y, x = np.mgrid[0:height, 0 : 2 * width].astype(np.float32)
     texture = np.stack(

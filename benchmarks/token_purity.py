@@ -12,8 +12,8 @@ from pathlib import Path
 
 import datasets
 
-from videobert_hf.datasets_videobert import read_youcook2
-from videobert_hf.evaluation_videobert import labelled_segments, token_label_votes, vote
+from videobert_benchmark.evaluation import labelled_segments, token_label_votes, vote
+from videobert_hf.corpus import read_youcook2
 
 
 def segments(root: Path, split: str):

@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from transformers import BertTokenizer
 
 from videobert_hf import VideoBertProcessor, VideoBertVideoProcessor, VideoDecodingError
-from videobert_hf.datasets_videobert import find_videos, iter_clip_features, read_transcripts
+from videobert_hf.corpus import find_videos, iter_clip_features, read_transcripts
 from videobert_hf.io_videobert import atomic_write
 from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
 

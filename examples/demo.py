@@ -183,7 +183,7 @@ def caption_and_summarize(args, out, data, model_dir, timings):
 
     import datasets
 
-    from videobert_hf.datasets_videobert import read_youcook2
+    from videobert_hf.corpus import read_youcook2
 
     video_id = datasets.load_from_disk(out / "tokenized" / "heldout")[0]["video_id"]
     summary_argv = [
@@ -210,10 +210,8 @@ def main(argv=None):
     import torch
     from transformers import AutoModelForPreTraining, AutoProcessor
 
-    from videobert_hf import VideoBertVisualTokenizer
-    from videobert_hf.captioning_videobert import CAPTION_METRICS
-    from videobert_hf.datasets_videobert import read_youcook2
-    from videobert_hf.evaluation_videobert import (
+    from videobert_benchmark.caption_metrics import CAPTION_METRICS
+    from videobert_benchmark.evaluation import (
         annotated_segments,
         evaluate_forecasting,
         evaluate_retrieval,
@@ -224,9 +222,21 @@ def main(argv=None):
         token_label_votes,
         vote,
     )
+    from videobert_benchmark.synthetic import (
+        NOUNS,
+        VERBS,
+        SyntheticCookingConfig,
+        generate_benchmark,
+    )
+    from videobert_benchmark.tables import (
+        format_retrieval_table,
+        format_visual_prediction_tables,
+        format_zero_shot_table,
+    )
+    from videobert_hf import VideoBertVisualTokenizer
+    from videobert_hf.corpus import read_youcook2
     from videobert_hf.io_videobert import atomic_write
-    from videobert_hf.storyboard_videobert import text_to_video_storyboard
-    from videobert_hf.synthetic_videobert import NOUNS, VERBS, SyntheticCookingConfig, generate_benchmark
+    from videobert_hf.uses import text_to_video_storyboard
 
     torch.manual_seed(args.seed)
     out = Path(args.output_dir)
@@ -430,7 +440,7 @@ def main(argv=None):
         timings["classification"] = time.perf_counter() - start
 
     print("\nZero-shot action classification (the paper's template, 8 verbs x 8 nouns; accuracy in %):\n")
-    print(load_example("zero_shot_action_classification").format_table(results))
+    print(format_zero_shot_table(results))
     print(
         "\nWhat the visual tokens carry, without a model (each token votes for the label it co-occurred with most in "
         "training; a segment takes its clips' majority), top-1 in %: "
@@ -441,7 +451,7 @@ def main(argv=None):
         f"after a {args.text_to_video_steps}-step text-to-video fine-tune" if t2v_pretrained else "as pretrained"
     )
     print(f"\nText-to-video ({t2v_head}) and forecasting (as pretrained) on the held-out videos, fill-mask head:\n")
-    print(load_example("text_to_video").format_tables(generation))
+    print(format_visual_prediction_tables(generation))
     if t2v_pretrained:
         print(
             f"Text-to-video as pretrained: predicted tokens among the step's own {t2v_pretrained['token_hit_rate']:.1f}"
@@ -451,7 +461,7 @@ def main(argv=None):
     print(
         f"\nVideo-text retrieval with the alignment head ({head}; held-out segments vs their step sentences, in %):\n"
     )
-    print(load_example("video_text_retrieval").format_table(retrieval))
+    print(format_retrieval_table(retrieval))
     if classification is not None:
         print(
             f"\nVerb classification from video alone (fine-tuned, {args.classification_steps} steps): "

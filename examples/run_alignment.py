@@ -41,14 +41,11 @@ from tqdm.auto import tqdm
 from transformers import AutoProcessor, get_linear_schedule_with_warmup
 
 import videobert_hf  # noqa: F401  (registers VideoBERT with the Auto classes)
+from videobert_benchmark.evaluation import evaluate_retrieval, sentence_segments
+from videobert_benchmark.tables import format_retrieval_table
 from videobert_hf import VideoBertForVideoTextAlignment, build_videobert_inputs
-from videobert_hf.datasets_videobert import read_youcook2
-from videobert_hf.evaluation_videobert import (
-    evaluate_retrieval,
-    format_retrieval_table,
-    pad_sequences,
-    sentence_segments,
-)
+from videobert_hf.corpus import read_youcook2
+from videobert_hf.processing_videobert import pad_videobert_batch
 
 
 logger = logging.getLogger(__name__)
@@ -124,7 +121,7 @@ class AlignmentBatches:
                         )
                         labels.append(label)
             sequences, labels = sequences[: self.batch_size], labels[: self.batch_size]
-            batch = pad_sequences(sequences, self.special.pad)
+            batch = pad_videobert_batch(sequences, self.special.pad)
             batch["labels"] = torch.tensor(labels)
             yield batch
 

@@ -44,6 +44,7 @@ from transformers import (
     set_seed,
 )
 
+from videobert_benchmark.caption_metrics import CAPTION_METRICS, caption_metrics
 from videobert_hf import (
     VideoBertConfig,
     VideoBertForConditionalGeneration,
@@ -51,8 +52,7 @@ from videobert_hf import (
     align_sentences_to_clips,
     build_videobert_inputs,
 )
-from videobert_hf.captioning_videobert import CAPTION_METRICS, caption_metrics
-from videobert_hf.datasets_videobert import read_youcook2
+from videobert_hf.corpus import read_youcook2
 
 
 logger = logging.getLogger(__name__)

@@ -28,9 +28,10 @@ import transformers
 from transformers import AutoProcessor, HfArgumentParser, Trainer, TrainingArguments
 
 import videobert_hf  # noqa: F401  (registers VideoBERT with the Auto classes)
+from videobert_benchmark.evaluation import labelled_segments
 from videobert_hf import VideoBertForSequenceClassification, build_videobert_inputs
-from videobert_hf.datasets_videobert import read_youcook2
-from videobert_hf.evaluation_videobert import labelled_segments, pad_sequences
+from videobert_hf.corpus import read_youcook2
+from videobert_hf.processing_videobert import pad_videobert_batch
 
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class VideoSequenceCollator:
         self.pad_token_id = pad_token_id
 
     def __call__(self, features):
-        batch = pad_sequences([(f["input_ids"], f["token_type_ids"]) for f in features], self.pad_token_id)
+        batch = pad_videobert_batch([(f["input_ids"], f["token_type_ids"]) for f in features], self.pad_token_id)
         batch["labels"] = torch.tensor([f["labels"] for f in features])
         return batch
 

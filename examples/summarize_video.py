@@ -29,7 +29,7 @@ import datasets
 import torch
 
 from videobert_hf import VideoBertForConditionalGeneration, VideoBertProcessor
-from videobert_hf.captioning_videobert import summarize_video
+from videobert_hf.uses import summarize_video
 
 
 def parse_args(argv=None):
@@ -65,7 +65,7 @@ def main(argv=None):
         spans = None if args.ignore_transcript else row.get("sentence_clip_spans")
         steps = summarize_video(
             model,
-            processor.tokenizer,
+            processor,
             row["visual_ids"],
             row["clip_times"],
             sentence_clip_spans=spans,

@@ -30,21 +30,24 @@ import sys
 from transformers import AutoModelForMaskedLM, AutoProcessor
 
 import videobert_hf  # noqa: F401  (registers VideoBERT with the Auto classes)
-from videobert_hf import VideoBertVisualTokenizer
-from videobert_hf.datasets_videobert import read_youcook2
-from videobert_hf.evaluation_videobert import (
-    DECODING_MODES,
+from videobert_benchmark.evaluation import (
     annotated_segments,
     evaluate_forecasting,
     evaluate_text_to_video,
-    forecast_visual_tokens,
     labelled_segments,
+    token_label_votes,
+)
+from videobert_benchmark.tables import format_visual_prediction_tables
+from videobert_hf import VideoBertVisualTokenizer
+from videobert_hf.corpus import read_youcook2, tokenize_video
+from videobert_hf.uses import (
+    DECODING_MODES,
+    forecast_storyboard,
+    forecast_visual_tokens,
     resolve_visual_tokenizer,
     text_to_video,
-    token_label_votes,
-    tokenize_video,
+    text_to_video_storyboard,
 )
-from videobert_hf.storyboard_videobert import forecast_storyboard, text_to_video_storyboard
 
 
 logger = logging.getLogger("text_to_video")
@@ -77,35 +80,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def format_tables(results) -> str:
-    """Markdown tables of `evaluate_text_to_video` (`results["text_to_video"]`) and `evaluate_forecasting`."""
-    t2v, forecast = results["text_to_video"], results["forecasting"]
-    lines = [
-        f"| text-to-video, {t2v['segments']} annotated steps (in %) | with the sentence | no sentence (prior) | "
-        "reference |",
-        "|---|---|---|---|",
-        f"| predicted tokens among the step's own | {t2v['token_hit_rate']:.1f} | {t2v['prior_token_hit_rate']:.1f} "
-        f"| {t2v['chance_token_hit_rate']:.1f} (a random token) |",
-    ]
-    for key in [k[len("reference_") : -len("_accuracy")] for k in t2v if k.startswith("reference_")]:
-        lines.append(
-            f"| the predicted tokens' majority {key} is the step's | {t2v[f'{key}_accuracy']:.1f} | "
-            f"{t2v[f'prior_{key}_accuracy']:.1f} | {t2v[f'reference_{key}_accuracy']:.1f} (the step's real tokens) |"
-        )
-    horizons = [int(k[1 : -len("_count")]) for k in forecast if k.endswith("_count")]
-    lines += [
-        "",
-        f"| forecasting, {forecast['cuts']} cuts of {forecast['videos']} videos (in %) | "
-        + " | ".join(f"t+{h}" for h in horizons)
-        + " |",
-        "|---" * (len(horizons) + 1) + "|",
-    ]
-    for name, label in (("top1", "top-1"), ("top5", "top-5"), ("last_top1", "repeating the last token, top-1")):
-        lines.append(f"| {label} | " + " | ".join(f"{forecast[f'h{h}_{name}']:.1f}" for h in horizons) + " |")
-    lines.append("| a random token, top-1 | " + " | ".join(f"{forecast['chance_top1']:.1f}" for _ in horizons) + " |")
-    return "\n".join(lines)
-
-
 def evaluate(args, model, processor) -> dict:
     import datasets
 
@@ -127,7 +101,7 @@ def evaluate(args, model, processor) -> dict:
             model, processor, [row["visual_ids"] for row in dataset], args.horizon, stride=args.stride
         ),
     }
-    print(format_tables(results))
+    print(format_visual_prediction_tables(results))
     return results
 
 

@@ -45,7 +45,7 @@ import torch
 from transformers import AutoProcessor
 
 from videobert_hf import VideoDecodingError, align_sentences_to_clips
-from videobert_hf.datasets_videobert import find_videos, iter_clip_features, read_transcripts
+from videobert_hf.corpus import find_videos, iter_clip_features, read_transcripts
 from videobert_hf.io_videobert import atomic_save_dir, atomic_write
 from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
 

@@ -12,7 +12,7 @@ correct answer, with the figures of a random ranking beside them.
 
 The annotations are YouCook II JSON (any with `segment` and `sentence`); the visual tokens come from the split
 tokenized by examples/tokenize_videos.py. For raw video files, use the `videobert-video-text-retrieval` pipeline
-(`videobert_hf.pipelines_videobert`).
+(`videobert_hf.uses.pipelines`).
 """
 
 import argparse
@@ -25,10 +25,10 @@ import datasets
 from transformers import AutoProcessor
 
 import videobert_hf  # noqa: F401  (registers VideoBERT with the Auto classes)
+from videobert_benchmark.evaluation import evaluate_retrieval, sentence_segments
+from videobert_benchmark.tables import format_retrieval_table
 from videobert_hf import VideoBertForVideoTextAlignment
-from videobert_hf.datasets_videobert import read_youcook2
-from videobert_hf.evaluation_videobert import evaluate_retrieval, sentence_segments
-from videobert_hf.evaluation_videobert import format_retrieval_table as format_table
+from videobert_hf.corpus import read_youcook2
 
 
 logger = logging.getLogger("video_text_retrieval")
@@ -58,7 +58,7 @@ def main(argv=None):
     if not segments:
         raise SystemExit(f"No annotated segment of {args.annotations} has a video in {args.dataset_path}.")
     results = evaluate_retrieval(model, processor, segments, batch_size=args.batch_size, max_length=args.max_length)
-    print(format_table({os.path.basename(os.path.normpath(args.dataset_path)): results}))
+    print(format_retrieval_table({os.path.basename(os.path.normpath(args.dataset_path)): results}))
     if args.output_file:
         with open(args.output_file, "w", encoding="utf-8") as handle:
             json.dump(results, handle, indent=2)

@@ -21,8 +21,10 @@ import datasets
 from transformers import AutoModelForMaskedLM, AutoProcessor
 
 import videobert_hf  # noqa: F401  (registers VideoBERT with the Auto classes)
-from videobert_hf.datasets_videobert import read_youcook2
-from videobert_hf.evaluation_videobert import PAPER_TEMPLATE, evaluate_zero_shot, labelled_segments
+from videobert_benchmark.evaluation import evaluate_zero_shot, labelled_segments
+from videobert_benchmark.tables import format_zero_shot_table
+from videobert_hf.corpus import read_youcook2
+from videobert_hf.uses import PAPER_TEMPLATE
 
 
 logger = logging.getLogger("zero_shot_action_classification")
@@ -55,26 +57,11 @@ def main(argv=None):
     verbs = args.verbs.split(",") if args.verbs else sorted({labels["verb"] for _, _, labels in segments})
     nouns = args.nouns.split(",") if args.nouns else sorted({labels["noun"] for _, _, labels in segments})
     results = evaluate_zero_shot(model, processor, segments, verbs, nouns, args.template, args.batch_size)
-    print(format_table({"": results}))
+    print(format_zero_shot_table({"": results}))
     if args.output_file:
         with open(args.output_file, "w", encoding="utf-8") as handle:
             json.dump(results, handle, indent=2)
     return results
-
-
-def format_table(results_by_split: dict[str, dict]) -> str:
-    """Markdown table of zero-shot results (with video / language prior) for one or more splits."""
-    lines = [
-        "| split | segments | input | verb top-1 | verb top-5 | noun top-1 | noun top-5 | chance top-1 |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for split, r in results_by_split.items():
-        for name, label in (("video", "video + template"), ("prior", "template only (language prior)")):
-            lines.append(
-                f"| {split} | {r['segments']} | {label} | {r[f'{name}_verb_top1']:.1f} | {r[f'{name}_verb_top5']:.1f} "
-                f"| {r[f'{name}_noun_top1']:.1f} | {r[f'{name}_noun_top5']:.1f} | {r['chance_top1']:.1f} |"
-            )
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

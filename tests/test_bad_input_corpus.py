@@ -17,12 +17,12 @@ import torch
 from av.video.frame import PictureType
 
 from tests.test_video_processing_videobert import decode_indices, index_frames, lossless, moving_frames, raw_processor
+from videobert_benchmark.video_writer import write_video
 from videobert_hf import video_processing_videobert as vpv
 from videobert_hf.video_processing_videobert import (
     S3D_KINETICS400_MEAN,
     S3D_KINETICS400_STD,
     VideoBertVideoProcessor,
-    write_video,
 )
 
 

@@ -4,16 +4,21 @@ import shutil
 import unittest
 
 import torch
+from transformers import BertTokenizer
 
-from videobert_hf import VideoBertConfig, VideoBertForConditionalGeneration
-from videobert_hf.captioning_videobert import (
+from videobert_benchmark.caption_metrics import caption_metrics
+from videobert_hf import (
+    VideoBertConfig,
+    VideoBertForConditionalGeneration,
+    VideoBertProcessor,
+    VideoBertVideoProcessor,
+)
+from videobert_hf.uses import (
     SummaryStep,
-    caption_metrics,
     merge_duplicate_steps,
     normalize_caption,
     segment_clips,
     summarize_video,
-    video_only_batch,
 )
 
 
@@ -87,12 +92,13 @@ class SegmentationTest(unittest.TestCase):
         self.assertEqual(len(merge_duplicate_steps(steps, threshold=1.0)), 4)
 
 
-class FakeTokenizer:
-    cls_token_id, sep_token_id, pad_token_id = 1, 2, 0
-
-    def batch_decode(self, sequences, skip_special_tokens=True):
-        words = {3: "slice", 4: "tomato", 5: "onion"}
-        return [" ".join(words.get(int(t), "x") for t in row if int(t) > 2) for row in sequences]
+def tiny_processor(visual_levels=1, visual_branching=4):
+    """A processor over an 8-token WordPiece vocabulary (the captioner's text vocabulary below) and [>], [CLIP]."""
+    words = ["[PAD]", "[CLS]", "[SEP]", "slice", "tomato", "onion", "[UNK]", "[MASK]"]
+    tokenizer = BertTokenizer(vocab={word: i for i, word in enumerate(words)})
+    return VideoBertProcessor(
+        VideoBertVideoProcessor(), tokenizer, visual_levels=visual_levels, visual_branching=visual_branching
+    )
 
 
 class SummarizeVideoTest(unittest.TestCase):
@@ -105,22 +111,14 @@ class SummarizeVideoTest(unittest.TestCase):
             decoder_start_token_id=1, eos_token_id=2, pad_token_id=0,
         )  # fmt: skip
         cls.model = VideoBertForConditionalGeneration(config).eval()
-        cls.tokenizer = FakeTokenizer()
-
-    def test_video_only_batch(self):
-        batch = video_only_batch([[0, 1, 2], [3]], self.model.config, cls_token_id=1, sep_token_id=2)
-        offset = self.model.config.visual_token_offset
-        self.assertEqual(
-            batch["input_ids"].tolist(), [[1, offset, offset + 1, offset + 2, 2], [1, offset + 3, 2, 0, 0]]
-        )
-        self.assertEqual(batch["token_type_ids"].tolist(), [[0, 1, 1, 1, 1], [0, 1, 1, 0, 0]])
-        self.assertEqual(batch["attention_mask"].tolist(), [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])
+        cls.processor = tiny_processor()
+        cls.processor.check_config(cls.model.config)
 
     def test_steps_have_timestamps_and_duplicates_merge(self):
         visual_ids = [0, 1, 2, 3] * 10
         clip_times = [(1.5 * i, 1.5 * (i + 1)) for i in range(40)]
         steps = summarize_video(
-            self.model, self.tokenizer, visual_ids, clip_times, sentence_clip_spans=[], window=8,
+            self.model, self.processor, visual_ids, clip_times, sentence_clip_spans=[], window=8,
             merge_threshold=1.0, max_new_tokens=4,
         )  # fmt: skip
         # identical windows give identical captions: they all merge into one step covering the whole video
@@ -129,7 +127,7 @@ class SummarizeVideoTest(unittest.TestCase):
 
         spans = [(0, 4), (4, 9)]
         steps = summarize_video(
-            self.model, self.tokenizer, [0] * 4 + [3] * 5, clip_times[:9], sentence_clip_spans=spans,
+            self.model, self.processor, [0] * 4 + [3] * 5, clip_times[:9], sentence_clip_spans=spans,
             merge_threshold=1.0, max_new_tokens=4,
         )  # fmt: skip
         self.assertIn(len(steps), (1, 2))
@@ -137,12 +135,12 @@ class SummarizeVideoTest(unittest.TestCase):
         self.assertEqual(steps[-1].end, 13.5)
 
     def test_short_and_empty_videos(self):
-        steps = summarize_video(self.model, self.tokenizer, [1, 2], [(0.0, 1.5), (1.5, 3.0)], max_new_tokens=3)
+        steps = summarize_video(self.model, self.processor, [1, 2], [(0.0, 1.5), (1.5, 3.0)], max_new_tokens=3)
         self.assertEqual(len(steps), 1)
         self.assertEqual((steps[0].start, steps[0].end), (0.0, 3.0))
-        self.assertEqual(summarize_video(self.model, self.tokenizer, [], [], max_new_tokens=3), [])
+        self.assertEqual(summarize_video(self.model, self.processor, [], [], max_new_tokens=3), [])
         with self.assertRaisesRegex(ValueError, "clip_times"):
-            summarize_video(self.model, self.tokenizer, [1, 2], [(0.0, 1.5)])
+            summarize_video(self.model, self.processor, [1, 2], [(0.0, 1.5)])
 
 
 def load_example(name):

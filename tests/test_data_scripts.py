@@ -10,14 +10,14 @@ import datasets
 import numpy as np
 import pytest
 
-from videobert_hf.datasets_videobert import (
+from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
+from videobert_hf.corpus import (
     AnnotationFormatError,
     find_videos,
     read_howto100m_captions,
     read_transcripts,
     read_youcook2,
 )
-from videobert_hf.synthetic_videobert import SyntheticCookingConfig, generate_benchmark
 
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -21,10 +21,10 @@ import torch
 from safetensors.torch import load_file, save_file
 from transformers import AutoModelForPreTraining
 
+from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
 from videobert_hf import VideoBertConfig, VideoBertForPreTraining, VideoBertVisualTokenizer
 from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig
 from videobert_hf.io_videobert import CorruptCheckpointError, atomic_save_dir, atomic_write
-from videobert_hf.synthetic_videobert import SyntheticCookingConfig, generate_benchmark
 
 
 ROOT = Path(__file__).resolve().parents[1]

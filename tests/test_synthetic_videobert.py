@@ -14,8 +14,8 @@ import av
 import numpy as np
 import pytest
 
-from videobert_hf import synthetic_videobert as syn
-from videobert_hf.synthetic_videobert import (
+from videobert_benchmark import synthetic as syn
+from videobert_benchmark.synthetic import (
     NOUN_COLORS,
     NOUNS,
     VERBS,
@@ -215,7 +215,7 @@ def test_encoding_ignores_process_history(tmp_path):
     # write the same bytes as a fresh interpreter generating in-process; libx264's SIMD lookahead once read leftover
     # heap memory, so the same frames encoded to +-1 different pixels depending on what ran before.
     script = (
-        "import sys; from videobert_hf.synthetic_videobert import SyntheticCookingConfig, generate_benchmark; "
+        "import sys; from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark; "
         f"generate_benchmark(sys.argv[1], config=SyntheticCookingConfig(**{vars(SMALL)!r}), progress=False, "
         f"num_train_videos=4, num_heldout_videos=1, num_unseen_videos=1)"
     )

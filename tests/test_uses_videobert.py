@@ -13,7 +13,20 @@ from torch import nn
 from transformers import BertTokenizer, pipeline
 from transformers.modeling_outputs import MaskedLMOutput, SequenceClassifierOutput
 
-import videobert_hf.pipelines_videobert  # noqa: F401  (registers the pipelines)
+import videobert_hf.uses.pipelines  # noqa: F401  (registers the pipelines)
+from videobert_benchmark.evaluation import (
+    chance_recall_at_k,
+    evaluate_forecasting,
+    evaluate_retrieval,
+    evaluate_text_to_video,
+    retrieval_metrics,
+    retrieval_ranks,
+    sentence_segments,
+    token_label_votes,
+    vote,
+)
+from videobert_benchmark.tables import format_retrieval_table, format_visual_prediction_tables
+from videobert_benchmark.video_writer import write_video
 from videobert_hf import (
     VideoBertConfig,
     VideoBertForMaskedLM,
@@ -25,34 +38,21 @@ from videobert_hf import (
     VideoBertVisualTokenizerConfig,
     VideoDecodingError,
     build_videobert_inputs,
-    write_video,
 )
-from videobert_hf.evaluation_videobert import (
-    _predict_masked_batch,
+from videobert_hf.uses import (
+    StoryboardRow,
     alignment_scores,
-    chance_recall_at_k,
-    evaluate_forecasting,
-    evaluate_retrieval,
-    evaluate_text_to_video,
+    forecast_storyboard,
     forecast_visual_tokens,
+    predict_masked_visual_tokens_batch,
     rank_sentences,
     rank_videos,
-    retrieval_metrics,
-    retrieval_ranks,
-    sentence_segments,
+    render_storyboard,
     text_to_video,
-    token_label_votes,
-    vote,
+    text_to_video_storyboard,
     zero_shot_action_classification,
 )
-from videobert_hf.storyboard_videobert import (
-    StoryboardRow,
-    forecast_storyboard,
-    render_storyboard,
-    text_to_video_storyboard,
-    tile_box,
-    tile_size,
-)
+from videobert_hf.uses.storyboard import tile_box, tile_size
 
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -233,7 +233,7 @@ class MatchingAligner(StandInModel):
 
 def test_evaluate_retrieval_end_to_end(processor, alignment_model):
     # rows of a tokenized split and annotations, as labelled_segments / sentence_segments read them
-    from videobert_hf.datasets_videobert import TimedSentence
+    from videobert_hf.corpus import TimedSentence
 
     dataset = [
         {"video_id": "v0", "visual_ids": [0, 0, 1, 1], "clip_times": [[0, 1], [1, 2], [2, 3], [3, 4]]},
@@ -335,7 +335,7 @@ class OracleFillMask(StandInModel):
 
 
 def test_evaluate_text_to_video_reads_labels_through_token_votes(mlm_model, processor):
-    from videobert_hf.datasets_videobert import TimedSentence
+    from videobert_hf.corpus import TimedSentence
 
     def sentence(start, end, text):
         verb, _, noun = text.split()
@@ -369,7 +369,7 @@ def test_evaluate_text_to_video_reads_labels_through_token_votes(mlm_model, proc
     # a real model: batched, padded predictions equal one-at-a-time text_to_video
     real = evaluate_text_to_video(mlm_model, processor, segments, votes, batch_size=3, show_progress=False)
     assert set(real) == set(results) and 0 <= real["token_hit_rate"] <= 100
-    batched = _predict_masked_batch(
+    batched = predict_masked_visual_tokens_batch(
         mlm_model,
         processor,
         [
@@ -659,7 +659,7 @@ def test_retrieval_and_text_to_video_examples(pretraining_model, processor, colo
     )  # fmt: skip
     assert results["segments"] == 3 and results["sentences"] == 3
     assert json.loads((tmp_path / "retrieval.json").read_text()) == results
-    table = retrieval.format_table({"split": results})
+    table = format_retrieval_table({"split": results})
     assert "text -> video" in table and "video -> text" in table and "(33.3)" in table
 
     example = load_example("text_to_video")
@@ -684,7 +684,7 @@ def test_retrieval_and_text_to_video_examples(pretraining_model, processor, colo
     t2v, forecast = results["text_to_video"], results["forecasting"]
     assert t2v["segments"] == 8 and forecast["videos"] == 2 and forecast["cuts"] == 6  # cuts at 4, 7, 10 of 12
     assert t2v["reference_verb_accuracy"] == 100 and t2v["reference_noun_accuracy"] == 100
-    table = example.format_tables(results)
+    table = format_visual_prediction_tables(results)
     assert "majority verb" in table and "majority noun" in table and "| t+1 | t+2 |" in table
     with pytest.raises(SystemExit, match="--evaluate needs"):
         example.main(["--model_name_or_path", str(checkpoint), "--evaluate"])

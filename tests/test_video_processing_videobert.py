@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
+from videobert_benchmark.video_writer import write_video
 from videobert_hf import video_processing_videobert as vpv
-from videobert_hf.video_processing_videobert import VideoBertVideoProcessor, VideoDecodingError, write_video
+from videobert_hf.video_processing_videobert import VideoBertVideoProcessor, VideoDecodingError
 
 
 pytestmark = pytest.mark.timeout(60)

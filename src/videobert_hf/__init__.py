@@ -13,8 +13,17 @@
 # limitations under the License.
 """VideoBERT (Sun et al., ICCV 2019) as a Hugging Face transformers model package.
 
-Importing the package registers its classes with transformers' Auto classes, so that
-`AutoConfig` / `AutoModel` / `AutoModelForPreTraining` / `AutoModelForMaskedLM` ... load VideoBERT checkpoints.
+Three layers, dependencies pointing down:
+
+- the uses (`videobert_hf.uses`): zero-shot classification, retrieval, text-to-video, forecasting, summarization,
+  storyboards and the pipelines, on top of a trained model;
+- the corpus (`videobert_hf.corpus`): transcript formats and videos streamed into visual tokens, for the data scripts;
+- the model family (the modules of this folder): configurations, models, visual tokenizer, video processor,
+  processor, data collator; what `save_pretrained` copies into a checkpoint for remote code. They import only each
+  other (relatively) and transformers.
+
+Importing the package registers its classes with transformers' Auto classes (so that `AutoConfig` / `AutoModel` /
+`AutoModelForPreTraining` / `AutoModelForMaskedLM` ... load VideoBERT checkpoints) and its pipelines.
 """
 
 from .configuration_videobert import VideoBertConfig, VideoBertVisualTokenizerConfig
@@ -35,7 +44,7 @@ from .processing_videobert import (
     align_sentences_to_clips,
     build_videobert_inputs,
 )
-from .video_processing_videobert import VideoBertVideoProcessor, VideoDecodingError, write_video
+from .video_processing_videobert import VideoBertVideoProcessor, VideoDecodingError
 from .visual_tokenizer_videobert import VideoBertVisualTokenizer
 
 
@@ -61,7 +70,6 @@ __all__ = [
     "add_videobert_tokens",
     "align_sentences_to_clips",
     "build_videobert_inputs",
-    "write_video",
 ]
 
 # Every public class is registered with its Auto class, locally and for remote code, so that `save_pretrained` copies
@@ -73,4 +81,4 @@ from .hub_videobert import build_model_card, push_videobert_to_hub, register_for
 register_for_auto_classes()
 __all__ += ["build_model_card", "push_videobert_to_hub", "register_for_auto_classes"]
 
-from . import pipelines_videobert  # noqa: E402, F401  (registers the videobert-* pipelines)
+from .uses import pipelines  # noqa: E402, F401  (registers the videobert-* pipelines)

@@ -177,7 +177,7 @@ _EVALUATION = """\
 Zero-shot action classification, as in the paper: each video segment (its visual tokens) is appended to the fixed
 template `now let me show you how to [MASK] the [MASK]` as `[CLS] template [>] video [SEP]`; the verb is read from
 the first `[MASK]` and the object (noun) from the second, each ranked over the candidate words only. Reported as
-top-1 / top-5 verb and object accuracy (`videobert_hf.evaluation_videobert.zero_shot_action_classification`). The
+top-1 / top-5 verb and object accuracy (`videobert_hf.uses.zero_shot_action_classification`). The
 paper reports on YouCook II top-5 verb 43.3 % and object 33.7 % (BERT-large, 0.5M steps on 312K cooking videos);
 those are the paper's figures, not this checkpoint's.
 """

@@ -80,6 +80,26 @@ def add_videobert_tokens(tokenizer) -> None:
     )
 
 
+# The paper's three pretraining regimes, which the sequence layout below tells apart (`sequence_regimes`).
+TEXT_ONLY, VIDEO_ONLY, TEXT_VIDEO = 0, 1, 2
+REGIME_NAMES = ("text-only", "video-only", "text-video")
+
+
+def num_special_tokens(has_text: bool, has_video: bool) -> int:
+    """Special tokens of a sequence: `[CLS]` and `[SEP]`, plus `[>]` between a text and a video part."""
+    return 3 if has_text and has_video else 2
+
+
+def part_positions(num_text: int, num_video: int) -> tuple[range, range]:
+    """
+    Positions of the text part and of the video part in a sequence built by `build_videobert_inputs` from that many
+    text and visual ids: `[CLS] text [>] video [SEP]` (or `[CLS] text [SEP]`, `[CLS] video [SEP]`).
+    """
+    text = range(1, 1 + num_text)
+    video_start = text.stop + 1 if num_text and num_video else 1
+    return text, range(video_start, video_start + num_video)
+
+
 def truncate_lengths(text_length: int, video_length: int, budget: int) -> tuple[int, int]:
     """Longest-first truncation of a text part and a video part to fit `budget` positions together."""
     if budget < 0:
@@ -118,7 +138,7 @@ def build_videobert_inputs(
             raise ValueError(
                 f"visual id {visual_id} is outside the visual vocabulary [0, {special.visual_vocab_size})."
             )
-    num_special = 3 if text_ids and visual_ids else 2
+    num_special = num_special_tokens(bool(text_ids), bool(visual_ids))
     if max_length is not None:
         text_length, video_length = truncate_lengths(len(text_ids), len(visual_ids), max_length - num_special)
         # a part that was present keeps at least one token, so the sequence's regime does not change
@@ -137,6 +157,45 @@ def build_videobert_inputs(
     input_ids = [special.cls, *text_ids, special.text_video_separator, *joint_visual, special.sep]
     text_part = len(text_ids) + 2
     return input_ids, [TEXT_TYPE_ID] * text_part + [VIDEO_TYPE_ID] * (len(input_ids) - text_part)
+
+
+def sequence_regimes(token_type_ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+    """
+    The inverse of `build_videobert_inputs` for the regime: text-only when no attended position is video, video-only
+    when `[CLS]` is the only text position, text-video otherwise. `(batch, length)` -> `(batch,)` of `TEXT_ONLY`,
+    `VIDEO_ONLY`, `TEXT_VIDEO`, computed on the tensors' device (nothing is read back to the host).
+    """
+    attended = torch.ones_like(token_type_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
+    has_video = ((token_type_ids == VIDEO_TYPE_ID) & attended).any(dim=1)
+    has_text = ((token_type_ids == TEXT_TYPE_ID) & attended)[:, 1:].any(dim=1)
+    regimes = torch.where(has_text, TEXT_VIDEO, VIDEO_ONLY)
+    return torch.where(has_video, regimes, TEXT_ONLY)
+
+
+def pad_videobert_batch(
+    sequences: Sequence[tuple[Sequence[int], Sequence[int]]],
+    pad_token_id: int,
+    pad_to_multiple_of: int | None = None,
+    device: torch.device | str | None = None,
+) -> dict[str, torch.Tensor]:
+    """
+    Right-pads `(input_ids, token_type_ids)` pairs (from `build_videobert_inputs`) into a batch: `input_ids`,
+    `token_type_ids` and `attention_mask`, `torch.long` of shape `(batch, longest)` (the longest rounded up to
+    `pad_to_multiple_of`); padding is `pad_token_id`, segment 0, attention 0.
+    """
+    if not sequences:
+        raise ValueError("There is no sequence to pad (an empty batch).")
+    lengths = torch.tensor([len(ids) for ids, _ in sequences])
+    length = max(len(ids) for ids, _ in sequences)
+    if pad_to_multiple_of:
+        length = -(-length // pad_to_multiple_of) * pad_to_multiple_of
+    attention_mask = torch.arange(length).unsqueeze(0) < lengths.unsqueeze(1)
+    input_ids = torch.full((len(sequences), length), pad_token_id, dtype=torch.long)
+    input_ids[attention_mask] = torch.tensor([i for ids, _ in sequences for i in ids], dtype=torch.long)
+    token_type_ids = torch.full((len(sequences), length), TEXT_TYPE_ID, dtype=torch.long)
+    token_type_ids[attention_mask] = torch.tensor([t for _, types in sequences for t in types], dtype=torch.long)
+    batch = {"input_ids": input_ids, "token_type_ids": token_type_ids, "attention_mask": attention_mask.long()}
+    return {name: tensor.to(device) for name, tensor in batch.items()} if device is not None else batch
 
 
 def align_sentences_to_clips(
@@ -417,9 +476,17 @@ class VideoBertProcessor(ProcessorMixin):
 
 
 __all__ = [
+    "REGIME_NAMES",
+    "TEXT_ONLY",
+    "TEXT_VIDEO",
+    "VIDEO_ONLY",
     "VideoBertProcessor",
     "VideoBertSpecialIds",
     "add_videobert_tokens",
     "align_sentences_to_clips",
     "build_videobert_inputs",
+    "num_special_tokens",
+    "pad_videobert_batch",
+    "part_positions",
+    "sequence_regimes",
 ]

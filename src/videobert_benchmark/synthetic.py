@@ -78,7 +78,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from .video_processing_videobert import write_video
+from .video_writer import write_video
 
 
 VERBS = ("slice", "peel", "stir", "pour", "fry", "boil", "shake", "lift")

@@ -12,7 +12,7 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 """
-The corpus formats users have, and the per-video work the data scripts share.
+The corpus formats users have.
 
 - YouCook II annotations: `{"database": {video_id: {"duration": s, "subset": ..., "annotations":
   [{"segment": [start, end], "sentence": "..."}, ...]}}}`;
@@ -25,12 +25,8 @@ Both read into `{video_id: [TimedSentence, ...]}` in time order.
 import csv
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-import torch
 
 
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v")
@@ -133,38 +129,11 @@ def find_videos(videos_dir: str | os.PathLike, video_ids=None) -> dict[str, Path
     return files
 
 
-def denormalize_frames(pixel_values: torch.Tensor, mean, std) -> np.ndarray:
-    """`[N, 3, H, W]` normalised frames back to uint8 `[N, H, W, 3]` (for thumbnails)."""
-    mean = torch.tensor(mean, dtype=pixel_values.dtype).view(1, 3, 1, 1)
-    std = torch.tensor(std, dtype=pixel_values.dtype).view(1, 3, 1, 1)
-    frames = ((pixel_values * std + mean).clamp(0, 1) * 255).round().to(torch.uint8)
-    return frames.permute(0, 2, 3, 1).numpy()
-
-
-def iter_clip_features(
-    visual_tokenizer, video_processor, path, batch_size: int = 8, with_thumbnails: bool = False
-) -> Iterator[tuple[torch.Tensor, torch.Tensor, np.ndarray | None]]:
-    """
-    Streams one video through the video processor and the visual tokenizer's clip encoder: yields
-    `(features [b, feature_dim], clip_times [b, 2], middle frames uint8 [b, H, W, 3] or None)` per batch of clips.
-    Raises the video processor's `VideoDecodingError` for an unreadable file.
-    """
-    for batch in video_processor.iter_clips(path, batch_size=batch_size):
-        clips = batch["pixel_values_videos"]
-        features = visual_tokenizer.get_clip_features(clips, batch_size=batch_size)
-        thumbnails = None
-        if with_thumbnails:
-            middle = clips[:, :, clips.shape[2] // 2]
-            thumbnails = denormalize_frames(middle, video_processor.image_mean, video_processor.image_std)
-        yield features, batch["clip_times"], thumbnails
-
-
 __all__ = [
     "AnnotationFormatError",
     "TimedSentence",
-    "denormalize_frames",
+    "VIDEO_EXTENSIONS",
     "find_videos",
-    "iter_clip_features",
     "read_howto100m_captions",
     "read_transcripts",
     "read_youcook2",

@@ -37,17 +37,12 @@ import torch
 from transformers.pipelines import PIPELINE_REGISTRY, Pipeline
 from transformers.utils import logging
 
-from .evaluation_videobert import (
-    PAPER_TEMPLATE,
-    alignment_scores,
-    resolve_visual_tokenizer,
-    single_token_ids,
-    template_mask_positions,
-    tokenize_video,
-    vocabulary_logits,
-)
-from .modeling_videobert import VideoBertForMaskedLM, VideoBertForVideoTextAlignment
-from .processing_videobert import build_videobert_inputs
+from ..corpus.clips import tokenize_video
+from ..modeling_videobert import VideoBertForMaskedLM, VideoBertForVideoTextAlignment
+from ..processing_videobert import build_videobert_inputs, num_special_tokens, part_positions
+from .common import resolve_visual_tokenizer, vocabulary_logits
+from .retrieval import alignment_scores
+from .zero_shot import PAPER_TEMPLATE, single_token_ids, template_mask_positions
 
 
 logger = logging.get_logger(__name__)
@@ -121,7 +116,7 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
         video_ids = self.video_tokens(video)
         if not video_ids:
             logger.warning(f"{video} is shorter than one clip: its scores are the template's language prior.")
-        budget = self.model.config.max_position_embeddings - len(template_ids) - 3
+        budget = self.model.config.max_position_embeddings - len(template_ids) - num_special_tokens(True, True)
         if budget < 1:
             raise ValueError("The template leaves no room for video in the model's positions.")
         ids, types = build_videobert_inputs(template_ids, video_ids[:budget], self.processor.special_ids)
@@ -129,8 +124,7 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             "input_ids": torch.tensor([ids]),
             "token_type_ids": torch.tensor([types]),
             "attention_mask": torch.ones(1, len(ids), dtype=torch.long),
-            # position 0 is [CLS]: template token i sits at position i + 1
-            "mask_positions": [p + 1 for p in mask_positions],
+            "mask_positions": [part_positions(len(template_ids), 1)[0][p] for p in mask_positions],
             "candidates": (verbs, nouns, verb_ids, noun_ids),
             "num_clips": len(video_ids),
         }

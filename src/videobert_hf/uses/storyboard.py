@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .evaluation_videobert import forecast_visual_tokens, resolve_visual_tokenizer, text_to_video
+from .common import resolve_visual_tokenizer
+from .visual_prediction import forecast_visual_tokens, text_to_video
 
 
 MARGIN = 8
@@ -130,7 +131,7 @@ def text_to_video_storyboard(
 ) -> str:
     """
     Text-to-video as a storyboard: the most likely visual token at each of `num_tokens` positions after the sentence
-    (`evaluation_videobert.text_to_video`), captioned with its position, id and probability. Uses `visual_tokenizer`
+    (`text_to_video`), captioned with its position, id and probability. Uses `visual_tokenizer`
     or the model's own for the thumbnails. Returns the PNG's path.
     """
     visual_tokenizer = resolve_visual_tokenizer(model, visual_tokenizer)
@@ -157,7 +158,7 @@ def forecast_storyboard(
 ) -> str:
     """
     Forecasting as a storyboard: the last `observed` tokens of the video prefix in the first row and the most likely
-    token at horizons 1..`horizon` in the second (`evaluation_videobert.forecast_visual_tokens`). Returns the PNG's
+    token at horizons 1..`horizon` in the second (`forecast_visual_tokens`). Returns the PNG's
     path.
     """
     visual_tokenizer = resolve_visual_tokenizer(model, visual_tokenizer)

@@ -1,0 +1,364 @@
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""
+Evaluation protocols on annotated splits (YouCook II-format annotations whose entries carry `verb` / `noun` labels, as
+the synthetic benchmark's do): zero-shot classification, retrieval, text-to-video and forecasting, each with the
+baseline it must beat, and the metrics they report.
+"""
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+
+import torch
+from transformers.utils import logging
+
+from videobert_hf.processing_videobert import align_sentences_to_clips
+from videobert_hf.uses.retrieval import alignment_scores
+from videobert_hf.uses.visual_prediction import predict_masked_visual_tokens_batch
+from videobert_hf.uses.zero_shot import PAPER_TEMPLATE, zero_shot_action_classification
+
+
+logger = logging.get_logger(__name__)
+
+
+def topk_accuracy(ranked: torch.LongTensor, labels: Sequence[int], k: int) -> float:
+    """Fraction of rows of `ranked` (label indices, best first) whose first `k` entries hold the row's label."""
+    labels = torch.as_tensor(list(labels), dtype=torch.long)
+    if ranked.shape[0] != labels.shape[0]:
+        raise ValueError(f"{ranked.shape[0]} predictions for {labels.shape[0]} labels.")
+    if not len(labels):
+        raise ValueError("No labels to score.")
+    return (ranked[:, :k] == labels[:, None]).any(dim=1).float().mean().item()
+
+
+def labelled_segments(dataset, annotations, label_keys=("verb", "noun")):
+    """
+    The visual tokens of every annotated segment of a tokenized split, with its labels.
+
+    Args:
+        dataset: rows of `examples/tokenize_videos.py` (`video_id`, `visual_ids`, `clip_times`).
+        annotations: `{video_id: [TimedSentence]}` (e.g. `read_youcook2`), each carrying the `label_keys` in `extra`.
+
+    Returns a list of `(video_id, visual_ids, {key: label})`; a segment gets the clips whose midpoint lies inside it
+    (or the nearest clip, see `align_sentences_to_clips`). Videos missing from the dataset are skipped.
+    """
+    segments = []
+    for video_id, visual_ids, sentence in annotated_segments(dataset, annotations):
+        labels = {key: sentence.get(key) for key in label_keys}
+        missing = [key for key, value in labels.items() if value is None]
+        if missing:
+            raise ValueError(f"The annotation {sentence.text!r} of video {video_id} has no {missing} label.")
+        segments.append((video_id, visual_ids, labels))
+    return segments
+
+
+def annotated_segments(dataset, annotations):
+    """
+    Yields `(video_id, visual_ids, TimedSentence)` for every annotation of a tokenized split whose video is in the
+    dataset: the clips whose midpoint lies inside the annotation's span (or the nearest clip).
+    """
+    for row in dataset:
+        video_id = row["video_id"]
+        if video_id not in annotations:
+            continue
+        sentences = annotations[video_id]
+        spans = align_sentences_to_clips([(s.start, s.end) for s in sentences], row["clip_times"])
+        for sentence, (first, end) in zip(sentences, spans):
+            yield video_id, list(row["visual_ids"][first:end]), sentence
+
+
+def evaluate_zero_shot(
+    model, processor, segments, verbs, nouns, template=PAPER_TEMPLATE, batch_size=32, show_progress=True
+) -> dict[str, float]:
+    """
+    Verb and noun top-1 / top-5 accuracy of the zero-shot protocol on `labelled_segments`, with the video and
+    without it (the text-only language prior, which sees the template alone), in percent.
+    """
+    verb_labels = [verbs.index(labels["verb"]) for _, _, labels in segments]
+    noun_labels = [nouns.index(labels["noun"]) for _, _, labels in segments]
+    results = {"segments": len(segments)}
+    for name, inputs in (("video", [ids for _, ids, _ in segments]), ("prior", [None] * len(segments))):
+        predictions = zero_shot_action_classification(
+            model,
+            processor,
+            inputs,
+            verbs,
+            nouns,
+            template,
+            top_k=5,
+            batch_size=batch_size,
+            show_progress=show_progress,
+        )
+        for k in (1, 5):
+            for key, ranked, labels in (
+                ("verb", predictions.verbs, verb_labels),
+                ("noun", predictions.nouns, noun_labels),
+            ):
+                results[f"{name}_{key}_top{k}"] = round(100 * topk_accuracy(ranked, labels, k), 2)
+    results["chance_top1"] = round(100 / len(verbs), 2)
+    return results
+
+
+def sentence_segments(dataset, annotations) -> list[tuple[str, list[int], str]]:
+    """
+    `(video_id, visual_ids, sentence)` of every annotated segment of a tokenized split, the annotation's sentence
+    (for the synthetic benchmark, the canonical "slice the onion on the board") as its text: the input of `evaluate_retrieval`.
+    """
+    return [(video_id, ids, sentence.text) for video_id, ids, sentence in annotated_segments(dataset, annotations)]
+
+
+def retrieval_ranks(scores: torch.Tensor, positives: torch.Tensor) -> torch.LongTensor:
+    """
+    1-based rank of the best-scored correct candidate of each query: `scores` and `positives` (bool) are
+    `[num_queries, num_candidates]`; every query needs at least one positive. Ties count against the query (a
+    candidate scored the same as the best positive ranks before it), so a constant scorer gets the worst rank.
+    """
+    scores = torch.as_tensor(scores, dtype=torch.float32)
+    positives = torch.as_tensor(positives, dtype=torch.bool)
+    if scores.shape != positives.shape or scores.ndim != 2:
+        raise ValueError(
+            f"scores {tuple(scores.shape)} and positives {tuple(positives.shape)} must be the same 2-D shape."
+        )
+    if not positives.any(dim=1).all():
+        raise ValueError("Every query needs at least one correct candidate.")
+    best_positive = scores.masked_fill(~positives, float("-inf")).max(dim=1).values
+    return 1 + ((scores >= best_positive[:, None]) & ~positives).sum(dim=1)
+
+
+def chance_recall_at_k(num_candidates: int, num_positives: int, k: int) -> float:
+    """Probability that a uniformly random ranking puts one of `num_positives` correct candidates in the top `k`."""
+    if k >= num_candidates - num_positives + 1:
+        return 1.0
+    return 1.0 - math.comb(num_candidates - num_positives, k) / math.comb(num_candidates, k)
+
+
+def retrieval_metrics(scores: torch.Tensor, positives: torch.Tensor | None = None, ks=(1, 5, 10)) -> dict[str, float]:
+    """
+    Recall@k (percent) and median rank of the first correct candidate, with the same figures for a random ranking
+    beside them (`chance_r{k}`: exact expectation; `chance_median_rank`: median over queries of the expected rank
+    `(candidates + 1) / (positives + 1)`). `positives` defaults to the diagonal (query i's answer is candidate i).
+    """
+    scores = torch.as_tensor(scores, dtype=torch.float32)
+    if positives is None:
+        if scores.shape[0] != scores.shape[1]:
+            raise ValueError("Without `positives` the score matrix must be square (query i's answer is candidate i).")
+        positives = torch.eye(scores.shape[0], dtype=torch.bool)
+    positives = torch.as_tensor(positives, dtype=torch.bool)
+    ranks = retrieval_ranks(scores, positives)
+    num_candidates = scores.shape[1]
+    num_positives = positives.sum(dim=1).tolist()
+    results = {"queries": scores.shape[0], "candidates": num_candidates}
+    for k in ks:
+        results[f"r{k}"] = round(100 * (ranks <= k).float().mean().item(), 2)
+    results["median_rank"] = float(statistics.median(ranks.tolist()))
+    for k in ks:
+        chance = statistics.fmean(chance_recall_at_k(num_candidates, p, k) for p in num_positives)
+        results[f"chance_r{k}"] = round(100 * chance, 2)
+    results["chance_median_rank"] = float(statistics.median((num_candidates + 1) / (p + 1) for p in num_positives))
+    return results
+
+
+RETRIEVAL_KEYS = ("r1", "r5", "r10", "median_rank", "chance_r1", "chance_r5", "chance_r10", "chance_median_rank")
+
+
+def evaluate_retrieval(
+    model, processor, segments, batch_size: int = 64, max_length: int | None = None, show_progress: bool = True
+) -> dict[str, float]:
+    """
+    Video-text retrieval through the alignment head on annotated segments (see `sentence_segments`): every distinct
+    sentence is scored against every segment, once, in batches (`alignment_scores`).
+
+    - text -> video: each distinct sentence ranks the segments; correct are the segments annotated with it (the
+      rank is that of the best-scored correct one);
+    - video -> text: each segment ranks the distinct sentences; correct is its own.
+
+    Segments without visual tokens cannot be scored: they are left out and counted in `skipped_segments` (with a
+    warning). Returns `{"segments", "sentences", "skipped_segments", "<direction>_<metric>"}` for the directions
+    `text_to_video` and `video_to_text` and the metrics `RETRIEVAL_KEYS` (R@k in percent, ranks 1-based).
+    """
+    kept = [(video_id, list(ids), text) for video_id, ids, text in segments if len(ids)]
+    skipped = len(segments) - len(kept)
+    if skipped:
+        logger.warning(f"Retrieval: {skipped} of {len(segments)} segments have no visual token and are left out.")
+    if not kept:
+        raise ValueError(f"None of the {len(segments)} segments has a visual token to score.")
+    sentences = list(dict.fromkeys(text for _, _, text in kept))
+    sentence_index = {text: i for i, text in enumerate(sentences)}
+    scores = alignment_scores(
+        model,
+        processor,
+        sentences,
+        [ids for _, ids, _ in kept],
+        batch_size=batch_size,
+        max_length=max_length,
+        show_progress=show_progress,
+    )
+    positives = torch.zeros_like(scores, dtype=torch.bool)
+    for column, (_, _, text) in enumerate(kept):
+        positives[sentence_index[text], column] = True
+    results = {"segments": len(kept), "sentences": len(sentences), "skipped_segments": skipped}
+    for direction, metrics in (
+        ("text_to_video", retrieval_metrics(scores, positives)),
+        ("video_to_text", retrieval_metrics(scores.T, positives.T)),
+    ):
+        for key in RETRIEVAL_KEYS:
+            results[f"{direction}_{key}"] = metrics[key]
+    return results
+
+
+def token_label_votes(segments, key: str) -> dict[int, str]:
+    """
+    The label each visual token co-occurs with most over labelled segments (`labelled_segments`), `{codebook id:
+    label}` (ties: the label met first). With it, predicted or observed tokens can be read as labels (`vote`).
+    """
+    counts = {}
+    for _, visual_ids, labels in segments:
+        for token in visual_ids:
+            counts.setdefault(int(token), Counter())[labels[key]] += 1
+    return {token: counter.most_common(1)[0][0] for token, counter in counts.items()}
+
+
+def vote(tokens: Sequence[int], votes: dict[int, str]) -> str | None:
+    """The majority label of the tokens that have one in `votes` (ties: the first met); None if none has."""
+    ballot = Counter(votes[int(token)] for token in tokens if int(token) in votes)
+    return ballot.most_common(1)[0][0] if ballot else None
+
+
+def evaluate_text_to_video(
+    model, processor, segments, label_votes=None, batch_size: int = 32, show_progress: bool = True
+) -> dict[str, float]:
+    """
+    Text-to-video on annotated segments (`annotated_segments`: `(video_id, visual_ids, TimedSentence)`): each
+    segment's sentence predicts as many visual tokens as the segment has clips (`[CLS] sentence [>] [MASK] x n [SEP]`,
+    `argmax_k p(x_t = k | sentence)`), and the same positions are predicted without the sentence (`[CLS] [MASK] x n
+    [SEP]`, the model's prior over video). In percent:
+
+    - `token_hit_rate`: predicted tokens that occur among the segment's own tokens, averaged over segments; beside
+      it `prior_token_hit_rate` (no sentence) and `chance_token_hit_rate` (a uniformly random token);
+    - with `label_votes` (`{key: token_label_votes(training segments, key)}`), for each key: `<key>_accuracy`, how
+      often the predicted tokens' majority label (`vote`) is the segment's label, i.e. whether the imagined video
+      shows the sentence's verb or noun; `prior_<key>_accuracy` without the sentence; `reference_<key>_accuracy`
+      the same vote over the segment's real tokens (what the tokens allow at best through this reading).
+
+    Segments without clips are left out (`skipped_segments`); a sentence and clips longer than the model's positions
+    raise a `ValueError` naming the segment's place among those kept.
+    """
+    kept = [(ids, sentence) for _, ids, sentence in segments if len(ids)]
+    if not kept:
+        raise ValueError(f"None of the {len(segments)} segments has a visual token to compare with.")
+    tokenizer = processor.tokenizer
+    requests = [(tokenizer(s.text, add_special_tokens=False)["input_ids"], [], len(ids)) for ids, s in kept]
+    predicted = predict_masked_visual_tokens_batch(
+        model, processor, requests, 1, batch_size, "text-to-video", show_progress
+    ) + predict_masked_visual_tokens_batch(model, processor, [(None, [], n) for _, _, n in requests], 1, batch_size)
+    with_text, prior = predicted[: len(kept)], predicted[len(kept) :]
+    vocab_size = processor.special_ids.visual_vocab_size
+    own_tokens = [set(ids) for ids, _ in kept]
+
+    def hit_rate(predictions):
+        hits = [sum(t in own for t in p.tokens) / len(p.tokens) for p, own in zip(predictions, own_tokens)]
+        return round(100 * statistics.fmean(hits), 2)
+
+    results = {
+        "segments": len(kept),
+        "skipped_segments": len(segments) - len(kept),
+        "token_hit_rate": hit_rate(with_text),
+        "prior_token_hit_rate": hit_rate(prior),
+        "chance_token_hit_rate": round(100 * statistics.fmean(len(own) / vocab_size for own in own_tokens), 2),
+    }
+    for key, votes in (label_votes or {}).items():
+        labels = [sentence.get(key) for _, sentence in kept]
+        if None in labels:
+            raise ValueError(f"An annotation has no {key!r} label: {kept[labels.index(None)][1].text!r}.")
+        for name, tokens in (
+            ("", [p.tokens for p in with_text]),
+            ("prior_", [p.tokens for p in prior]),
+            ("reference_", [list(ids) for ids, _ in kept]),
+        ):
+            correct = sum(vote(t, votes) == label for t, label in zip(tokens, labels))
+            results[f"{name}{key}_accuracy"] = round(100 * correct / len(kept), 2)
+    return results
+
+
+def evaluate_forecasting(
+    model,
+    processor,
+    videos: Sequence[Sequence[int]],
+    horizon: int = 4,
+    min_prefix: int = 4,
+    stride: int = 4,
+    batch_size: int = 32,
+    show_progress: bool = True,
+) -> dict[str, float]:
+    """
+    Forecasting on whole videos (their visual tokens): from every cut `t = min_prefix, min_prefix + stride, ...`
+    before a video's end, the first `t` tokens predict the next `horizon` ones in one pass (`forecast_visual_tokens`,
+    parallel decoding). For `h = 1..horizon` steps ahead (in percent, over the cuts with a token there):
+    `h<h>_top1` / `h<h>_top5` (the real token is the most likely / among the 5 most likely), `h<h>_last_top1`
+    (repeating the last observed token, the baseline to beat on video where neighbouring clips look alike),
+    `h<h>_count`; `chance_top1` is a uniformly random token. Videos with no cut (at most `min_prefix` tokens) are
+    counted in `skipped_videos`.
+    """
+    if horizon < 1 or min_prefix < 1 or stride < 1:
+        raise ValueError(f"horizon, min_prefix and stride must be >= 1, got {horizon}, {min_prefix}, {stride}.")
+    room = model.config.max_position_embeddings - 2 - horizon
+    if room < 1:
+        raise ValueError(f"horizon={horizon} leaves no room for the prefix in the model's positions.")
+    cuts = [(list(map(int, v)), t) for v in videos for t in range(min_prefix, len(v), stride)]
+    if not cuts:
+        raise ValueError(f"No video of {len(videos)} has more than min_prefix={min_prefix} visual tokens.")
+    requests = [(None, video[max(0, t - room) : t], horizon) for video, t in cuts]
+    predicted = predict_masked_visual_tokens_batch(
+        model, processor, requests, 5, batch_size, "forecasting", show_progress
+    )
+    results = {
+        "videos": len(videos),
+        "skipped_videos": sum(len(v) <= min_prefix for v in videos),
+        "cuts": len(cuts),
+        "chance_top1": round(100 / processor.special_ids.visual_vocab_size, 2),
+    }
+    for h in range(1, horizon + 1):
+        scored = [
+            (video[t + h - 1], p.ids[h - 1].tolist(), video[t - 1])
+            for (video, t), p in zip(cuts, predicted)
+            if t + h - 1 < len(video)
+        ]
+        results[f"h{h}_count"] = len(scored)
+        for name, hit in (
+            ("top1", lambda real, top, last: real == top[0]),
+            ("top5", lambda real, top, last: real in top[:5]),
+            ("last_top1", lambda real, top, last: real == last),
+        ):
+            results[f"h{h}_{name}"] = round(100 * sum(hit(*item) for item in scored) / len(scored), 2)
+    return results
+
+
+__all__ = [
+    "RETRIEVAL_KEYS",
+    "annotated_segments",
+    "chance_recall_at_k",
+    "evaluate_forecasting",
+    "evaluate_retrieval",
+    "evaluate_text_to_video",
+    "evaluate_zero_shot",
+    "labelled_segments",
+    "retrieval_metrics",
+    "retrieval_ranks",
+    "sentence_segments",
+    "token_label_votes",
+    "topk_accuracy",
+    "vote",
+]

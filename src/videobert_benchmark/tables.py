@@ -1,0 +1,79 @@
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Markdown tables of the evaluation results (`videobert_benchmark.evaluation`), the baseline beside each figure."""
+
+
+def format_zero_shot_table(results_by_split: dict[str, dict]) -> str:
+    """Markdown table of zero-shot results (with video / language prior) for one or more splits."""
+    lines = [
+        "| split | segments | input | verb top-1 | verb top-5 | noun top-1 | noun top-5 | chance top-1 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for split, r in results_by_split.items():
+        for name, label in (("video", "video + template"), ("prior", "template only (language prior)")):
+            lines.append(
+                f"| {split} | {r['segments']} | {label} | {r[f'{name}_verb_top1']:.1f} | {r[f'{name}_verb_top5']:.1f} "
+                f"| {r[f'{name}_noun_top1']:.1f} | {r[f'{name}_noun_top5']:.1f} | {r['chance_top1']:.1f} |"
+            )
+    return "\n".join(lines)
+
+
+def format_retrieval_table(results_by_split: dict[str, dict]) -> str:
+    """Markdown table of retrieval results (`evaluate_retrieval`) for one or more splits, chance beside each figure."""
+    lines = [
+        "| split | direction | queries x candidates | R@1 (chance) | R@5 (chance) | R@10 (chance) | median rank "
+        "(chance) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for split, r in results_by_split.items():
+        for direction, label, size in (
+            ("text_to_video", "text -> video", f"{r['sentences']} x {r['segments']}"),
+            ("video_to_text", "video -> text", f"{r['segments']} x {r['sentences']}"),
+        ):
+            cells = [f"{r[f'{direction}_r{k}']:.1f} ({r[f'{direction}_chance_r{k}']:.1f})" for k in (1, 5, 10)]
+            median = f"{r[f'{direction}_median_rank']:g} ({r[f'{direction}_chance_median_rank']:g})"
+            lines.append(f"| {split} | {label} | {size} | {' | '.join(cells)} | {median} |")
+    return "\n".join(lines)
+
+
+def format_visual_prediction_tables(results) -> str:
+    """Markdown tables of `evaluate_text_to_video` (`results["text_to_video"]`) and `evaluate_forecasting`."""
+    t2v, forecast = results["text_to_video"], results["forecasting"]
+    lines = [
+        f"| text-to-video, {t2v['segments']} annotated steps (in %) | with the sentence | no sentence (prior) | "
+        "reference |",
+        "|---|---|---|---|",
+        f"| predicted tokens among the step's own | {t2v['token_hit_rate']:.1f} | {t2v['prior_token_hit_rate']:.1f} "
+        f"| {t2v['chance_token_hit_rate']:.1f} (a random token) |",
+    ]
+    for key in [k[len("reference_") : -len("_accuracy")] for k in t2v if k.startswith("reference_")]:
+        lines.append(
+            f"| the predicted tokens' majority {key} is the step's | {t2v[f'{key}_accuracy']:.1f} | "
+            f"{t2v[f'prior_{key}_accuracy']:.1f} | {t2v[f'reference_{key}_accuracy']:.1f} (the step's real tokens) |"
+        )
+    horizons = [int(k[1 : -len("_count")]) for k in forecast if k.endswith("_count")]
+    lines += [
+        "",
+        f"| forecasting, {forecast['cuts']} cuts of {forecast['videos']} videos (in %) | "
+        + " | ".join(f"t+{h}" for h in horizons)
+        + " |",
+        "|---" * (len(horizons) + 1) + "|",
+    ]
+    for name, label in (("top1", "top-1"), ("top5", "top-5"), ("last_top1", "repeating the last token, top-1")):
+        lines.append(f"| {label} | " + " | ".join(f"{forecast[f'h{h}_{name}']:.1f}" for h in horizons) + " |")
+    lines.append("| a random token, top-1 | " + " | ".join(f"{forecast['chance_top1']:.1f}" for _ in horizons) + " |")
+    return "\n".join(lines)
+
+
+__all__ = ["format_retrieval_table", "format_visual_prediction_tables", "format_zero_shot_table"]

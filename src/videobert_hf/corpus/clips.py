@@ -1,0 +1,65 @@
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""A video file streamed through the video processor and the visual tokenizer: clip features, thumbnails, token ids."""
+
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+
+
+def denormalize_frames(pixel_values: torch.Tensor, mean, std) -> np.ndarray:
+    """`[N, 3, H, W]` normalised frames back to uint8 `[N, H, W, 3]` (for thumbnails)."""
+    mean = torch.tensor(mean, dtype=pixel_values.dtype).view(1, 3, 1, 1)
+    std = torch.tensor(std, dtype=pixel_values.dtype).view(1, 3, 1, 1)
+    frames = ((pixel_values * std + mean).clamp(0, 1) * 255).round().to(torch.uint8)
+    return frames.permute(0, 2, 3, 1).numpy()
+
+
+def iter_clip_features(
+    visual_tokenizer, video_processor, path, batch_size: int = 8, with_thumbnails: bool = False
+) -> Iterator[tuple[torch.Tensor, torch.Tensor, np.ndarray | None]]:
+    """
+    Streams one video through the video processor and the visual tokenizer's clip encoder: yields
+    `(features [b, feature_dim], clip_times [b, 2], middle frames uint8 [b, H, W, 3] or None)` per batch of clips.
+    Raises the video processor's `VideoDecodingError` for an unreadable file.
+    """
+    for batch in video_processor.iter_clips(path, batch_size=batch_size):
+        clips = batch["pixel_values_videos"]
+        features = visual_tokenizer.get_clip_features(clips, batch_size=batch_size)
+        thumbnails = None
+        if with_thumbnails:
+            middle = clips[:, :, clips.shape[2] // 2]
+            thumbnails = denormalize_frames(middle, video_processor.image_mean, video_processor.image_std)
+        yield features, batch["clip_times"], thumbnails
+
+
+@torch.no_grad()
+def tokenize_video(video_processor, visual_tokenizer, path, batch_size: int = 8) -> list[int]:
+    """
+    The visual token ids (codebook ids) of a video file, its clips streamed `batch_size` at a time through the video
+    processor and the visual tokenizer (memory flat in the video's length). `[]` for a video shorter than one clip;
+    an unreadable file raises the video processor's `VideoDecodingError`.
+    """
+    ids = []
+    for batch in video_processor.iter_clips(path, batch_size=batch_size):
+        ids.extend(visual_tokenizer(batch["pixel_values_videos"], batch_size=batch_size).tolist())
+    return ids
+
+
+__all__ = [
+    "denormalize_frames",
+    "iter_clip_features",
+    "tokenize_video",
+]

@@ -1,0 +1,130 @@
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""
+Zero-shot action classification, the paper's protocol: `[CLS] now let me show you how to [MASK] the [MASK] [>] video
+[SEP]`, the verb read from the first `[MASK]` and the noun from the second, ranking only the candidate words.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from tqdm.auto import tqdm
+
+from ..processing_videobert import build_videobert_inputs, num_special_tokens, pad_videobert_batch, part_positions
+from .common import vocabulary_logits
+
+
+PAPER_TEMPLATE = "now let me show you how to [MASK] the [MASK]"
+
+
+@dataclass
+class ZeroShotPredictions:
+    """Ranked label indices for each segment: `verbs[i]` / `nouns[i]` are the top-k indices into the label lists."""
+
+    verbs: torch.LongTensor
+    nouns: torch.LongTensor
+
+
+def template_mask_positions(tokenizer, template: str) -> tuple[list[int], list[int]]:
+    """WordPiece ids of a zero-shot template and the indices of its two `[MASK]`s (an error for any other count)."""
+    template_ids = tokenizer(template, add_special_tokens=False)["input_ids"]
+    mask_positions = [i for i, token in enumerate(template_ids) if token == tokenizer.mask_token_id]
+    if len(mask_positions) != 2:
+        raise ValueError(
+            f"The template must hold exactly two [MASK] tokens (verb, noun); {template!r} has {len(mask_positions)}."
+        )
+    return template_ids, mask_positions
+
+
+def single_token_ids(tokenizer, words: Sequence[str], name: str) -> list[int]:
+    """WordPiece id of each word; a clear error for a duplicate or for a word that is not one vocabulary token."""
+    if not words:
+        raise ValueError(f"The {name} list is empty.")
+    if len(set(words)) != len(words):
+        duplicates = sorted({w for w in words if list(words).count(w) > 1})
+        raise ValueError(f"The {name} list repeats {duplicates}.")
+    ids = []
+    for word in words:
+        pieces = tokenizer(word, add_special_tokens=False)["input_ids"]
+        if len(pieces) != 1:
+            raise ValueError(
+                f"{name} {word!r} is {len(pieces)} WordPiece tokens ({tokenizer.convert_ids_to_tokens(pieces)}); the "
+                "fill-mask protocol scores single-token labels."
+            )
+        ids.append(pieces[0])
+    return ids
+
+
+@torch.no_grad()
+def zero_shot_action_classification(
+    model,
+    processor,
+    segments: Sequence[Sequence[int] | None],
+    verbs: Sequence[str],
+    nouns: Sequence[str],
+    template: str = PAPER_TEMPLATE,
+    top_k: int = 5,
+    batch_size: int = 32,
+    max_length: int | None = None,
+    show_progress: bool = True,
+) -> ZeroShotPredictions:
+    """
+    The paper's zero-shot protocol: for each video segment (its visual token ids), fill
+    `[CLS] <template> [>] <video> [SEP]` and read the verb from the template's first `[MASK]` and the noun from the
+    second, ranking only the given verbs and nouns. A segment of `None` (or `[]`) is scored without video — the
+    text-only "language prior".
+
+    Args:
+        model: a `VideoBertForMaskedLM` or `VideoBertForPreTraining` (anything whose output holds vocabulary logits).
+        processor: the `VideoBertProcessor` of the model.
+        segments: visual token ids (codebook ids) of each segment.
+        verbs, nouns: candidate labels, each a single WordPiece token.
+        template: text with exactly two `[MASK]`s, the verb's first.
+    """
+    tokenizer = processor.tokenizer
+    template_ids, mask_positions = template_mask_positions(tokenizer, template)
+    verb_ids = torch.tensor(single_token_ids(tokenizer, verbs, "verb"))
+    noun_ids = torch.tensor(single_token_ids(tokenizer, nouns, "noun"))
+    top_k = min(top_k, len(verbs), len(nouns))
+    special = processor.special_ids
+    max_length = max_length or model.config.max_position_embeddings
+    video_budget = max_length - len(template_ids) - num_special_tokens(True, True)
+    if video_budget < 1:
+        raise ValueError(f"max_length={max_length} leaves no room for video after the template.")
+    device = next(model.parameters()).device
+    model.eval()
+
+    ranked_verbs, ranked_nouns = [], []
+    starts = range(0, len(segments), batch_size)
+    for start in tqdm(starts, desc="zero-shot classification", disable=not show_progress):
+        batch = segments[start : start + batch_size]
+        # long segments lose their last clips; the template is never truncated, so the [MASK] positions hold
+        sequences = [build_videobert_inputs(template_ids, list(s or [])[:video_budget], special) for s in batch]
+        logits = vocabulary_logits(model(**pad_videobert_batch(sequences, special.pad, device=device)))
+        text_positions, _ = part_positions(len(template_ids), 1)
+        verb_logits = logits[:, text_positions[mask_positions[0]], :].float().cpu()[:, verb_ids]
+        noun_logits = logits[:, text_positions[mask_positions[1]], :].float().cpu()[:, noun_ids]
+        ranked_verbs.append(verb_logits.topk(top_k, dim=-1).indices)
+        ranked_nouns.append(noun_logits.topk(top_k, dim=-1).indices)
+    return ZeroShotPredictions(verbs=torch.cat(ranked_verbs), nouns=torch.cat(ranked_nouns))
+
+
+__all__ = [
+    "PAPER_TEMPLATE",
+    "ZeroShotPredictions",
+    "single_token_ids",
+    "template_mask_positions",
+    "zero_shot_action_classification",
+]
