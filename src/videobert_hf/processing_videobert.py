@@ -295,6 +295,19 @@ class VideoBertProcessor(ProcessorMixin):
     def special_ids(self) -> VideoBertSpecialIds:
         return VideoBertSpecialIds.from_tokenizer(self.tokenizer, self.visual_token_offset, self.visual_vocab_size)
 
+    def encode_sentences(self, sentences: Sequence[str]) -> list[list[int]]:
+        """
+        WordPiece ids of transcript sentences (no special tokens added): the one text-tokenization path of corpus data.
+
+        Text is data here, never markup: BERT's special-token strings (`[MASK]`, `[SEP]`, `[PAD]`, `[CLS]`, `[UNK]`) and
+        VideoBERT's `[>]` and `[CLIP]` in a sentence are tokenized as the plain text they are (`[`, `mask`, `]`), so a
+        transcript can never inject a special id into a pretraining sequence. (`__call__` parses `[MASK]` in `text`,
+        which the zero-shot templates need.)
+        """
+        if not sentences:
+            return []
+        return self.tokenizer(list(sentences), add_special_tokens=False, split_special_tokens=True)["input_ids"]
+
     @property
     def model_input_names(self):
         return ["input_ids", "token_type_ids", "attention_mask", "pixel_values_videos"]
