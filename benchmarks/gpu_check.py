@@ -100,8 +100,7 @@ class Sizes:
         return cls(
             models={"BERT-base": (32, 2, 4), "BERT-large": (48, 3, 4)},
             text_vocab_size=200,
-            visual_levels=2,
-            visual_branching=4,
+            visual_vocab_size=16,
             batch_size=4,
             length=16,
             per_gpu_batches=(2,),

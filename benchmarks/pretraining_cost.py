@@ -61,7 +61,7 @@ INTERCONNECT_GBPS = {8: 360.0, 64: 40.0}  # assumed bus bandwidth per GPU, GB/s 
 
 
 def videobert_config(
-    hidden, layers, heads, text_vocab_size=30522, visual_levels=4, visual_branching=12, length=LENGTH
+    hidden, layers, heads, text_vocab_size=30522, visual_vocab_size=20736, length=LENGTH
 ):
     from videobert_hf import VideoBertConfig
 

@@ -141,7 +141,7 @@ def main(argv=None):
 
     tokenizer = BertTokenizer.from_pretrained(args.tokenizer_name_or_path)
     processor = VideoBertProcessor(
-        video_processor, tokenizer, visual_levels=args.levels, visual_branching=args.branching
+        video_processor, tokenizer, visual_vocab_size=visual_tokenizer.config.visual_vocab_size
     )
     processor.save_pretrained(output_dir)
     with atomic_write(output_dir / "bad_videos.json") as handle:

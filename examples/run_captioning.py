@@ -156,8 +156,8 @@ def build_model(model_args, processor):
     config = AutoConfig.from_pretrained(path)
     if config.model_type == "bert":
         # the text vocabulary comes from the BERT checkpoint; `processor.check_config` then checks the layout
-        tree = {"visual_levels": layout["visual_levels"], "visual_branching": layout["visual_branching"]}
-        return VideoBertForConditionalGeneration.from_text_pretrained(path, **tree, **tokens, **decoder)
+        visual = {"visual_vocab_size": layout["visual_vocab_size"]}
+        return VideoBertForConditionalGeneration.from_text_pretrained(path, **visual, **tokens, **decoder)
     if config.model_type != "videobert":
         raise SystemExit(f"{path} is a {config.model_type!r} checkpoint; expected a VideoBERT or BERT checkpoint.")
     if "VideoBertForConditionalGeneration" in (config.architectures or []):

@@ -255,8 +255,7 @@ def build_model(model_args: ModelArguments, processor) -> VideoBertForPreTrainin
         model = VideoBertForPreTraining.from_text_pretrained(
             model_args.text_model_name_or_path,
             attn_implementation=model_args.attn_implementation,
-            visual_levels=processor.visual_levels,
-            visual_branching=processor.visual_branching,
+            visual_vocab_size=processor.visual_vocab_size,
             **weights,
         )
     else:

@@ -92,13 +92,11 @@ class SegmentationTest(unittest.TestCase):
         self.assertEqual(len(merge_duplicate_steps(steps, threshold=1.0)), 4)
 
 
-def tiny_processor(visual_levels=1, visual_branching=4):
+def tiny_processor(visual_vocab_size=4):
     """A processor over an 8-token WordPiece vocabulary (the captioner's text vocabulary below) and [>], [CLIP]."""
     words = ["[PAD]", "[CLS]", "[SEP]", "slice", "tomato", "onion", "[UNK]", "[MASK]"]
     tokenizer = BertTokenizer(vocab={word: i for i, word in enumerate(words)})
-    return VideoBertProcessor(
-        VideoBertVideoProcessor(), tokenizer, visual_levels=visual_levels, visual_branching=visual_branching
-    )
+    return VideoBertProcessor(VideoBertVideoProcessor(), tokenizer, visual_vocab_size=visual_vocab_size)
 
 
 class SummarizeVideoTest(unittest.TestCase):
@@ -106,7 +104,7 @@ class SummarizeVideoTest(unittest.TestCase):
     def setUpClass(cls):
         torch.manual_seed(0)
         config = VideoBertConfig(
-            text_vocab_size=8, visual_levels=1, visual_branching=4, hidden_size=16, num_hidden_layers=1,
+            text_vocab_size=8, visual_vocab_size=4, hidden_size=16, num_hidden_layers=1,
             num_attention_heads=2, intermediate_size=32, max_position_embeddings=32,
             decoder_start_token_id=1, eos_token_id=2, pad_token_id=0,
         )  # fmt: skip
@@ -189,7 +187,7 @@ class RunCaptioningScriptTest(unittest.TestCase):
             ]
             database[f"video{v}"] = {"subset": "training", "annotations": annotations}
         datasets.Dataset.from_dict(rows).save_to_disk(str(root / "tok"))
-        VideoBertProcessor(VideoBertVideoProcessor(), tokenizer, visual_levels=2, visual_branching=4).save_pretrained(
+        VideoBertProcessor(VideoBertVideoProcessor(), tokenizer, visual_vocab_size=16).save_pretrained(
             root / "tok" / "processor"
         )
         (root / "annotations.json").write_text(json.dumps({"database": database}))

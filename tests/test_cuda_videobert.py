@@ -23,8 +23,7 @@ def load_script():
 def tiny_config() -> VideoBertConfig:
     return VideoBertConfig(
         text_vocab_size=200,
-        visual_levels=2,
-        visual_branching=4,
+        visual_vocab_size=16,
         hidden_size=64,
         num_hidden_layers=2,
         num_attention_heads=4,

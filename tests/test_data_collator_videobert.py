@@ -444,12 +444,12 @@ def test_missing_columns_explain_remove_unused_columns(tokenizer):
 
 
 def test_from_config(tokenizer):
-    config = VideoBertConfig(visual_levels=2, visual_branching=4)
+    config = VideoBertConfig(visual_vocab_size=16)
     collator = DataCollatorForVideoBertPretraining.from_config(tokenizer, config, max_length=64)
     assert (collator.visual_token_offset, collator.visual_vocab_size) == (OFFSET, 16)
     with pytest.raises(ValueError, match="differ from the config"):
         DataCollatorForVideoBertPretraining.from_config(
-            tokenizer, VideoBertConfig(text_vocab_size=30520, vocab_size=30540, visual_levels=2, visual_branching=4)
+            tokenizer, VideoBertConfig(text_vocab_size=30520, vocab_size=30540, visual_vocab_size=16)
         )
 
 
@@ -464,8 +464,7 @@ def test_trainer_runs_with_the_collator(tokenizer, tmp_path):
 
     config = VideoBertConfig(
         text_vocab_size=30522,
-        visual_levels=2,
-        visual_branching=4,
+        visual_vocab_size=16,
         hidden_size=32,
         num_hidden_layers=2,
         num_attention_heads=4,

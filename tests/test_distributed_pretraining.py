@@ -83,7 +83,7 @@ def make_tiny_dataset(path: Path):
         rows["sentence_text_ids"].append([tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts])
         rows["sentence_clip_spans"].append([[4 * i, 4 * (i + 1)] for i in range(3)])
     datasets.Dataset.from_dict(rows).save_to_disk(str(path))
-    processor = VideoBertProcessor(VideoBertVideoProcessor(), tokenizer, visual_levels=2, visual_branching=4)
+    processor = VideoBertProcessor(VideoBertVideoProcessor(), tokenizer, visual_vocab_size=16)
     processor.save_pretrained(path / "processor")
 
 

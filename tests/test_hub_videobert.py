@@ -36,8 +36,7 @@ from videobert_hf.hub_videobert import (
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(
     text_vocab_size=30522,
-    visual_levels=2,
-    visual_branching=3,
+    visual_vocab_size=9,
     hidden_size=32,
     num_hidden_layers=2,
     num_attention_heads=4,
@@ -59,7 +58,7 @@ def make_processor(tokenizer) -> VideoBertProcessor:
     video_processor = VideoBertVideoProcessor(
         clip_length=8, size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
     )
-    return VideoBertProcessor(video_processor, tokenizer, visual_levels=2, visual_branching=3)
+    return VideoBertProcessor(video_processor, tokenizer, visual_vocab_size=9)
 
 
 def fixed_frames() -> np.ndarray:

@@ -34,8 +34,7 @@ HEAD_CLASSES = (VideoBertForPreTraining, VideoBertForMaskedLM, VideoBertForVideo
 def tiny_config(**kwargs):
     values = dict(
         text_vocab_size=50,
-        visual_levels=2,
-        visual_branching=3,
+        visual_vocab_size=9,
         hidden_size=32,
         num_hidden_layers=2,
         num_attention_heads=4,
@@ -104,7 +103,7 @@ def test_default_config_is_the_papers_vocabulary():
         ({"vocab_size": 100}, "cannot hold"),
         ({"text_video_separator_token_id": 5}, "text_video_separator_token_id"),
         ({"clip_token_id": 30522}, "must differ"),
-        ({"visual_branching": 1}, "visual_branching"),
+        ({"visual_vocab_size": 0}, "visual_vocab_size"),
         ({"pad_token_id": 40000}, "pad_token_id"),
         ({"hidden_size": 30, "num_attention_heads": 4}, "multiple"),
         ({"video_loss_weight": -1.0}, "video_loss_weight"),
@@ -296,7 +295,7 @@ def test_gradient_checkpointing_gives_the_same_gradients():
 
 def test_text_only_hidden_states_equal_bert_on_minilm():
     path = minilm_path()
-    videobert = VideoBertModel.from_text_pretrained(path, visual_levels=2, visual_branching=4).eval()
+    videobert = VideoBertModel.from_text_pretrained(path, visual_vocab_size=16).eval()
     bert = BertModel.from_pretrained(path).eval()
     assert videobert.config.text_vocab_size == bert.config.vocab_size
     assert videobert.config.vocab_size == bert.config.vocab_size + 2 + 16
@@ -316,7 +315,7 @@ def test_from_text_pretrained_builds_every_head_and_keeps_text_rows():
     path = minilm_path()
     bert = BertModel.from_pretrained(path)
     for model_class in HEAD_CLASSES:
-        model = model_class.from_text_pretrained(path, visual_levels=2, visual_branching=3)
+        model = model_class.from_text_pretrained(path, visual_vocab_size=9)
         embeddings = model.get_input_embeddings().weight
         torch.testing.assert_close(embeddings[: bert.config.vocab_size], bert.get_input_embeddings().weight)
         if model_class is not VideoBertForVideoTextAlignment:
@@ -427,7 +426,7 @@ def test_labels_of_the_wrong_shape_or_range_are_rejected():
 
 
 def test_new_vocabulary_rows_start_at_the_scale_of_the_text_rows():
-    model = VideoBertModel.from_text_pretrained(minilm_path(), visual_levels=2, visual_branching=4)
+    model = VideoBertModel.from_text_pretrained(minilm_path(), visual_vocab_size=16)
     embeddings = model.get_input_embeddings().weight.detach()
     text, new = embeddings[: model.config.text_vocab_size], embeddings[model.config.text_vocab_size :]
     ratio = new.std(dim=0).mean() / text.std(dim=0).mean()

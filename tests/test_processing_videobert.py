@@ -1,5 +1,7 @@
 """VideoBertProcessor: the paper's sequences, truncation, sentence/clip alignment, decoding, save/load."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +13,15 @@ from videobert_hf import (
     VideoBertVideoProcessor,
     align_sentences_to_clips,
     build_videobert_inputs,
+)
+from videobert_hf.processing_videobert import (
+    TEXT_ONLY,
+    TEXT_VIDEO,
+    VIDEO_ONLY,
+    num_special_tokens,
+    pad_videobert_batch,
+    part_positions,
+    sequence_regimes,
 )
 
 
@@ -25,17 +36,17 @@ def processor(tokenizer):
     video_processor = VideoBertVideoProcessor(
         clip_length=4, size={"shortest_edge": 16}, crop_size={"height": 16, "width": 16}
     )
-    return VideoBertProcessor(video_processor, tokenizer, visual_levels=2, visual_branching=4)
+    return VideoBertProcessor(video_processor, tokenizer, visual_vocab_size=16)
 
 
 def test_layout_matches_the_config(processor):
-    config = VideoBertConfig(text_vocab_size=30522, visual_levels=2, visual_branching=4)
+    config = VideoBertConfig(text_vocab_size=30522, visual_vocab_size=16)
     processor.check_config(config)
     assert processor.special_ids.text_video_separator == config.text_video_separator_token_id == 30522
     assert processor.special_ids.clip == config.clip_token_id == 30523
     assert VideoBertConfig(**processor.config_kwargs()).vocab_size == config.vocab_size
     with pytest.raises(ValueError, match="visual_vocab_size: processor 16, model 81"):
-        processor.check_config(VideoBertConfig(text_vocab_size=30522, visual_levels=2, visual_branching=9))
+        processor.check_config(VideoBertConfig(text_vocab_size=30522, visual_vocab_size=81))
 
 
 def test_the_three_sequence_kinds(processor):
@@ -160,7 +171,7 @@ def test_a_model_that_owns_a_visual_tokenizer_reads_raw_clips(tokenizer, tmp_pat
     video_processor = VideoBertVideoProcessor(
         clip_length=8, size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
     )
-    processor = VideoBertProcessor(video_processor, tokenizer, visual_levels=2, visual_branching=3)
+    processor = VideoBertProcessor(video_processor, tokenizer, visual_vocab_size=9)
     rng = np.random.default_rng(0)
     videos = [
         rng.integers(0, 255, (48, 40, 48, 3), dtype=np.uint8),
@@ -198,3 +209,96 @@ def test_a_model_that_owns_a_visual_tokenizer_reads_raw_clips(tokenizer, tmp_pat
     placeholders_only["pixel_values_videos"] = placeholders_only["pixel_values_videos"][:-1]
     with pytest.raises(ValueError, match="placeholders but pixel_values_videos has"):
         model(**placeholders_only)
+
+
+# ---- the layout's one source, and what users naturally pass (issue 16 item 2, issue 15 item 3) ----------------------
+
+
+def test_regimes_are_the_inverse_of_the_layout(processor):
+    special = processor.special_ids
+    sequences = [
+        build_videobert_inputs([5, 6], None, special),
+        build_videobert_inputs(None, [1, 2, 3], special),
+        build_videobert_inputs([5], [1], special),
+    ]
+    batch = pad_videobert_batch(sequences, special.pad, pad_to_multiple_of=8)
+    assert batch["input_ids"].shape == (3, 8) and batch["input_ids"].dtype == torch.long
+    assert batch["attention_mask"].sum(dim=1).tolist() == [len(ids) for ids, _ in sequences]
+    assert sequence_regimes(batch["token_type_ids"], batch["attention_mask"]).tolist() == [
+        TEXT_ONLY,
+        VIDEO_ONLY,
+        TEXT_VIDEO,
+    ]
+    for num_text, num_video in ((2, 0), (0, 3), (1, 1), (3, 2)):
+        ids, _ = build_videobert_inputs([7] * num_text or None, [1] * num_video or None, special)
+        text, video = part_positions(num_text, num_video)
+        assert [ids[i] for i in text] == [7] * num_text
+        assert [ids[i] for i in video] == [1 + special.visual_token_offset] * num_video
+        assert len(ids) == num_text + num_video + num_special_tokens(bool(num_text), bool(num_video))
+
+
+@pytest.mark.parametrize(
+    "visual_tokens",
+    [
+        torch.tensor([3, 4]),
+        np.array([3, 4]),
+        [np.int64(3), np.int32(4)],
+        [torch.tensor(3), torch.tensor(4)],
+        torch.tensor([[3, 4]]),
+        [torch.tensor([3, 4])],
+        [np.array([3, 4], dtype=np.int16)],
+    ],
+    ids=["tensor", "array", "numpy-ints", "0d-tensors", "2d-tensor", "list-of-tensors", "list-of-arrays"],
+)
+def test_visual_tokens_as_tensors_and_arrays(processor, visual_tokens):
+    assert processor(visual_tokens=visual_tokens)["input_ids"] == processor(visual_tokens=[3, 4])["input_ids"]
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        ({"visual_tokens": torch.tensor([1.0, 2.0])}, "visual_tokens must hold integer ids"),
+        ({"visual_tokens": [1.5, 2]}, "visual_tokens must hold integer ids"),
+        ({"visual_tokens": [[1], ["a"]]}, r"visual_tokens\[1\] must hold integer ids"),
+        ({"visual_tokens": torch.zeros(1, 2, 3, dtype=torch.long)}, "1-D or 2-D"),
+        ({"visual_tokens": []}, "Nothing to process: visual_tokens is empty"),
+        ({"visual_tokens": torch.zeros(0, 3, dtype=torch.long)}, "Nothing to process"),
+        ({"text": []}, "Nothing to process: text is an empty list"),
+        ({"videos": []}, "Nothing to process"),
+    ],
+)
+def test_unusable_inputs_are_named(processor, call, message):
+    with pytest.raises(ValueError, match=message):
+        processor(**call)
+
+
+def test_processor_follows_processor_mixin_conventions(processor):
+    assert processor.video_token == "[CLIP]" and processor.video_token_id == processor.special_ids.clip
+    flat = processor(text=["slice the tomato", "peel"], max_length=5, return_tensors="pt")
+    per_modality = processor(text=["slice the tomato", "peel"], text_kwargs={"max_length": 5, "return_tensors": "pt"})
+    assert flat["input_ids"].tolist() == per_modality["input_ids"].tolist()
+    assert flat["input_ids"].shape[1] == 5
+    unpadded = processor(text=["slice the tomato", "peel"], padding=False)
+    assert [len(ids) for ids in unpadded["input_ids"]] == [5, 3]
+    assert processor(text="peel", pad_to_multiple_of=8, return_tensors="pt")["input_ids"].shape == (1, 8)
+
+
+def test_checkpoints_that_stored_the_tree_shape_still_load(processor, tmp_path):
+    processor.save_pretrained(tmp_path)
+    config_file = tmp_path / "processor_config.json"
+    saved = json.loads(config_file.read_text())
+    saved.pop("visual_vocab_size")
+    saved.update(visual_levels=2, visual_branching=4)  # the layout of processors saved before visual_vocab_size
+    config_file.write_text(json.dumps(saved))
+    assert AutoProcessor.from_pretrained(tmp_path).visual_vocab_size == 16
+    assert VideoBertConfig(visual_levels=2, visual_branching=4).visual_vocab_size == 16
+    with pytest.raises(ValueError, match="visual_vocab_size=17 but"):
+        VideoBertConfig(visual_levels=2, visual_branching=4, visual_vocab_size=17)
+
+
+def test_a_folder_without_tokenizer_files_is_named(processor, tmp_path):
+    processor.save_pretrained(tmp_path)
+    for name in ("tokenizer.json", "vocab.txt"):
+        (tmp_path / name).unlink(missing_ok=True)
+    with pytest.raises(ValueError, match=f"{tmp_path} has no tokenizer files"):
+        VideoBertProcessor.from_pretrained(tmp_path)

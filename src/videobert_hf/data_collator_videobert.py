@@ -22,14 +22,19 @@ import torch
 from transformers.data.data_collator import DataCollatorMixin
 from transformers.utils import logging
 
-from .configuration_videobert import TEXT_TYPE_ID, VIDEO_TYPE_ID
-from .processing_videobert import VideoBertSpecialIds, build_videobert_inputs
+from .configuration_videobert import VIDEO_TYPE_ID
+from .processing_videobert import (
+    TEXT_ONLY,
+    TEXT_VIDEO,
+    VIDEO_ONLY,
+    VideoBertSpecialIds,
+    build_videobert_inputs,
+    pad_videobert_batch,
+)
 
 
 logger = logging.get_logger(__name__)
 
-TEXT_ONLY, VIDEO_ONLY, TEXT_VIDEO = 0, 1, 2
-REGIME_NAMES = ("text-only", "video-only", "text-video")
 CONTRACT_COLUMNS = ("video_id", "visual_ids", "sentence_text_ids", "sentence_clip_spans")
 # uniform draws each example consumes, in this order (one torch.rand call per batch)
 _U_REGIME, _U_SENTENCE, _U_CONCAT, _U_CONCAT_LEN, _U_STRIDE, _U_OFFSET, _U_NEGATIVE, _U_OTHER, _U_WINDOW = range(9)
@@ -406,16 +411,10 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         return self._pad_and_mask(examples, generator, whole_video)
 
     def _pad_and_mask(self, examples, generator, whole_video=None) -> dict[str, torch.Tensor]:
-        lengths = torch.tensor([len(ids) for ids, _, _ in examples])
-        length = int(lengths.max())
-        if self.pad_to_multiple_of:
-            length = -(-length // self.pad_to_multiple_of) * self.pad_to_multiple_of
-        batch_size = len(examples)
-        attention_mask = torch.arange(length).unsqueeze(0) < lengths.unsqueeze(1)
-        input_ids = torch.full((batch_size, length), self.special.pad, dtype=torch.long)
-        input_ids[attention_mask] = torch.tensor([i for ids, _, _ in examples for i in ids], dtype=torch.long)
-        token_type_ids = torch.full((batch_size, length), TEXT_TYPE_ID, dtype=torch.long)
-        token_type_ids[attention_mask] = torch.tensor([t for _, types, _ in examples for t in types], dtype=torch.long)
+        batch = pad_videobert_batch([(ids, types) for ids, types, _ in examples], self.special.pad, self.pad_to_multiple_of)
+        input_ids, token_type_ids = batch["input_ids"], batch["token_type_ids"]
+        attention_mask = batch["attention_mask"].bool()
+        batch_size, length = input_ids.shape
         alignment_labels = torch.tensor([alignment for _, _, alignment in examples], dtype=torch.long)
 
         is_visual = (input_ids >= self.visual_token_offset) & (token_type_ids == VIDEO_TYPE_ID) & attention_mask

@@ -26,7 +26,7 @@ from transformers import (
 )
 
 from . import modeling_videobert
-from .configuration_videobert import VideoBertConfig, VideoBertVisualTokenizerConfig
+from .configuration_videobert import ADDED_TOKENS, VideoBertConfig, VideoBertVisualTokenizerConfig
 from .processing_videobert import VideoBertProcessor
 from .video_processing_videobert import VideoBertVideoProcessor
 from .visual_tokenizer_videobert import VideoBertVisualTokenizer
@@ -272,8 +272,8 @@ def _checkpoint_section(model) -> str:
         ("parameters", f"{model.num_parameters():,}"),
         (
             "joint vocabulary",
-            f"{config.vocab_size:,} = {config.text_vocab_size:,} text + 2 added + "
-            f"{config.visual_branching}^{config.visual_levels} = {config.visual_vocab_size:,} visual",
+            f"{config.vocab_size:,} = {config.text_vocab_size:,} text + {len(ADDED_TOKENS)} added + "
+            f"{config.visual_vocab_size:,} visual",
         ),
         ("visual_token_offset", str(config.visual_token_offset)),
         ("max positions", str(config.max_position_embeddings)),

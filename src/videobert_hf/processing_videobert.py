@@ -13,18 +13,23 @@
 # limitations under the License.
 """Processor class for VideoBERT: WordPiece text + visual tokens → the paper's joint sequences."""
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from transformers.feature_extraction_utils import BatchFeature
-from transformers.processing_utils import ProcessorMixin
+from transformers.processing_utils import ProcessingKwargs, ProcessorMixin, Unpack
 
-from .configuration_videobert import TEXT_TYPE_ID, VIDEO_TYPE_ID
-
-
-TEXT_VIDEO_SEPARATOR = "[>]"
-CLIP_TOKEN = "[CLIP]"
+from .configuration_videobert import (
+    ADDED_TOKENS,
+    CLIP_TOKEN,
+    DEFAULT_VISUAL_VOCAB_SIZE,
+    TEXT_TYPE_ID,
+    TEXT_VIDEO_SEPARATOR,
+    VIDEO_TYPE_ID,
+)
 
 
 @dataclass(frozen=True)
@@ -74,15 +79,12 @@ class VideoBertSpecialIds:
 
 
 def add_videobert_tokens(tokenizer) -> None:
-    """Adds `[>]` and `[CLIP]` to a WordPiece tokenizer as special tokens (ids `len(vocab)` and `len(vocab) + 1`)."""
-    tokenizer.add_special_tokens(
-        {"additional_special_tokens": [TEXT_VIDEO_SEPARATOR, CLIP_TOKEN]}, replace_extra_special_tokens=False
-    )
+    """Adds `ADDED_TOKENS` (`[>]`, `[CLIP]`) to a WordPiece tokenizer as special tokens, after its text ids."""
+    tokenizer.add_special_tokens({"additional_special_tokens": list(ADDED_TOKENS)}, replace_extra_special_tokens=False)
 
 
 # The paper's three pretraining regimes, which the sequence layout below tells apart (`sequence_regimes`).
 TEXT_ONLY, VIDEO_ONLY, TEXT_VIDEO = 0, 1, 2
-REGIME_NAMES = ("text-only", "video-only", "text-video")
 
 
 def num_special_tokens(has_text: bool, has_video: bool) -> int:
@@ -224,70 +226,112 @@ def align_sentences_to_clips(
     return spans
 
 
+def _as_id_lists(visual_tokens, name: str = "visual_tokens") -> list[list[int]]:
+    """
+    Visual token ids as one list per sequence, from what users naturally pass: a list of ints (one sequence), a list of
+    lists, a 1-D or 2-D tensor or numpy array (what the visual tokenizer returns), or a list of 1-D tensors / arrays.
+    Integer values of any integer type; anything else raises a `ValueError` naming `name`.
+    """
+
+    def ids(sequence, where: str) -> list[int]:
+        if isinstance(sequence, (torch.Tensor, np.ndarray)):
+            array = np.asarray(sequence.detach().cpu() if isinstance(sequence, torch.Tensor) else sequence)
+            if array.ndim != 1:
+                raise ValueError(f"{name}{where} must be a sequence of ids, got an array of shape {array.shape}.")
+            if array.size and not np.issubdtype(array.dtype, np.integer):
+                raise ValueError(f"{name}{where} must hold integer ids, got {array.dtype} values.")
+            return array.astype(np.int64).tolist()
+        # 0-d integer tensors / arrays (e.g. `ids[i]` of a tensor) count as ints
+        values = [v.item() if isinstance(v, (torch.Tensor, np.ndarray)) and v.ndim == 0 else v for v in sequence]
+        wrong = [v for v in values if isinstance(v, bool) or not isinstance(v, (int, np.integer))]
+        if wrong:
+            raise ValueError(f"{name}{where} must hold integer ids, got {wrong[0]!r} ({type(wrong[0]).__name__}).")
+        return [int(v) for v in values]
+
+    if isinstance(visual_tokens, (torch.Tensor, np.ndarray)):
+        if visual_tokens.ndim not in (1, 2):
+            raise ValueError(f"{name} must be 1-D or 2-D, got shape {tuple(visual_tokens.shape)}.")
+        if visual_tokens.ndim == 1:
+            return [ids(visual_tokens, "")]
+    visual_tokens = list(visual_tokens)
+    if not visual_tokens:
+        raise ValueError(f"Nothing to process: {name} is empty (pass one list of ids per sequence).")
+    if all(isinstance(v, (int, float, np.number)) or getattr(v, "ndim", None) == 0 for v in visual_tokens):
+        return [ids(visual_tokens, "")]
+    return [ids(v, f"[{i}]") for i, v in enumerate(visual_tokens)]
+
+
 # trf-ignore: TRF057 (auto_docstring needs a transformers/models/<name>/ path; the docstrings here are written by hand)
 class VideoBertProcessor(ProcessorMixin):
     r"""
     Builds VideoBERT's model inputs from text, visual token ids and videos: a WordPiece tokenizer (with the `[>]` and
     `[CLIP]` tokens VideoBERT adds) and a [`VideoBertVideoProcessor`].
 
-    Sequences follow the paper: text-only `[CLS] text [SEP]`, video-only `[CLS] video [SEP]` and text-video
-    `[CLS] text [>] video [SEP]`, with `token_type_ids` 0 for `[CLS]`, the text and `[>]`, 1 for the video part.
-    Visual tokens are codebook ids in `[0, visual_vocab_size)`; they occupy the joint-vocabulary ids from
-    `visual_token_offset` on.
+    Sequences follow the paper (`build_videobert_inputs`): text-only `[CLS] text [SEP]`, video-only `[CLS] video [SEP]`
+    and text-video `[CLS] text [>] video [SEP]`, with `token_type_ids` 0 for `[CLS]`, the text and `[>]`, 1 for the
+    video part. Visual tokens are codebook ids in `[0, visual_vocab_size)`; they occupy the joint-vocabulary ids from
+    `visual_token_offset` on. `[CLIP]` is the processor's `video_token`: the placeholder of a clip whose visual token a
+    model that owns a visual tokenizer computes from `pixel_values_videos`.
 
     Args:
         video_processor ([`VideoBertVideoProcessor`]): turns video files or frames into clips.
         tokenizer ([`~transformers.BertTokenizer`]): WordPiece tokenizer; `[>]` and `[CLIP]` are added if missing.
-        visual_levels (`int`, defaults to 4), visual_branching (`int`, defaults to 12): the hierarchical k-means tree of
-            the visual vocabulary, as in [`VideoBertConfig`]; there are `visual_branching ** visual_levels` visual tokens.
+        visual_vocab_size (`int`, defaults to 12 ** 4): number of visual tokens, as in [`VideoBertConfig`] (the leaves
+            of the visual tokenizer's k-means tree).
         visual_token_offset (`int`, *optional*): joint id of visual token 0; defaults to the tokenizer's size
             (text vocabulary + `[>]` + `[CLIP]`), the layout of [`VideoBertConfig`].
     """
+
+    # ProcessorMixin's defaults of the text part: pad the batch to its longest sequence (`[PAD]`, attention mask 0)
+    text_kwargs = {"padding": True}
+    video_token = CLIP_TOKEN
 
     def __init__(
         self,
         video_processor=None,
         tokenizer=None,
-        visual_levels=4,
-        visual_branching=12,
+        visual_vocab_size=DEFAULT_VISUAL_VOCAB_SIZE,
         visual_token_offset=None,
         **kwargs,
     ):
-        if tokenizer is not None and not all(t in tokenizer.get_vocab() for t in (TEXT_VIDEO_SEPARATOR, CLIP_TOKEN)):
+        if tokenizer is not None and not all(t in tokenizer.get_vocab() for t in ADDED_TOKENS):
             add_videobert_tokens(tokenizer)
-        self.visual_levels = visual_levels
-        self.visual_branching = visual_branching
+        self.visual_vocab_size = visual_vocab_size
         self.visual_token_offset = visual_token_offset if visual_token_offset is not None else len(tokenizer)
+        self.video_token_id = tokenizer.convert_tokens_to_ids(CLIP_TOKEN) if tokenizer is not None else None
         super().__init__(video_processor, tokenizer, **kwargs)
 
     @classmethod
-    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
-        try:
-            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
-        except ValueError as error:
-            if "backend tokenizer" not in str(error):
-                raise
-            raise ValueError(
-                f"{pretrained_model_name_or_path} has no usable tokenizer files (tokenizer.json, or vocab.txt with "
-                "tokenizer_config.json): a VideoBertProcessor needs its WordPiece tokenizer, which "
-                "`processor.save_pretrained` writes next to processor_config.json."
-            ) from error
+    def from_args_and_dict(cls, args, processor_dict, **kwargs):
+        # processor_config.json files written before `visual_vocab_size` described the visual vocabulary by its tree
+        processor_dict = dict(processor_dict)
+        levels, branching = processor_dict.pop("visual_levels", None), processor_dict.pop("visual_branching", None)
+        if (levels is not None or branching is not None) and "visual_vocab_size" not in processor_dict:
+            processor_dict["visual_vocab_size"] = (branching or 12) ** (levels or 4)
+        return super().from_args_and_dict(args, processor_dict, **kwargs)
 
-    @property
-    def visual_vocab_size(self) -> int:
-        return self.visual_branching**self.visual_levels
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
+        folder = os.path.normpath(os.path.join(os.fspath(pretrained_model_name_or_path), kwargs.get("subfolder") or ""))
+        tokenizer_files = ("tokenizer.json", "vocab.txt")
+        if os.path.isdir(folder) and not any(os.path.isfile(os.path.join(folder, f)) for f in tokenizer_files):
+            raise ValueError(
+                f"{folder} has no tokenizer files (tokenizer.json, or vocab.txt with tokenizer_config.json): a "
+                "VideoBertProcessor needs its WordPiece tokenizer, which `processor.save_pretrained` writes next to "
+                "processor_config.json."
+            )
+        return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
 
     @property
     def text_vocab_size(self) -> int:
-        """Size of the text vocabulary without VideoBERT's two added tokens (the config's `text_vocab_size`)."""
-        return self.visual_token_offset - 2
+        """Size of the text vocabulary without the tokens VideoBERT adds (the config's `text_vocab_size`)."""
+        return self.visual_token_offset - len(ADDED_TOKENS)
 
     def config_kwargs(self) -> dict:
         """The `VideoBertConfig` fields that describe this processor's vocabulary layout."""
         return {
             "text_vocab_size": self.text_vocab_size,
-            "visual_levels": self.visual_levels,
-            "visual_branching": self.visual_branching,
+            "visual_vocab_size": self.visual_vocab_size,
             "vocab_size": self.visual_token_offset + self.visual_vocab_size,
         }
 
@@ -331,13 +375,10 @@ class VideoBertProcessor(ProcessorMixin):
         self,
         text: str | list[str] | None = None,
         videos=None,
-        visual_tokens: Sequence[int] | Sequence[Sequence[int]] | None = None,
+        visual_tokens=None,
         sentence_times: Sequence[Sequence[float]] | None = None,
         visual_tokenizer=None,
-        max_length: int | None = None,
-        padding: bool = True,
-        return_tensors: str | None = None,
-        **video_kwargs,
+        **kwargs: Unpack[ProcessingKwargs],
     ) -> BatchFeature:
         """
         Build a batch of VideoBERT sequences.
@@ -348,113 +389,127 @@ class VideoBertProcessor(ProcessorMixin):
             videos: video files or frames for the video processor. With `visual_tokenizer` their clips become visual
                 tokens; without one each clip becomes a `[CLIP]` placeholder and the clips are returned as
                 `pixel_values_videos`, in placeholder order, for a model that owns a visual tokenizer.
-            visual_tokens: codebook ids, one list per sequence (or one list for a single sequence).
+            visual_tokens: codebook ids, one list per sequence (or one list for a single sequence); tensors and
+                numpy arrays (1-D for one sequence, 2-D for several) are accepted as they are.
             sentence_times: `(start, end)` seconds of each sentence of `text`, all from ONE video: each sentence is
                 paired with the clips inside its span (see `align_sentences_to_clips`).
             visual_tokenizer: a [`VideoBertVisualTokenizer`] that maps clips to codebook ids.
-            max_length: truncate each sequence to this many positions (longest part first; special tokens stay).
-            padding: pad the batch to its longest sequence (`[PAD]`, attention mask 0).
-            return_tensors: `"pt"` for torch tensors, `None` for lists.
-            video_kwargs: forwarded to the video processor (e.g. `start`, `end`, `fps`).
+            kwargs: routed by `ProcessorMixin` (or given per modality as `text_kwargs=` / `videos_kwargs=`): `max_length`
+                (truncate each sequence to this many positions, longest part first, special tokens kept), `padding`
+                (default `True`: pad the batch to its longest sequence; `False` returns unpadded lists),
+                `pad_to_multiple_of`, `return_tensors` (`"pt"`, or `None` for lists); the video processor's options
+                (`fps`, `clip_length`, `start`, `end`, ...).
 
         Pairing: text alone gives text-only sequences; visual tokens (or videos) alone give video-only sequences,
         one per video; text with visual tokens (or videos) gives text-video sequences, one per sentence, paired by
         position (or by `sentence_times` for one video).
         """
-        texts = [text] if isinstance(text, str) else (list(text) if text is not None else None)
-        if texts is not None and any(not isinstance(t, str) or not t.strip() for t in texts):
-            raise ValueError("text holds an empty sentence; drop it or pass visual tokens alone.")
+        if text is None and videos is None and visual_tokens is None:
+            raise ValueError("Nothing to process: pass text, videos or visual_tokens.")
         if videos is not None and visual_tokens is not None:
             raise ValueError("Pass either videos or visual_tokens, not both.")
-        if texts is None and videos is None and visual_tokens is None:
-            raise ValueError("Nothing to process: pass text, videos or visual_tokens.")
+        if isinstance(videos, (list, tuple)) and not videos:
+            raise ValueError("Nothing to process: videos is empty (pass at least one video, or visual tokens).")
+        output_kwargs = self._merge_kwargs(**kwargs)
+        text_kwargs, videos_kwargs = output_kwargs["text_kwargs"], output_kwargs["videos_kwargs"]
+        special = self.special_ids
+        encoded_text = self._encode_text(text, special)
 
-        pixel_values = None
+        video_ids, per_video_clips, per_video_times = None, None, None
         if videos is not None:
-            clips = self.video_processor(videos, return_tensors="pt", **video_kwargs)
-            per_video_clips = clips["pixel_values_videos"].split(clips["num_clips_per_video"].tolist())
-            per_video_times = clips["clip_times"].split(clips["num_clips_per_video"].tolist())
+            videos_kwargs["return_tensors"] = "pt"
+            clips = self.video_processor(videos, **videos_kwargs)
+            counts = clips["num_clips_per_video"].tolist()
+            per_video_clips = clips["pixel_values_videos"].split(counts)
+            per_video_times = clips["clip_times"].split(counts)
             if visual_tokenizer is not None:
                 video_ids = [visual_tokenizer(c).tolist() if len(c) else [] for c in per_video_clips]
             else:
-                video_ids = [[self.special_ids.clip] * len(c) for c in per_video_clips]
-        else:
-            video_ids = None
-            if visual_tokens is not None:
-                video_ids = (
-                    [list(visual_tokens)]
-                    if visual_tokens and isinstance(visual_tokens[0], int)
-                    else [list(v) for v in visual_tokens]
-                )
+                video_ids = [[special.clip] * len(c) for c in per_video_clips]
+        elif visual_tokens is not None:
+            video_ids = _as_id_lists(visual_tokens)
 
-        pairs: list[tuple[list[int] | None, list[int] | None, int | None]] = []
-        special = self.special_ids
-        encoded_text = None
-        if texts is not None:
-            encoded_text = self.tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
-            reserved = {special.text_video_separator, special.clip}
-            for index, (sentence, ids) in enumerate(zip(texts, encoded_text)):
-                excerpt = sentence if len(sentence) <= 60 else sentence[:57] + "..."
-                if not ids:
-                    # e.g. only control, zero-width or lone combining characters, which BERT's normaliser drops
-                    raise ValueError(
-                        f"text holds an empty sentence: sentence {index} ({excerpt!r}) has no WordPiece token; drop "
-                        "it or pass visual tokens alone."
-                    )
-                if reserved & set(ids):
-                    raise ValueError(
-                        f"text sentence {index} ({excerpt!r}) holds {TEXT_VIDEO_SEPARATOR} or {CLIP_TOKEN}: VideoBERT "
-                        f"reserves {TEXT_VIDEO_SEPARATOR} and {CLIP_TOKEN} for the text/video boundary and the clip "
-                        "placeholders."
-                    )
-        if sentence_times is not None:
-            if texts is None or video_ids is None or len(video_ids) != 1:
-                raise ValueError("sentence_times needs text and exactly one video (or one visual token list).")
-            if len(sentence_times) != len(texts):
-                raise ValueError(f"sentence_times has {len(sentence_times)} spans for {len(texts)} sentences.")
-            if videos is not None:
-                times = per_video_times[0].tolist()
-            else:
-                raise ValueError("sentence_times needs videos (the clip times come from the video processor).")
-            for ids, (first, end) in zip(encoded_text, align_sentences_to_clips(sentence_times, times)):
-                pairs.append((ids, video_ids[0][first:end], (0, first, end)))
-        elif encoded_text is not None and video_ids is not None:
-            if len(encoded_text) != len(video_ids):
-                raise ValueError(f"{len(encoded_text)} sentences cannot be paired with {len(video_ids)} videos.")
-            pairs = [(t, v, (i, 0, len(v))) for i, (t, v) in enumerate(zip(encoded_text, video_ids))]
-        elif encoded_text is not None:
-            pairs = [(t, None, None) for t in encoded_text]
-        else:
-            pairs = [(None, v, (i, 0, len(v))) for i, v in enumerate(video_ids)]
-
-        if not pairs:
-            raise ValueError("Nothing to process: text and visual_tokens hold no sequence (empty lists).")
-        input_ids, token_type_ids, placeholder_clips = [], [], []
-        for text_ids, visual_ids, source in pairs:
+        pairs = self._pair(encoded_text, video_ids, sentence_times, per_video_times)
+        sequences, placeholder_clips = [], []
+        for text_ids, visual_ids, (video_index, first) in pairs:
             if visual_ids is not None and not visual_ids and not text_ids:
-                raise ValueError(f"video {source[0]} has no clip (shorter than one clip?) and there is no text.")
-            ids, types = build_videobert_inputs(text_ids, visual_ids, special, max_length)
-            input_ids.append(ids)
-            token_type_ids.append(types)
-            if videos is not None and visual_tokenizer is None and visual_ids:
-                video_index, first, _ = source
+                raise ValueError(f"video {video_index} has no clip (shorter than one clip?) and there is no text.")
+            ids, types = build_videobert_inputs(text_ids, visual_ids, special, text_kwargs.get("max_length"))
+            sequences.append((ids, types))
+            if per_video_clips is not None and visual_tokenizer is None and visual_ids:
                 kept = sum(1 for i in ids if i == special.clip)
                 placeholder_clips.extend(per_video_clips[video_index][first : first + kept])
 
-        attention_mask = [[1] * len(ids) for ids in input_ids]
-        if padding:
-            longest = max(len(ids) for ids in input_ids)
-            for ids, types, mask in zip(input_ids, token_type_ids, attention_mask):
-                missing = longest - len(ids)
-                ids.extend([special.pad] * missing)
-                types.extend([0] * missing)
-                mask.extend([0] * missing)
-        data = {"input_ids": input_ids, "token_type_ids": token_type_ids, "attention_mask": attention_mask}
+        if text_kwargs.get("padding", True):
+            data = pad_videobert_batch(sequences, special.pad, text_kwargs.get("pad_to_multiple_of"))
+        else:
+            data = {
+                "input_ids": [ids for ids, _ in sequences],
+                "token_type_ids": [types for _, types in sequences],
+                "attention_mask": [[1] * len(ids) for ids, _ in sequences],
+            }
         if placeholder_clips:
-            pixel_values = torch.stack(placeholder_clips)
-        if pixel_values is not None:
-            data["pixel_values_videos"] = pixel_values
+            data["pixel_values_videos"] = torch.stack(placeholder_clips)
+        return_tensors = text_kwargs.get("return_tensors")
+        if return_tensors is None:  # lists, as tokenizers give them (the clips stay a tensor)
+            data = {
+                name: value.tolist() if isinstance(value, torch.Tensor) and name != "pixel_values_videos" else value
+                for name, value in data.items()
+            }
         return BatchFeature(data=data, tensor_type=return_tensors)
+
+    def _encode_text(self, text, special: VideoBertSpecialIds) -> list[list[int]] | None:
+        """WordPiece ids of each sentence of `text` (`[MASK]` parsed); errors name the empty or reserved sentence."""
+        if text is None:
+            return None
+        texts = [text] if isinstance(text, str) else list(text)
+        if not texts:
+            raise ValueError("Nothing to process: text is an empty list (pass at least one sentence, or no text).")
+        for index, sentence in enumerate(texts):
+            if not isinstance(sentence, str) or not sentence.strip():
+                raise ValueError(
+                    f"text holds an empty sentence (sentence {index}); drop it or pass visual tokens alone."
+                )
+        encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        reserved = {special.text_video_separator, special.clip}
+        for index, (sentence, ids) in enumerate(zip(texts, encoded)):
+            excerpt = sentence if len(sentence) <= 60 else sentence[:57] + "..."
+            if not ids:
+                # e.g. only control, zero-width or lone combining characters, which BERT's normaliser drops
+                raise ValueError(
+                    f"text holds an empty sentence: sentence {index} ({excerpt!r}) has no WordPiece token; drop it or "
+                    "pass visual tokens alone."
+                )
+            if reserved & set(ids):
+                raise ValueError(
+                    f"text sentence {index} ({excerpt!r}) holds {TEXT_VIDEO_SEPARATOR} or {CLIP_TOKEN}: VideoBERT "
+                    f"reserves {TEXT_VIDEO_SEPARATOR} and {CLIP_TOKEN} for the text/video boundary and the clip "
+                    "placeholders."
+                )
+        return encoded
+
+    @staticmethod
+    def _pair(encoded_text, video_ids, sentence_times, per_video_times):
+        """
+        `(text_ids or None, visual_ids or None, (video index, first clip))` per sequence: sentences with the clips of
+        their time spans, or sentences and videos by position, or either alone.
+        """
+        if sentence_times is not None:
+            if encoded_text is None or video_ids is None or len(video_ids) != 1:
+                raise ValueError("sentence_times needs text and exactly one video (or one visual token list).")
+            if len(sentence_times) != len(encoded_text):
+                raise ValueError(f"sentence_times has {len(sentence_times)} spans for {len(encoded_text)} sentences.")
+            if per_video_times is None:
+                raise ValueError("sentence_times needs videos (the clip times come from the video processor).")
+            spans = align_sentences_to_clips(sentence_times, per_video_times[0].tolist())
+            return [(ids, video_ids[0][first:end], (0, first)) for ids, (first, end) in zip(encoded_text, spans)]
+        if encoded_text is not None and video_ids is not None:
+            if len(encoded_text) != len(video_ids):
+                raise ValueError(f"{len(encoded_text)} sentences cannot be paired with {len(video_ids)} videos.")
+            return [(t, v, (i, 0)) for i, (t, v) in enumerate(zip(encoded_text, video_ids))]
+        if encoded_text is not None:
+            return [(t, None, (None, 0)) for t in encoded_text]
+        return [(None, v, (i, 0)) for i, v in enumerate(video_ids)]
 
     def decode(self, token_ids, skip_special_tokens: bool = False) -> str:
         """Render a mixed sequence: text through the tokenizer, visual tokens as `[V<id>]`, `[>]` and `[CLIP]` kept."""
@@ -489,7 +544,6 @@ class VideoBertProcessor(ProcessorMixin):
 
 
 __all__ = [
-    "REGIME_NAMES",
     "TEXT_ONLY",
     "TEXT_VIDEO",
     "VIDEO_ONLY",
