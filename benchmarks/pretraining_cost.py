@@ -60,15 +60,12 @@ BERT_SIZES = {"BERT-base": (768, 12, 12), "BERT-large": (1024, 24, 16)}
 INTERCONNECT_GBPS = {8: 360.0, 64: 40.0}  # assumed bus bandwidth per GPU, GB/s (see the module docstring)
 
 
-def videobert_config(
-    hidden, layers, heads, text_vocab_size=30522, visual_vocab_size=20736, length=LENGTH
-):
+def videobert_config(hidden, layers, heads, text_vocab_size=30522, visual_vocab_size=20736, length=LENGTH):
     from videobert_hf import VideoBertConfig
 
     return VideoBertConfig(
         text_vocab_size=text_vocab_size,
-        visual_levels=visual_levels,
-        visual_branching=visual_branching,
+        visual_vocab_size=visual_vocab_size,
         hidden_size=hidden,
         num_hidden_layers=layers,
         num_attention_heads=heads,

@@ -35,9 +35,8 @@ class VideoBertModelTester:
         self.batch_size = batch_size
         self.seq_length = seq_length
         self.text_vocab_size = text_vocab_size
-        self.visual_levels = visual_levels
-        self.visual_branching = visual_branching
-        self.vocab_size = text_vocab_size + 2 + visual_branching**visual_levels
+        self.visual_vocab_size = visual_vocab_size
+        self.vocab_size = text_vocab_size + 2 + visual_vocab_size
         self.hidden_size = hidden_size
         self.num_hidden_layers = num_hidden_layers
         self.num_attention_heads = num_attention_heads
@@ -48,8 +47,7 @@ class VideoBertModelTester:
     def get_config(self):
         return VideoBertConfig(
             text_vocab_size=self.text_vocab_size,
-            visual_levels=self.visual_levels,
-            visual_branching=self.visual_branching,
+            visual_vocab_size=self.visual_vocab_size,
             hidden_size=self.hidden_size,
             num_hidden_layers=self.num_hidden_layers,
             num_attention_heads=self.num_attention_heads,

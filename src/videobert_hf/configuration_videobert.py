@@ -303,7 +303,10 @@ class VideoBertConfig(PreTrainedConfig):
         legacy_size = (branching or 12) ** (levels or 4) if levels is not None or branching is not None else None
         super().__post_init__(**kwargs)  # builds `visual_tokenizer_config` from a dict
         own_size = self.visual_tokenizer_config.visual_vocab_size if self.visual_tokenizer_config is not None else None
-        for size, source in ((legacy_size, "visual_branching ** visual_levels"), (own_size, "visual_tokenizer_config")):
+        for size, source in (
+            (legacy_size, "visual_branching ** visual_levels"),
+            (own_size, "visual_tokenizer_config"),
+        ):
             if size is None:
                 continue
             if self.visual_vocab_size is not None and self.visual_vocab_size != size:

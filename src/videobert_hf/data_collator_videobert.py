@@ -411,7 +411,9 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         return self._pad_and_mask(examples, generator, whole_video)
 
     def _pad_and_mask(self, examples, generator, whole_video=None) -> dict[str, torch.Tensor]:
-        batch = pad_videobert_batch([(ids, types) for ids, types, _ in examples], self.special.pad, self.pad_to_multiple_of)
+        batch = pad_videobert_batch(
+            [(ids, types) for ids, types, _ in examples], self.special.pad, self.pad_to_multiple_of
+        )
         input_ids, token_type_ids = batch["input_ids"], batch["token_type_ids"]
         attention_mask = batch["attention_mask"].bool()
         batch_size, length = input_ids.shape

@@ -312,7 +312,9 @@ class VideoBertProcessor(ProcessorMixin):
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
-        folder = os.path.normpath(os.path.join(os.fspath(pretrained_model_name_or_path), kwargs.get("subfolder") or ""))
+        folder = os.path.normpath(
+            os.path.join(os.fspath(pretrained_model_name_or_path), kwargs.get("subfolder") or "")
+        )
         tokenizer_files = ("tokenizer.json", "vocab.txt")
         if os.path.isdir(folder) and not any(os.path.isfile(os.path.join(folder, f)) for f in tokenizer_files):
             raise ValueError(
