@@ -525,4 +525,4 @@ def test_config_round_trip(tmp_path):
     config.save_pretrained(tmp_path)
     loaded = VideoBertVisualTokenizerConfig.from_pretrained(tmp_path)
     assert loaded.backbone_config["hidden_size"] == 32 and loaded.levels == 3 and loaded.codebook_dim == 16
-    assert loaded.num_visual_tokens == 12**3
+    assert loaded.visual_vocab_size == 12**3

@@ -137,8 +137,8 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
         return self.whiten_dim if self.whiten_dim is not None else self.feature_dim
 
     @property
-    def num_visual_tokens(self) -> int:
-        """Number of visual tokens: one per leaf of the k-means tree."""
+    def visual_vocab_size(self) -> int:
+        """Number of visual tokens: one per leaf of the k-means tree (`VideoBertConfig.visual_vocab_size`)."""
         return self.branching**self.levels
 
     def validate_clip_encoder(self):

@@ -581,9 +581,9 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         self.codebook = VideoBertHierarchicalKMeans(config)
         size = config.thumbnail_size
         self.thumbnails = nn.Buffer(
-            torch.full((config.num_visual_tokens, size, size, 3), _BLANK_THUMBNAIL_VALUE, dtype=torch.uint8)
+            torch.full((config.visual_vocab_size, size, size, 3), _BLANK_THUMBNAIL_VALUE, dtype=torch.uint8)
         )
-        self.has_thumbnail = nn.Buffer(torch.zeros(config.num_visual_tokens, dtype=torch.bool))
+        self.has_thumbnail = nn.Buffer(torch.zeros(config.visual_vocab_size, dtype=torch.bool))
         self.is_fitted = nn.Buffer(torch.tensor(False))
         self.post_init()
 
@@ -810,8 +810,8 @@ class VideoBertVisualTokenizer(PreTrainedModel):
     def token_thumbnails(self, ids) -> np.ndarray:
         """uint8 thumbnails `[..., thumbnail_size, thumbnail_size, 3]` of visual token ids (grey where none)."""
         ids = torch.as_tensor(ids, dtype=torch.long)
-        if ids.numel() and (ids.min() < 0 or ids.max() >= self.config.num_visual_tokens):
-            raise ValueError(f"visual token ids must lie in [0, {self.config.num_visual_tokens}).")
+        if ids.numel() and (ids.min() < 0 or ids.max() >= self.config.visual_vocab_size):
+            raise ValueError(f"visual token ids must lie in [0, {self.config.visual_vocab_size}).")
         return self.thumbnails.cpu()[ids].numpy()
 
     def forward(self, pixel_values_videos: torch.Tensor, batch_size: int = 8) -> torch.LongTensor:
