@@ -13,8 +13,10 @@
 # limitations under the License.
 """VideoBERT's visual tokenizer: clip encoder (S3D or a transformers backbone) + hierarchical k-means codebook."""
 
+import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -40,6 +42,8 @@ _BLANK_THUMBNAIL_VALUE = 128
 # rows with other kernels, whose dot products round differently, so a vector's id would depend on its batch.
 _ENCODE_PIECE_ROWS = 512
 _ENCODE_MIN_ROWS = 16
+# Weights files `PreTrainedModel.from_pretrained` can load from a local folder (any variant, sharded or not).
+_WEIGHTS_FILE_PATTERNS = ("model*.safetensors", "model*.safetensors.index.json", "pytorch_model*.bin*")
 
 
 class VideoBertS3DClipEncoder(nn.Module):
@@ -636,24 +640,20 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         `PreTrainedModel.from_pretrained`, strict: a damaged checkpoint (truncated or partly written weights, no
         config.json) raises a `CorruptCheckpointError` naming the file, and so do weights that lack a tensor (the
         codebook, the conditioning, the thumbnails or the clip encoder), which transformers would silently initialise.
+        A local folder whose config.json is of another model type raises a `ValueError`, one without weights an
+        `OSError`, both naming the folder.
         """
         output_loading_info = kwargs.pop("output_loading_info", False)
-        try:
-            with checkpoint_load_errors(
-                pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
-            ):
-                model, loading_info = super().from_pretrained(
-                    pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
-                )
-        except CorruptCheckpointError:
-            raise
-        except OSError as error:
-            if "no file named" not in str(error):
-                raise
-            raise OSError(
-                f"{pretrained_model_name_or_path} has no weights file (model.safetensors): a visual tokenizer needs its "
-                "fitted codebook, conditioning and thumbnails, which `save_pretrained` writes there."
-            ) from error
+        if pretrained_model_name_or_path is not None:
+            folder = Path(os.fspath(pretrained_model_name_or_path), kwargs.get("subfolder") or "")
+            if folder.is_dir():
+                cls._check_local_checkpoint(folder, config_given=kwargs.get("config") is not None)
+        with checkpoint_load_errors(
+            pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
+        ):
+            model, loading_info = super().from_pretrained(
+                pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
+            )
         missing = sorted(loading_info.get("missing_keys") or ())
         if missing:
             weights = os.path.join(os.fspath(pretrained_model_name_or_path or ""), kwargs.get("subfolder", ""))
@@ -667,6 +667,39 @@ class VideoBertVisualTokenizer(PreTrainedModel):
                 "`save_pretrained` writes (clip encoder, codebook, conditioning, thumbnails); save it again."
             )
         return (model, loading_info) if output_loading_info else model
+
+    @classmethod
+    def _check_local_checkpoint(cls, folder: Path, config_given: bool) -> None:
+        """
+        Before loading a local folder: its config.json (unless a config is given) is a visual tokenizer's, and it
+        holds weights. A folder without config.json is left to `checkpoint_load_errors`, which names the file.
+        """
+        config_file = folder / "config.json"
+        if not config_given and config_file.is_file():
+            try:
+                model_type = json.loads(config_file.read_text(encoding="utf-8")).get("model_type")
+            except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+                model_type = None  # unreadable or not an object: `checkpoint_load_errors` reports the damage
+            expected = cls.config_class.model_type
+            if model_type is not None and model_type != expected:
+                hint = (
+                    " A VideoBERT model that owns its visual tokenizer loads it with the model, as "
+                    "`model.base_model.visual_tokenizer`."
+                    if model_type == "videobert"
+                    else ""
+                )
+                raise ValueError(
+                    f"{folder} holds a checkpoint of model_type {model_type!r} (its config.json), not a visual "
+                    f"tokenizer ({expected!r}): pass the folder `VideoBertVisualTokenizer.save_pretrained` wrote "
+                    f"(examples/build_visual_vocabulary.py writes it as <output_dir>/visual_tokenizer).{hint}"
+                )
+        if (config_given or config_file.is_file()) and not any(
+            next(folder.glob(pattern), None) for pattern in _WEIGHTS_FILE_PATTERNS
+        ):
+            raise OSError(
+                f"{folder} has no weights file (model.safetensors): a visual tokenizer needs its fitted codebook, "
+                "conditioning and thumbnails, which `save_pretrained` writes there."
+            )
 
     def save_pretrained(self, save_directory, *args, **kwargs):
         """
