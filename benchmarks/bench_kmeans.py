@@ -132,13 +132,13 @@ def main():
         backbone_config={"model_type": "videomae", "hidden_size": args.dim},
         levels=args.levels,
         branching=args.branching,
-        kmeans_max_iter=args.iterations,
-        kmeans_seed=args.seed,
     )
     codebook = VideoBertHierarchicalKMeans(config)
     tensor = torch.from_numpy(features)
+    # `VideoBertVisualTokenizer.fit`'s defaults, except the iterations (faiss and scikit-learn get the same number)
+    fit_settings = {"kmeans_init": "k-means++", "max_iter": args.iterations, "max_points_per_centroid": 256}
     (ours_row, ours_leaf, ours_distance), ours_s = timed(
-        lambda: codebook.fit(tensor, torch.Generator().manual_seed(args.seed), show_progress=False)
+        lambda: codebook.fit(tensor, torch.Generator().manual_seed(args.seed), show_progress=False, **fit_settings)
     )
     ours_objective = float(ours_distance.double().mean())
     print(

@@ -42,8 +42,23 @@ _BLANK_THUMBNAIL_VALUE = 128
 # rows with other kernels, whose dot products round differently, so a vector's id would depend on its batch.
 _ENCODE_PIECE_ROWS = 512
 _ENCODE_MIN_ROWS = 16
+# Feature vectors encoded per chunk by default (a runtime setting of `encode`: the ids do not depend on it).
+_ENCODE_BATCH_SIZE = 65536
 # Weights files `PreTrainedModel.from_pretrained` can load from a local folder (any variant, sharded or not).
 _WEIGHTS_FILE_PATTERNS = ("model*.safetensors", "model*.safetensors.index.json", "pytorch_model*.bin*")
+
+
+def _check_fit_settings(kmeans_init, kmeans_max_iter, max_points_per_centroid, max_fit_points=None, whiten_eps=0.0):
+    """The fitting settings of `VideoBertVisualTokenizer.fit` (and of the codebook's own `fit`) are valid."""
+    if kmeans_init not in ("k-means++", "random"):
+        raise ValueError(f"kmeans_init must be 'k-means++' or 'random', got {kmeans_init!r}.")
+    if kmeans_max_iter < 1:
+        raise ValueError(f"kmeans_max_iter must be >= 1, got {kmeans_max_iter}.")
+    for name, value in (("max_points_per_centroid", max_points_per_centroid), ("max_fit_points", max_fit_points)):
+        if value is not None and value < 1:
+            raise ValueError(f"{name} must be >= 1 or None, got {value}.")
+    if whiten_eps < 0:
+        raise ValueError(f"whiten_eps must be >= 0, got {whiten_eps}.")
 
 
 class VideoBertS3DClipEncoder(nn.Module):
@@ -108,14 +123,16 @@ class VideoBertFeatureConditioning(nn.Module):
     def __init__(self, config: VideoBertVisualTokenizerConfig):
         super().__init__()
         self.whiten_dim = config.whiten_dim
-        self.whiten_eps = config.whiten_eps
         self.l2_normalize = config.l2_normalize
         if self.whiten_dim is not None:
             self.mean = nn.Buffer(torch.zeros(config.feature_dim))
             self.projection = nn.Buffer(torch.zeros(config.feature_dim, self.whiten_dim))
 
-    def fit(self, features: torch.Tensor) -> None:
-        """Fits the PCA whitening on `features` `[N, D]` (float32; covariance accumulated in float64 by chunks)."""
+    def fit(self, features: torch.Tensor, whiten_eps: float = 1e-5) -> None:
+        """
+        Fits the PCA whitening on `features` `[N, D]` (float32; covariance accumulated in float64 by chunks).
+        `whiten_eps` is added to each eigenvalue before dividing by its square root.
+        """
         if self.whiten_dim is None:
             return
         if features.shape[0] < 2:
@@ -131,7 +148,7 @@ class VideoBertFeatureConditioning(nn.Module):
         # Deterministic sign: the largest-magnitude component of each principal axis is positive.
         signs = torch.sign(eigenvectors.gather(0, eigenvectors.abs().argmax(0, keepdim=True)))
         eigenvectors = eigenvectors * torch.where(signs == 0, 1.0, signs)
-        projection = eigenvectors / torch.sqrt(eigenvalues.clamp(min=0) + self.whiten_eps)
+        projection = eigenvectors / torch.sqrt(eigenvalues.clamp(min=0) + whiten_eps)
         self.mean.copy_(mean.float())
         self.projection.copy_(projection.float())
 
@@ -216,10 +233,6 @@ class VideoBertHierarchicalKMeans(nn.Module):
         self.levels = config.levels
         self.branching = config.branching
         self.dim = config.codebook_dim
-        self.init_method = config.kmeans_init
-        self.max_iter = config.kmeans_max_iter
-        self.max_points_per_centroid = config.max_points_per_centroid
-        self.encode_batch_size = config.encode_batch_size
         for level in range(self.levels):
             setattr(
                 self, f"centroids_{level}", nn.Buffer(torch.zeros(self.branching**level, self.branching, self.dim))
@@ -243,19 +256,19 @@ class VideoBertHierarchicalKMeans(nn.Module):
 
     # ------------------------------------------------------------------ encoding
     @torch.no_grad()
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        """Descends the tree: `[N, dim]` float -> leaf ids `[N]` (long), in chunks of `encode_batch_size`."""
+    def forward(self, features: torch.Tensor, batch_size: int = _ENCODE_BATCH_SIZE) -> torch.Tensor:
+        """Descends the tree: `[N, dim]` float -> leaf ids `[N]` (long), in chunks of `batch_size` rows."""
         ids = torch.empty(features.shape[0], dtype=torch.long, device=features.device)
         if features.shape[0] == 0:
             return ids
         weights, squared_norms = self._encode_tables(features.device)
         # Work buffers shared by the chunks: dot products, and the gathered rows of one piece.
-        width, rows = weights[0][0].shape[-1], min(features.shape[0], self.encode_batch_size)
+        width, rows = weights[0][0].shape[-1], min(features.shape[0], batch_size)
         centroids = self.centroids_0
         dots = centroids.new_empty(rows, width)
         buffers = (centroids.new_zeros(_ENCODE_PIECE_ROWS, self.dim), centroids.new_empty(_ENCODE_MIN_ROWS, width))
-        for start in range(0, features.shape[0], self.encode_batch_size):
-            chunk = features[start : start + self.encode_batch_size].to(centroids.dtype)
+        for start in range(0, features.shape[0], batch_size):
+            chunk = features[start : start + batch_size].to(centroids.dtype)
             ids[start : start + chunk.shape[0]] = self._descend(chunk, weights, squared_norms, dots, buffers)
         return ids
 
@@ -325,13 +338,24 @@ class VideoBertHierarchicalKMeans(nn.Module):
 
     # ------------------------------------------------------------------ fitting
     @torch.no_grad()
-    def fit(self, features: torch.Tensor, generator: torch.Generator, show_progress: bool = True):
+    def fit(
+        self,
+        features: torch.Tensor,
+        generator: torch.Generator,
+        show_progress: bool = True,
+        *,
+        kmeans_init: str,
+        max_iter: int,
+        max_points_per_centroid: int | None,
+    ):
         """
-        Fits every level on `features` `[N, dim]` (float32, reordered in place of a copy level by level).
+        Fits every level on `features` `[N, dim]` (float32, reordered in place of a copy level by level), with the
+        settings [`VideoBertVisualTokenizer.fit`] documents (`max_iter` is its `kmeans_max_iter`).
 
         Returns `(row_index, leaf, distance)`: for each row of the final order, its index in `features`, its leaf id
         and its squared distance to the leaf's centroid.
         """
+        _check_fit_settings(kmeans_init, max_iter, max_points_per_centroid)
         num_rows, branching = features.shape[0], self.branching
         if num_rows < 1:
             raise ValueError("Cannot fit the k-means codebook on 0 feature vectors.")
@@ -340,14 +364,16 @@ class VideoBertHierarchicalKMeans(nn.Module):
         parent = features.mean(dim=0, keepdim=True)
         for level in range(self.levels):
             num_nodes = branching**level
-            cap = None if self.max_points_per_centroid is None else self.max_points_per_centroid * branching
+            cap = None if max_points_per_centroid is None else max_points_per_centroid * branching
             features, row_index, node, iter_rows, bounds = self._layout(
                 features, row_index, node, num_nodes, cap, generator
             )
             with logging.tqdm(
-                total=self.max_iter, desc=f"k-means level {level + 1}/{self.levels}", disable=not show_progress
+                total=max_iter, desc=f"k-means level {level + 1}/{self.levels}", disable=not show_progress
             ) as bar:
-                centroids = self._fit_level(features, node, iter_rows, bounds, parent, generator, bar)
+                centroids = self._fit_level(
+                    features, node, iter_rows, bounds, parent, generator, bar, kmeans_init, max_iter
+                )
             self.level_centroids(level).copy_(centroids)
             # Assign every row (iteration subset and the rest) to its nearest child.
             squared_norms = centroids.square().sum(-1)
@@ -385,8 +411,13 @@ class VideoBertHierarchicalKMeans(nn.Module):
         bounds = _segment_bounds(segment, 2 * num_nodes)
         return features, row_index[order], segment, bounds[num_nodes], bounds
 
-    def _fit_level(self, features, segment, iter_rows, bounds, parent, generator, bar) -> torch.Tensor:
-        """Batched Lloyd iterations of all nodes of one level on the iteration rows; returns `[nodes, branching, dim]`."""
+    def _fit_level(
+        self, features, segment, iter_rows, bounds, parent, generator, bar, kmeans_init, max_iter
+    ) -> torch.Tensor:
+        """
+        At most `max_iter` batched Lloyd iterations of all nodes of one level on the iteration rows; returns
+        `[nodes, branching, dim]`.
+        """
         num_nodes, branching, dim = parent.shape[0], self.branching, self.dim
         points = features[:iter_rows]
         node = segment[:iter_rows]
@@ -399,16 +430,16 @@ class VideoBertHierarchicalKMeans(nn.Module):
         full = sizes >= branching
         full_nodes = torch.nonzero(full).flatten().tolist()
         if not full_nodes:
-            bar.update(self.max_iter)
+            bar.update(max_iter)
             return centroids
-        self._init_centroids(points, node, bounds, full_nodes, centroids, generator)
+        self._init_centroids(points, node, bounds, full_nodes, centroids, generator, kmeans_init)
 
         point_norms = points.square().sum(-1)
         dots = torch.zeros(iter_rows, branching)
         labels = torch.full((iter_rows,), -1, dtype=torch.long)
         active = full.clone()
         sums = torch.empty(num_nodes * branching, dim)
-        for _ in range(self.max_iter):
+        for iteration in range(max_iter):
             # Assignment; dots of converged nodes are still exact since their centroids no longer move.
             _segment_dots(points, bounds, centroids, torch.nonzero(active).flatten().tolist(), dots)
             distances, new_labels = (centroids.square().sum(-1)[node] - 2 * dots).min(dim=1)
@@ -425,14 +456,14 @@ class VideoBertHierarchicalKMeans(nn.Module):
             active = full & (changed | reseeded)
             bar.update(1)
             if not bool(active.any()):
-                bar.update(bar.total - bar.n)
+                bar.update(max_iter - iteration - 1)  # not `bar.total`: transformers' no-op bar has none
                 break
         return centroids
 
-    def _init_centroids(self, points, node, bounds, full_nodes, centroids, generator) -> None:
-        """Seeds the children of every node with >= `branching` points (k-means++ or seeded random points)."""
+    def _init_centroids(self, points, node, bounds, full_nodes, centroids, generator, kmeans_init) -> None:
+        """Seeds the children of every node with >= `branching` points (`kmeans_init`: k-means++ or random points)."""
         branching = self.branching
-        if self.init_method == "random":
+        if kmeans_init == "random":
             # Rows of a node are in seeded random order: its first `branching` rows are a random choice.
             for i in full_nodes:
                 centroids[i] = points[bounds[i] : bounds[i] + branching]
@@ -614,8 +645,15 @@ class VideoBertVisualTokenizer(PreTrainedModel):
                 `AutoModel.from_pretrained`; its config is stored in the tokenizer's config).
             weights: for S3D only: `None` (random init), a local path to an S3D state dict (e.g. torchvision's
                 `s3d-d76dad2f.pth`), or `torchvision.models.video.S3D_Weights.KINETICS400_V1` (downloads it).
-            config_kwargs: other [`VideoBertVisualTokenizerConfig`] fields (levels, branching, ...).
+            config_kwargs: other [`VideoBertVisualTokenizerConfig`] fields (levels, branching, ...). The fitting
+                settings are arguments of [`~VideoBertVisualTokenizer.fit`].
         """
+        moved = sorted(set(config_kwargs) & set(VideoBertVisualTokenizerConfig._retired_keys))
+        if moved:
+            raise TypeError(
+                f"{', '.join(moved)} are no longer config fields: pass them to `fit` (the fitting settings) or "
+                "`encode` (its `batch_size`)."
+            )
         if clip_encoder == "s3d":
             model = cls(VideoBertVisualTokenizerConfig(clip_encoder="s3d", **config_kwargs))
             if weights is not None:
@@ -755,34 +793,61 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             )
 
     @torch.no_grad()
-    def encode(self, features) -> torch.LongTensor:
-        """Visual token ids `[num_clips]` (in `[0, branching ** levels)`) of clip features `[num_clips, feature_dim]`."""
+    def encode(self, features, batch_size: int = _ENCODE_BATCH_SIZE) -> torch.LongTensor:
+        """
+        Visual token ids `[num_clips]` (in `[0, branching ** levels)`) of clip features `[num_clips, feature_dim]`,
+        `batch_size` rows at a time (memory only: the ids do not depend on it).
+        """
         self._check_fitted()
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
         features = torch.as_tensor(features)
         self._check_features(features)
         device = self.codebook.centroids_0.device
         ids = torch.empty(features.shape[0], dtype=torch.long, device=device)
-        for start in range(0, features.shape[0], self.config.encode_batch_size):
-            chunk = features[start : start + self.config.encode_batch_size].to(device, torch.float32)
-            ids[start : start + chunk.shape[0]] = self.codebook(self.conditioning(chunk))
+        for start in range(0, features.shape[0], batch_size):
+            chunk = features[start : start + batch_size].to(device, torch.float32)
+            ids[start : start + chunk.shape[0]] = self.codebook(self.conditioning(chunk), batch_size=batch_size)
         return ids
 
     @torch.no_grad()
-    def fit(self, features, thumbnails=None, show_progress: bool = True) -> "VideoBertVisualTokenizer":
+    def fit(
+        self,
+        features,
+        thumbnails=None,
+        show_progress: bool = True,
+        *,
+        kmeans_init: str = "k-means++",
+        kmeans_max_iter: int = 20,
+        kmeans_seed: int = 0,
+        max_points_per_centroid: int | None = 256,
+        max_fit_points: int | None = 1_000_000,
+        whiten_eps: float = 1e-5,
+    ) -> "VideoBertVisualTokenizer":
         """
-        Fits the conditioning, the k-means codebook and the per-token thumbnails.
+        Fits the conditioning, the k-means codebook and the per-token thumbnails. The fitting settings are arguments,
+        not config fields: the fitted tensors are what a saved tokenizer needs.
 
         Args:
             features: clip features `[N, feature_dim]` as a float array or tensor (a `numpy.memmap` is read chunk by
-                chunk), or an iterable of such chunks. At most `config.max_fit_points` rows are kept (a seeded
-                reservoir sample; the same rows and seed give the same codebook however the stream is chunked).
+                chunk), or an iterable of such chunks. At most `max_fit_points` rows are kept (a seeded reservoir
+                sample; the same rows and seed give the same codebook however the stream is chunked).
             thumbnails: optional, one frame per clip (e.g. the middle frame), uint8 `[N, h, w, 3]`, in the same
                 form as `features` (array, or an iterable of chunks aligned with the feature chunks). Resized to
                 `thumbnail_size`. Each visual token keeps the frame of the fitted clip nearest its centroid.
             show_progress: show one progress bar per k-means level.
+            kmeans_init: `"k-means++"` or `"random"` (the first `branching` points of a node, in a seeded random
+                order).
+            kmeans_max_iter: Lloyd iterations per level (a node stops early once its assignments no longer change).
+            kmeans_seed: seed of every random choice; the same seed and data give the same codebook.
+            max_points_per_centroid: Lloyd iterations of a node use at most `max_points_per_centroid * branching` of
+                its points (a seeded random subset, as faiss does); all points are then assigned. `None` uses all.
+            max_fit_points: at most this many feature vectors are kept (a seeded reservoir sample over the stream);
+                the fit set then takes `max_fit_points * feature_dim * 4` bytes, twice that at peak. `None` keeps all.
+            whiten_eps: with `whiten_dim`, added to each PCA eigenvalue before dividing by its square root.
         """
-        config = self.config
-        reservoir = _ReservoirSample(config.max_fit_points, config.kmeans_seed)
+        _check_fit_settings(kmeans_init, kmeans_max_iter, max_points_per_centroid, max_fit_points, whiten_eps)
+        reservoir = _ReservoirSample(max_fit_points, kmeans_seed)
         thumbnail_chunks = None if thumbnails is None else _as_chunks(thumbnails, "thumbnails")
         for chunk in _as_chunks(features, "features"):
             chunk = torch.as_tensor(np.asarray(chunk) if not isinstance(chunk, torch.Tensor) else chunk)
@@ -801,11 +866,18 @@ class VideoBertVisualTokenizer(PreTrainedModel):
 
         # Fitting runs on the CPU; the fitted buffers go back to the model's device.
         device = self.is_fitted.device
-        self.conditioning.to("cpu").fit(sample)
+        self.conditioning.to("cpu").fit(sample, whiten_eps=whiten_eps)
         sample = self.conditioning(sample)
-        generator = torch.Generator().manual_seed(config.kmeans_seed)
+        generator = torch.Generator().manual_seed(kmeans_seed)
         self.codebook.to("cpu")
-        row_index, leaf, distance = self.codebook.fit(sample, generator, show_progress=show_progress)
+        row_index, leaf, distance = self.codebook.fit(
+            sample,
+            generator,
+            show_progress=show_progress,
+            kmeans_init=kmeans_init,
+            max_iter=kmeans_max_iter,
+            max_points_per_centroid=max_points_per_centroid,
+        )
         del sample
         self.conditioning.to(device)
         self.codebook.to(device)
