@@ -27,6 +27,7 @@ from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig
 from videobert_hf.visual_tokenizer_videobert import (
     _ENCODE_MIN_ROWS,
     _ENCODE_PIECE_ROWS,
+    NonFiniteFeaturesError,
     VideoBertHierarchicalKMeans,
     VideoBertVisualTokenizer,
     _node_dots,
@@ -660,3 +661,70 @@ def test_fit_works_with_progress_bars_disabled():
     assert torch.equal(
         tokenizer.encode(features), codebook_tokenizer(levels=2, branching=3).fit(features).encode(features)
     )
+
+
+# ------------------------------------------------------------------ non-finite features
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_encode_rejects_a_non_finite_row(bad):
+    tokenizer = codebook_tokenizer(levels=2, branching=3).fit(torch.randn(30, DIM), show_progress=False)
+    features = torch.randn(10, DIM)
+    features[7, 3] = bad
+    with pytest.raises(NonFiniteFeaturesError, match=r"`features` row 7 holds NaN or inf") as error:
+        tokenizer.encode(features, batch_size=4)  # the row is named in the whole input, not in its chunk
+    assert (error.value.row, error.value.chunk) == (7, None) and isinstance(error.value, ValueError)
+    too_large = np.zeros((2, DIM))
+    too_large[1, 0] = 1e300  # finite in float64, inf in the float32 the codebook compares in
+    with pytest.raises(NonFiniteFeaturesError, match="row 1"):
+        tokenizer.encode(too_large)
+
+
+def test_fit_rejects_non_finite_features_naming_the_row_and_chunk(tmp_path):
+    features = torch.randn(300, DIM, generator=torch.Generator().manual_seed(15))
+    features[123, 0] = float("nan")
+    features[200, 5] = float("inf")
+    tokenizer = codebook_tokenizer(levels=1, branching=3)
+    with pytest.raises(
+        NonFiniteFeaturesError, match=r"`features` row 123 holds NaN or inf values \(2 of rows 0-299 do\)"
+    ):
+        tokenizer.fit(features, show_progress=False)
+    memmap = np.lib.format.open_memmap(tmp_path / "f.npy", mode="w+", dtype=np.float32, shape=(300, DIM))
+    memmap[:] = features.numpy()
+    with pytest.raises(NonFiniteFeaturesError, match="`features` row 123 "):
+        tokenizer.fit(memmap, show_progress=False)
+    cuts = [0, 100, 150, 300]
+    with pytest.raises(NonFiniteFeaturesError, match=r"`features` chunk 1 of the stream, row 123 holds") as error:
+        tokenizer.fit((features[a:b].numpy() for a, b in zip(cuts, cuts[1:])), show_progress=False)
+    assert (error.value.row, error.value.chunk) == (123, 1)
+    # a non-finite row that the reservoir sample would not keep is still an error: the whole stream is checked
+    with pytest.raises(NonFiniteFeaturesError, match="row 123"):
+        tokenizer.fit(features, show_progress=False, max_fit_points=10)
+    assert not tokenizer.is_fitted
+
+
+def test_fit_rejects_whitening_that_divides_by_zero():
+    features = torch.zeros(50, DIM)  # two varying dimensions < whiten_dim: constant ones (e.g. dead units)
+    features[:, :2] = torch.randn(50, 2, generator=torch.Generator().manual_seed(16))
+    tokenizer = codebook_tokenizer(levels=1, branching=2, whiten_dim=4).fit(features, show_progress=False)
+    assert torch.isfinite(tokenizer.codebook.centroids_0).all()  # the default epsilon keeps it finite
+    before = codebook_state(tokenizer)
+    with pytest.raises(ValueError, match="whiten_eps=0 divides by a zero eigenvalue"):
+        tokenizer.fit(features, show_progress=False, whiten_eps=0.0)
+    assert_same_state(codebook_state(tokenizer), before)  # the failed fit changed nothing
+
+
+def test_clips_with_non_finite_pixels_or_features_are_rejected():
+    torch.manual_seed(0)
+    tokenizer = VideoBertVisualTokenizer(VideoBertVisualTokenizerConfig(levels=1, branching=2))
+    clips = torch.randn(5, 3, 8, 32, 32)
+    tokenizer.fit(tokenizer.get_clip_features(clips), show_progress=False)
+    clips[3, 1, 2, 5, 5] = float("nan")
+    with pytest.raises(NonFiniteFeaturesError, match=r"`pixel_values_videos` clip 3 holds NaN or inf values"):
+        tokenizer.get_clip_features(clips, batch_size=2)
+    with pytest.raises(NonFiniteFeaturesError, match="clip 3"):
+        tokenizer(clips)
+    with pytest.raises(NonFiniteFeaturesError, match="clip 0"):
+        tokenizer(torch.full((2, 3, 8, 32, 32), float("nan")))
+    # finite pixels, non-finite output (an encoder that overflows)
+    tokenizer.clip_encoder.features[0][0][0].weight.data.fill_(float("inf"))
+    with pytest.raises(NonFiniteFeaturesError, match="The clip encoder's output for clip 0 .*its pixels are finite"):
+        tokenizer.get_clip_features(torch.randn(2, 3, 8, 32, 32))

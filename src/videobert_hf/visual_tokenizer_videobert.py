@@ -13,6 +13,7 @@
 # limitations under the License.
 """VideoBERT's visual tokenizer: clip encoder (S3D or a transformers backbone) + hierarchical k-means codebook."""
 
+import copy
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -46,6 +47,36 @@ _ENCODE_MIN_ROWS = 16
 _ENCODE_BATCH_SIZE = 65536
 # Weights files `PreTrainedModel.from_pretrained` can load from a local folder (any variant, sharded or not).
 _WEIGHTS_FILE_PATTERNS = ("model*.safetensors", "model*.safetensors.index.json", "pytorch_model*.bin*")
+
+
+class NonFiniteFeaturesError(ValueError):
+    """
+    Clip features (or the pixels of clips) hold NaN or inf: they would become wrong visual tokens or poison a fitted
+    codebook. `row` is the first bad row (of the whole input or stream), `chunk` the index of its chunk when the
+    features came as a stream of chunks (else `None`).
+    """
+
+    def __init__(self, message: str, row: int, chunk: int | None = None):
+        super().__init__(message)
+        self.row = row
+        self.chunk = chunk
+
+
+def _check_finite(values, what: str, consequence: str, first_row: int = 0, chunk: int | None = None, unit="row"):
+    """
+    Raises a `NonFiniteFeaturesError` naming the first row of `values` (rows along dim 0, numbered from `first_row`;
+    `chunk`: the index of `values` in a stream) that holds NaN or inf. One `isfinite().all()` when all are finite.
+    """
+    if bool(torch.isfinite(values).all()):
+        return
+    bad_rows = torch.nonzero(~torch.isfinite(values.reshape(values.shape[0], -1)).all(dim=1)).flatten()
+    row, last = first_row + int(bad_rows[0]), first_row + values.shape[0] - 1
+    where = f"{unit} {row}" if chunk is None else f"chunk {chunk} of the stream, {unit} {row}"
+    raise NonFiniteFeaturesError(
+        f"{what} {where} holds NaN or inf values ({bad_rows.numel()} of {unit}s {first_row}-{last} do): {consequence}",
+        row=row,
+        chunk=chunk,
+    )
 
 
 def _check_fit_settings(kmeans_init, kmeans_max_iter, max_points_per_centroid, max_fit_points=None, whiten_eps=0.0):
@@ -755,7 +786,10 @@ class VideoBertVisualTokenizer(PreTrainedModel):
     # ------------------------------------------------------------------ features
     @torch.no_grad()
     def get_clip_features(self, pixel_values_videos: torch.Tensor, batch_size: int = 8) -> torch.Tensor:
-        """Pooled clip features `[num_clips, feature_dim]` of clips `[num_clips, 3, T, H, W]`, `batch_size` at a time."""
+        """
+        Pooled clip features `[num_clips, feature_dim]` of clips `[num_clips, 3, T, H, W]`, `batch_size` at a time.
+        Clips with NaN or inf pixels, or whose features come out non-finite, raise a `NonFiniteFeaturesError`.
+        """
         if pixel_values_videos.ndim != 5 or pixel_values_videos.shape[1] != 3:
             raise ValueError(
                 "pixel_values_videos must be 5-D channels-first clips [num_clips, 3, frames, height, width], got "
@@ -763,19 +797,31 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             )
         was_training = self.clip_encoder.training
         self.clip_encoder.eval()
+        parameter = next(self.clip_encoder.parameters())
+        # One flag on the device for every batch's pixels and features: one read back per call, not two per batch.
+        finite = torch.ones((), dtype=torch.bool, device=parameter.device)
+        features = []
         try:
-            parameter = next(self.clip_encoder.parameters())
-            features = [
-                self.clip_encoder(
-                    pixel_values_videos[start : start + batch_size].to(parameter.device, parameter.dtype)
-                )
-                for start in range(0, pixel_values_videos.shape[0], batch_size)
-            ]
+            for start in range(0, pixel_values_videos.shape[0], batch_size):
+                clips = pixel_values_videos[start : start + batch_size].to(parameter.device, parameter.dtype)
+                features.append(self.clip_encoder(clips))
+                finite &= torch.isfinite(clips).all() & torch.isfinite(features[-1]).all()
         finally:
             self.clip_encoder.train(was_training)
+        if not bool(finite):
+            self._raise_non_finite_clips(pixel_values_videos, features, batch_size, parameter.dtype)
         if not features:
             return torch.empty(0, self.config.feature_dim, device=parameter.device)
         return torch.cat(features).float()
+
+    @staticmethod
+    def _raise_non_finite_clips(pixel_values_videos, features, batch_size: int, dtype: torch.dtype):
+        """Names the first clip whose pixels (in the encoder's `dtype`), else whose features, hold NaN or inf."""
+        for start in range(0, pixel_values_videos.shape[0], batch_size):
+            clips = pixel_values_videos[start : start + batch_size].to(dtype)
+            _check_finite(clips, "`pixel_values_videos`", "it has no visual token.", first_row=start, unit="clip")
+        consequence = f"its pixels are finite: the encoder overflowed (running in {dtype})."
+        _check_finite(torch.cat(features), "The clip encoder's output for", consequence, unit="clip")
 
     # ------------------------------------------------------------------ codebook
     def _check_features(self, features: torch.Tensor, name: str = "features") -> None:
@@ -796,7 +842,8 @@ class VideoBertVisualTokenizer(PreTrainedModel):
     def encode(self, features, batch_size: int = _ENCODE_BATCH_SIZE) -> torch.LongTensor:
         """
         Visual token ids `[num_clips]` (in `[0, branching ** levels)`) of clip features `[num_clips, feature_dim]`,
-        `batch_size` rows at a time (memory only: the ids do not depend on it).
+        `batch_size` rows at a time (memory only: the ids do not depend on it). A row holding NaN or inf (in float32)
+        raises a `NonFiniteFeaturesError` naming it.
         """
         self._check_fitted()
         if batch_size < 1:
@@ -807,6 +854,7 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         ids = torch.empty(features.shape[0], dtype=torch.long, device=device)
         for start in range(0, features.shape[0], batch_size):
             chunk = features[start : start + batch_size].to(device, torch.float32)
+            _check_finite(chunk, "`features`", "it has no visual token.", first_row=start)
             ids[start : start + chunk.shape[0]] = self.codebook(self.conditioning(chunk), batch_size=batch_size)
         return ids
 
@@ -831,7 +879,8 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         Args:
             features: clip features `[N, feature_dim]` as a float array or tensor (a `numpy.memmap` is read chunk by
                 chunk), or an iterable of such chunks. At most `max_fit_points` rows are kept (a seeded reservoir
-                sample; the same rows and seed give the same codebook however the stream is chunked).
+                sample; the same rows and seed give the same codebook however the stream is chunked). A chunk holding
+                NaN or inf raises a `NonFiniteFeaturesError` naming the row (and the chunk, for an iterable).
             thumbnails: optional, one frame per clip (e.g. the middle frame), uint8 `[N, h, w, 3]`, in the same
                 form as `features` (array, or an iterable of chunks aligned with the feature chunks). Resized to
                 `thumbnail_size`. Each visual token keeps the frame of the fitted clip nearest its centroid.
@@ -849,10 +898,18 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         _check_fit_settings(kmeans_init, kmeans_max_iter, max_points_per_centroid, max_fit_points, whiten_eps)
         reservoir = _ReservoirSample(max_fit_points, kmeans_seed)
         thumbnail_chunks = None if thumbnails is None else _as_chunks(thumbnails, "thumbnails")
-        for chunk in _as_chunks(features, "features"):
+        stream = not isinstance(features, (torch.Tensor, np.ndarray))  # chunks the caller cut: errors name them
+        for index, chunk in enumerate(_as_chunks(features, "features")):
             chunk = torch.as_tensor(np.asarray(chunk) if not isinstance(chunk, torch.Tensor) else chunk)
             chunk = chunk.to("cpu", torch.float32)
             self._check_features(chunk)
+            _check_finite(
+                chunk,
+                "`features`",
+                "a codebook fitted on it would be NaN (drop or recompute such features, e.g. a damaged feature file).",
+                first_row=reservoir.seen,
+                chunk=index if stream else None,
+            )
             thumbnail_chunk = None
             if thumbnail_chunks is not None:
                 thumbnail_chunk = next(thumbnail_chunks, None)
@@ -864,10 +921,19 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         if reservoir.seen > sample.shape[0]:
             logger.info(f"Fitting the visual tokenizer on {sample.shape[0]} of {reservoir.seen} clip features.")
 
-        # Fitting runs on the CPU; the fitted buffers go back to the model's device.
+        # Fitting runs on the CPU; the fitted buffers go back to the model's device. The conditioning is fitted on a
+        # copy, kept once its output is checked: a failed fit leaves the tokenizer as it was.
         device = self.is_fitted.device
-        self.conditioning.to("cpu").fit(sample, whiten_eps=whiten_eps)
-        sample = self.conditioning(sample)
+        conditioning = copy.deepcopy(self.conditioning).to("cpu")
+        conditioning.fit(sample, whiten_eps=whiten_eps)
+        sample = conditioning(sample)
+        if not bool(torch.isfinite(sample.square().sum(-1)).all()):  # the k-means distances must be finite
+            raise ValueError(
+                "The features are finite but their conditioned vectors or squared norms are not: whitening with "
+                "whiten_eps=0 divides by a zero eigenvalue when the features span fewer than whiten_dim dimensions "
+                "(raise whiten_eps or lower whiten_dim), or the features are too large for float32 (scale them down)."
+            )
+        self.conditioning.load_state_dict(conditioning.state_dict())
         generator = torch.Generator().manual_seed(kmeans_seed)
         self.codebook.to("cpu")
         row_index, leaf, distance = self.codebook.fit(
@@ -879,7 +945,6 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             max_points_per_centroid=max_points_per_centroid,
         )
         del sample
-        self.conditioning.to(device)
         self.codebook.to(device)
 
         # Thumbnail of each leaf: the frame of the fitted clip nearest the leaf's centroid (ties: lowest row).
@@ -933,6 +998,7 @@ class VideoBertVisualTokenizer(PreTrainedModel):
 
 
 __all__ = [
+    "NonFiniteFeaturesError",
     "VideoBertVisualTokenizer",
     "VideoBertS3DClipEncoder",
     "VideoBertTransformersClipEncoder",
