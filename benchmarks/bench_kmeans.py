@@ -1,4 +1,16 @@
-# Copyright 2026 The videobert_hf authors. Licensed under the Apache License, Version 2.0.
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
 """
 Hierarchical k-means fit and encode speed of `VideoBertVisualTokenizer` against a faiss-cpu node-by-node loop (the
 anchor, measured in the same run) and, if installed, scikit-learn's KMeans node-by-node. Encoding (descending the
@@ -120,13 +132,13 @@ def main():
         backbone_config={"model_type": "videomae", "hidden_size": args.dim},
         levels=args.levels,
         branching=args.branching,
-        kmeans_max_iter=args.iterations,
-        kmeans_seed=args.seed,
     )
     codebook = VideoBertHierarchicalKMeans(config)
     tensor = torch.from_numpy(features)
+    # `VideoBertVisualTokenizer.fit`'s defaults, except the iterations (faiss and scikit-learn get the same number)
+    fit_settings = {"kmeans_init": "k-means++", "max_iter": args.iterations, "max_points_per_centroid": 256}
     (ours_row, ours_leaf, ours_distance), ours_s = timed(
-        lambda: codebook.fit(tensor, torch.Generator().manual_seed(args.seed), show_progress=False)
+        lambda: codebook.fit(tensor, torch.Generator().manual_seed(args.seed), show_progress=False, **fit_settings)
     )
     ours_objective = float(ours_distance.double().mean())
     print(

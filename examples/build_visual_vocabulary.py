@@ -101,9 +101,6 @@ def main(argv=None):
         branching=args.branching,
         whiten_dim=args.whiten_dim,
         l2_normalize=args.l2_normalize,
-        kmeans_max_iter=args.kmeans_max_iter,
-        kmeans_seed=args.seed,
-        max_fit_points=args.max_fit_points,
         thumbnail_size=args.thumbnail_size,
         **({"s3d_blocks": args.s3d_blocks} if args.s3d_blocks else {}),
     )
@@ -136,7 +133,13 @@ def main(argv=None):
             with np.load(features_dir / f"{video_id}.npz") as data:
                 yield data[key]
 
-    visual_tokenizer.fit(chunks("features"), thumbnails=chunks("thumbnails"))
+    visual_tokenizer.fit(
+        chunks("features"),
+        thumbnails=chunks("thumbnails"),
+        kmeans_max_iter=args.kmeans_max_iter,
+        kmeans_seed=args.seed,
+        max_fit_points=args.max_fit_points,
+    )
     visual_tokenizer.save_pretrained(output_dir / "visual_tokenizer")
 
     tokenizer = BertTokenizer.from_pretrained(args.tokenizer_name_or_path)

@@ -22,7 +22,7 @@ from safetensors.torch import load_file, save_file
 from transformers import AutoModelForPreTraining
 
 from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
-from videobert_hf import VideoBertConfig, VideoBertForPreTraining, VideoBertVisualTokenizer
+from videobert_hf import NonFiniteFeaturesError, VideoBertConfig, VideoBertForPreTraining, VideoBertVisualTokenizer
 from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig
 from videobert_hf.io_videobert import CorruptCheckpointError, atomic_save_dir, atomic_write
 
@@ -263,6 +263,21 @@ def test_intact_visual_tokenizer_loads_with_loading_info(tokenizer_checkpoint):
     loaded, info = VideoBertVisualTokenizer.from_pretrained(folder, output_loading_info=True)
     assert not info["missing_keys"]
     assert torch.equal(loaded.encode(features), tokenizer.encode(features))
+
+
+def test_model_owning_its_visual_tokenizer_rejects_non_finite_clips(tokenizer_checkpoint):
+    """All-NaN pixel_values_videos do not become visual tokens, hence finite logits, inside a model."""
+    _, tokenizer, _ = tokenizer_checkpoint
+    config = VideoBertConfig(**{**TINY, "visual_branching": 2}, visual_tokenizer_config=tokenizer.config)
+    model = VideoBertForPreTraining(config).eval()
+    model.videobert.load_visual_tokenizer(tokenizer)
+    input_ids = torch.tensor([[1, config.clip_token_id, config.clip_token_id, 2]])
+    clips = torch.randn(2, 3, 8, 32, 32)
+    with torch.no_grad():
+        assert torch.isfinite(model(input_ids=input_ids, pixel_values_videos=clips).prediction_logits).all()
+        for bad in (float("nan"), float("inf")):
+            with pytest.raises(NonFiniteFeaturesError, match="`pixel_values_videos` clip 0 holds NaN or inf"):
+                model(input_ids=input_ids, pixel_values_videos=torch.full_like(clips, bad))
 
 
 # ---------------------------------------------------------------------------------------------- atomic writes

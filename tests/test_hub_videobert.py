@@ -577,3 +577,31 @@ def test_visual_tokenizer_folder_without_its_codebook_says_so(tmp_path):
     (folder / "model.safetensors").unlink()
     with pytest.raises(OSError, match=r"no weights file \(model.safetensors\).*codebook"):
         VideoBertVisualTokenizer.from_pretrained(folder)
+
+    # a config given instead of config.json: the weights are still required
+    config = VideoBertVisualTokenizerConfig(levels=2, branching=3, thumbnail_size=8)
+    (folder / "config.json").unlink()
+    with pytest.raises(OSError, match=f"{folder} has no weights file"):
+        VideoBertVisualTokenizer.from_pretrained(folder, config=config)
+
+
+def test_folder_of_another_model_type_is_not_loaded_as_a_visual_tokenizer(tmp_path):
+    from transformers import BertConfig
+
+    visual_tokenizer = fitted_visual_tokenizer()
+    bert = tmp_path / "bert"
+    BertConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37).save_pretrained(bert)
+    visual_tokenizer.save_pretrained(tmp_path / "weights")
+    (tmp_path / "weights" / "model.safetensors").rename(bert / "model.safetensors")  # weights do not make it one
+    with pytest.raises(ValueError, match=f"{bert} holds a checkpoint of model_type 'bert' \\(its config.json\\), not"):
+        VideoBertVisualTokenizer.from_pretrained(bert)
+
+    # a VideoBERT model that owns its visual tokenizer: its config.json nests the tokenizer's, still not one
+    model = VideoBertForPreTraining(VideoBertConfig(**TINY, visual_tokenizer_config=visual_tokenizer.config))
+    model.videobert.load_visual_tokenizer(visual_tokenizer)
+    model.save_pretrained(tmp_path / "model")
+    with pytest.raises(ValueError, match="model_type 'videobert'.*`model.base_model.visual_tokenizer`"):
+        VideoBertVisualTokenizer.from_pretrained(tmp_path / "model")
+    loaded = VideoBertForPreTraining.from_pretrained(tmp_path / "model").base_model.visual_tokenizer
+    features = torch.randn(4, 1024)
+    assert torch.equal(loaded.encode(features), visual_tokenizer.encode(features))

@@ -1,8 +1,22 @@
-# Copyright 2026 The videobert_hf authors. Licensed under the Apache License, Version 2.0.
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
 """Tests of VideoBertVisualTokenizer: hierarchical k-means codebook, conditioning, clip encoders, save/load."""
 
 import copy
 import importlib.util
+import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +27,7 @@ from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig
 from videobert_hf.visual_tokenizer_videobert import (
     _ENCODE_MIN_ROWS,
     _ENCODE_PIECE_ROWS,
+    NonFiniteFeaturesError,
     VideoBertHierarchicalKMeans,
     VideoBertVisualTokenizer,
     _node_dots,
@@ -98,7 +113,7 @@ def test_fit_is_deterministic_and_seed_dependent():
     features = torch.randn(600, DIM, generator=torch.Generator().manual_seed(1))
     a = codebook_state(codebook_tokenizer(levels=2, branching=4).fit(features, show_progress=False))
     b = codebook_state(codebook_tokenizer(levels=2, branching=4).fit(features, show_progress=False))
-    c = codebook_state(codebook_tokenizer(levels=2, branching=4, kmeans_seed=1).fit(features, show_progress=False))
+    c = codebook_state(codebook_tokenizer(levels=2, branching=4).fit(features, show_progress=False, kmeans_seed=1))
     assert_same_state(a, b)
     assert not torch.equal(a["codebook.centroids_1"], c["codebook.centroids_1"])
 
@@ -109,24 +124,25 @@ def test_chunked_fit_equals_in_memory_fit(max_fit_points, tmp_path):
     generator = torch.Generator().manual_seed(2)
     features = torch.randn(700, DIM, generator=generator)
     frames = torch.randint(0, 256, (700, 8, 8, 3), dtype=torch.uint8, generator=generator)
-    kwargs = {"levels": 2, "branching": 3, "max_fit_points": max_fit_points, "thumbnail_size": 8}
-    in_memory = codebook_tokenizer(**kwargs).fit(features, thumbnails=frames, show_progress=False)
+    kwargs = {"levels": 2, "branching": 3, "thumbnail_size": 8}
+    fit_kwargs = {"max_fit_points": max_fit_points, "show_progress": False}
+    in_memory = codebook_tokenizer(**kwargs).fit(features, thumbnails=frames, **fit_kwargs)
     cuts = [0, 1, 64, 300, 301, 700]
     chunked = codebook_tokenizer(**kwargs).fit(
         (features[a:b].numpy() for a, b in zip(cuts, cuts[1:])),
         thumbnails=(frames[a:b] for a, b in zip(cuts, cuts[1:])),
-        show_progress=False,
+        **fit_kwargs,
     )
     memmap = np.lib.format.open_memmap(tmp_path / "f.npy", mode="w+", dtype=np.float32, shape=(700, DIM))
     memmap[:] = features.numpy()
-    from_memmap = codebook_tokenizer(**kwargs).fit(memmap, thumbnails=frames.numpy(), show_progress=False)
+    from_memmap = codebook_tokenizer(**kwargs).fit(memmap, thumbnails=frames.numpy(), **fit_kwargs)
     assert_same_state(codebook_state(in_memory), codebook_state(chunked))
     assert_same_state(codebook_state(in_memory), codebook_state(from_memmap))
 
 
 def test_reservoir_sample_size_and_logging():
     features = torch.randn(500, DIM, generator=torch.Generator().manual_seed(3))
-    tokenizer = codebook_tokenizer(levels=1, branching=3, max_fit_points=40).fit(features, show_progress=False)
+    tokenizer = codebook_tokenizer(levels=1, branching=3).fit(features, show_progress=False, max_fit_points=40)
     assert tokenizer.is_fitted
     assert tokenizer.encode(features).max() < 3
 
@@ -175,8 +191,8 @@ def test_empty_cluster_is_reseeded_from_largest_cluster():
     blob_a = torch.randn(200, DIM, generator=generator) * 0.01
     blob_b = 100 + torch.randn(10, DIM, generator=generator) * 0.01
     features = torch.cat([blob_a, blob_b])
-    tokenizer = codebook_tokenizer(levels=1, branching=3, kmeans_init="random", max_points_per_centroid=None)
-    tokenizer.fit(features, show_progress=False)
+    tokenizer = codebook_tokenizer(levels=1, branching=3)
+    tokenizer.fit(features, show_progress=False, kmeans_init="random", max_points_per_centroid=None)
     counts = torch.bincount(tokenizer.encode(features), minlength=3)
     assert (counts > 0).all()
     assert tokenizer.encode(blob_b).unique().numel() == 1
@@ -185,26 +201,26 @@ def test_empty_cluster_is_reseeded_from_largest_cluster():
 def test_encode_matches_naive_descent_and_chunking():
     generator = torch.Generator().manual_seed(6)
     features = torch.randn(400, DIM, generator=generator)
-    tokenizer = codebook_tokenizer(levels=3, branching=3, encode_batch_size=37).fit(features, show_progress=False)
+    tokenizer = codebook_tokenizer(levels=3, branching=3).fit(features, show_progress=False)
     queries = torch.randn(300, DIM, generator=generator)
-    ids = tokenizer.encode(queries)
+    ids = tokenizer.encode(queries, batch_size=37)
     assert torch.equal(ids, naive_descend(tokenizer, queries))
+    assert torch.equal(ids, tokenizer.encode(queries))
     assert ids.dtype == torch.long and int(ids.max()) < 27
 
 
-def previous_descend(codebook, features):
+def previous_descend(codebook, features, batch_size=65536):
     """The descent before the gather-in-pieces rewrite: the reference `benchmarks/bench_kmeans.py` times too."""
-    return _BENCH_KMEANS.previous_descend(codebook, features, chunk_rows=codebook.encode_batch_size)
+    return _BENCH_KMEANS.previous_descend(codebook, features, chunk_rows=batch_size)
 
 
-def random_codebook(levels, branching, dim, generator, integer=False, encode_batch_size=65536):
+def random_codebook(levels, branching, dim, generator, integer=False):
     """A codebook with random centroids (small integers: every distance is exact, ties are exact ties)."""
     config = VideoBertVisualTokenizerConfig(
         clip_encoder="transformers",
         backbone_config={**TINY_VIDEOMAE, "hidden_size": dim},
         levels=levels,
         branching=branching,
-        encode_batch_size=encode_batch_size,
     )
     codebook = VideoBertHierarchicalKMeans(config)
     for level in range(levels):
@@ -237,7 +253,7 @@ def test_encode_agrees_with_previous_descent_on_ties_and_duplicates(branching, e
     """
     generator = torch.Generator().manual_seed(10 + branching)
     for integer in (True, False):
-        codebook = random_codebook(3, branching, 24, generator, integer, encode_batch_size)
+        codebook = random_codebook(3, branching, 24, generator, integer)
         if integer:
             queries = torch.randint(-2, 3, (1500, 24), generator=generator).float()
         else:
@@ -248,8 +264,8 @@ def test_encode_agrees_with_previous_descent_on_ties_and_duplicates(branching, e
         queries[100:150] = leaf[torch.randint(0, leaf.shape[0], (50,), generator=generator)]
         halfway = min(50, leaf.shape[0] - 1)
         queries[150 : 150 + halfway] = (leaf[:halfway] + leaf[1 : halfway + 1]) / 2
-        ids = codebook(queries)
-        previous = previous_descend(codebook, queries)
+        ids = codebook(queries, batch_size=encode_batch_size)
+        previous = previous_descend(codebook, queries, encode_batch_size)
         assert not bool(picks_a_duplicate(ids, branching).any())
         kept = ~picks_a_duplicate(previous, branching)
         if not integer:  # halfway in float32: the tie is decided by rounding, which the old small products changed
@@ -272,8 +288,7 @@ def test_encode_is_independent_of_the_batch():
     queries = torch.randn(700, 64, generator=generator)
     ids = codebook(queries)
     assert torch.equal(ids, torch.cat([codebook(row[None]) for row in queries[:40]] + [ids[40:]]))
-    codebook.encode_batch_size = 5
-    assert torch.equal(codebook(queries), ids)
+    assert torch.equal(codebook(queries, batch_size=5), ids)
 
 
 @pytest.mark.parametrize("branching", [3, 12, 16, 20])
@@ -322,8 +337,8 @@ def test_whitening_gives_identity_covariance_then_l2():
     generator = torch.Generator().manual_seed(7)
     mixing = torch.randn(DIM, DIM, generator=generator)
     features = torch.randn(3000, DIM, generator=generator) @ mixing + 5
-    tokenizer = codebook_tokenizer(levels=1, branching=3, whiten_dim=8, whiten_eps=0.0).fit(
-        features, show_progress=False
+    tokenizer = codebook_tokenizer(levels=1, branching=3, whiten_dim=8).fit(
+        features, show_progress=False, whiten_eps=0.0
     )
     conditioning = tokenizer.conditioning
     whitened = (features - conditioning.mean) @ conditioning.projection
@@ -497,13 +512,31 @@ def test_errors():
             },
             "s3d_blocks is only used",
         ),  # fmt: skip
-        ({"kmeans_init": "kmeans||"}, "kmeans_init"),
-        ({"max_fit_points": 0}, "max_fit_points"),
+        ({"thumbnail_size": 0}, "thumbnail_size must be >= 1"),
     ],
 )
 def test_config_validation(kwargs, match):
     with pytest.raises(Exception, match=match):
         VideoBertVisualTokenizerConfig(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"kmeans_init": "kmeans||"}, "kmeans_init must be"),
+        ({"kmeans_max_iter": 0}, "kmeans_max_iter must be >= 1"),
+        ({"max_points_per_centroid": 0}, "max_points_per_centroid must be >= 1 or None"),
+        ({"max_fit_points": 0}, "max_fit_points must be >= 1 or None"),
+        ({"whiten_eps": -1.0}, "whiten_eps must be >= 0"),
+    ],
+)
+def test_fit_settings_validation(kwargs, match):
+    def never_read():  # the settings are checked before the feature stream is read
+        raise AssertionError("the stream was read")
+        yield
+
+    with pytest.raises(ValueError, match=match):
+        codebook_tokenizer(levels=1, branching=2).fit(never_read(), show_progress=False, **kwargs)
 
 
 def test_config_round_trip(tmp_path):
@@ -513,4 +546,185 @@ def test_config_round_trip(tmp_path):
     config.save_pretrained(tmp_path)
     loaded = VideoBertVisualTokenizerConfig.from_pretrained(tmp_path)
     assert loaded.backbone_config["hidden_size"] == 32 and loaded.levels == 3 and loaded.codebook_dim == 16
-    assert loaded.num_visual_tokens == 12**3
+    assert loaded.visual_vocab_size == 12**3
+
+
+# ------------------------------------------------------------------ fitting settings are `fit()` arguments
+# Leaf ids (one hex digit per row) and the sums of |tensor| that a tokenizer fitted with these settings had when they
+# were config fields (videobert_hf before the move, same data and seed): the move changed no number.
+FITTED_THE_OLD_WAY = {
+    "random": (
+        {"levels": 2, "branching": 3, "whiten_dim": 8},
+        {
+            "kmeans_init": "random",
+            "kmeans_max_iter": 3,
+            "kmeans_seed": 5,
+            "max_points_per_centroid": 20,
+            "max_fit_points": 200,
+            "whiten_eps": 1e-3,
+        },
+        "25262034010001232310552133433224031400374058546332476021014800635011032536542050023232602238371211200048046541"
+        "41382303103331352743143831003115301103726223031183174424430523545523420415305226637103472573233445464502008313"
+        "71315222181005302333",
+        {
+            "conditioning.mean": 48.758,
+            "conditioning.projection": 5.0292,
+            "codebook.centroids_0": 8.9176,
+            "codebook.centroids_1": 35.6349,
+        },
+    ),
+    "k-means++": (
+        {"levels": 2, "branching": 4, "l2_normalize": True},
+        {"kmeans_max_iter": 5, "kmeans_seed": 7, "max_points_per_centroid": None, "max_fit_points": None},
+        "7092860c126592935b9b678538d336fa981f24abc900ae2306e126e92d4b652a86e7609f41afb2a6677539e6883b42167bfbb6e0640949"
+        "45c89367e64aaf029ee4efb0a556c22d3229babbb7fa97e28ae2e47ed8acf3ecc0e0390afa85c9eb03b2e3e893e8904ef4fbf76b26b72c"
+        "8235bb7b0b2267a298a0",
+        {"codebook.centroids_0": 9.6846, "codebook.centroids_1": 42.9527},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FITTED_THE_OLD_WAY))
+def test_fit_arguments_give_the_codebook_the_config_fields_gave(case):
+    config_kwargs, fit_kwargs, expected_ids, expected_sums = FITTED_THE_OLD_WAY[case]
+    generator = torch.Generator().manual_seed(21)
+    features = torch.randn(240, DIM, generator=generator) @ torch.randn(DIM, DIM, generator=generator) + 3
+    tokenizer = codebook_tokenizer(**config_kwargs).fit(features, show_progress=False, **fit_kwargs)
+    assert "".join(format(i, "x") for i in tokenizer.encode(features).tolist()) == expected_ids
+    state = tokenizer.state_dict()
+    for name, expected in expected_sums.items():
+        assert float(state[name].double().abs().sum()) == pytest.approx(expected, abs=2e-4), name
+
+
+RETIRED = {
+    "kmeans_init": "random",
+    "kmeans_max_iter": 7,
+    "kmeans_seed": 3,
+    "max_points_per_centroid": None,
+    "max_fit_points": 100,
+    "whiten_eps": 0.1,
+    "encode_batch_size": 9,
+}
+
+
+class WarningRecords(logging.Handler):
+    """Collects the records of WARNING or above of the transformers and videobert_hf loggers."""
+
+    def __enter__(self):
+        self.records = []
+        self.setLevel(logging.WARNING)
+        for name in ("transformers", "videobert_hf"):
+            logging.getLogger(name).addHandler(self)
+        return self.records
+
+    def __exit__(self, *exc):
+        for name in ("transformers", "videobert_hf"):
+            logging.getLogger(name).removeHandler(self)
+
+    def emit(self, record):
+        self.records.append(record.getMessage())
+
+
+def test_checkpoint_whose_config_holds_the_fitting_settings_loads(tmp_path):
+    features = torch.randn(40, DIM, generator=torch.Generator().manual_seed(14))
+    tokenizer = codebook_tokenizer(levels=2, branching=3, thumbnail_size=4).fit(features, show_progress=False)
+    tokenizer.save_pretrained(tmp_path)
+    saved = json.loads((tmp_path / "config.json").read_text())
+    assert not set(RETIRED) & set(saved)  # the fitting settings are no longer written
+    (tmp_path / "config.json").write_text(json.dumps({**saved, **RETIRED}))  # a checkpoint saved before the move
+
+    with WarningRecords() as warnings:
+        loaded = VideoBertVisualTokenizer.from_pretrained(tmp_path)
+        config = VideoBertVisualTokenizerConfig.from_pretrained(tmp_path)
+    assert warnings == []
+    assert torch.equal(loaded.encode(features), tokenizer.encode(features))
+    for key in RETIRED:  # dropped, not kept as attributes that a new save would write again
+        assert not hasattr(config, key) and key not in config.to_dict()
+    assert config.visual_vocab_size == 9
+
+
+def test_from_clip_encoder_rejects_fitting_settings():
+    with pytest.raises(TypeError, match="kmeans_seed, max_fit_points are no longer config fields: pass them to `fit`"):
+        VideoBertVisualTokenizer.from_clip_encoder("s3d", levels=1, kmeans_seed=1, max_fit_points=10)
+
+
+def test_fit_works_with_progress_bars_disabled():
+    """transformers' no-op progress bar has no `total`: a level that converges early must not read it."""
+    from transformers.utils import logging as hf_logging
+
+    features, _ = hierarchical_blobs(2, 3)
+    hf_logging.disable_progress_bar()
+    try:
+        tokenizer = codebook_tokenizer(levels=2, branching=3).fit(features, show_progress=True)
+    finally:
+        hf_logging.enable_progress_bar()
+    assert torch.equal(
+        tokenizer.encode(features), codebook_tokenizer(levels=2, branching=3).fit(features).encode(features)
+    )
+
+
+# ------------------------------------------------------------------ non-finite features
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_encode_rejects_a_non_finite_row(bad):
+    tokenizer = codebook_tokenizer(levels=2, branching=3).fit(torch.randn(30, DIM), show_progress=False)
+    features = torch.randn(10, DIM)
+    features[7, 3] = bad
+    with pytest.raises(NonFiniteFeaturesError, match=r"`features` row 7 holds NaN or inf") as error:
+        tokenizer.encode(features, batch_size=4)  # the row is named in the whole input, not in its chunk
+    assert (error.value.row, error.value.chunk) == (7, None) and isinstance(error.value, ValueError)
+    too_large = np.zeros((2, DIM))
+    too_large[1, 0] = 1e300  # finite in float64, inf in the float32 the codebook compares in
+    with pytest.raises(NonFiniteFeaturesError, match="row 1"):
+        tokenizer.encode(too_large)
+
+
+def test_fit_rejects_non_finite_features_naming_the_row_and_chunk(tmp_path):
+    features = torch.randn(300, DIM, generator=torch.Generator().manual_seed(15))
+    features[123, 0] = float("nan")
+    features[200, 5] = float("inf")
+    tokenizer = codebook_tokenizer(levels=1, branching=3)
+    with pytest.raises(
+        NonFiniteFeaturesError, match=r"`features` row 123 holds NaN or inf values \(2 of rows 0-299 do\)"
+    ):
+        tokenizer.fit(features, show_progress=False)
+    memmap = np.lib.format.open_memmap(tmp_path / "f.npy", mode="w+", dtype=np.float32, shape=(300, DIM))
+    memmap[:] = features.numpy()
+    with pytest.raises(NonFiniteFeaturesError, match="`features` row 123 "):
+        tokenizer.fit(memmap, show_progress=False)
+    cuts = [0, 100, 150, 300]
+    with pytest.raises(NonFiniteFeaturesError, match=r"`features` chunk 1 of the stream, row 123 holds") as error:
+        tokenizer.fit((features[a:b].numpy() for a, b in zip(cuts, cuts[1:])), show_progress=False)
+    assert (error.value.row, error.value.chunk) == (123, 1)
+    # a non-finite row that the reservoir sample would not keep is still an error: the whole stream is checked
+    with pytest.raises(NonFiniteFeaturesError, match="row 123"):
+        tokenizer.fit(features, show_progress=False, max_fit_points=10)
+    assert not tokenizer.is_fitted
+
+
+def test_fit_rejects_whitening_that_divides_by_zero():
+    features = torch.zeros(50, DIM)  # two varying dimensions < whiten_dim: constant ones (e.g. dead units)
+    features[:, :2] = torch.randn(50, 2, generator=torch.Generator().manual_seed(16))
+    tokenizer = codebook_tokenizer(levels=1, branching=2, whiten_dim=4).fit(features, show_progress=False)
+    assert torch.isfinite(tokenizer.codebook.centroids_0).all()  # the default epsilon keeps it finite
+    before = codebook_state(tokenizer)
+    with pytest.raises(ValueError, match="whiten_eps=0 divides by a zero eigenvalue"):
+        tokenizer.fit(features, show_progress=False, whiten_eps=0.0)
+    assert_same_state(codebook_state(tokenizer), before)  # the failed fit changed nothing
+
+
+def test_clips_with_non_finite_pixels_or_features_are_rejected():
+    torch.manual_seed(0)
+    tokenizer = VideoBertVisualTokenizer(VideoBertVisualTokenizerConfig(levels=1, branching=2))
+    clips = torch.randn(5, 3, 8, 32, 32)
+    tokenizer.fit(tokenizer.get_clip_features(clips), show_progress=False)
+    clips[3, 1, 2, 5, 5] = float("nan")
+    with pytest.raises(NonFiniteFeaturesError, match=r"`pixel_values_videos` clip 3 holds NaN or inf values"):
+        tokenizer.get_clip_features(clips, batch_size=2)
+    with pytest.raises(NonFiniteFeaturesError, match="clip 3"):
+        tokenizer(clips)
+    with pytest.raises(NonFiniteFeaturesError, match="clip 0"):
+        tokenizer(torch.full((2, 3, 8, 32, 32), float("nan")))
+    # finite pixels, non-finite output (an encoder that overflows)
+    tokenizer.clip_encoder.features[0][0][0].weight.data.fill_(float("inf"))
+    with pytest.raises(NonFiniteFeaturesError, match="The clip encoder's output for clip 0 .*its pixels are finite"):
+        tokenizer.get_clip_features(torch.randn(2, 3, 8, 32, 32))

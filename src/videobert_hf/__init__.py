@@ -45,13 +45,14 @@ from .processing_videobert import (
     build_videobert_inputs,
 )
 from .video_processing_videobert import VideoBertVideoProcessor, VideoDecodingError
-from .visual_tokenizer_videobert import VideoBertVisualTokenizer
+from .visual_tokenizer_videobert import NonFiniteFeaturesError, VideoBertVisualTokenizer
 
 
 __version__ = "0.1.0"
 
 
 __all__ = [
+    "NonFiniteFeaturesError",
     "VideoBertConfig",
     "VideoBertForConditionalGeneration",
     "VideoBertForMaskedLM",

@@ -67,31 +67,31 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             Depth and fan-out of the k-means tree: `branching ** levels` visual tokens (20,736).
         whiten_dim (`int`, *optional*):
             If set, features are PCA-whitened to this many dimensions before clustering (fitted with the codebook).
-        whiten_eps (`float`, defaults to 1e-5):
-            Added to each PCA eigenvalue before dividing by its square root.
         l2_normalize (`bool`, defaults to `False`):
             L2-normalise features (after whitening, if any) before clustering and encoding.
-        kmeans_init (`str`, defaults to `"k-means++"`):
-            `"k-means++"` or `"random"` (the first `branching` points of a node, in a seeded random order).
-        kmeans_max_iter (`int`, defaults to 20):
-            Lloyd iterations per level (a node stops early once its assignments no longer change).
-        kmeans_seed (`int`, defaults to 0):
-            Seed of every random choice of `fit`; the same seed and data give the same codebook.
-        max_points_per_centroid (`int`, *optional*, defaults to 256):
-            Lloyd iterations of a node use at most `max_points_per_centroid * branching` of its points (a seeded
-            random subset, as faiss does); all points are then assigned. `None` uses every point.
-        max_fit_points (`int`, *optional*, defaults to 1000000):
-            `fit` keeps at most this many feature vectors (a seeded reservoir sample over the stream of chunks);
-            the fit set then takes `max_fit_points * feature_dim * 4` bytes, twice that at peak. `None` keeps all.
         thumbnail_size (`int`, defaults to 32):
             Side of the square RGB thumbnail stored for each visual token.
-        encode_batch_size (`int`, defaults to 65536):
-            Feature vectors encoded per chunk when descending the tree.
         initializer_range (`float`, defaults to 0.02):
             Standard deviation of the random initialisation of the clip encoder's weights.
+
+    How the codebook is fitted (k-means initialisation, iterations, seed, subsampling, whitening epsilon) is given to
+    [`~VideoBertVisualTokenizer.fit`], and the chunk size of encoding to [`~VideoBertVisualTokenizer.encode`]: neither
+    is part of a fitted tokenizer. Configs saved with those keys (before they moved) still load; the keys are dropped.
     """
 
     model_type = "videobert_visual_tokenizer"
+    # Keys of configs saved before the fitting settings became `fit()` arguments and the encoding chunk size an
+    # `encode()` argument: read from old checkpoints' config.json and dropped (they describe how the codebook, which
+    # the weights hold, was fitted).
+    _retired_keys = (
+        "kmeans_init",
+        "kmeans_max_iter",
+        "kmeans_seed",
+        "max_points_per_centroid",
+        "max_fit_points",
+        "whiten_eps",
+        "encode_batch_size",
+    )
 
     clip_encoder: str = "s3d"
     s3d_blocks: list[str] | None = None
@@ -100,18 +100,22 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
     levels: int = 4
     branching: int = 12
     whiten_dim: int | None = None
-    whiten_eps: float = 1e-5
     l2_normalize: bool = False
-    kmeans_init: str = "k-means++"
-    kmeans_max_iter: int = 20
-    kmeans_seed: int = 0
-    max_points_per_centroid: int | None = 256
-    max_fit_points: int | None = 1_000_000
     thumbnail_size: int = 32
-    encode_batch_size: int = 65536
     initializer_range: float = 0.02
 
     def __post_init__(self, **kwargs):
+        retired = [key for key in self._retired_keys if key in kwargs]
+        for key in retired:
+            del kwargs[key]
+        if retired:  # one message, not one per key: old checkpoints carry them all
+            from transformers.utils import logging
+
+            logging.get_logger(__name__).info(
+                f"Ignoring {', '.join(retired)} in a visual tokenizer config: they are arguments of "
+                "`VideoBertVisualTokenizer.fit` / `encode` now (a saved config's values only record how its codebook "
+                "was fitted)."
+            )
         if self.clip_encoder == "s3d" and self.s3d_blocks is None:
             self.s3d_blocks = ["Mixed_5c"]
         if self.s3d_blocks is not None:  # trunk order (unknown names last, for the validation to name them)
@@ -146,12 +150,7 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
 
     @property
     def visual_vocab_size(self) -> int:
-        """Number of visual tokens: one per leaf of the k-means tree."""
-        return self.branching**self.levels
-
-    @property
-    def num_visual_tokens(self) -> int:
-        """Number of visual tokens: one per leaf of the k-means tree."""
+        """Number of visual tokens: one per leaf of the k-means tree (`VideoBertConfig.visual_vocab_size`)."""
         return self.branching**self.levels
 
     def validate_clip_encoder(self):
@@ -177,24 +176,16 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
                 )
 
     def validate_codebook(self):
-        """Part of `@strict` validation: k-means tree, fitting and thumbnail settings."""
+        """Part of `@strict` validation: k-means tree and thumbnail size."""
         if self.levels < 1 or self.branching < 2:
             raise ValueError(f"levels must be >= 1 and branching >= 2, got {self.levels} and {self.branching}.")
-        if self.kmeans_init not in ("k-means++", "random"):
-            raise ValueError(f"kmeans_init must be 'k-means++' or 'random', got {self.kmeans_init!r}.")
-        for name in ("kmeans_max_iter", "thumbnail_size", "encode_batch_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
-        for name in ("max_points_per_centroid", "max_fit_points"):
-            if getattr(self, name) is not None and getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1 or None, got {getattr(self, name)}.")
+        if self.thumbnail_size < 1:
+            raise ValueError(f"thumbnail_size must be >= 1, got {self.thumbnail_size}.")
 
     def validate_conditioning(self):
         """Part of `@strict` validation: the whitening dimension must fit the features."""
         if self.whiten_dim is not None and not 1 <= self.whiten_dim <= self.feature_dim:
             raise ValueError(f"whiten_dim must lie in [1, feature_dim={self.feature_dim}], got {self.whiten_dim}.")
-        if self.whiten_eps < 0:
-            raise ValueError(f"whiten_eps must be >= 0, got {self.whiten_eps}.")
 
 
 # auto_docstring names the model from a transformers/models/<name>/ path, which an out-of-tree package has not.

@@ -1,8 +1,23 @@
-# Copyright 2026 The videobert_hf authors. Licensed under the Apache License, Version 2.0.
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
 """VideoBERT's visual tokenizer: clip encoder (S3D or a transformers backbone) + hierarchical k-means codebook."""
 
+import copy
+import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,6 +43,53 @@ _BLANK_THUMBNAIL_VALUE = 128
 # rows with other kernels, whose dot products round differently, so a vector's id would depend on its batch.
 _ENCODE_PIECE_ROWS = 512
 _ENCODE_MIN_ROWS = 16
+# Feature vectors encoded per chunk by default (a runtime setting of `encode`: the ids do not depend on it).
+_ENCODE_BATCH_SIZE = 65536
+# Weights files `PreTrainedModel.from_pretrained` can load from a local folder (any variant, sharded or not).
+_WEIGHTS_FILE_PATTERNS = ("model*.safetensors", "model*.safetensors.index.json", "pytorch_model*.bin*")
+
+
+class NonFiniteFeaturesError(ValueError):
+    """
+    Clip features (or the pixels of clips) hold NaN or inf: they would become wrong visual tokens or poison a fitted
+    codebook. `row` is the first bad row (of the whole input or stream), `chunk` the index of its chunk when the
+    features came as a stream of chunks (else `None`).
+    """
+
+    def __init__(self, message: str, row: int, chunk: int | None = None):
+        super().__init__(message)
+        self.row = row
+        self.chunk = chunk
+
+
+def _check_finite(values, what: str, consequence: str, first_row: int = 0, chunk: int | None = None, unit="row"):
+    """
+    Raises a `NonFiniteFeaturesError` naming the first row of `values` (rows along dim 0, numbered from `first_row`;
+    `chunk`: the index of `values` in a stream) that holds NaN or inf. One `isfinite().all()` when all are finite.
+    """
+    if bool(torch.isfinite(values).all()):
+        return
+    bad_rows = torch.nonzero(~torch.isfinite(values.reshape(values.shape[0], -1)).all(dim=1)).flatten()
+    row, last = first_row + int(bad_rows[0]), first_row + values.shape[0] - 1
+    where = f"{unit} {row}" if chunk is None else f"chunk {chunk} of the stream, {unit} {row}"
+    raise NonFiniteFeaturesError(
+        f"{what} {where} holds NaN or inf values ({bad_rows.numel()} of {unit}s {first_row}-{last} do): {consequence}",
+        row=row,
+        chunk=chunk,
+    )
+
+
+def _check_fit_settings(kmeans_init, kmeans_max_iter, max_points_per_centroid, max_fit_points=None, whiten_eps=0.0):
+    """The fitting settings of `VideoBertVisualTokenizer.fit` (and of the codebook's own `fit`) are valid."""
+    if kmeans_init not in ("k-means++", "random"):
+        raise ValueError(f"kmeans_init must be 'k-means++' or 'random', got {kmeans_init!r}.")
+    if kmeans_max_iter < 1:
+        raise ValueError(f"kmeans_max_iter must be >= 1, got {kmeans_max_iter}.")
+    for name, value in (("max_points_per_centroid", max_points_per_centroid), ("max_fit_points", max_fit_points)):
+        if value is not None and value < 1:
+            raise ValueError(f"{name} must be >= 1 or None, got {value}.")
+    if whiten_eps < 0:
+        raise ValueError(f"whiten_eps must be >= 0, got {whiten_eps}.")
 
 
 class VideoBertS3DClipEncoder(nn.Module):
@@ -92,14 +154,16 @@ class VideoBertFeatureConditioning(nn.Module):
     def __init__(self, config: VideoBertVisualTokenizerConfig):
         super().__init__()
         self.whiten_dim = config.whiten_dim
-        self.whiten_eps = config.whiten_eps
         self.l2_normalize = config.l2_normalize
         if self.whiten_dim is not None:
             self.mean = nn.Buffer(torch.zeros(config.feature_dim))
             self.projection = nn.Buffer(torch.zeros(config.feature_dim, self.whiten_dim))
 
-    def fit(self, features: torch.Tensor) -> None:
-        """Fits the PCA whitening on `features` `[N, D]` (float32; covariance accumulated in float64 by chunks)."""
+    def fit(self, features: torch.Tensor, whiten_eps: float = 1e-5) -> None:
+        """
+        Fits the PCA whitening on `features` `[N, D]` (float32; covariance accumulated in float64 by chunks).
+        `whiten_eps` is added to each eigenvalue before dividing by its square root.
+        """
         if self.whiten_dim is None:
             return
         if features.shape[0] < 2:
@@ -115,7 +179,7 @@ class VideoBertFeatureConditioning(nn.Module):
         # Deterministic sign: the largest-magnitude component of each principal axis is positive.
         signs = torch.sign(eigenvectors.gather(0, eigenvectors.abs().argmax(0, keepdim=True)))
         eigenvectors = eigenvectors * torch.where(signs == 0, 1.0, signs)
-        projection = eigenvectors / torch.sqrt(eigenvalues.clamp(min=0) + self.whiten_eps)
+        projection = eigenvectors / torch.sqrt(eigenvalues.clamp(min=0) + whiten_eps)
         self.mean.copy_(mean.float())
         self.projection.copy_(projection.float())
 
@@ -200,10 +264,6 @@ class VideoBertHierarchicalKMeans(nn.Module):
         self.levels = config.levels
         self.branching = config.branching
         self.dim = config.codebook_dim
-        self.init_method = config.kmeans_init
-        self.max_iter = config.kmeans_max_iter
-        self.max_points_per_centroid = config.max_points_per_centroid
-        self.encode_batch_size = config.encode_batch_size
         for level in range(self.levels):
             setattr(
                 self, f"centroids_{level}", nn.Buffer(torch.zeros(self.branching**level, self.branching, self.dim))
@@ -227,19 +287,19 @@ class VideoBertHierarchicalKMeans(nn.Module):
 
     # ------------------------------------------------------------------ encoding
     @torch.no_grad()
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        """Descends the tree: `[N, dim]` float -> leaf ids `[N]` (long), in chunks of `encode_batch_size`."""
+    def forward(self, features: torch.Tensor, batch_size: int = _ENCODE_BATCH_SIZE) -> torch.Tensor:
+        """Descends the tree: `[N, dim]` float -> leaf ids `[N]` (long), in chunks of `batch_size` rows."""
         ids = torch.empty(features.shape[0], dtype=torch.long, device=features.device)
         if features.shape[0] == 0:
             return ids
         weights, squared_norms = self._encode_tables(features.device)
         # Work buffers shared by the chunks: dot products, and the gathered rows of one piece.
-        width, rows = weights[0][0].shape[-1], min(features.shape[0], self.encode_batch_size)
+        width, rows = weights[0][0].shape[-1], min(features.shape[0], batch_size)
         centroids = self.centroids_0
         dots = centroids.new_empty(rows, width)
         buffers = (centroids.new_zeros(_ENCODE_PIECE_ROWS, self.dim), centroids.new_empty(_ENCODE_MIN_ROWS, width))
-        for start in range(0, features.shape[0], self.encode_batch_size):
-            chunk = features[start : start + self.encode_batch_size].to(centroids.dtype)
+        for start in range(0, features.shape[0], batch_size):
+            chunk = features[start : start + batch_size].to(centroids.dtype)
             ids[start : start + chunk.shape[0]] = self._descend(chunk, weights, squared_norms, dots, buffers)
         return ids
 
@@ -309,13 +369,24 @@ class VideoBertHierarchicalKMeans(nn.Module):
 
     # ------------------------------------------------------------------ fitting
     @torch.no_grad()
-    def fit(self, features: torch.Tensor, generator: torch.Generator, show_progress: bool = True):
+    def fit(
+        self,
+        features: torch.Tensor,
+        generator: torch.Generator,
+        show_progress: bool = True,
+        *,
+        kmeans_init: str,
+        max_iter: int,
+        max_points_per_centroid: int | None,
+    ):
         """
-        Fits every level on `features` `[N, dim]` (float32, reordered in place of a copy level by level).
+        Fits every level on `features` `[N, dim]` (float32, reordered in place of a copy level by level), with the
+        settings [`VideoBertVisualTokenizer.fit`] documents (`max_iter` is its `kmeans_max_iter`).
 
         Returns `(row_index, leaf, distance)`: for each row of the final order, its index in `features`, its leaf id
         and its squared distance to the leaf's centroid.
         """
+        _check_fit_settings(kmeans_init, max_iter, max_points_per_centroid)
         num_rows, branching = features.shape[0], self.branching
         if num_rows < 1:
             raise ValueError("Cannot fit the k-means codebook on 0 feature vectors.")
@@ -324,14 +395,16 @@ class VideoBertHierarchicalKMeans(nn.Module):
         parent = features.mean(dim=0, keepdim=True)
         for level in range(self.levels):
             num_nodes = branching**level
-            cap = None if self.max_points_per_centroid is None else self.max_points_per_centroid * branching
+            cap = None if max_points_per_centroid is None else max_points_per_centroid * branching
             features, row_index, node, iter_rows, bounds = self._layout(
                 features, row_index, node, num_nodes, cap, generator
             )
             with logging.tqdm(
-                total=self.max_iter, desc=f"k-means level {level + 1}/{self.levels}", disable=not show_progress
+                total=max_iter, desc=f"k-means level {level + 1}/{self.levels}", disable=not show_progress
             ) as bar:
-                centroids = self._fit_level(features, node, iter_rows, bounds, parent, generator, bar)
+                centroids = self._fit_level(
+                    features, node, iter_rows, bounds, parent, generator, bar, kmeans_init, max_iter
+                )
             self.level_centroids(level).copy_(centroids)
             # Assign every row (iteration subset and the rest) to its nearest child.
             squared_norms = centroids.square().sum(-1)
@@ -369,8 +442,13 @@ class VideoBertHierarchicalKMeans(nn.Module):
         bounds = _segment_bounds(segment, 2 * num_nodes)
         return features, row_index[order], segment, bounds[num_nodes], bounds
 
-    def _fit_level(self, features, segment, iter_rows, bounds, parent, generator, bar) -> torch.Tensor:
-        """Batched Lloyd iterations of all nodes of one level on the iteration rows; returns `[nodes, branching, dim]`."""
+    def _fit_level(
+        self, features, segment, iter_rows, bounds, parent, generator, bar, kmeans_init, max_iter
+    ) -> torch.Tensor:
+        """
+        At most `max_iter` batched Lloyd iterations of all nodes of one level on the iteration rows; returns
+        `[nodes, branching, dim]`.
+        """
         num_nodes, branching, dim = parent.shape[0], self.branching, self.dim
         points = features[:iter_rows]
         node = segment[:iter_rows]
@@ -383,16 +461,16 @@ class VideoBertHierarchicalKMeans(nn.Module):
         full = sizes >= branching
         full_nodes = torch.nonzero(full).flatten().tolist()
         if not full_nodes:
-            bar.update(self.max_iter)
+            bar.update(max_iter)
             return centroids
-        self._init_centroids(points, node, bounds, full_nodes, centroids, generator)
+        self._init_centroids(points, node, bounds, full_nodes, centroids, generator, kmeans_init)
 
         point_norms = points.square().sum(-1)
         dots = torch.zeros(iter_rows, branching)
         labels = torch.full((iter_rows,), -1, dtype=torch.long)
         active = full.clone()
         sums = torch.empty(num_nodes * branching, dim)
-        for _ in range(self.max_iter):
+        for iteration in range(max_iter):
             # Assignment; dots of converged nodes are still exact since their centroids no longer move.
             _segment_dots(points, bounds, centroids, torch.nonzero(active).flatten().tolist(), dots)
             distances, new_labels = (centroids.square().sum(-1)[node] - 2 * dots).min(dim=1)
@@ -409,14 +487,14 @@ class VideoBertHierarchicalKMeans(nn.Module):
             active = full & (changed | reseeded)
             bar.update(1)
             if not bool(active.any()):
-                bar.update(bar.total - bar.n)
+                bar.update(max_iter - iteration - 1)  # not `bar.total`: transformers' no-op bar has none
                 break
         return centroids
 
-    def _init_centroids(self, points, node, bounds, full_nodes, centroids, generator) -> None:
-        """Seeds the children of every node with >= `branching` points (k-means++ or seeded random points)."""
+    def _init_centroids(self, points, node, bounds, full_nodes, centroids, generator, kmeans_init) -> None:
+        """Seeds the children of every node with >= `branching` points (`kmeans_init`: k-means++ or random points)."""
         branching = self.branching
-        if self.init_method == "random":
+        if kmeans_init == "random":
             # Rows of a node are in seeded random order: its first `branching` rows are a random choice.
             for i in full_nodes:
                 centroids[i] = points[bounds[i] : bounds[i] + branching]
@@ -569,9 +647,9 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         self.codebook = VideoBertHierarchicalKMeans(config)
         size = config.thumbnail_size
         self.thumbnails = nn.Buffer(
-            torch.full((config.num_visual_tokens, size, size, 3), _BLANK_THUMBNAIL_VALUE, dtype=torch.uint8)
+            torch.full((config.visual_vocab_size, size, size, 3), _BLANK_THUMBNAIL_VALUE, dtype=torch.uint8)
         )
-        self.has_thumbnail = nn.Buffer(torch.zeros(config.num_visual_tokens, dtype=torch.bool))
+        self.has_thumbnail = nn.Buffer(torch.zeros(config.visual_vocab_size, dtype=torch.bool))
         self.is_fitted = nn.Buffer(torch.tensor(False))
         self.post_init()
 
@@ -598,8 +676,15 @@ class VideoBertVisualTokenizer(PreTrainedModel):
                 `AutoModel.from_pretrained`; its config is stored in the tokenizer's config).
             weights: for S3D only: `None` (random init), a local path to an S3D state dict (e.g. torchvision's
                 `s3d-d76dad2f.pth`), or `torchvision.models.video.S3D_Weights.KINETICS400_V1` (downloads it).
-            config_kwargs: other [`VideoBertVisualTokenizerConfig`] fields (levels, branching, ...).
+            config_kwargs: other [`VideoBertVisualTokenizerConfig`] fields (levels, branching, ...). The fitting
+                settings are arguments of [`~VideoBertVisualTokenizer.fit`].
         """
+        moved = sorted(set(config_kwargs) & set(VideoBertVisualTokenizerConfig._retired_keys))
+        if moved:
+            raise TypeError(
+                f"{', '.join(moved)} are no longer config fields: pass them to `fit` (the fitting settings) or "
+                "`encode` (its `batch_size`)."
+            )
         if clip_encoder == "s3d":
             model = cls(VideoBertVisualTokenizerConfig(clip_encoder="s3d", **config_kwargs))
             if weights is not None:
@@ -624,24 +709,20 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         `PreTrainedModel.from_pretrained`, strict: a damaged checkpoint (truncated or partly written weights, no
         config.json) raises a `CorruptCheckpointError` naming the file, and so do weights that lack a tensor (the
         codebook, the conditioning, the thumbnails or the clip encoder), which transformers would silently initialise.
+        A local folder whose config.json is of another model type raises a `ValueError`, one without weights an
+        `OSError`, both naming the folder.
         """
         output_loading_info = kwargs.pop("output_loading_info", False)
-        try:
-            with checkpoint_load_errors(
-                pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
-            ):
-                model, loading_info = super().from_pretrained(
-                    pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
-                )
-        except CorruptCheckpointError:
-            raise
-        except OSError as error:
-            if "no file named" not in str(error):
-                raise
-            raise OSError(
-                f"{pretrained_model_name_or_path} has no weights file (model.safetensors): a visual tokenizer needs its "
-                "fitted codebook, conditioning and thumbnails, which `save_pretrained` writes there."
-            ) from error
+        if pretrained_model_name_or_path is not None:
+            folder = Path(os.fspath(pretrained_model_name_or_path), kwargs.get("subfolder") or "")
+            if folder.is_dir():
+                cls._check_local_checkpoint(folder, config_given=kwargs.get("config") is not None)
+        with checkpoint_load_errors(
+            pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
+        ):
+            model, loading_info = super().from_pretrained(
+                pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
+            )
         missing = sorted(loading_info.get("missing_keys") or ())
         if missing:
             weights = os.path.join(os.fspath(pretrained_model_name_or_path or ""), kwargs.get("subfolder", ""))
@@ -655,6 +736,39 @@ class VideoBertVisualTokenizer(PreTrainedModel):
                 "`save_pretrained` writes (clip encoder, codebook, conditioning, thumbnails); save it again."
             )
         return (model, loading_info) if output_loading_info else model
+
+    @classmethod
+    def _check_local_checkpoint(cls, folder: Path, config_given: bool) -> None:
+        """
+        Before loading a local folder: its config.json (unless a config is given) is a visual tokenizer's, and it
+        holds weights. A folder without config.json is left to `checkpoint_load_errors`, which names the file.
+        """
+        config_file = folder / "config.json"
+        if not config_given and config_file.is_file():
+            try:
+                model_type = json.loads(config_file.read_text(encoding="utf-8")).get("model_type")
+            except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+                model_type = None  # unreadable or not an object: `checkpoint_load_errors` reports the damage
+            expected = cls.config_class.model_type
+            if model_type is not None and model_type != expected:
+                hint = (
+                    " A VideoBERT model that owns its visual tokenizer loads it with the model, as "
+                    "`model.base_model.visual_tokenizer`."
+                    if model_type == "videobert"
+                    else ""
+                )
+                raise ValueError(
+                    f"{folder} holds a checkpoint of model_type {model_type!r} (its config.json), not a visual "
+                    f"tokenizer ({expected!r}): pass the folder `VideoBertVisualTokenizer.save_pretrained` wrote "
+                    f"(examples/build_visual_vocabulary.py writes it as <output_dir>/visual_tokenizer).{hint}"
+                )
+        if (config_given or config_file.is_file()) and not any(
+            next(folder.glob(pattern), None) for pattern in _WEIGHTS_FILE_PATTERNS
+        ):
+            raise OSError(
+                f"{folder} has no weights file (model.safetensors): a visual tokenizer needs its fitted codebook, "
+                "conditioning and thumbnails, which `save_pretrained` writes there."
+            )
 
     def save_pretrained(self, save_directory, *args, **kwargs):
         """
@@ -672,7 +786,10 @@ class VideoBertVisualTokenizer(PreTrainedModel):
     # ------------------------------------------------------------------ features
     @torch.no_grad()
     def get_clip_features(self, pixel_values_videos: torch.Tensor, batch_size: int = 8) -> torch.Tensor:
-        """Pooled clip features `[num_clips, feature_dim]` of clips `[num_clips, 3, T, H, W]`, `batch_size` at a time."""
+        """
+        Pooled clip features `[num_clips, feature_dim]` of clips `[num_clips, 3, T, H, W]`, `batch_size` at a time.
+        Clips with NaN or inf pixels, or whose features come out non-finite, raise a `NonFiniteFeaturesError`.
+        """
         if pixel_values_videos.ndim != 5 or pixel_values_videos.shape[1] != 3:
             raise ValueError(
                 "pixel_values_videos must be 5-D channels-first clips [num_clips, 3, frames, height, width], got "
@@ -680,19 +797,31 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             )
         was_training = self.clip_encoder.training
         self.clip_encoder.eval()
+        parameter = next(self.clip_encoder.parameters())
+        # One flag on the device for every batch's pixels and features: one read back per call, not two per batch.
+        finite = torch.ones((), dtype=torch.bool, device=parameter.device)
+        features = []
         try:
-            parameter = next(self.clip_encoder.parameters())
-            features = [
-                self.clip_encoder(
-                    pixel_values_videos[start : start + batch_size].to(parameter.device, parameter.dtype)
-                )
-                for start in range(0, pixel_values_videos.shape[0], batch_size)
-            ]
+            for start in range(0, pixel_values_videos.shape[0], batch_size):
+                clips = pixel_values_videos[start : start + batch_size].to(parameter.device, parameter.dtype)
+                features.append(self.clip_encoder(clips))
+                finite &= torch.isfinite(clips).all() & torch.isfinite(features[-1]).all()
         finally:
             self.clip_encoder.train(was_training)
+        if not bool(finite):
+            self._raise_non_finite_clips(pixel_values_videos, features, batch_size, parameter.dtype)
         if not features:
             return torch.empty(0, self.config.feature_dim, device=parameter.device)
         return torch.cat(features).float()
+
+    @staticmethod
+    def _raise_non_finite_clips(pixel_values_videos, features, batch_size: int, dtype: torch.dtype):
+        """Names the first clip whose pixels (in the encoder's `dtype`), else whose features, hold NaN or inf."""
+        for start in range(0, pixel_values_videos.shape[0], batch_size):
+            clips = pixel_values_videos[start : start + batch_size].to(dtype)
+            _check_finite(clips, "`pixel_values_videos`", "it has no visual token.", first_row=start, unit="clip")
+        consequence = f"its pixels are finite: the encoder overflowed (running in {dtype})."
+        _check_finite(torch.cat(features), "The clip encoder's output for", consequence, unit="clip")
 
     # ------------------------------------------------------------------ codebook
     def _check_features(self, features: torch.Tensor, name: str = "features") -> None:
@@ -710,39 +839,77 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             )
 
     @torch.no_grad()
-    def encode(self, features) -> torch.LongTensor:
-        """Visual token ids `[num_clips]` (in `[0, branching ** levels)`) of clip features `[num_clips, feature_dim]`."""
+    def encode(self, features, batch_size: int = _ENCODE_BATCH_SIZE) -> torch.LongTensor:
+        """
+        Visual token ids `[num_clips]` (in `[0, branching ** levels)`) of clip features `[num_clips, feature_dim]`,
+        `batch_size` rows at a time (memory only: the ids do not depend on it). A row holding NaN or inf (in float32)
+        raises a `NonFiniteFeaturesError` naming it.
+        """
         self._check_fitted()
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
         features = torch.as_tensor(features)
         self._check_features(features)
         device = self.codebook.centroids_0.device
         ids = torch.empty(features.shape[0], dtype=torch.long, device=device)
-        for start in range(0, features.shape[0], self.config.encode_batch_size):
-            chunk = features[start : start + self.config.encode_batch_size].to(device, torch.float32)
-            ids[start : start + chunk.shape[0]] = self.codebook(self.conditioning(chunk))
+        for start in range(0, features.shape[0], batch_size):
+            chunk = features[start : start + batch_size].to(device, torch.float32)
+            _check_finite(chunk, "`features`", "it has no visual token.", first_row=start)
+            ids[start : start + chunk.shape[0]] = self.codebook(self.conditioning(chunk), batch_size=batch_size)
         return ids
 
     @torch.no_grad()
-    def fit(self, features, thumbnails=None, show_progress: bool = True) -> "VideoBertVisualTokenizer":
+    def fit(
+        self,
+        features,
+        thumbnails=None,
+        show_progress: bool = True,
+        *,
+        kmeans_init: str = "k-means++",
+        kmeans_max_iter: int = 20,
+        kmeans_seed: int = 0,
+        max_points_per_centroid: int | None = 256,
+        max_fit_points: int | None = 1_000_000,
+        whiten_eps: float = 1e-5,
+    ) -> "VideoBertVisualTokenizer":
         """
-        Fits the conditioning, the k-means codebook and the per-token thumbnails.
+        Fits the conditioning, the k-means codebook and the per-token thumbnails. The fitting settings are arguments,
+        not config fields: the fitted tensors are what a saved tokenizer needs.
 
         Args:
             features: clip features `[N, feature_dim]` as a float array or tensor (a `numpy.memmap` is read chunk by
-                chunk), or an iterable of such chunks. At most `config.max_fit_points` rows are kept (a seeded
-                reservoir sample; the same rows and seed give the same codebook however the stream is chunked).
+                chunk), or an iterable of such chunks. At most `max_fit_points` rows are kept (a seeded reservoir
+                sample; the same rows and seed give the same codebook however the stream is chunked). A chunk holding
+                NaN or inf raises a `NonFiniteFeaturesError` naming the row (and the chunk, for an iterable).
             thumbnails: optional, one frame per clip (e.g. the middle frame), uint8 `[N, h, w, 3]`, in the same
                 form as `features` (array, or an iterable of chunks aligned with the feature chunks). Resized to
                 `thumbnail_size`. Each visual token keeps the frame of the fitted clip nearest its centroid.
             show_progress: show one progress bar per k-means level.
+            kmeans_init: `"k-means++"` or `"random"` (the first `branching` points of a node, in a seeded random
+                order).
+            kmeans_max_iter: Lloyd iterations per level (a node stops early once its assignments no longer change).
+            kmeans_seed: seed of every random choice; the same seed and data give the same codebook.
+            max_points_per_centroid: Lloyd iterations of a node use at most `max_points_per_centroid * branching` of
+                its points (a seeded random subset, as faiss does); all points are then assigned. `None` uses all.
+            max_fit_points: at most this many feature vectors are kept (a seeded reservoir sample over the stream);
+                the fit set then takes `max_fit_points * feature_dim * 4` bytes, twice that at peak. `None` keeps all.
+            whiten_eps: with `whiten_dim`, added to each PCA eigenvalue before dividing by its square root.
         """
-        config = self.config
-        reservoir = _ReservoirSample(config.max_fit_points, config.kmeans_seed)
+        _check_fit_settings(kmeans_init, kmeans_max_iter, max_points_per_centroid, max_fit_points, whiten_eps)
+        reservoir = _ReservoirSample(max_fit_points, kmeans_seed)
         thumbnail_chunks = None if thumbnails is None else _as_chunks(thumbnails, "thumbnails")
-        for chunk in _as_chunks(features, "features"):
+        stream = not isinstance(features, (torch.Tensor, np.ndarray))  # chunks the caller cut: errors name them
+        for index, chunk in enumerate(_as_chunks(features, "features")):
             chunk = torch.as_tensor(np.asarray(chunk) if not isinstance(chunk, torch.Tensor) else chunk)
             chunk = chunk.to("cpu", torch.float32)
             self._check_features(chunk)
+            _check_finite(
+                chunk,
+                "`features`",
+                "a codebook fitted on it would be NaN (drop or recompute such features, e.g. a damaged feature file).",
+                first_row=reservoir.seen,
+                chunk=index if stream else None,
+            )
             thumbnail_chunk = None
             if thumbnail_chunks is not None:
                 thumbnail_chunk = next(thumbnail_chunks, None)
@@ -754,15 +921,30 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         if reservoir.seen > sample.shape[0]:
             logger.info(f"Fitting the visual tokenizer on {sample.shape[0]} of {reservoir.seen} clip features.")
 
-        # Fitting runs on the CPU; the fitted buffers go back to the model's device.
+        # Fitting runs on the CPU; the fitted buffers go back to the model's device. The conditioning is fitted on a
+        # copy, kept once its output is checked: a failed fit leaves the tokenizer as it was.
         device = self.is_fitted.device
-        self.conditioning.to("cpu").fit(sample)
-        sample = self.conditioning(sample)
-        generator = torch.Generator().manual_seed(config.kmeans_seed)
+        conditioning = copy.deepcopy(self.conditioning).to("cpu")
+        conditioning.fit(sample, whiten_eps=whiten_eps)
+        sample = conditioning(sample)
+        if not bool(torch.isfinite(sample.square().sum(-1)).all()):  # the k-means distances must be finite
+            raise ValueError(
+                "The features are finite but their conditioned vectors or squared norms are not: whitening with "
+                "whiten_eps=0 divides by a zero eigenvalue when the features span fewer than whiten_dim dimensions "
+                "(raise whiten_eps or lower whiten_dim), or the features are too large for float32 (scale them down)."
+            )
+        self.conditioning.load_state_dict(conditioning.state_dict())
+        generator = torch.Generator().manual_seed(kmeans_seed)
         self.codebook.to("cpu")
-        row_index, leaf, distance = self.codebook.fit(sample, generator, show_progress=show_progress)
+        row_index, leaf, distance = self.codebook.fit(
+            sample,
+            generator,
+            show_progress=show_progress,
+            kmeans_init=kmeans_init,
+            max_iter=kmeans_max_iter,
+            max_points_per_centroid=max_points_per_centroid,
+        )
         del sample
-        self.conditioning.to(device)
         self.codebook.to(device)
 
         # Thumbnail of each leaf: the frame of the fitted clip nearest the leaf's centroid (ties: lowest row).
@@ -798,8 +980,8 @@ class VideoBertVisualTokenizer(PreTrainedModel):
     def token_thumbnails(self, ids) -> np.ndarray:
         """uint8 thumbnails `[..., thumbnail_size, thumbnail_size, 3]` of visual token ids (grey where none)."""
         ids = torch.as_tensor(ids, dtype=torch.long)
-        if ids.numel() and (ids.min() < 0 or ids.max() >= self.config.num_visual_tokens):
-            raise ValueError(f"visual token ids must lie in [0, {self.config.num_visual_tokens}).")
+        if ids.numel() and (ids.min() < 0 or ids.max() >= self.config.visual_vocab_size):
+            raise ValueError(f"visual token ids must lie in [0, {self.config.visual_vocab_size}).")
         return self.thumbnails.cpu()[ids].numpy()
 
     def forward(self, pixel_values_videos: torch.Tensor, batch_size: int = 8) -> torch.LongTensor:
@@ -816,6 +998,7 @@ class VideoBertVisualTokenizer(PreTrainedModel):
 
 
 __all__ = [
+    "NonFiniteFeaturesError",
     "VideoBertVisualTokenizer",
     "VideoBertS3DClipEncoder",
     "VideoBertTransformersClipEncoder",
