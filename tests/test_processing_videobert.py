@@ -294,11 +294,3 @@ def test_checkpoints_that_stored_the_tree_shape_still_load(processor, tmp_path):
     assert VideoBertConfig(visual_levels=2, visual_branching=4).visual_vocab_size == 16
     with pytest.raises(ValueError, match="visual_vocab_size=17 but"):
         VideoBertConfig(visual_levels=2, visual_branching=4, visual_vocab_size=17)
-
-
-def test_a_folder_without_tokenizer_files_is_named(processor, tmp_path):
-    processor.save_pretrained(tmp_path)
-    for name in ("tokenizer.json", "vocab.txt"):
-        (tmp_path / name).unlink(missing_ok=True)
-    with pytest.raises(ValueError, match=f"{tmp_path} has no tokenizer files"):
-        VideoBertProcessor.from_pretrained(tmp_path)

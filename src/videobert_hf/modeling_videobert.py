@@ -471,8 +471,8 @@ class VideoBertPreTrainedModel(PreTrainedModel):
                 f"The weights in {pretrained_model_name_or_path} do not have the shapes its config describes (the load "
                 f"report above lists each tensor). The config's joint vocabulary has vocab_size={config.vocab_size} "
                 f"rows (text_vocab_size={config.text_vocab_size}, 2 added tokens, then the visual tokens from "
-                f"visual_token_offset={config.visual_token_offset}, visual_branching ** visual_levels = "
-                f"{config.visual_branching}**{config.visual_levels}): a vocab_size, visual tree or hidden size edited in "
+                f"visual_token_offset={config.visual_token_offset}, visual_vocab_size={config.visual_vocab_size}): a "
+                "vocab_size, visual vocabulary or hidden size edited in "
                 "config.json, or taken from another checkpoint, no longer matches the word embeddings and the "
                 "prediction head."
             ) from error
@@ -496,7 +496,7 @@ class VideoBertPreTrainedModel(PreTrainedModel):
             attn_implementation (`str`, *optional*):
                 Attention backend of the new model ("eager", "sdpa", "flash_attention_2", ...).
             config_kwargs:
-                `VideoBertConfig` fields to set, typically `visual_levels` and `visual_branching`; the BERT
+                `VideoBertConfig` fields to set, typically `visual_vocab_size`; the BERT
                 dimensions and `text_vocab_size` come from the checkpoint unless given here.
         """
         from transformers import BertForPreTraining
@@ -1655,7 +1655,7 @@ class VideoBertForConditionalGeneration(VideoBertSeq2SeqPreTrainedModel, Generat
         """
         Build a captioner from a BERT-architecture text checkpoint: [`VideoBertForPreTraining.from_text_pretrained`]
         then [`~VideoBertForConditionalGeneration.from_videobert_pretrained`] (decoder layers from the BERT layers).
-        `config_kwargs` are `VideoBertConfig` fields (`visual_levels`, `visual_branching`, decoder fields, ...).
+        `config_kwargs` are `VideoBertConfig` fields (`visual_vocab_size`, decoder fields, ...).
         """
         pretraining = VideoBertForPreTraining.from_text_pretrained(
             pretrained_model_name_or_path, attn_implementation=attn_implementation, **config_kwargs

@@ -318,7 +318,7 @@ class VideoBertProcessor(ProcessorMixin):
         tokenizer_files = ("tokenizer.json", "vocab.txt")
         if os.path.isdir(folder) and not any(os.path.isfile(os.path.join(folder, f)) for f in tokenizer_files):
             raise ValueError(
-                f"{folder} has no tokenizer files (tokenizer.json, or vocab.txt with tokenizer_config.json): a "
+                f"{folder} has no usable tokenizer files (tokenizer.json, or vocab.txt with tokenizer_config.json): a "
                 "VideoBertProcessor needs its WordPiece tokenizer, which `processor.save_pretrained` writes next to "
                 "processor_config.json."
             )
