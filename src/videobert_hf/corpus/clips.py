@@ -11,12 +11,61 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""A video file streamed through the video processor and the visual tokenizer: clip features, thumbnails, token ids."""
+"""
+A video file streamed through the video processor and the visual tokenizer: clip features, thumbnails, token ids; and
+the per-video feature files the data scripts cache (`features/<video_id>.npz`), checked when read.
+"""
 
 from collections.abc import Iterator
 
 import numpy as np
 import torch
+
+
+class ClipFeaturesError(ValueError):
+    """
+    Clip features of a video that cannot be tokenized: NaN or inf values (which would encode to an arbitrary visual
+    token and poison a codebook fitted on them), or arrays whose shapes do not fit together. The message names the
+    video and where the features come from (the video file, or its cached feature file).
+    """
+
+
+def check_clip_features(features, clip_times, video_id: str, source) -> None:
+    """
+    Raises a `ClipFeaturesError` unless `features` is a finite `[num_clips, feature_dim]` array and `clip_times` a
+    finite `[num_clips, 2]` one; `source` (a file) and `video_id` name the input in the message.
+    """
+    features, clip_times = np.asarray(features), np.asarray(clip_times)
+    if features.ndim != 2 or clip_times.shape != (features.shape[0], 2):
+        raise ClipFeaturesError(
+            f"{source}: the clip features of video {video_id!r} have the shape {features.shape} and their clip times "
+            f"{clip_times.shape}; expected [num_clips, feature_dim] and [num_clips, 2]."
+        )
+    for name, values in (("clip features", features), ("clip times", clip_times)):
+        if not np.issubdtype(values.dtype, np.number):
+            raise ClipFeaturesError(f"{source}: the {name} of video {video_id!r} are not numbers ({values.dtype}).")
+        bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+        if bad.size:
+            raise ClipFeaturesError(
+                f"{source}: the {name} of video {video_id!r} hold NaN or inf in {bad.size} of {len(values)} clips "
+                f"(the first: clip {bad[0]}). Non-finite features would encode to an arbitrary visual token."
+            )
+
+
+def load_clip_features(file, video_id: str, keys=("features", "clip_times")) -> dict[str, np.ndarray]:
+    """
+    The arrays `keys` of a per-video feature file (`np.savez` of `features`, `clip_times` and optionally
+    `thumbnails`), checked with `check_clip_features`: a `ClipFeaturesError` names the video and the file. An
+    unreadable file raises numpy's error (`OSError`, `ValueError`, `KeyError`, `zipfile.BadZipFile`, `EOFError`).
+    """
+    with np.load(file) as data:
+        arrays = {key: data[key] for key in {*keys, "features", "clip_times"}}
+    check_clip_features(arrays["features"], arrays["clip_times"], video_id, file)
+    if "thumbnails" in arrays and len(arrays["thumbnails"]) != len(arrays["features"]):
+        raise ClipFeaturesError(
+            f"{file}: video {video_id!r} has {len(arrays['thumbnails'])} thumbnails for {len(arrays['features'])} clips."
+        )
+    return {key: arrays[key] for key in keys}
 
 
 def denormalize_frames(pixel_values: torch.Tensor, mean, std) -> np.ndarray:
@@ -59,7 +108,10 @@ def tokenize_video(video_processor, visual_tokenizer, path, batch_size: int = 8)
 
 
 __all__ = [
+    "ClipFeaturesError",
+    "check_clip_features",
     "denormalize_frames",
     "iter_clip_features",
+    "load_clip_features",
     "tokenize_video",
 ]
