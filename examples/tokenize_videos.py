@@ -128,8 +128,8 @@ def _worker(vocabulary_dir, single_thread):
 def clip_tokens(path, video_id, features_dir, processor, visual_tokenizer, batch_size):
     """
     Visual token ids and clip times of one video, from cached features when there are some. Features that hold NaN or
-    inf (cached or computed) raise a `ClipFeaturesError` naming the video and the file; an unreadable cache file is
-    computed again.
+    inf (cached or computed) raise a `ClipFeaturesError` naming the video and the file; an unreadable cache file, or
+    one of another clip encoder (another feature size), is computed again.
     """
     cached = Path(features_dir) / f"{video_id}.npz" if features_dir else None
     features = None
@@ -141,6 +141,13 @@ def clip_tokens(path, video_id, features_dir, processor, visual_tokenizer, batch
             raise ClipFeaturesError(f"{error} Delete the file to compute the features again.") from error
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             logger.warning(f"{cached} is unreadable ({error}): computing the features of {video_id} again")
+        if features is not None and features.shape[1] != visual_tokenizer.config.feature_dim:
+            logger.warning(
+                f"{cached} holds {features.shape[1]}-d features, the visual tokenizer's clip encoder gives "
+                f"{visual_tokenizer.config.feature_dim}-d ones (a cache of another vocabulary?): computing the "
+                f"features of {video_id} again"
+            )
+            features = None
     if features is None:
         parts = list(iter_clip_features(visual_tokenizer, processor.video_processor, path, batch_size))
         if not parts:
@@ -277,6 +284,7 @@ def main(argv=None, on_shard_done=None):
         "rows": hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest(),
         "vocabulary": _vocabulary_digest(args.vocabulary_dir),
         "features_dir": os.path.abspath(features_dir) if features_dir else None,
+        "columns": sorted(_TOKENIZED_FEATURES),  # shards of an earlier version of this script have other columns
     }
     _prepare_shards(shards_dir, manifest)
     shard_dirs = [shards_dir / f"shard-{index:05d}-of-{num_shards:05d}" for index in range(num_shards)]

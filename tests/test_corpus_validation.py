@@ -343,6 +343,23 @@ def test_tokenize_videos_reports_non_finite_features_and_finishes_the_rest(vocab
     assert dataset["video_id"] == ["ok0", "ok1"] and all(len(ids) == 4 for ids in dataset["visual_ids"])
 
 
+def test_tokenize_videos_recomputes_a_cache_of_another_feature_size(vocabulary, tmp_path, monkeypatch, caplog):
+    videos, features = corpus(tmp_path, ["v"])
+    np.savez(features / "v.npz", features=np.zeros((3, 1024), np.float32), clip_times=np.zeros((3, 2), np.float32))
+    script = load_example("tokenize_videos")
+
+    def clip_features(visual_tokenizer, video_processor, path, batch_size=8, with_thumbnails=False):
+        yield torch.randn(2, FEATURE_DIM), torch.tensor([[0.0, 1.5], [1.5, 3.0]]), None
+
+    monkeypatch.setattr(script, "iter_clip_features", clip_features)
+    argv = ["--videos_dir", str(videos), "--vocabulary_dir", str(vocabulary), "--features_dir", str(features)]
+    result = script.main([*argv, "--output_dir", str(tmp_path / "out")])
+    assert result["bad_videos"] == {} and result["clips"] == 2
+    assert any(
+        "1024-d features" in r.getMessage() and str(features / "v.npz") in r.getMessage() for r in caplog.records
+    )
+
+
 def test_tokenize_videos_reports_an_ambiguous_video_id(vocabulary, tmp_path):
     videos, features = corpus(tmp_path, ["a", "b"], extensions={"a": [".mp4", ".mkv"]})
     transcripts = captions_csv(tmp_path / "asr.csv", [["a", 0, 3, "cut the onion"], ["b", 0, 3, "stir the sauce"]])
