@@ -9,7 +9,9 @@ Writes, under --output_dir:
   visual_tokenizer/                         the fitted VideoBertVisualTokenizer (from_pretrained)
   features/<video_id>.npz                   per-video clip features, clip times and thumbnails, which
                                             examples/tokenize_videos.py reuses instead of decoding again
-  bad_videos.json                           the videos that could not be read, with the reason
+  bad_videos.json                           the videos left out, with the reason: unreadable, shorter than one
+                                            clip, clip features with NaN or inf, a video id that several files
+                                            have (a.mp4 and a.mkv), listed in --transcripts without a file
 
     python examples/build_visual_vocabulary.py --videos_dir videos/ --tokenizer_name_or_path bert-base-uncased \\
         --output_dir vocab/                    # the paper's settings: 20 fps, 30-frame clips, S3D, 4 x 12 tokens
@@ -27,8 +29,14 @@ import torch
 from tqdm.auto import tqdm
 from transformers import BertTokenizer
 
-from videobert_hf import VideoBertProcessor, VideoBertVideoProcessor, VideoDecodingError
-from videobert_hf.corpus import find_videos, iter_clip_features, read_transcripts
+from videobert_hf import NonFiniteFeaturesError, VideoBertProcessor, VideoBertVideoProcessor, VideoDecodingError
+from videobert_hf.corpus import (
+    check_clip_features,
+    find_videos,
+    iter_clip_features,
+    load_clip_features,
+    read_transcripts,
+)
 from videobert_hf.io_videobert import atomic_write
 from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
 
@@ -79,14 +87,30 @@ def main(argv=None):
     features_dir = output_dir / "features"
     features_dir.mkdir(parents=True, exist_ok=True)
 
+    if args.subset and not args.transcripts:
+        raise SystemExit("--subset selects the videos of a YouCook II --transcripts file, and none was given.")
     wanted = None
     if args.transcripts:
-        wanted = read_transcripts(args.transcripts, args.subset).keys()
+        try:
+            wanted = read_transcripts(args.transcripts, args.subset).keys()
+        except ValueError as error:  # AnnotationFormatError, or --subset for a file without subsets
+            raise SystemExit(str(error)) from error
     videos = find_videos(args.videos_dir, wanted)
+    bad = {
+        video_id: f"several files have this video id ({', '.join(os.fspath(f) for f in files)}): rename or remove all "
+        "but one"
+        for video_id, files in videos.duplicates.items()
+    }
+    if not videos:
+        raise SystemExit(
+            f"No video files found in {args.videos_dir}"
+            + (f" for {args.transcripts}" if wanted else "")
+            + (f"; left out: {bad}" if bad else "")
+        )
+    if wanted is not None and len(wanted) > len(videos) + len(bad):
+        logger.info(f"{len(wanted) - len(videos) - len(bad)} videos of {args.transcripts} have no file: not used")
     if args.max_videos:
         videos = dict(list(videos.items())[: args.max_videos])
-    if not videos:
-        raise SystemExit(f"No video files found in {args.videos_dir}" + (f" for {args.transcripts}" if wanted else ""))
 
     video_processor = VideoBertVideoProcessor(
         fps=args.fps,
@@ -106,32 +130,35 @@ def main(argv=None):
     )
     visual_tokenizer.eval()
 
-    bad, done = {}, []
+    done = []
     for video_id, path in tqdm(videos.items(), desc="clip features"):
+        feature_file = features_dir / f"{video_id}.npz"
         try:
             parts = list(iter_clip_features(visual_tokenizer, video_processor, path, args.batch_size, True))
-        except VideoDecodingError as error:
+            if parts:
+                features = torch.cat([p[0] for p in parts]).numpy()
+                clip_times = torch.cat([p[1] for p in parts]).numpy()
+                check_clip_features(features, clip_times, video_id, path)
+            else:
+                bad[video_id] = f"{path}: shorter than one clip ({args.clip_length} frames at {args.fps} fps)"
+        except (VideoDecodingError, NonFiniteFeaturesError) as error:
             bad[video_id] = str(error)
+        if video_id in bad:
+            feature_file.unlink(missing_ok=True)  # an earlier run's features of it are not this run's
             continue
-        if not parts:
-            bad[video_id] = f"{path}: shorter than one clip ({args.clip_length} frames at {args.fps} fps)"
-            continue
-        with atomic_write(features_dir / f"{video_id}.npz", "wb") as handle:  # never a truncated .npz
+        with atomic_write(feature_file, "wb") as handle:  # never a truncated .npz
             np.savez(
-                handle,
-                features=torch.cat([p[0] for p in parts]).numpy(),
-                clip_times=torch.cat([p[1] for p in parts]).numpy(),
-                thumbnails=np.concatenate([p[2] for p in parts]),
+                handle, features=features, clip_times=clip_times, thumbnails=np.concatenate([p[2] for p in parts])
             )
         done.append(video_id)
     if not done:
         raise SystemExit(f"None of the {len(videos)} videos could be read; see the reasons: {bad}")
 
-    # Two aligned streams over the saved files: the fit never holds more than its reservoir sample.
+    # Two aligned streams over the saved files: the fit never holds more than its reservoir sample. Each file is
+    # checked as it is read (finite, shapes that fit): a damaged one raises an error naming the video and the file.
     def chunks(key):
         for video_id in done:
-            with np.load(features_dir / f"{video_id}.npz") as data:
-                yield data[key]
+            yield load_clip_features(features_dir / f"{video_id}.npz", video_id, (key,))[key]
 
     visual_tokenizer.fit(
         chunks("features"),

@@ -53,6 +53,7 @@ from videobert_hf import (
     build_videobert_inputs,
 )
 from videobert_hf.corpus import read_youcook2
+from videobert_hf.io_videobert import checkpoint_to_resume
 
 
 logger = logging.getLogger(__name__)
@@ -117,7 +118,8 @@ def segment_examples(dataset_dir, annotations_path, processor, max_source_clips,
             input_ids, token_type_ids = build_videobert_inputs(
                 None, visual_ids[first:end], special, max_length=max_source_clips + 2
             )
-            text_ids = tokenizer(segment.text, add_special_tokens=False)["input_ids"][: max_target_length - 1]
+            # the processor's one path for annotation text: `[SEP]`, `[MASK]`, ... in a caption stay plain text
+            text_ids = processor.encode_sentences([segment.text])[0][: max_target_length - 1]
             rows["input_ids"].append(input_ids)
             rows["token_type_ids"].append(token_type_ids)
             rows["labels"].append([*text_ids, tokenizer.sep_token_id])
@@ -220,7 +222,10 @@ def main(argv=None):
     )
     results = {}
     if training_args.do_train:
-        train_result = trainer.train()
+        # `--resume_from_checkpoint` (Trainer ignores it by itself), checked: a partial or damaged checkpoint raises a
+        # CorruptCheckpointError naming what is wrong
+        checkpoint = checkpoint_to_resume(training_args.output_dir, training_args.resume_from_checkpoint, False)
+        train_result = trainer.train(resume_from_checkpoint=checkpoint)
         trainer.save_model()
         processor.save_pretrained(training_args.output_dir)
         results["train_loss"] = train_result.training_loss

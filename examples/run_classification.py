@@ -31,6 +31,7 @@ import videobert_hf  # noqa: F401  (registers VideoBERT with the Auto classes)
 from videobert_benchmark.evaluation import labelled_segments
 from videobert_hf import VideoBertForSequenceClassification, build_videobert_inputs
 from videobert_hf.corpus import read_youcook2
+from videobert_hf.io_videobert import checkpoint_to_resume
 from videobert_hf.processing_videobert import pad_videobert_batch
 
 
@@ -153,7 +154,10 @@ def main(argv=None, callbacks=None):
         compute_metrics=compute_accuracy,
         callbacks=callbacks,
     )
-    train_result = trainer.train()
+    # `--resume_from_checkpoint` (Trainer ignores it by itself), checked: a partial or damaged checkpoint raises a
+    # CorruptCheckpointError naming what is wrong
+    checkpoint = checkpoint_to_resume(training_args.output_dir, training_args.resume_from_checkpoint, False)
+    train_result = trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model()
     metrics = trainer.evaluate()
     majority = Counter(label for _, label in train_segments).most_common(1)[0][0]

@@ -7,7 +7,9 @@ text-video with alignment).
 Reads the dataset written by `examples/tokenize_videos.py` (one row per video: `visual_ids`, `sentence_text_ids`,
 `sentence_clip_spans`) and the processor saved next to it, initialises from a BERT checkpoint
 (`--text_model_name_or_path`), from a VideoBERT checkpoint (`--model_name_or_path`) or from scratch, logs each loss
-separately, and saves checkpoints that resume (it resumes from the last checkpoint in `--output_dir` by itself).
+separately, and saves checkpoints that resume: it resumes from the newest complete checkpoint in `--output_dir` by
+itself, skipping (with a warning naming it) one that a run killed while saving left partial or damaged; a
+`--resume_from_checkpoint` that is partial or damaged raises a `CorruptCheckpointError`.
 
 Runs unchanged on one process, under `torchrun --nproc_per_node N` and under `accelerate launch` (see
 `examples/accelerate_configs/`); DeepSpeed through `--deepspeed ds_config.json` as for any Trainer script.
@@ -34,11 +36,11 @@ from transformers import (
     TrainingArguments,
     set_seed,
 )
-from transformers.trainer_utils import get_last_checkpoint
 
 import videobert_hf
 from videobert_hf import VideoBertConfig, VideoBertForPreTraining, VideoBertVisualTokenizer
 from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining
+from videobert_hf.io_videobert import checkpoint_to_resume
 
 
 logger = logging.getLogger(__name__)
@@ -310,11 +312,10 @@ def main(argv=None, callbacks=None):
     transformers.utils.logging.set_verbosity(log_level)
     logger.info(f"videobert_hf {videobert_hf.__version__}; training arguments {training_args}")
 
-    last_checkpoint = None
-    if training_args.resume_from_checkpoint is None and os.path.isdir(training_args.output_dir):
-        last_checkpoint = get_last_checkpoint(training_args.output_dir)
-        if last_checkpoint is not None:
-            logger.info(f"Resuming from {last_checkpoint}.")
+    # the newest complete checkpoint (a partial one, from a run killed while saving, is skipped with a warning)
+    checkpoint = checkpoint_to_resume(training_args.output_dir, training_args.resume_from_checkpoint)
+    if checkpoint is not None:
+        logger.info(f"Resuming from {checkpoint}.")
 
     processor_path = data_args.processor_name_or_path or os.path.join(data_args.dataset_path, "processor")
     processor = AutoProcessor.from_pretrained(processor_path)
@@ -353,7 +354,6 @@ def main(argv=None, callbacks=None):
             f"{trainer.accelerator.distributed_type.value}): it shards only across processes on GPUs or other "
             "accelerators, and would have trained with DDP."
         )
-    checkpoint = training_args.resume_from_checkpoint or last_checkpoint
     result = trainer.train(resume_from_checkpoint=checkpoint)
     if trainer.is_fsdp_enabled:
         # Checkpoints stay as configured (sharded ones resume); the final model is gathered into one state dict, as

@@ -8,9 +8,16 @@ Each row: `video_id`, `visual_ids` (one codebook id per 1.5 s clip), `clip_times
 `sentences` and `sentence_times` (the transcript), `sentence_text_ids` (WordPiece ids, no special tokens) and
 `sentence_clip_spans` ([first_clip, end_clip) of each sentence's video segment; see `align_sentences_to_clips`).
 A video without a transcript keeps its visual tokens and no sentences (video-only pretraining); a transcript
-without its video, and a video that cannot be read, are reported at the end (and in `bad_videos.json`) and left out.
+without its video, a video that cannot be read, a video whose clip features hold NaN or inf (computed, or in a cached
+feature file), and a video id that several files have (`a.mp4` and `a.mkv`: the transcript may belong to either) are
+reported at the end (and in `bad_videos.json`) and left out; the rest is tokenized.
 
-Transcripts: YouCook II annotation JSON or HowTo100M-style captions (CSV `video_id,start,end,text`, or JSON).
+Transcripts: YouCook II annotation JSON or HowTo100M-style captions (CSV `video_id,start,end,text`, or JSON), read and
+checked by `videobert_hf.corpus` (see `readers.py`): a file that does not follow its format stops the job before any
+work; a sentence with a bad time or no text, and one that has no WordPiece token, is left out and listed in
+`skipped_sentences.json`. Transcripts that match no video file, a `--subset` with no video, or videos without any
+usable sentence are an error, not a video-only dataset. Sentences are tokenized by `VideoBertProcessor.encode_sentences`,
+the one tokenization path of transcript text: `[MASK]`, `[SEP]`, `[>]`, `[CLIP]`, ... in a transcript are plain text.
 
     python examples/tokenize_videos.py --videos_dir videos/ --transcripts captions.csv --vocabulary_dir vocab/ \\
         --output_dir tokenized/ --num_proc 8
@@ -40,12 +47,18 @@ import zipfile
 from pathlib import Path
 
 import datasets
-import numpy as np
 import torch
 from transformers import AutoProcessor
 
-from videobert_hf import VideoDecodingError, align_sentences_to_clips
-from videobert_hf.corpus import find_videos, iter_clip_features, read_transcripts
+from videobert_hf import NonFiniteFeaturesError, VideoDecodingError, align_sentences_to_clips
+from videobert_hf.corpus import (
+    Transcripts,
+    check_clip_features,
+    find_videos,
+    iter_clip_features,
+    load_clip_features,
+    read_transcripts,
+)
 from videobert_hf.io_videobert import atomic_save_dir, atomic_write
 from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
 
@@ -71,6 +84,7 @@ _TOKENIZED_FEATURES = datasets.Features(
         "clip_times": datasets.List(datasets.List(datasets.Value("float64"))),
         "sentence_text_ids": datasets.List(datasets.List(datasets.Value("int64"))),
         "sentence_clip_spans": datasets.List(datasets.List(datasets.Value("int64"))),
+        "skipped_sentences": datasets.List(datasets.Value("string")),
         "error": datasets.Value("string"),
     }
 )
@@ -111,39 +125,62 @@ def _worker(vocabulary_dir, single_thread):
 
 
 def clip_tokens(path, video_id, features_dir, processor, visual_tokenizer, batch_size):
-    """Visual token ids and clip times of one video, from cached features when there are some."""
+    """
+    Visual token ids and clip times of one video, from cached features when there are some. Features that hold NaN or
+    inf (cached or computed) raise a `NonFiniteFeaturesError` naming the video and the file; an unreadable cache file,
+    or one of another clip encoder (another feature size), is computed again.
+    """
     cached = Path(features_dir) / f"{video_id}.npz" if features_dir else None
     features = None
     if cached is not None and cached.exists():
         try:
-            with np.load(cached) as data:
-                features, times = torch.from_numpy(data["features"]), torch.from_numpy(data["clip_times"])
+            arrays = load_clip_features(cached, video_id)
+            features, times = torch.from_numpy(arrays["features"]), torch.from_numpy(arrays["clip_times"])
+        except NonFiniteFeaturesError as error:
+            message = f"{error} Delete the file to compute the features again."
+            raise NonFiniteFeaturesError(message, row=error.row) from error
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             logger.warning(f"{cached} is unreadable ({error}): computing the features of {video_id} again")
+        if features is not None and features.shape[1] != visual_tokenizer.config.feature_dim:
+            logger.warning(
+                f"{cached} holds {features.shape[1]}-d features, the visual tokenizer's clip encoder gives "
+                f"{visual_tokenizer.config.feature_dim}-d ones (a cache of another vocabulary?): computing the "
+                f"features of {video_id} again"
+            )
+            features = None
     if features is None:
         parts = list(iter_clip_features(visual_tokenizer, processor.video_processor, path, batch_size))
         if not parts:
             return [], []
         features, times = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+        check_clip_features(features.numpy(), times.numpy(), video_id, path)
     return visual_tokenizer.encode(features).tolist(), times.tolist()
 
 
 def tokenize_batch(batch, vocabulary_dir, features_dir, batch_size, single_thread=False):
     processor, visual_tokenizer = _worker(vocabulary_dir, single_thread)
-    out = {name: [] for name in ("visual_ids", "clip_times", "sentence_text_ids", "sentence_clip_spans", "error")}
+    columns = ("sentences", "sentence_times", "visual_ids", "clip_times", "sentence_text_ids", "sentence_clip_spans")
+    out = {name: [] for name in (*columns, "skipped_sentences", "error")}
     for video_id, path, sentences, times in zip(
         batch["video_id"], batch["path"], batch["sentences"], batch["sentence_times"]
     ):
-        visual_ids, clip_times, text_ids, spans, error = [], [], [], [], ""
+        visual_ids, clip_times, text_ids, spans, skipped, error = [], [], [], [], [], ""
         try:
             visual_ids, clip_times = clip_tokens(path, video_id, features_dir, processor, visual_tokenizer, batch_size)
             if not visual_ids:
                 error = f"{path}: shorter than one clip"
-        except VideoDecodingError as decoding_error:
-            error = str(decoding_error)
+        except (VideoDecodingError, NonFiniteFeaturesError) as video_error:
+            error = str(video_error)
         if not error:
-            text_ids = processor.tokenizer(sentences, add_special_tokens=False)["input_ids"] if sentences else []
+            # the processor's one path for transcript text: special-token strings stay plain text
+            text_ids = processor.encode_sentences(sentences)
+            kept = [i for i, ids in enumerate(text_ids) if ids]
+            skipped = [sentences[i] for i in range(len(text_ids)) if not text_ids[i]]  # e.g. only accents
+            sentences, times, text_ids = ([values[i] for i in kept] for values in (sentences, times, text_ids))
             spans = [list(span) for span in align_sentences_to_clips(times, clip_times)]
+        out["sentences"].append(sentences)
+        out["sentence_times"].append(times)
+        out["skipped_sentences"].append(skipped)
         out["visual_ids"].append(visual_ids)
         out["clip_times"].append(clip_times)
         out["sentence_text_ids"].append(text_ids)
@@ -191,24 +228,49 @@ def main(argv=None, on_shard_done=None):
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stdout)
     if args.shard_size < 1:
         raise SystemExit(f"--shard_size must be >= 1, got {args.shard_size}.")
-    transcripts = read_transcripts(args.transcripts, args.subset) if args.transcripts else {}
+    if args.subset and not args.transcripts:
+        raise SystemExit("--subset selects the videos of a YouCook II --transcripts file, and none was given.")
+    transcripts = Transcripts()
+    if args.transcripts:
+        try:
+            transcripts = read_transcripts(args.transcripts, args.subset)
+        except ValueError as error:  # AnnotationFormatError, or --subset for a file without subsets
+            raise SystemExit(str(error)) from error
     files = find_videos(args.videos_dir)
-    video_ids = list(transcripts) if transcripts else list(files)
+    found = [*files, *files.duplicates]
+    if transcripts and not set(transcripts) & set(found):
+        raise SystemExit(
+            f"None of the {len(transcripts)} videos of {args.transcripts} has a file in {args.videos_dir} (videos "
+            f"there are named <video_id>.<ext>): transcript ids {sorted(transcripts)[:3]}, video files "
+            f"{sorted(found)[:3]}."
+        )
+    video_ids = list(transcripts) if transcripts else found
     if args.include_videos_without_transcript:
-        video_ids += [v for v in files if v not in transcripts]
-    bad = {v: f"no video file for {v} in {args.videos_dir}" for v in video_ids if v not in files}
+        video_ids += [v for v in found if v not in transcripts]
+    bad = {}
+    for video_id in video_ids:
+        if video_id in files.duplicates:
+            names = ", ".join(os.fspath(f) for f in files.duplicates[video_id])
+            bad[video_id] = f"several files have this video id ({names}): rename or remove all but one"
+        elif video_id not in files:
+            bad[video_id] = f"no video file for {video_id} in {args.videos_dir}"
     video_ids = [v for v in video_ids if v in files]
     if args.max_videos:
         video_ids = video_ids[: args.max_videos]
     if not video_ids:
-        raise SystemExit(f"No video to tokenize (videos in {args.videos_dir}, transcripts {args.transcripts}).")
+        raise SystemExit(f"No video to tokenize (videos in {args.videos_dir}, transcripts {args.transcripts}): {bad}")
 
     rows = {
         "video_id": video_ids,
         "path": [os.fspath(files[v]) for v in video_ids],
-        "sentences": [[s.text for s in transcripts.get(v, []) if s.text] for v in video_ids],
-        "sentence_times": [[[s.start, s.end] for s in transcripts.get(v, []) if s.text] for v in video_ids],
+        "sentences": [[s.text for s in transcripts.get(v, [])] for v in video_ids],
+        "sentence_times": [[[s.start, s.end] for s in transcripts.get(v, [])] for v in video_ids],
     }
+    if transcripts and not any(rows["sentences"]):
+        raise SystemExit(
+            f"The {len(video_ids)} videos to tokenize have no usable sentence in {args.transcripts}: the dataset "
+            "would be video-only."
+        )
     features_dir = args.features_dir
     if features_dir is None and os.path.isdir(os.path.join(args.vocabulary_dir, "features")):
         features_dir = os.path.join(args.vocabulary_dir, "features")
@@ -222,6 +284,7 @@ def main(argv=None, on_shard_done=None):
         "rows": hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest(),
         "vocabulary": _vocabulary_digest(args.vocabulary_dir),
         "features_dir": os.path.abspath(features_dir) if features_dir else None,
+        "columns": sorted(_TOKENIZED_FEATURES),  # shards of an earlier version of this script have other columns
     }
     _prepare_shards(shards_dir, manifest)
     shard_dirs = [shards_dir / f"shard-{index:05d}-of-{num_shards:05d}" for index in range(num_shards)]
@@ -259,7 +322,22 @@ def main(argv=None, on_shard_done=None):
     for video_id, error in zip(dataset["video_id"], dataset["error"]):
         if error:
             bad[video_id] = error
-    dataset = dataset.filter(lambda row: not row["error"], keep_in_memory=True).remove_columns("error")
+    skipped = [
+        {"file": os.fspath(s.file), "video_id": s.video_id, "entry": s.entry, "reason": s.reason}
+        for s in transcripts.skipped
+    ]
+    for video_id, texts in zip(dataset["video_id"], dataset["skipped_sentences"]):
+        skipped += [
+            {
+                "file": args.transcripts,
+                "video_id": video_id,
+                "entry": f"the sentence {t!r}",
+                "reason": "no WordPiece token",
+            }
+            for t in texts
+        ]
+    dataset = dataset.filter(lambda row: not row["error"], keep_in_memory=True)
+    dataset = dataset.remove_columns(["error", "skipped_sentences"])
 
     with atomic_save_dir(output_dir, supersedes=("data-*.arrow",)) as temporary:
         dataset.save_to_disk(temporary)
@@ -267,16 +345,33 @@ def main(argv=None, on_shard_done=None):
         AutoProcessor.from_pretrained(args.vocabulary_dir).save_pretrained(temporary)
     with atomic_write(output_dir / "bad_videos.json") as handle:
         json.dump(bad, handle, indent=2)
+    with atomic_write(output_dir / "skipped_sentences.json") as handle:
+        json.dump(skipped, handle, indent=2)
     num_videos, num_clips = len(dataset), sum(len(ids) for ids in dataset["visual_ids"])
     num_sentences = sum(len(s) for s in dataset["sentence_text_ids"])
     del dataset  # it reads the shards
     shutil.rmtree(shards_dir)
     logger.info(f"{num_videos} videos, {num_clips} clips, {num_sentences} sentences -> {output_dir}")
+    if skipped:
+        logger.warning(f"{len(skipped)} sentences left out (listed in {output_dir / 'skipped_sentences.json'}):")
+        for entry in skipped[:20]:
+            logger.warning(f"  {entry['file']}: video {entry['video_id']!r}, {entry['entry']}: {entry['reason']}")
     if bad:
         logger.warning(f"{len(bad)} videos left out:")
         for video_id, reason in bad.items():
             logger.warning(f"  {video_id}: {reason}")
-    return {"videos": num_videos, "clips": num_clips, "sentences": num_sentences, "bad_videos": bad}
+    if transcripts and not num_sentences:
+        raise SystemExit(
+            f"No sentence of {args.transcripts} was tokenized (every video that has one was left out; see "
+            f"{output_dir / 'bad_videos.json'}): the dataset in {output_dir} is video-only."
+        )
+    return {
+        "videos": num_videos,
+        "clips": num_clips,
+        "sentences": num_sentences,
+        "bad_videos": bad,
+        "skipped_sentences": skipped,
+    }
 
 
 if __name__ == "__main__":

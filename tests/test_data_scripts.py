@@ -77,7 +77,7 @@ def test_bad_annotation_files_name_the_problem(tmp_path):
         read_howto100m_captions(bad_csv)
     backwards = tmp_path / "backwards.json"
     backwards.write_text(json.dumps({"database": {"v": {"annotations": [{"segment": [3, 1], "sentence": "x"}]}}}))
-    with pytest.raises(AnnotationFormatError, match="ending before it starts"):
+    with pytest.raises(AnnotationFormatError, match="ends before it starts"):  # its only sentence
         read_youcook2(backwards)
 
 

@@ -11,6 +11,11 @@ Crash-safe writing and damaged-checkpoint detection, shared by the package and i
 - `checkpoint_load_errors(path)`: turns the error that loading a truncated, partly written or incomplete local
   checkpoint raises (safetensors' "incomplete metadata, file not fully covered", a JSON error in a shard index, a
   missing shard) into a `CorruptCheckpointError` that names the damaged file; transformers' own messages do not.
+- `checkpoint_to_resume(output_dir, resume_from_checkpoint)`: the `Trainer` checkpoint a training script resumes
+  from. `Trainer` writes `checkpoint-N` in place, and a run killed while saving leaves a partial folder (empty, without
+  `trainer_state.json`, with a truncated `model.safetensors`) that `Trainer` cannot resume from; the newest *complete*
+  checkpoint is taken instead, and each partial or damaged one is skipped with a warning that names it
+  (`find_trainer_checkpoint_damage` says what is wrong).
 
 This module is part of the code that `save_pretrained` copies into a checkpoint (remote code): it imports nothing
 from the package.
@@ -18,12 +23,18 @@ from the package.
 
 import contextlib
 import json
+import logging
 import os
+import re
 import secrets
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+
+
+logger = logging.getLogger(__name__)
 
 
 class CorruptCheckpointError(OSError):
@@ -164,10 +175,127 @@ def checkpoint_load_errors(pretrained_model_name_or_path, subfolder: str = "", c
         _raise_corrupt(*damage, error)
 
 
+# What `Trainer` writes into `checkpoint-N`: the model weights in one of these forms (or FSDP's / DeepSpeed's folders),
+# the optimizer, scheduler and RNG states, and `trainer_state.json` last (`Trainer._save_checkpoint`).
+_TRAINER_STATE = "trainer_state.json"
+_WEIGHTS = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+    "adapter_model.safetensors",
+    "adapter_model.bin",
+)
+_CHECKPOINT_DIR = re.compile(r"^checkpoint-(\d+)$")  # transformers.trainer_utils.get_last_checkpoint's
+
+
+def _torch_file_damage(file: Path) -> str | None:
+    """What is wrong with a `torch.save` file, or None: an empty file, or a zip archive (torch's format) that is cut."""
+    if file.stat().st_size == 0:
+        return "empty"
+    with open(file, "rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":  # not torch's zip format (e.g. the legacy pickle one): not checked
+            return None
+    try:
+        with zipfile.ZipFile(file):
+            pass
+    except (zipfile.BadZipFile, OSError) as error:
+        return f"truncated or damaged ({type(error).__name__}: {error})"
+    return None
+
+
+def find_trainer_checkpoint_damage(directory) -> tuple[Path, str] | None:
+    """
+    The first missing or damaged part of a `Trainer` checkpoint folder (`checkpoint-N`) and what is wrong with it, or
+    None for a complete one: `trainer_state.json` (written last) missing or not valid JSON with a `global_step`; no
+    model weights (`model.safetensors`, a shard index, `pytorch_model.bin`, FSDP's `pytorch_model_fsdp*` or
+    DeepSpeed's `global_step*`); a safetensors file or shard index that `find_checkpoint_damage` finds damaged
+    (header, size); a `torch.save` file (`.pt`, `.pth`, `.bin`: optimizer, scheduler, RNG states) that is empty or a
+    cut zip archive; a `torch.distributed.checkpoint` folder (`*.distcp`) without its `.metadata`.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        return directory, "missing: not a folder"
+    state = directory / _TRAINER_STATE
+    if not state.is_file():
+        return state, "missing: the save did not finish (Trainer writes it last)"
+    try:
+        global_step = json.loads(state.read_text(encoding="utf-8"))["global_step"]
+        if not isinstance(global_step, int):
+            raise TypeError(f"global_step is {global_step!r}")
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return state, f"not a valid trainer state ({type(error).__name__}: {error})"
+    entries = {path.name for path in directory.iterdir()}
+    has_weights = any((directory / name).is_file() for name in _WEIGHTS) or any(
+        (directory / name).is_dir() and (name.startswith("pytorch_model_fsdp") or name.startswith("global_step"))
+        for name in entries
+    )
+    if not has_weights:
+        return directory, f"no model weights in it (files: {sorted(entries)})"
+    damage = find_checkpoint_damage(directory)
+    if damage is not None:
+        return damage
+    for file in sorted(directory.rglob("*")):
+        if file.is_file() and file.suffix in (".pt", ".pth", ".bin"):
+            reason = _torch_file_damage(file)
+            if reason is not None:
+                return file, reason
+        elif file.is_dir() and any(file.glob("*.distcp")) and not (file / ".metadata").is_file():
+            return file / ".metadata", "missing: the sharded (torch.distributed.checkpoint) save did not finish"
+    return None
+
+
+def last_complete_checkpoint(output_dir) -> str | None:
+    """
+    The newest complete `checkpoint-N` folder of a `Trainer` output folder, or None. Each newer folder that is partial
+    or damaged (`find_trainer_checkpoint_damage`) is skipped, with a warning naming it and what is wrong; it is left
+    in place (a resumed run that reaches step N saves into it again).
+    """
+    output_dir = Path(output_dir)
+    if not output_dir.is_dir():
+        return None
+    steps = [
+        (int(match.group(1)), path)
+        for path in output_dir.iterdir()
+        if (match := _CHECKPOINT_DIR.match(path.name)) is not None and path.is_dir()
+    ]
+    for _, path in sorted(steps, reverse=True):
+        damage = find_trainer_checkpoint_damage(path)
+        if damage is None:
+            return os.fspath(path)
+        logger.warning(
+            f"Not resuming from {path}: it is partial or damaged ({damage[0]}: {damage[1]}), probably from a run "
+            "killed while it saved; trying the checkpoint before it."
+        )
+    return None
+
+
+def checkpoint_to_resume(output_dir, resume_from_checkpoint=None, search_output_dir: bool = True) -> str | None:
+    """
+    The `Trainer` checkpoint a training script resumes from: `resume_from_checkpoint` when given (a partial or damaged
+    one raises a `CorruptCheckpointError` naming what is wrong: the user chose it), else, with `search_output_dir`,
+    the newest complete checkpoint in `output_dir` (`last_complete_checkpoint`), else None.
+    """
+    if resume_from_checkpoint:
+        damage = find_trainer_checkpoint_damage(resume_from_checkpoint)
+        if damage is not None:
+            raise CorruptCheckpointError(
+                f"Cannot resume from {resume_from_checkpoint}: it is partial or damaged ({damage[0]}: {damage[1]}). "
+                "The run that wrote it was probably killed while saving: resume from an earlier checkpoint."
+            )
+        return os.fspath(resume_from_checkpoint)
+    if search_output_dir:
+        return last_complete_checkpoint(output_dir)
+    return None
+
+
 __all__ = [
     "CorruptCheckpointError",
     "atomic_save_dir",
     "atomic_write",
     "checkpoint_load_errors",
+    "checkpoint_to_resume",
     "find_checkpoint_damage",
+    "find_trainer_checkpoint_damage",
+    "last_complete_checkpoint",
 ]

@@ -17,11 +17,20 @@ HowTo100M), the videos of a folder, and a video streamed through the video proce
 data scripts (`examples/build_visual_vocabulary.py`, `examples/tokenize_videos.py`) and the pipelines build on it.
 """
 
-from .clips import denormalize_frames, iter_clip_features, tokenize_video
+from .clips import (
+    check_clip_features,
+    denormalize_frames,
+    iter_clip_features,
+    load_clip_features,
+    tokenize_video,
+)
 from .readers import (
     VIDEO_EXTENSIONS,
     AnnotationFormatError,
+    SkippedSentence,
     TimedSentence,
+    Transcripts,
+    VideoFiles,
     find_videos,
     read_howto100m_captions,
     read_transcripts,
@@ -32,10 +41,15 @@ from .readers import (
 __all__ = [
     "VIDEO_EXTENSIONS",
     "AnnotationFormatError",
+    "SkippedSentence",
     "TimedSentence",
+    "Transcripts",
+    "VideoFiles",
+    "check_clip_features",
     "denormalize_frames",
     "find_videos",
     "iter_clip_features",
+    "load_clip_features",
     "read_howto100m_captions",
     "read_transcripts",
     "read_youcook2",
