@@ -90,14 +90,16 @@ class AlignmentBatches:
     last group (still one aligned and one misaligned pair when it keeps 2).
     """
 
-    def __init__(self, segments, tokenizer, special, max_length: int, batch_size: int, seed: int):
+    def __init__(self, segments, processor, max_length: int, batch_size: int, seed: int):
         sentences = [text for _, _, text in segments]
         if len(set(sentences)) < 2:
             raise ValueError("Misaligned pairs need training segments with at least two different sentences.")
         if batch_size < 2:
             raise ValueError(f"batch_size must be >= 2 (aligned and misaligned pairs), got {batch_size}.")
-        self.segments, self.special, self.max_length, self.batch_size = segments, special, max_length, batch_size
-        self.text_ids = {text: tokenizer(text, add_special_tokens=False)["input_ids"] for text in sentences}
+        self.segments, self.max_length, self.batch_size = segments, max_length, batch_size
+        self.special = processor.special_ids
+        unique = list(dict.fromkeys(sentences))
+        self.text_ids = dict(zip(unique, processor.encode_sentences(unique)))
         self.others = {text: [i for i, other in enumerate(sentences) if other != text] for text in self.text_ids}
         self.rng = random.Random(seed)
 
@@ -142,13 +144,11 @@ def main(argv=None):
 
     model = VideoBertForVideoTextAlignment.from_pretrained(args.model_name_or_path)
     processor.check_config(model.config)
-    special = processor.special_ids
     max_length = min(args.max_seq_length, model.config.max_position_embeddings)
     # each process draws its own batches (seed + rank), as DDP's sampler would give it its own shard
     batches = AlignmentBatches(
         train_segments,
-        processor.tokenizer,
-        special,
+        processor,
         max_length,
         args.batch_size,
         args.seed + accelerator.process_index,

@@ -516,7 +516,7 @@ def test_run_alignment_batches_and_fine_tune(processor, config, tmp_path):
             clips = tuple(i - offset for i in ids if offset <= i < offset + config.visual_vocab_size)
             yield text, clips, label
 
-    batches = script.AlignmentBatches(segments, processor.tokenizer, processor.special_ids, 64, 8, seed=0)
+    batches = script.AlignmentBatches(segments, processor, 64, 8, seed=0)
     iterator = iter(batches)
     for batch in (next(iterator), next(iterator)):
         assert batch["labels"].tolist() == [1, 0] * 4
@@ -529,12 +529,12 @@ def test_run_alignment_batches_and_fine_tune(processor, config, tmp_path):
             verb = VERBS.index(text.split()[0])
             assert {clip // 4 for clip in clips} == ({verb} if label else {1 - verb}), (text, clips, label)
     # a batch size that is not a multiple of 4 cuts the last group, keeping aligned/misaligned balance at 2
-    odd = next(iter(script.AlignmentBatches(segments, processor.tokenizer, processor.special_ids, 64, 6, seed=0)))
+    odd = next(iter(script.AlignmentBatches(segments, processor, 64, 6, seed=0)))
     assert odd["labels"].tolist() == [1, 0, 1, 0, 1, 0]
     with pytest.raises(ValueError, match="batch_size must be >= 2"):
-        script.AlignmentBatches(segments, processor.tokenizer, processor.special_ids, 64, 1, seed=0)
+        script.AlignmentBatches(segments, processor, 64, 1, seed=0)
     with pytest.raises(ValueError, match="two different sentences"):
-        script.AlignmentBatches(segments[:1], processor.tokenizer, processor.special_ids, 64, 8, seed=0)
+        script.AlignmentBatches(segments[:1], processor, 64, 8, seed=0)
 
     metrics = script.main(
         [

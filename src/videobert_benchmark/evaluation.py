@@ -259,8 +259,8 @@ def evaluate_text_to_video(
     kept = [(ids, sentence) for _, ids, sentence in segments if len(ids)]
     if not kept:
         raise ValueError(f"None of the {len(segments)} segments has a visual token to compare with.")
-    tokenizer = processor.tokenizer
-    requests = [(tokenizer(s.text, add_special_tokens=False)["input_ids"], [], len(ids)) for ids, s in kept]
+    text_ids = processor.encode_sentences([s.text for _, s in kept])
+    requests = [(ids_of_text, [], len(ids)) for ids_of_text, (ids, _) in zip(text_ids, kept)]
     predicted = predict_masked_visual_tokens_batch(
         model, processor, requests, 1, batch_size, "text-to-video", show_progress
     ) + predict_masked_visual_tokens_batch(model, processor, [(None, [], n) for _, _, n in requests], 1, batch_size)

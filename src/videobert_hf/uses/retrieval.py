@@ -62,13 +62,12 @@ def alignment_scores(
         raise ValueError(f"Nothing to score: {len(texts)} sentences and {len(videos)} videos.")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
-    tokenizer = processor.tokenizer
     text_ids = []
     for index, text in enumerate(texts):
         if isinstance(text, str):
             if not text.strip():
                 raise ValueError(f"Sentence {index} is empty.")
-            text = tokenizer(text, add_special_tokens=False)["input_ids"]
+            text = processor.encode_sentences([text])[0]
         text_ids.append(list(text))
         if not text_ids[-1]:
             raise ValueError(f"Sentence {index} has no WordPiece token.")
