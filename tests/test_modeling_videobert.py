@@ -1,6 +1,7 @@
 """VideoBERT model behaviour: vocabulary layout, losses, BERT equivalence, Auto classes, Trainer, bad input."""
 
 import copy
+import json
 import os
 
 import pytest
@@ -26,6 +27,8 @@ from videobert_hf import (
     VideoBertModel,
 )
 from videobert_hf.modeling_videobert import TEXT_ONLY, TEXT_VIDEO, VIDEO_ONLY, example_regimes
+
+from .helpers.modeling_reference import REFERENCE_PATH, build_reference
 
 
 HEAD_CLASSES = (VideoBertForPreTraining, VideoBertForMaskedLM, VideoBertForVideoTextAlignment)
@@ -444,3 +447,27 @@ def test_a_batch_without_masked_tokens_has_a_finite_loss():
         loss = model(**batch, **extra).loss
         assert torch.isfinite(loss), extra
         loss.backward()
+
+
+# ------------------------------------------------------------------------------------ reference, host reads
+
+
+def test_checkpoint_keys_and_outputs_are_those_of_the_reference():
+    """Every head's `state_dict` keys and outputs on fixed weights, as the code before the refactoring gave them."""
+    reference = json.loads(REFERENCE_PATH.read_text())
+    current = build_reference()
+    assert current["state_dict_keys"] == reference["state_dict_keys"]
+
+    def assert_close(expected, actual, path):
+        if isinstance(expected, dict):
+            assert expected.keys() == actual.keys(), path
+            for key in expected:
+                assert_close(expected[key], actual[key], f"{path}.{key}")
+        elif isinstance(expected, list):
+            assert len(expected) == len(actual), path
+            for i, (a, b) in enumerate(zip(expected, actual)):
+                assert_close(a, b, f"{path}[{i}]")
+        else:
+            assert actual == pytest.approx(expected, rel=1e-5, abs=1e-6), path
+
+    assert_close(reference["numbers"], current["numbers"], "numbers")

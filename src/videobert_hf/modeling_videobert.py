@@ -190,9 +190,12 @@ def eager_attention_forward(
 
 
 class VideoBertSelfAttention(nn.Module):
-    """Multi-head bidirectional self-attention dispatched through transformers' attention interface."""
+    """
+    Multi-head self-attention dispatched through transformers' attention interface: bidirectional in the encoder;
+    causal, with a key/value cache for generation, in the caption decoder.
+    """
 
-    def __init__(self, config: VideoBertConfig):
+    def __init__(self, config: VideoBertConfig, is_causal: bool = False, layer_idx: int | None = None):
         super().__init__()
         self.config = config
         self.attention_head_size = config.hidden_size // config.num_attention_heads
@@ -201,12 +204,14 @@ class VideoBertSelfAttention(nn.Module):
         self.key = nn.Linear(config.hidden_size, config.hidden_size)
         self.value = nn.Linear(config.hidden_size, config.hidden_size)
         self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
-        self.is_causal = False
+        self.is_causal = is_causal
+        self.layer_idx = layer_idx
 
     def forward(
         self,
         hidden_states: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
+        cache: Cache | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         input_shape = hidden_states.shape[:-1]
@@ -214,6 +219,62 @@ class VideoBertSelfAttention(nn.Module):
         query = self.query(hidden_states).view(hidden_shape).transpose(1, 2)
         key = self.key(hidden_states).view(hidden_shape).transpose(1, 2)
         value = self.value(hidden_states).view(hidden_shape).transpose(1, 2)
+        if cache is not None:
+            self_cache = cache.self_attention_cache if isinstance(cache, EncoderDecoderCache) else cache
+            key, value = self_cache.update(key, value, self.layer_idx)
+
+        attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
+            self.config._attn_implementation, eager_attention_forward
+        )
+        attn_output, attn_weights = attention_interface(
+            self,
+            query,
+            key,
+            value,
+            attention_mask,
+            dropout=0.0 if not self.training else self.dropout.p,
+            scaling=self.scaling,
+            **kwargs,
+        )
+        attn_output = attn_output.reshape(*input_shape, -1).contiguous()
+        return attn_output, attn_weights
+
+
+class VideoBertCrossAttention(nn.Module):
+    """Multi-head attention from the caption decoder to the encoder's video states (keys/values cached once)."""
+
+    def __init__(self, config: VideoBertConfig, is_causal: bool = False, layer_idx: int | None = None):
+        super().__init__()
+        self.config = config
+        self.attention_head_size = config.hidden_size // config.num_attention_heads
+        self.scaling = self.attention_head_size**-0.5
+        self.query = nn.Linear(config.hidden_size, config.hidden_size)
+        self.key = nn.Linear(config.hidden_size, config.hidden_size)
+        self.value = nn.Linear(config.hidden_size, config.hidden_size)
+        self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
+        self.is_causal = is_causal
+        self.layer_idx = layer_idx
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        encoder_hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        cache: EncoderDecoderCache | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        input_shape = hidden_states.shape[:-1]
+        query = self.query(hidden_states).view(*input_shape, -1, self.attention_head_size).transpose(1, 2)
+        if cache is not None and cache.is_updated.get(self.layer_idx):
+            key = cache.cross_attention_cache.layers[self.layer_idx].keys
+            value = cache.cross_attention_cache.layers[self.layer_idx].values
+        else:
+            kv_shape = (*encoder_hidden_states.shape[:-1], -1, self.attention_head_size)
+            key = self.key(encoder_hidden_states).view(kv_shape).transpose(1, 2)
+            value = self.value(encoder_hidden_states).view(kv_shape).transpose(1, 2)
+            if cache is not None:
+                key, value = cache.cross_attention_cache.update(key, value, self.layer_idx)
+                cache.is_updated[self.layer_idx] = True
 
         attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
             self.config._attn_implementation, eager_attention_forward
@@ -247,20 +308,36 @@ class VideoBertSelfOutput(nn.Module):
 
 
 class VideoBertAttention(nn.Module):
-    """Self-attention block: attention followed by its output projection."""
+    """An attention block: self-attention (or cross-attention to the encoder states) then its output projection."""
 
-    def __init__(self, config: VideoBertConfig):
+    def __init__(
+        self,
+        config: VideoBertConfig,
+        is_causal: bool = False,
+        layer_idx: int | None = None,
+        is_cross_attention: bool = False,
+    ):
         super().__init__()
-        self.self = VideoBertSelfAttention(config)
+        self.is_cross_attention = is_cross_attention
+        attention_class = VideoBertCrossAttention if is_cross_attention else VideoBertSelfAttention
+        self.self = attention_class(config, is_causal=is_causal, layer_idx=layer_idx)
         self.output = VideoBertSelfOutput(config)
 
     def forward(
         self,
         hidden_states: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
+        encoder_hidden_states: torch.Tensor | None = None,
+        encoder_attention_mask: torch.Tensor | None = None,
+        cache: Cache | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> torch.Tensor:
-        attention_output, _ = self.self(hidden_states, attention_mask, **kwargs)
+        if self.is_cross_attention:
+            attention_output, _ = self.self(
+                hidden_states, encoder_hidden_states, encoder_attention_mask, cache=cache, **kwargs
+            )
+        else:
+            attention_output, _ = self.self(hidden_states, attention_mask, cache=cache, **kwargs)
         return self.output(attention_output, hidden_states)
 
 
@@ -291,11 +368,17 @@ class VideoBertOutput(nn.Module):
 
 
 class VideoBertLayer(GradientCheckpointingLayer):
-    """One transformer encoder layer: self-attention then feed-forward."""
+    """
+    One transformer layer: self-attention then feed-forward (the encoder); with `is_decoder`, causal self-attention,
+    cross-attention to the encoder's video states, then feed-forward (the caption decoder).
+    """
 
-    def __init__(self, config: VideoBertConfig):
+    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None, is_decoder: bool = False):
         super().__init__()
-        self.attention = VideoBertAttention(config)
+        self.is_decoder = is_decoder
+        self.attention = VideoBertAttention(config, is_causal=is_decoder, layer_idx=layer_idx)
+        if is_decoder:
+            self.crossattention = VideoBertAttention(config, layer_idx=layer_idx, is_cross_attention=True)
         self.intermediate = VideoBertIntermediate(config)
         self.output = VideoBertOutput(config)
 
@@ -303,9 +386,20 @@ class VideoBertLayer(GradientCheckpointingLayer):
         self,
         hidden_states: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
+        encoder_hidden_states: torch.Tensor | None = None,
+        encoder_attention_mask: torch.Tensor | None = None,
+        cache: Cache | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> torch.Tensor:
-        attention_output = self.attention(hidden_states, attention_mask, **kwargs)
+        attention_output = self.attention(hidden_states, attention_mask, cache=cache, **kwargs)
+        if self.is_decoder:
+            attention_output = self.crossattention(
+                attention_output,
+                encoder_hidden_states=encoder_hidden_states,
+                encoder_attention_mask=encoder_attention_mask,
+                cache=cache,
+                **kwargs,
+            )
         return self.output(self.intermediate(attention_output), attention_output)
 
 
@@ -314,7 +408,7 @@ class VideoBertEncoder(nn.Module):
 
     def __init__(self, config: VideoBertConfig):
         super().__init__()
-        self.layer = nn.ModuleList([VideoBertLayer(config) for _ in range(config.num_hidden_layers)])
+        self.layer = nn.ModuleList([VideoBertLayer(config, layer_idx=i) for i in range(config.num_hidden_layers)])
 
     def forward(
         self,
@@ -1075,174 +1169,6 @@ class VideoBertDecoderEmbeddings(nn.Module):
         return self.dropout(self.LayerNorm(embeddings))
 
 
-class VideoBertDecoderSelfAttention(nn.Module):
-    """Causal multi-head self-attention of the caption decoder, with a key/value cache for generation."""
-
-    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
-        super().__init__()
-        self.config = config
-        self.attention_head_size = config.hidden_size // config.num_attention_heads
-        self.scaling = self.attention_head_size**-0.5
-        self.query = nn.Linear(config.hidden_size, config.hidden_size)
-        self.key = nn.Linear(config.hidden_size, config.hidden_size)
-        self.value = nn.Linear(config.hidden_size, config.hidden_size)
-        self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
-        self.is_causal = True
-        self.layer_idx = layer_idx
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        cache: Cache | None = None,
-        **kwargs: Unpack[TransformersKwargs],
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        input_shape = hidden_states.shape[:-1]
-        hidden_shape = (*input_shape, -1, self.attention_head_size)
-        query = self.query(hidden_states).view(hidden_shape).transpose(1, 2)
-        key = self.key(hidden_states).view(hidden_shape).transpose(1, 2)
-        value = self.value(hidden_states).view(hidden_shape).transpose(1, 2)
-        if cache is not None:
-            self_cache = cache.self_attention_cache if isinstance(cache, EncoderDecoderCache) else cache
-            key, value = self_cache.update(key, value, self.layer_idx)
-
-        attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
-            self.config._attn_implementation, eager_attention_forward
-        )
-        attn_output, attn_weights = attention_interface(
-            self,
-            query,
-            key,
-            value,
-            attention_mask,
-            dropout=0.0 if not self.training else self.dropout.p,
-            scaling=self.scaling,
-            **kwargs,
-        )
-        attn_output = attn_output.reshape(*input_shape, -1).contiguous()
-        return attn_output, attn_weights
-
-
-class VideoBertCrossAttention(nn.Module):
-    """Multi-head attention from the caption decoder to the encoder's video states (keys/values cached once)."""
-
-    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
-        super().__init__()
-        self.config = config
-        self.attention_head_size = config.hidden_size // config.num_attention_heads
-        self.scaling = self.attention_head_size**-0.5
-        self.query = nn.Linear(config.hidden_size, config.hidden_size)
-        self.key = nn.Linear(config.hidden_size, config.hidden_size)
-        self.value = nn.Linear(config.hidden_size, config.hidden_size)
-        self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
-        self.is_causal = False
-        self.layer_idx = layer_idx
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        encoder_hidden_states: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        cache: EncoderDecoderCache | None = None,
-        **kwargs: Unpack[TransformersKwargs],
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        input_shape = hidden_states.shape[:-1]
-        query = self.query(hidden_states).view(*input_shape, -1, self.attention_head_size).transpose(1, 2)
-        if cache is not None and cache.is_updated.get(self.layer_idx):
-            key = cache.cross_attention_cache.layers[self.layer_idx].keys
-            value = cache.cross_attention_cache.layers[self.layer_idx].values
-        else:
-            kv_shape = (*encoder_hidden_states.shape[:-1], -1, self.attention_head_size)
-            key = self.key(encoder_hidden_states).view(kv_shape).transpose(1, 2)
-            value = self.value(encoder_hidden_states).view(kv_shape).transpose(1, 2)
-            if cache is not None:
-                key, value = cache.cross_attention_cache.update(key, value, self.layer_idx)
-                cache.is_updated[self.layer_idx] = True
-
-        attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
-            self.config._attn_implementation, eager_attention_forward
-        )
-        attn_output, attn_weights = attention_interface(
-            self,
-            query,
-            key,
-            value,
-            attention_mask,
-            dropout=0.0 if not self.training else self.dropout.p,
-            scaling=self.scaling,
-            **kwargs,
-        )
-        attn_output = attn_output.reshape(*input_shape, -1).contiguous()
-        return attn_output, attn_weights
-
-
-class VideoBertDecoderAttention(nn.Module):
-    """Causal self-attention block of the decoder: attention followed by its output projection."""
-
-    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
-        super().__init__()
-        self.self = VideoBertDecoderSelfAttention(config, layer_idx=layer_idx)
-        self.output = VideoBertSelfOutput(config)
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        cache: Cache | None = None,
-        **kwargs: Unpack[TransformersKwargs],
-    ) -> torch.Tensor:
-        attention_output, _ = self.self(hidden_states, attention_mask, cache=cache, **kwargs)
-        return self.output(attention_output, hidden_states)
-
-
-class VideoBertCrossAttentionBlock(nn.Module):
-    """Cross-attention block of the decoder: attention to the encoder states followed by its output projection."""
-
-    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
-        super().__init__()
-        self.self = VideoBertCrossAttention(config, layer_idx=layer_idx)
-        self.output = VideoBertSelfOutput(config)
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        encoder_hidden_states: torch.Tensor,
-        encoder_attention_mask: torch.Tensor | None = None,
-        cache: EncoderDecoderCache | None = None,
-        **kwargs: Unpack[TransformersKwargs],
-    ) -> torch.Tensor:
-        attention_output, _ = self.self(
-            hidden_states, encoder_hidden_states, encoder_attention_mask, cache=cache, **kwargs
-        )
-        return self.output(attention_output, hidden_states)
-
-
-class VideoBertDecoderLayer(GradientCheckpointingLayer):
-    """One decoder layer: causal self-attention, cross-attention to the video states, then feed-forward."""
-
-    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
-        super().__init__()
-        self.attention = VideoBertDecoderAttention(config, layer_idx=layer_idx)
-        self.crossattention = VideoBertCrossAttentionBlock(config, layer_idx=layer_idx)
-        self.intermediate = VideoBertIntermediate(config)
-        self.output = VideoBertOutput(config)
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        encoder_hidden_states: torch.Tensor | None = None,
-        encoder_attention_mask: torch.Tensor | None = None,
-        cache: Cache | None = None,
-        **kwargs: Unpack[TransformersKwargs],
-    ) -> torch.Tensor:
-        attention_output = self.attention(hidden_states, attention_mask, cache=cache, **kwargs)
-        attention_output = self.crossattention(
-            attention_output, encoder_hidden_states, encoder_attention_mask, cache=cache, **kwargs
-        )
-        return self.output(self.intermediate(attention_output), attention_output)
-
-
 class VideoBertCaptionHead(nn.Module):
     """
     Scores over the text vocabulary only (captions are text): BERT's prediction transform, then a projection whose
@@ -1278,7 +1204,6 @@ class VideoBertSeq2SeqPreTrainedModel(VideoBertPreTrainedModel):
         "VideoBertEmbeddings",
         "VideoBertLayer",
         "VideoBertDecoderEmbeddings",
-        "VideoBertDecoderLayer",
     ]
 
     def _init_weights(self, module):
@@ -1296,8 +1221,8 @@ class VideoBertSeq2SeqPreTrainedModel(VideoBertPreTrainedModel):
 )
 class VideoBertDecoder(VideoBertSeq2SeqPreTrainedModel):
     _can_record_outputs = {
-        "hidden_states": VideoBertDecoderLayer,
-        "attentions": OutputRecorder(VideoBertDecoderSelfAttention, index=1),
+        "hidden_states": VideoBertLayer,
+        "attentions": OutputRecorder(VideoBertSelfAttention, index=1),
         "cross_attentions": OutputRecorder(VideoBertCrossAttention, index=1),
     }
 
@@ -1305,7 +1230,7 @@ class VideoBertDecoder(VideoBertSeq2SeqPreTrainedModel):
         super().__init__(config)
         self.embeddings = VideoBertDecoderEmbeddings(config)
         self.layer = nn.ModuleList(
-            [VideoBertDecoderLayer(config, layer_idx=i) for i in range(config.decoder_num_hidden_layers)]
+            [VideoBertLayer(config, layer_idx=i, is_decoder=True) for i in range(config.decoder_num_hidden_layers)]
         )
         self.post_init()
 

@@ -130,14 +130,20 @@ def build_reference() -> dict:
 
     model = fixed_weights(VideoBertModel(config))
     out = model(**encoder_inputs)
-    numbers["VideoBertModel"] = {"last_hidden_state": summary(out.last_hidden_state), "pooler": summary(out.pooler_output)}
+    numbers["VideoBertModel"] = {
+        "last_hidden_state": summary(out.last_hidden_state),
+        "pooler": summary(out.pooler_output),
+    }
 
     model = fixed_weights(VideoBertForPreTraining(config))
     entries = {}
     for name, extra in (
         ("local", {}),
         ("global", {"num_items_in_batch": torch.tensor(40)}),
-        ("global_alignment", {"num_items_in_batch": torch.tensor(40), "num_alignment_items_in_batch": torch.tensor(5)}),
+        (
+            "global_alignment",
+            {"num_items_in_batch": torch.tensor(40), "num_alignment_items_in_batch": torch.tensor(5)},
+        ),
     ):
         out = model(**batch, **extra)
         entries[name] = {
