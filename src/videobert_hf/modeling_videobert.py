@@ -45,6 +45,7 @@ from transformers.utils.output_capturing import OutputRecorder, capture_outputs
 
 from .configuration_videobert import TEXT_TYPE_ID, VIDEO_TYPE_ID, VideoBertConfig
 from .io_videobert import checkpoint_load_errors
+from .processing_videobert import TEXT_ONLY, TEXT_VIDEO, VIDEO_ONLY, sequence_regimes
 from .visual_tokenizer_videobert import VideoBertVisualTokenizer
 
 
@@ -66,75 +67,63 @@ BERT_CONFIG_FIELDS = (
     "pad_token_id",
 )
 
-# Regime ids of `VideoBertForPreTraining`'s loss, in the order of `VideoBertConfig`'s loss weights.
-TEXT_ONLY, VIDEO_ONLY, TEXT_VIDEO = 0, 1, 2
 
-
-def _is_compiling() -> bool:
-    return torch.compiler.is_compiling()
-
-
-def check_input_ids(config: VideoBertConfig, input_ids, token_type_ids, position_ids, attention_mask):
-    """Raise a `ValueError` naming the argument when an input cannot index the model's tables (before any compute)."""
-    if _is_compiling():
-        return
-    if input_ids is not None:
-        if input_ids.dim() != 2:
-            raise ValueError(f"input_ids must be 2-D (batch, sequence), got shape {tuple(input_ids.shape)}.")
-        if input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= config.vocab_size):
-            raise ValueError(
-                f"input_ids holds ids outside the joint vocabulary [0, {config.vocab_size}): min "
-                f"{int(input_ids.min())}, max {int(input_ids.max())}."
-            )
-        seq_length = input_ids.shape[1]
-        shape = input_ids.shape
-    else:
-        seq_length = None
-        shape = None
-    if position_ids is not None:
-        if position_ids.numel() and (position_ids.min() < 0 or position_ids.max() >= config.max_position_embeddings):
-            raise ValueError(
-                f"position_ids must lie in [0, max_position_embeddings={config.max_position_embeddings}), got max "
-                f"{int(position_ids.max())}."
-            )
-    elif seq_length is not None and seq_length > config.max_position_embeddings:
+def check_input_shapes(
+    config: VideoBertConfig,
+    input_ids: torch.Tensor | None,
+    inputs_embeds: torch.Tensor | None,
+    token_type_ids: torch.Tensor | None,
+    position_ids: torch.Tensor | None,
+    attention_mask: torch.Tensor | None,
+) -> None:
+    """
+    Raise a `ValueError` naming the argument when the inputs' shapes do not fit the model. Reads shapes only, never the
+    values (that would be a device-to-host read per forward): ids outside a table are reported by `out_of_range_error`.
+    """
+    if input_ids is not None and input_ids.dim() != 2:
+        raise ValueError(f"input_ids must be 2-D (batch, sequence), got shape {tuple(input_ids.shape)}.")
+    shape = input_ids.shape if input_ids is not None else inputs_embeds.shape[:2]
+    name = "input_ids" if input_ids is not None else "inputs_embeds"
+    if position_ids is None and shape[1] > config.max_position_embeddings:
         raise ValueError(
-            f"input_ids has {seq_length} positions but the model allows max_position_embeddings="
+            f"{name} has {shape[1]} positions but the model allows max_position_embeddings="
             f"{config.max_position_embeddings}; truncate the sequence (the processor's `max_length`)."
         )
-    if token_type_ids is not None:
-        if shape is not None and token_type_ids.shape != shape:
+    for other_name, other in (("token_type_ids", token_type_ids), ("attention_mask", attention_mask)):
+        if other is not None and other.dim() == 2 and other.shape != shape:
             raise ValueError(
-                f"token_type_ids has shape {tuple(token_type_ids.shape)}, input_ids has {tuple(shape)}; they must match."
+                f"{other_name} has shape {tuple(other.shape)}, {name} has {tuple(shape)}; they must match."
             )
-        if token_type_ids.numel() and (token_type_ids.min() < 0 or token_type_ids.max() >= config.type_vocab_size):
-            raise ValueError(
-                f"token_type_ids must be {TEXT_TYPE_ID} (text) or {VIDEO_TYPE_ID} (video), got values in "
-                f"[{int(token_type_ids.min())}, {int(token_type_ids.max())}]."
-            )
-    if (
-        attention_mask is not None
-        and shape is not None
-        and attention_mask.dim() == 2
-        and attention_mask.shape != shape
-    ):
-        raise ValueError(
-            f"attention_mask has shape {tuple(attention_mask.shape)}, input_ids has {tuple(shape)}; they must match."
-        )
 
 
-def check_labels(name: str, labels: torch.Tensor, expected_shape, num_classes: int):
-    """Raise a `ValueError` naming `name` when labels have the wrong shape or hold ids outside `[0, num_classes)`."""
-    if _is_compiling():
-        return
+def check_labels_shape(name: str, labels: torch.Tensor, expected_shape) -> None:
+    """Raise a `ValueError` naming `name` when labels do not have the shape of the outputs they score (no device read)."""
     if tuple(labels.shape) != tuple(expected_shape):
         raise ValueError(f"{name} has shape {tuple(labels.shape)} but must have shape {tuple(expected_shape)}.")
-    valid = labels[labels != -100]
-    if valid.numel() and (valid.min() < 0 or valid.max() >= num_classes):
-        raise ValueError(
-            f"{name} must hold -100 (ignored) or ids in [0, {num_classes}), got values in "
-            f"[{int(valid.min())}, {int(valid.max())}]."
-        )
+
+
+# What each argument must hold, for `out_of_range_error`.
+VALID_VALUES = {
+    "input_ids": "ids of the joint vocabulary",
+    "decoder_input_ids": "ids of the joint vocabulary (they are shifted from `labels` when not given)",
+    "token_type_ids": f"{TEXT_TYPE_ID} (text) or {VIDEO_TYPE_ID} (video)",
+    "position_ids": "positions below max_position_embeddings",
+    "labels": "-100 (ignored) or class ids",
+    "alignment_labels": "-100 (ignored), 0 (not aligned) or 1 (aligned)",
+}
+
+
+def out_of_range_error(name: str, values: torch.Tensor, num_classes: int) -> ValueError:
+    """
+    The error for an argument that holds values outside `[0, num_classes)` (labels: besides -100), naming it.
+
+    The forward does not read its inputs back to check them: on CPU an id outside a table makes the embedding lookup or
+    the cross-entropy raise `IndexError`, which the caller turns into this error (on a GPU the same id stops the kernel
+    with a device-side assertion). Only this error path reads the values, to report their range.
+    """
+    valid = values[values != -100] if name.endswith("labels") else values
+    found = f"[{int(valid.min())}, {int(valid.max())}]" if valid.numel() else "none"
+    return ValueError(f"{name} must hold {VALID_VALUES[name]} in [0, {num_classes}), got values in {found}.")
 
 
 class VideoBertEmbeddings(nn.Module):
@@ -157,16 +146,24 @@ class VideoBertEmbeddings(nn.Module):
         inputs_embeds: torch.Tensor | None = None,
     ) -> torch.Tensor:
         if inputs_embeds is None:
-            inputs_embeds = self.word_embeddings(input_ids)
+            inputs_embeds = lookup(self.word_embeddings, input_ids, "input_ids")
         seq_length = inputs_embeds.shape[1]
         if position_ids is None:
             position_ids = self.position_ids[:, :seq_length]
         if token_type_ids is None:
             token_type_ids = torch.zeros(inputs_embeds.shape[:2], dtype=torch.long, device=inputs_embeds.device)
-        embeddings = inputs_embeds + self.token_type_embeddings(token_type_ids)
-        embeddings = embeddings + self.position_embeddings(position_ids)
+        embeddings = inputs_embeds + lookup(self.token_type_embeddings, token_type_ids, "token_type_ids")
+        embeddings = embeddings + lookup(self.position_embeddings, position_ids, "position_ids")
         embeddings = self.LayerNorm(embeddings)
         return self.dropout(embeddings)
+
+
+def lookup(embedding: nn.Embedding, ids: torch.Tensor, name: str) -> torch.Tensor:
+    """`embedding(ids)`, with an id outside the table reported as a `ValueError` naming the argument."""
+    try:
+        return embedding(ids)
+    except IndexError as error:
+        raise out_of_range_error(name, ids, embedding.num_embeddings) from error
 
 
 def eager_attention_forward(
@@ -491,12 +488,8 @@ class VideoBertPreTrainingHeads(nn.Module):
         self.predictions = VideoBertLMPredictionHead(config)
         self.alignment = nn.Linear(config.hidden_size, 2)
 
-    def forward(
-        self, sequence_output: torch.Tensor, pooled_output: torch.Tensor, masked: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Scores every position, or only the positions where `masked` is True (then flattened to `(num_masked, V)`)."""
-        prediction_input = sequence_output if masked is None else sequence_output[masked]
-        return self.predictions(prediction_input), self.alignment(pooled_output)
+    def forward(self, sequence_output: torch.Tensor, pooled_output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.predictions(sequence_output), self.alignment(pooled_output)
 
 
 @auto_docstring
@@ -734,15 +727,9 @@ class VideoBertModel(VideoBertPreTrainedModel):
         """
         if (input_ids is None) ^ (inputs_embeds is not None):
             raise ValueError("You must specify exactly one of input_ids or inputs_embeds")
-        check_input_ids(self.config, input_ids, token_type_ids, position_ids, attention_mask)
+        check_input_shapes(self.config, input_ids, inputs_embeds, token_type_ids, position_ids, attention_mask)
         if pixel_values_videos is not None:
             input_ids = self.tokenize_clips(input_ids, pixel_values_videos)
-        if inputs_embeds is not None and position_ids is None:
-            if inputs_embeds.shape[1] > self.config.max_position_embeddings:
-                raise ValueError(
-                    f"inputs_embeds has {inputs_embeds.shape[1]} positions but the model allows "
-                    f"max_position_embeddings={self.config.max_position_embeddings}."
-                )
 
         embedding_output = self.embeddings(
             input_ids=input_ids,
@@ -771,11 +758,12 @@ class VideoBertForPreTrainingOutput(ModelOutput):
     loss (`torch.FloatTensor` of shape `()`, *optional*, returned when `labels` or `alignment_labels` is provided):
         Weighted sum of the three regimes' losses (see [`VideoBertForPreTraining.forward`]).
     text_loss (`torch.FloatTensor` of shape `()`, *optional*):
-        Mean masked-prediction loss over the masked positions of text-only examples (detached; for logging).
+        Mean masked-prediction loss over the masked positions of text-only examples (detached; for logging). NaN when
+        the batch has no masked token of a text-only example (so that no count is read back from the device).
     video_loss (`torch.FloatTensor` of shape `()`, *optional*):
-        Mean masked-prediction loss over the masked positions of video-only examples (detached; for logging).
+        Mean masked-prediction loss over the masked positions of video-only examples (detached; NaN when none).
     text_video_loss (`torch.FloatTensor` of shape `()`, *optional*):
-        Mean masked-prediction loss over the masked positions of text-video examples (detached; for logging).
+        Mean masked-prediction loss over the masked positions of text-video examples (detached; NaN when none).
     alignment_loss (`torch.FloatTensor` of shape `()`, *optional*):
         Linguistic-visual alignment cross-entropy (detached; for logging).
     prediction_logits (`torch.FloatTensor`):
@@ -797,21 +785,99 @@ class VideoBertForPreTrainingOutput(ModelOutput):
     attentions: tuple[torch.FloatTensor, ...] | None = None
 
 
-def example_regimes(token_type_ids: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+def cross_entropy_loss(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    num_items_in_batch: torch.Tensor | int | None = None,
+    name: str = "labels",
+) -> torch.Tensor:
     """
-    Regime of each example, from its segments: text-only when no attended position is video; video-only when the
-    first position (`[CLS]`) is its only text position; text-video otherwise. Returns `(batch_size,)` of
-    `TEXT_ONLY` / `VIDEO_ONLY` / `TEXT_VIDEO`.
+    The loss of every classification head: transformers' `fixed_cross_entropy` over the labels that are not -100, a
+    sum divided by `num_items_in_batch` (passed by `Trainer`: the labelled items of the global batch) or else a mean.
+    A label outside `[0, logits.shape[-1])` raises a `ValueError` naming the argument (`name`).
     """
-    attended = torch.ones_like(token_type_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
-    is_video = (token_type_ids == VIDEO_TYPE_ID) & attended
-    is_text = (token_type_ids == TEXT_TYPE_ID) & attended
-    has_video = is_video.any(dim=1)
-    has_text = is_text[:, 1:].any(dim=1)
-    regimes = torch.full_like(has_video, TEXT_VIDEO, dtype=torch.long)
-    regimes[~has_video] = TEXT_ONLY
-    regimes[has_video & ~has_text] = VIDEO_ONLY
-    return regimes
+    try:
+        return fixed_cross_entropy(
+            logits.float().flatten(0, -2), labels.flatten().to(logits.device), num_items_in_batch
+        )
+    except IndexError as error:
+        raise out_of_range_error(name, labels, logits.shape[-1]) from error
+
+
+def at_least_one(count: torch.Tensor | int) -> torch.Tensor | int:
+    """`max(count, 1)` of a token count, without reading a device tensor back."""
+    return count.clamp(min=1) if torch.is_tensor(count) else max(count, 1)
+
+
+def pretraining_loss(
+    config: VideoBertConfig,
+    prediction_logits: torch.Tensor,
+    masked_labels: torch.Tensor,
+    masked_regimes: torch.Tensor,
+    alignment_logits: torch.Tensor,
+    alignment_labels: torch.Tensor | None,
+    num_items_in_batch: torch.Tensor | int | None = None,
+    num_alignment_items_in_batch: torch.Tensor | int | None = None,
+) -> dict[str, torch.Tensor | None]:
+    """
+    `VideoBertForPreTraining`'s loss and its logged parts, computed on the device (nothing is read back to the host).
+
+    - Masked tokens: the cross-entropy of each masked token (`prediction_logits` `(num_masked, vocab_size)` scored
+      against `masked_labels`), weighted by the regime of its example (`masked_regimes`: `text_loss_weight`,
+      `video_loss_weight` or `text_video_loss_weight`), summed and divided, as transformers' `fixed_cross_entropy`
+      does, by `num_items_in_batch` (the global number of masked tokens under `Trainer`) or else by the local number;
+      a batch with no masked token contributes 0.
+    - Alignment: the cross-entropy of the labelled examples (`alignment_labels != -100`), summed and divided by
+      `num_alignment_items_in_batch` when given; otherwise its local mean, weighted by this batch's share of the
+      masked tokens when `num_items_in_batch` is given. It enters with weight
+      `text_video_loss_weight * alignment_loss_weight`.
+    - `text_loss`, `video_loss`, `text_video_loss`: the mean cross-entropy of the masked tokens of each regime and
+      `alignment_loss` the local alignment mean, detached for logging. A regime with no masked token in the batch
+      logs NaN (deciding otherwise would read the count back to the host); the alignment mean is 0 when no example is
+      labelled.
+    """
+    alignment_loss = None
+    if alignment_labels is not None:
+        alignment_sum = cross_entropy_loss(alignment_logits, alignment_labels, 1, name="alignment_labels")  # a sum
+        alignment_loss = alignment_sum / at_least_one((alignment_labels != -100).sum())
+    if masked_labels is None:
+        return {"loss": alignment_loss, "alignment_loss": None if alignment_loss is None else alignment_loss.detach()}
+
+    try:
+        token_losses = nn.functional.cross_entropy(prediction_logits.float(), masked_labels, reduction="none")
+    except IndexError as error:
+        raise out_of_range_error("labels", masked_labels, prediction_logits.shape[-1]) from error
+    weights = (config.text_loss_weight, config.video_loss_weight, config.text_video_loss_weight)
+    token_weights = torch.where(
+        masked_regimes == TEXT_ONLY,
+        weights[TEXT_ONLY],
+        torch.where(masked_regimes == VIDEO_ONLY, weights[VIDEO_ONLY], weights[TEXT_VIDEO]),
+    )
+    count = num_items_in_batch if num_items_in_batch is not None else masked_labels.shape[0]
+    denominator = at_least_one(count)
+    loss = (token_losses * token_weights).sum() / denominator
+
+    if alignment_loss is not None:
+        if num_alignment_items_in_batch is not None:
+            alignment_term = alignment_sum / num_alignment_items_in_batch
+        elif num_items_in_batch is not None:
+            alignment_term = alignment_loss * masked_labels.shape[0] / denominator
+        else:
+            alignment_term = alignment_loss
+        loss = loss + config.text_video_loss_weight * config.alignment_loss_weight * alignment_term
+
+    # per-regime token means for logging: 0 / 0 = NaN for a regime the batch has no masked token of
+    with torch.no_grad():
+        membership = masked_regimes.unsqueeze(1) == torch.arange(3, device=masked_regimes.device)
+        regime_sums = (token_losses.unsqueeze(1) * membership).sum(0)
+        regime_means = regime_sums / membership.sum(0)
+    return {
+        "loss": loss,
+        "text_loss": regime_means[TEXT_ONLY],
+        "video_loss": regime_means[VIDEO_ONLY],
+        "text_video_loss": regime_means[TEXT_VIDEO],
+        "alignment_loss": None if alignment_loss is None else alignment_loss.detach(),
+    }
 
 
 @auto_docstring(
@@ -857,13 +923,15 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
         r"""
         token_type_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`, *optional*):
             Segment of each position: 0 for text (and `[CLS]`), 1 for video tokens. They also decide each example's
-            regime: text-only (no video position), video-only (`[CLS]` is the only text position) or text-video.
+            regime (`sequence_regimes`): text-only (no video position), video-only (`[CLS]` is the only text
+            position) or text-video.
         labels (`torch.LongTensor` of shape `(batch_size, sequence_length)`, *optional*):
             Joint-vocabulary ids of the masked tokens, -100 elsewhere. Text and visual positions are predicted by the
             same head. The masked-prediction loss is a token mean in which each masked token counts with the weight
             of its example's regime (`text_loss_weight`, `video_loss_weight`, `text_video_loss_weight`); with
             `num_items_in_batch` (passed by `Trainer`) the weighted sum is divided by it instead of the local count,
-            so gradient accumulation and data parallelism see one token mean over the global batch.
+            so gradient accumulation and data parallelism see one token mean over the global batch. The logged
+            `text_loss` / `video_loss` / `text_video_loss` are NaN when the batch has no masked token of that regime.
         alignment_labels (`torch.LongTensor` of shape `(batch_size,)`, *optional*):
             1 when the sentence and the video segment are temporally aligned, 0 when not, -100 to ignore (text-only
             and video-only examples). Its mean cross-entropy enters the loss with weight
@@ -885,74 +953,37 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
             **kwargs,
         )
         sequence_output, pooled_output = outputs.last_hidden_state, outputs.pooler_output
-        masked = None
+        if alignment_labels is not None:
+            check_labels_shape("alignment_labels", alignment_labels, pooled_output.shape[:1])
+        masked_labels = masked_regimes = None
         if labels is not None:
-            check_labels("labels", labels, sequence_output.shape[:2], self.config.vocab_size)
-            masked = labels != -100
-        prediction_logits, alignment_logits = self.cls(sequence_output, pooled_output, masked)
-        alignment_sum, alignment_count = self._alignment_loss_sum(alignment_logits, alignment_labels)
-        alignment_loss = alignment_sum / alignment_count.clamp(min=1) if alignment_sum is not None else None
-
-        if labels is None:
-            return VideoBertForPreTrainingOutput(
-                loss=alignment_loss,
-                alignment_loss=alignment_loss.detach() if alignment_loss is not None else None,
-                prediction_logits=prediction_logits,
-                alignment_logits=alignment_logits,
-                hidden_states=outputs.hidden_states,
-                attentions=outputs.attentions,
-            )
-
-        token_losses = nn.functional.cross_entropy(prediction_logits.float(), labels[masked], reduction="none")
-        if token_type_ids is None:
-            token_type_ids = torch.zeros_like(labels)
-        regimes = example_regimes(token_type_ids, attention_mask)
-        weights = torch.tensor(
-            [self.config.text_loss_weight, self.config.video_loss_weight, self.config.text_video_loss_weight],
-            device=token_losses.device,
-            dtype=token_losses.dtype,
+            check_labels_shape("labels", labels, sequence_output.shape[:2])
+            # only the masked positions are scored, in row-major order (one nonzero: the number of masked tokens)
+            positions = (labels.flatten() != -100).nonzero().squeeze(1)
+            sequence_output = sequence_output.flatten(0, 1).index_select(0, positions)
+            masked_labels = labels.flatten().index_select(0, positions)
+            if token_type_ids is None:
+                token_type_ids = torch.zeros_like(labels)
+            regimes = sequence_regimes(token_type_ids, attention_mask)
+            masked_regimes = regimes.index_select(0, positions // labels.shape[1])
+        prediction_logits, alignment_logits = self.cls(sequence_output, pooled_output)
+        losses = pretraining_loss(
+            self.config,
+            prediction_logits,
+            masked_labels,
+            masked_regimes,
+            alignment_logits,
+            alignment_labels,
+            num_items_in_batch,
+            num_alignment_items_in_batch,
         )
-        token_regimes = regimes.unsqueeze(1).expand_as(labels)[masked]
-        # a batch may hold no masked token at all (e.g. only misaligned pairs): its masked-token term is then 0, not 0/0
-        count = num_items_in_batch if num_items_in_batch is not None else masked.sum()
-        denominator = torch.as_tensor(count, device=token_losses.device).clamp(min=1)
-        loss = (token_losses * weights[token_regimes]).sum() / denominator
-
-        regime_losses = []
-        for regime in (TEXT_ONLY, VIDEO_ONLY, TEXT_VIDEO):
-            selected = token_losses[token_regimes == regime]
-            regime_losses.append(selected.mean().detach() if selected.numel() else None)
-
-        if alignment_loss is not None:
-            if num_alignment_items_in_batch is not None:
-                alignment_term = alignment_sum / num_alignment_items_in_batch
-            elif num_items_in_batch is not None:
-                alignment_term = alignment_loss * masked.sum() / denominator
-            else:
-                alignment_term = alignment_loss
-            loss = loss + self.config.text_video_loss_weight * self.config.alignment_loss_weight * alignment_term
-
         return VideoBertForPreTrainingOutput(
-            loss=loss,
-            text_loss=regime_losses[TEXT_ONLY],
-            video_loss=regime_losses[VIDEO_ONLY],
-            text_video_loss=regime_losses[TEXT_VIDEO],
-            alignment_loss=alignment_loss.detach() if alignment_loss is not None else None,
+            **losses,
             prediction_logits=prediction_logits,
             alignment_logits=alignment_logits,
             hidden_states=outputs.hidden_states,
             attentions=outputs.attentions,
         )
-
-    def _alignment_loss_sum(self, alignment_logits, alignment_labels):
-        """Summed alignment cross-entropy and the number of labelled examples (`(None, None)` without labels)."""
-        if alignment_labels is None:
-            return None, None
-        check_labels("alignment_labels", alignment_labels, alignment_logits.shape[:1], 2)
-        losses = nn.functional.cross_entropy(
-            alignment_logits.float(), alignment_labels, ignore_index=-100, reduction="sum"
-        )
-        return losses, (alignment_labels != -100).sum()
 
 
 @auto_docstring(
@@ -1013,8 +1044,8 @@ class VideoBertForMaskedLM(VideoBertPreTrainedModel):
         logits = self.cls(outputs.last_hidden_state)
         loss = None
         if labels is not None:
-            check_labels("labels", labels, logits.shape[:2], self.config.vocab_size)
-            loss = self.loss_function(logits, labels, vocab_size=self.config.vocab_size, **kwargs)
+            check_labels_shape("labels", labels, logits.shape[:2])
+            loss = cross_entropy_loss(logits, labels, kwargs.get("num_items_in_batch"))
         return MaskedLMOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
@@ -1066,8 +1097,8 @@ class VideoBertForVideoTextAlignment(VideoBertPreTrainedModel):
         logits = self.cls(outputs.pooler_output)
         loss = None
         if labels is not None:
-            check_labels("labels", labels, logits.shape[:1], 2)
-            loss = nn.functional.cross_entropy(logits.float(), labels, ignore_index=-100)
+            check_labels_shape("labels", labels, logits.shape[:1])
+            loss = cross_entropy_loss(logits, labels, kwargs.get("num_items_in_batch"))
         return SequenceClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
@@ -1125,8 +1156,11 @@ class VideoBertForSequenceClassification(VideoBertPreTrainedModel):
         loss = None
         if labels is not None:
             if labels.dtype in (torch.long, torch.int) and self.num_labels > 1:
-                check_labels("labels", labels, logits.shape[:1], self.num_labels)
-            loss = self.loss_function(labels, logits, self.config, **kwargs)
+                check_labels_shape("labels", labels, logits.shape[:1])
+            try:  # transformers' loss for config.problem_type: cross-entropy, MSE or BCE
+                loss = self.loss_function(labels, logits, self.config, **kwargs)
+            except IndexError as error:
+                raise out_of_range_error("labels", labels, self.num_labels) from error
         return SequenceClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
@@ -1155,10 +1189,10 @@ class VideoBertDecoderEmbeddings(nn.Module):
         cache_length: int = 0,
     ) -> torch.Tensor:
         if inputs_embeds is None:
-            inputs_embeds = self.word_embeddings(input_ids)
+            inputs_embeds = lookup(self.word_embeddings, input_ids, "decoder_input_ids")
         seq_length = inputs_embeds.shape[1]
         max_positions = self.position_embeddings.num_embeddings
-        if not _is_compiling() and cache_length + seq_length > max_positions:
+        if not torch.compiler.is_compiling() and cache_length + seq_length > max_positions:
             raise ValueError(
                 f"The caption decoder reached position {cache_length + seq_length} but allows max_position_embeddings="
                 f"{max_positions} positions: truncate the captions (labels / decoder_input_ids) or lower `max_length`/"
@@ -1265,19 +1299,13 @@ class VideoBertDecoder(VideoBertSeq2SeqPreTrainedModel):
             raise ValueError("You must specify exactly one of decoder_input_ids or decoder_inputs_embeds")
         if encoder_hidden_states is None:
             raise ValueError("The caption decoder needs encoder_hidden_states (the encoder's video states).")
-        if input_ids is not None and not _is_compiling() and input_ids.numel():
-            if input_ids.min() < 0 or input_ids.max() >= self.config.vocab_size:
-                raise ValueError(
-                    f"decoder_input_ids holds ids outside the vocabulary [0, {self.config.vocab_size}): min "
-                    f"{int(input_ids.min())}, max {int(input_ids.max())}."
-                )
         if use_cache and cache is None:
             cache = EncoderDecoderCache(DynamicCache(config=self.config), DynamicCache(config=self.config))
         cache_length = cache.get_seq_length() if cache is not None else 0
 
         hidden_states = self.embeddings(input_ids=input_ids, inputs_embeds=inputs_embeds, cache_length=cache_length)
         batch_size, seq_length = hidden_states.shape[:2]
-        if attention_mask is None and not _is_compiling():
+        if attention_mask is None and not torch.compiler.is_compiling():
             attention_mask = torch.ones(batch_size, cache_length + seq_length, device=hidden_states.device)
         self_attention_cache = cache.self_attention_cache if isinstance(cache, EncoderDecoderCache) else cache
         attention_mask = create_causal_mask(
@@ -1488,10 +1516,8 @@ class VideoBertForConditionalGeneration(VideoBertSeq2SeqPreTrainedModel, Generat
         logits = self.lm_head(outputs.last_hidden_state, self.model.decoder.embeddings.word_embeddings.weight)
         loss = None
         if labels is not None:
-            check_labels("labels", labels, logits.shape[:2], self.config.text_vocab_size)
-            loss = fixed_cross_entropy(
-                logits.float().flatten(0, 1), labels.flatten().to(logits.device), num_items_in_batch
-            )
+            check_labels_shape("labels", labels, logits.shape[:2])
+            loss = cross_entropy_loss(logits, labels, num_items_in_batch)
         return Seq2SeqLMOutput(
             loss=loss,
             logits=logits,
