@@ -19,6 +19,8 @@ from transformers import (
     Trainer,
     TrainingArguments,
 )
+from transformers.testing_utils import CaptureLogger
+from transformers.utils import logging as transformers_logging
 
 from videobert_hf import (
     VideoBertConfig,
@@ -548,3 +550,30 @@ def test_a_regime_without_masked_tokens_logs_nan():
         out = VideoBertForPreTraining(config).eval()(**batch)
     assert torch.isfinite(out.loss) and torch.isfinite(out.text_loss) and torch.isfinite(out.text_video_loss)
     assert torch.isnan(out.video_loss)
+
+
+# ------------------------------------------------------------------------------------------------ loading
+
+
+def transformers_log():
+    """Captures what transformers' loading logs (its LOAD REPORT lists unexpected, missing and mismatched keys)."""
+    return CaptureLogger(transformers_logging.get_logger("transformers.modeling_utils"))
+
+
+def test_a_config_that_does_not_fit_the_weights_is_explained_before_loading(tmp_path):
+    torch.manual_seed(0)
+    VideoBertForPreTraining(tiny_config()).save_pretrained(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    for change, shapes in (
+        ({"vocab_size": 70}, "70 x 32"),
+        ({"visual_levels": 3, "vocab_size": None}, "79 x 32"),
+        ({"hidden_size": 64}, "61 x 64"),
+    ):
+        (tmp_path / "config.json").write_text(json.dumps({**config, **change}))
+        for head in (VideoBertForPreTraining, AutoModelForMaskedLM):
+            message = f"do not have the shapes its config describes.*= {shapes}"
+            with transformers_log() as log, pytest.raises(RuntimeError, match=message):
+                head.from_pretrained(tmp_path)
+            assert "LOAD REPORT" not in log.out  # raised from the headers, before any weight is loaded
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    VideoBertForPreTraining.from_pretrained(tmp_path)

@@ -15,8 +15,11 @@
 # unchanged; VideoBERT adds the joint text/visual vocabulary, the three pretraining regimes and the alignment head.
 """PyTorch VideoBERT model."""
 
+import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -124,6 +127,66 @@ def out_of_range_error(name: str, values: torch.Tensor, num_classes: int) -> Val
     valid = values[values != -100] if name.endswith("labels") else values
     found = f"[{int(valid.min())}, {int(valid.max())}]" if valid.numel() else "none"
     return ValueError(f"{name} must hold {VALID_VALUES[name]} in [0, {num_classes}), got values in {found}.")
+
+
+WORD_EMBEDDINGS_KEY = "embeddings.word_embeddings.weight"
+
+
+def saved_word_embeddings_shape(directory: Path) -> tuple[int, ...] | None:
+    """
+    Shape of the word embeddings of a local checkpoint folder, read from its safetensors header (no tensor is loaded);
+    None when the folder has no safetensors weights that can be read (the load itself then reports the problem).
+    """
+    from safetensors import SafetensorError, safe_open
+
+    index = directory / "model.safetensors.index.json"
+    try:
+        key = None
+        if index.is_file():
+            weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
+            key = next((name for name in weight_map if name.endswith(WORD_EMBEDDINGS_KEY)), None)
+            if key is None:
+                return None
+            file = directory / weight_map[key]
+        else:
+            file = directory / "model.safetensors"
+        if not file.is_file():
+            return None
+        with safe_open(file, framework="pt") as weights:
+            key = key or next((name for name in weights.keys() if name.endswith(WORD_EMBEDDINGS_KEY)), None)
+            return None if key is None else tuple(weights.get_slice(key).get_shape())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, SafetensorError):
+        return None
+
+
+def check_vocabulary_fits_weights(directory: Path, config: VideoBertConfig | None = None) -> None:
+    """
+    Raise a `RuntimeError` that explains the joint vocabulary when the config of a local checkpoint folder (or the
+    `config` given) describes other word embeddings than the folder's weights hold: a `vocab_size`, visual tree or
+    hidden size edited in config.json, or taken from another checkpoint. Only headers are read.
+    """
+    if not directory.is_dir():
+        return
+    if not isinstance(config, VideoBertConfig):
+        if config is not None or not (directory / "config.json").is_file():
+            return
+        try:
+            config = VideoBertConfig.from_pretrained(directory)
+        except (OSError, ValueError):  # the load reports an unreadable config itself
+            return
+    saved = saved_word_embeddings_shape(directory)
+    expected = (config.vocab_size, config.hidden_size)
+    if saved is None or saved == expected:
+        return
+    raise RuntimeError(
+        f"The weights in {directory} do not have the shapes its config describes: the word embeddings are "
+        f"{saved[0]} x {saved[-1]}, the config says vocab_size x hidden_size = {expected[0]} x {expected[1]}. The "
+        f"config's joint vocabulary has vocab_size={config.vocab_size} rows (text_vocab_size={config.text_vocab_size}, "
+        f"2 added tokens, then the visual tokens from visual_token_offset={config.visual_token_offset}, "
+        f"visual_branching ** visual_levels = {config.visual_branching}**{config.visual_levels}): a vocab_size, "
+        "visual tree or hidden size edited in config.json, or taken from another checkpoint, no longer matches the "
+        "word embeddings and the prediction head."
+    )
 
 
 class VideoBertEmbeddings(nn.Module):
@@ -541,28 +604,18 @@ class VideoBertPreTrainedModel(PreTrainedModel):
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
         """
         `PreTrainedModel.from_pretrained`. A damaged local checkpoint (a truncated or partly written weights file or
-        shard index, a missing shard, no config.json) raises a `CorruptCheckpointError` that names the file.
+        shard index, a missing shard, no config.json) raises a `CorruptCheckpointError` that names the file; a local
+        checkpoint whose config describes another vocabulary or width than its word embeddings raises a
+        `RuntimeError` that explains the joint vocabulary, before any weight is loaded.
         """
-        try:
-            with checkpoint_load_errors(
-                pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
-            ):
-                return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
-        except RuntimeError as error:
-            if "ignore_mismatched_sizes" not in str(error):
-                raise
-            config = kwargs.get("config")
-            if not isinstance(config, VideoBertConfig):
-                config = VideoBertConfig.from_pretrained(pretrained_model_name_or_path)
-            raise RuntimeError(
-                f"The weights in {pretrained_model_name_or_path} do not have the shapes its config describes (the load "
-                f"report above lists each tensor). The config's joint vocabulary has vocab_size={config.vocab_size} "
-                f"rows (text_vocab_size={config.text_vocab_size}, 2 added tokens, then the visual tokens from "
-                f"visual_token_offset={config.visual_token_offset}, visual_branching ** visual_levels = "
-                f"{config.visual_branching}**{config.visual_levels}): a vocab_size, visual tree or hidden size edited in "
-                "config.json, or taken from another checkpoint, no longer matches the word embeddings and the "
-                "prediction head."
-            ) from error
+        with checkpoint_load_errors(
+            pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
+        ):
+            if pretrained_model_name_or_path is not None and not kwargs.get("ignore_mismatched_sizes"):
+                check_vocabulary_fits_weights(
+                    Path(os.fspath(pretrained_model_name_or_path), kwargs.get("subfolder") or ""), kwargs.get("config")
+                )
+            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
 
     @classmethod
     def from_text_pretrained(
