@@ -3,6 +3,7 @@
 import copy
 import json
 import os
+from unittest import mock
 
 import pytest
 import torch
@@ -577,3 +578,22 @@ def test_a_config_that_does_not_fit_the_weights_is_explained_before_loading(tmp_
             assert "LOAD REPORT" not in log.out  # raised from the headers, before any weight is loaded
     (tmp_path / "config.json").write_text(json.dumps(config))
     VideoBertForPreTraining.from_pretrained(tmp_path)
+
+
+def test_heads_load_a_pretraining_checkpoint_quietly(tmp_path):
+    """The pooler and alignment head (fill-mask) or the prediction head (alignment) are known to be unused."""
+    torch.manual_seed(0)
+    pretraining = VideoBertForPreTraining(tiny_config())
+    pretraining.save_pretrained(tmp_path)
+    for head in (VideoBertForMaskedLM, VideoBertForVideoTextAlignment):
+        with transformers_log() as log:
+            _, info = head.from_pretrained(tmp_path, output_loading_info=True)
+        assert "LOAD REPORT" not in log.out, log.out
+        assert not info["unexpected_keys"] and not info["missing_keys"], info
+    masked_lm = VideoBertForMaskedLM.from_pretrained(tmp_path)
+    torch.testing.assert_close(masked_lm.cls.predictions.bias, pretraining.cls.predictions.bias)
+    # without the declaration the same load reports the unused keys: the check above can see a report
+    with mock.patch.object(VideoBertForMaskedLM, "_keys_to_ignore_on_load_unexpected", None):
+        with transformers_log() as log:
+            VideoBertForMaskedLM.from_pretrained(tmp_path)
+    assert "LOAD REPORT" in log.out and "UNEXPECTED" in log.out, log.out

@@ -1046,6 +1046,8 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
     """
 )
 class VideoBertForMaskedLM(VideoBertPreTrainedModel):
+    # a VideoBertForPreTraining checkpoint also holds the pooler and the alignment head, which fill-mask does not use
+    _keys_to_ignore_on_load_unexpected = [r"(^|\.)pooler\.", r"^cls\.alignment\."]
     _tied_weights_keys = {
         "cls.predictions.decoder.weight": "videobert.embeddings.word_embeddings.weight",
         "cls.predictions.decoder.bias": "cls.predictions.bias",
@@ -1111,6 +1113,9 @@ class VideoBertForMaskedLM(VideoBertPreTrainedModel):
     """
 )
 class VideoBertForVideoTextAlignment(VideoBertPreTrainedModel):
+    # a VideoBertForPreTraining checkpoint also holds the masked-prediction head, which alignment scoring does not use
+    _keys_to_ignore_on_load_unexpected = [r"^cls\.predictions\."]
+
     def __init__(self, config: VideoBertConfig):
         super().__init__(config)
         self.videobert = VideoBertModel(config)
