@@ -399,7 +399,8 @@ def test_ids_outside_the_vocabulary_are_named():
         ):
             model(input_ids=torch.tensor([[1, bad]]))
     with pytest.raises(
-        ValueError, match=r"position_ids must hold positions below max_position_embeddings in \[0, 64\)"
+        ValueError,
+        match=r"position_ids must hold positions .*\(max_position_embeddings\) in \[0, 64\), got values in \[0, 64\]",
     ):
         model(input_ids=torch.tensor([[1, 2]]), position_ids=torch.tensor([[0, 64]]))
 

@@ -92,8 +92,9 @@ def check_input_shapes(
             f"{name} has {shape[1]} positions but the model allows max_position_embeddings="
             f"{config.max_position_embeddings}; truncate the sequence (the processor's `max_length`)."
         )
+    # a 4-D attention_mask is a ready-made attention bias; the per-position inputs must match the sequence
     for other_name, other in (("token_type_ids", token_type_ids), ("attention_mask", attention_mask)):
-        if other is not None and other.dim() == 2 and other.shape != shape:
+        if other is not None and (other_name == "token_type_ids" or other.dim() == 2) and other.shape != shape:
             raise ValueError(
                 f"{other_name} has shape {tuple(other.shape)}, {name} has {tuple(shape)}; they must match."
             )
@@ -110,7 +111,7 @@ VALID_VALUES = {
     "input_ids": "ids of the joint vocabulary",
     "decoder_input_ids": "ids of the joint vocabulary (they are shifted from `labels` when not given)",
     "token_type_ids": f"{TEXT_TYPE_ID} (text) or {VIDEO_TYPE_ID} (video)",
-    "position_ids": "positions below max_position_embeddings",
+    "position_ids": "positions of the position table (max_position_embeddings)",
     "labels": "-100 (ignored) or class ids",
     "alignment_labels": "-100 (ignored), 0 (not aligned) or 1 (aligned)",
 }
@@ -1011,6 +1012,7 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
         masked_labels = masked_regimes = None
         if labels is not None:
             check_labels_shape("labels", labels, sequence_output.shape[:2])
+            labels = labels.to(sequence_output.device)
             # only the masked positions are scored, in row-major order (one nonzero: the number of masked tokens)
             positions = (labels.flatten() != -100).nonzero().squeeze(1)
             sequence_output = sequence_output.flatten(0, 1).index_select(0, positions)
