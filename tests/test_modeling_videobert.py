@@ -33,27 +33,20 @@ from videobert_hf import (
 )
 from videobert_hf.processing_videobert import TEXT_ONLY, TEXT_VIDEO, VIDEO_ONLY, sequence_regimes
 
-from .helpers.modeling_reference import REFERENCE_PATH, build_reference, collator_like_batch, reference_config
+from .helpers.modeling_reference import (
+    REFERENCE_PATH,
+    TINY_CONFIG,
+    build_reference,
+    collator_like_batch,
+    reference_config,
+)
 
 
 HEAD_CLASSES = (VideoBertForPreTraining, VideoBertForMaskedLM, VideoBertForVideoTextAlignment)
 
 
 def tiny_config(**kwargs):
-    values = dict(
-        text_vocab_size=50,
-        visual_levels=2,
-        visual_branching=3,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=37,
-        max_position_embeddings=64,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-    )
-    values.update(kwargs)
-    return VideoBertConfig(**values)
+    return VideoBertConfig(**{**TINY_CONFIG, **kwargs})
 
 
 def mixed_batch(config, batch_size=4, text_length=6, video_length=5, seed=0):

@@ -275,15 +275,24 @@ class VideoBertSelfAttention(nn.Module):
         cache: Cache | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        input_shape = hidden_states.shape[:-1]
-        hidden_shape = (*input_shape, -1, self.attention_head_size)
+        hidden_shape = (*hidden_states.shape[:-1], -1, self.attention_head_size)
         query = self.query(hidden_states).view(hidden_shape).transpose(1, 2)
         key = self.key(hidden_states).view(hidden_shape).transpose(1, 2)
         value = self.value(hidden_states).view(hidden_shape).transpose(1, 2)
         if cache is not None:
             self_cache = cache.self_attention_cache if isinstance(cache, EncoderDecoderCache) else cache
             key, value = self_cache.update(key, value, self.layer_idx)
+        return self.attend(query, key, value, attention_mask, **kwargs)
 
+    def attend(
+        self,
+        query: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Heads `(batch, heads, length, head_size)` in, `(batch, length, hidden_size)` and the weights out."""
         attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
             self.config._attn_implementation, eager_attention_forward
         )
@@ -297,24 +306,15 @@ class VideoBertSelfAttention(nn.Module):
             scaling=self.scaling,
             **kwargs,
         )
-        attn_output = attn_output.reshape(*input_shape, -1).contiguous()
+        attn_output = attn_output.reshape(query.shape[0], query.shape[2], -1).contiguous()
         return attn_output, attn_weights
 
 
-class VideoBertCrossAttention(nn.Module):
-    """Multi-head attention from the caption decoder to the encoder's video states (keys/values cached once)."""
-
-    def __init__(self, config: VideoBertConfig, is_causal: bool = False, layer_idx: int | None = None):
-        super().__init__()
-        self.config = config
-        self.attention_head_size = config.hidden_size // config.num_attention_heads
-        self.scaling = self.attention_head_size**-0.5
-        self.query = nn.Linear(config.hidden_size, config.hidden_size)
-        self.key = nn.Linear(config.hidden_size, config.hidden_size)
-        self.value = nn.Linear(config.hidden_size, config.hidden_size)
-        self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
-        self.is_causal = is_causal
-        self.layer_idx = layer_idx
+class VideoBertCrossAttention(VideoBertSelfAttention):
+    """
+    Multi-head attention from the caption decoder to the encoder's video states: the queries come from the decoder, the
+    keys and values from the encoder (computed once per generation and cached).
+    """
 
     def forward(
         self,
@@ -324,8 +324,8 @@ class VideoBertCrossAttention(nn.Module):
         cache: EncoderDecoderCache | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        input_shape = hidden_states.shape[:-1]
-        query = self.query(hidden_states).view(*input_shape, -1, self.attention_head_size).transpose(1, 2)
+        hidden_shape = (*hidden_states.shape[:-1], -1, self.attention_head_size)
+        query = self.query(hidden_states).view(hidden_shape).transpose(1, 2)
         if cache is not None and cache.is_updated.get(self.layer_idx):
             key = cache.cross_attention_cache.layers[self.layer_idx].keys
             value = cache.cross_attention_cache.layers[self.layer_idx].values
@@ -336,22 +336,7 @@ class VideoBertCrossAttention(nn.Module):
             if cache is not None:
                 key, value = cache.cross_attention_cache.update(key, value, self.layer_idx)
                 cache.is_updated[self.layer_idx] = True
-
-        attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
-            self.config._attn_implementation, eager_attention_forward
-        )
-        attn_output, attn_weights = attention_interface(
-            self,
-            query,
-            key,
-            value,
-            attention_mask,
-            dropout=0.0 if not self.training else self.dropout.p,
-            scaling=self.scaling,
-            **kwargs,
-        )
-        attn_output = attn_output.reshape(*input_shape, -1).contiguous()
-        return attn_output, attn_weights
+        return self.attend(query, key, value, attention_mask, **kwargs)
 
 
 class VideoBertSelfOutput(nn.Module):
@@ -1316,7 +1301,8 @@ class VideoBertSeq2SeqPreTrainedModel(VideoBertPreTrainedModel):
 class VideoBertDecoder(VideoBertSeq2SeqPreTrainedModel):
     _can_record_outputs = {
         "hidden_states": VideoBertLayer,
-        "attentions": OutputRecorder(VideoBertSelfAttention, index=1),
+        # VideoBertCrossAttention is a VideoBertSelfAttention too: the layer name tells the self-attentions apart
+        "attentions": OutputRecorder(VideoBertSelfAttention, index=1, layer_name="attention"),
         "cross_attentions": OutputRecorder(VideoBertCrossAttention, index=1),
     }
 

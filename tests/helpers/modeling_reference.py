@@ -35,18 +35,25 @@ ENCODER_CLASSES = (
 ALL_CLASSES = (*ENCODER_CLASSES, VideoBertForConditionalGeneration)
 
 
+# The tiny model of the modeling tests (2 layers, hidden 32, a 50 + 2 + 3**2 vocabulary, no dropout).
+TINY_CONFIG = dict(
+    text_vocab_size=50,
+    visual_levels=2,
+    visual_branching=3,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    intermediate_size=37,
+    max_position_embeddings=64,
+    hidden_dropout_prob=0.0,
+    attention_probs_dropout_prob=0.0,
+)
+
+
 def reference_config(**kwargs) -> VideoBertConfig:
+    """The tiny model with loss weights != 1, three labels and text decoder ids, so that each of them shows."""
     values = dict(
-        text_vocab_size=50,
-        visual_levels=2,
-        visual_branching=3,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=37,
-        max_position_embeddings=64,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
+        TINY_CONFIG,
         num_labels=3,
         text_loss_weight=0.5,
         video_loss_weight=2.0,
