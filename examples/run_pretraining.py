@@ -135,8 +135,8 @@ class VideoBertPretrainingTrainer(Trainer):
             kwargs["data_collator"] = collate_rows
         super().__init__(*args, **kwargs)
         self.pretraining_collator = pretraining_collator
-        self._loss_sums = dict.fromkeys(LOGGED_LOSSES, 0.0)
-        self._loss_counts = dict.fromkeys(LOGGED_LOSSES, 0)
+        # per logged loss: (sum, number of steps that had it), kept on the device and read only when logging
+        self._logged_loss_totals = None
 
     def _build_batch(self, rows, micro_batch):
         seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
@@ -170,19 +170,24 @@ class VideoBertPretrainingTrainer(Trainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         loss, outputs = super().compute_loss(model, inputs, return_outputs=True, num_items_in_batch=num_items_in_batch)
         if model.training:
-            for name in LOGGED_LOSSES:
-                value = outputs.get(name)
-                if value is not None:
-                    self._loss_sums[name] += value.item()
-                    self._loss_counts[name] += 1
+            # no `.item()` here (a device sync per loss per step): a loss the step lacks (None, or NaN for a regime
+            # without masked tokens) counts as absent, and the totals are read in `log`
+            nan = torch.full((), float("nan"), device=loss.device)
+            values = torch.stack(
+                [nan if outputs.get(name) is None else outputs.get(name).detach().float() for name in LOGGED_LOSSES]
+            )
+            step = torch.stack([values.nan_to_num(0.0), (~values.isnan()).float()], dim=1)
+            totals = self._logged_loss_totals
+            self._logged_loss_totals = step if totals is None else totals + step
         return (loss, outputs) if return_outputs else loss
 
     def log(self, logs, start_time=None):
         if "loss" in logs:
-            for name in LOGGED_LOSSES:
-                if self._loss_counts[name]:
-                    logs[name] = round(self._loss_sums[name] / self._loss_counts[name], 4)
-                self._loss_sums[name], self._loss_counts[name] = 0.0, 0
+            totals = self._logged_loss_totals.tolist() if self._logged_loss_totals is not None else []
+            for name, (total, count) in zip(LOGGED_LOSSES, totals):
+                if count:
+                    logs[name] = round(total / count, 4)
+            self._logged_loss_totals = None
         super().log(logs, start_time)
 
 

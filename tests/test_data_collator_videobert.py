@@ -11,8 +11,7 @@ from transformers import BertTokenizer
 
 from videobert_hf import VideoBertConfig
 from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining
-from videobert_hf.modeling_videobert import TEXT_ONLY, TEXT_VIDEO, VIDEO_ONLY, example_regimes
-from videobert_hf.processing_videobert import add_videobert_tokens
+from videobert_hf.processing_videobert import TEXT_ONLY, TEXT_VIDEO, VIDEO_ONLY, add_videobert_tokens, sequence_regimes
 
 
 OFFSET = 30524  # 30522 WordPiece ids, then [>] and [CLIP]
@@ -71,7 +70,7 @@ def text_tokens(batch, row, tokenizer):
 def test_regime_weights_select_the_regime(tokenizer, weights, regime):
     batch = make_collator(tokenizer, regime_weights=weights)(make_rows(16))
     assert all(v.dtype == torch.long for v in batch.values())
-    assert (example_regimes(batch["token_type_ids"], batch["attention_mask"]) == regime).all()
+    assert (sequence_regimes(batch["token_type_ids"], batch["attention_mask"]) == regime).all()
     separators = (batch["input_ids"] == OFFSET - 2).sum(dim=1)
     if regime == TEXT_ONLY:
         assert (batch["token_type_ids"] == 0).all() and (separators == 0).all()
@@ -88,7 +87,7 @@ def test_regime_weights_select_the_regime(tokenizer, weights, regime):
 
 def test_default_weights_mix_the_three_regimes(tokenizer):
     batch = make_collator(tokenizer)(make_rows(300, num_sentences=4, num_clips=40))
-    counts = torch.bincount(example_regimes(batch["token_type_ids"], batch["attention_mask"]), minlength=3)
+    counts = torch.bincount(sequence_regimes(batch["token_type_ids"], batch["attention_mask"]), minlength=3)
     assert (counts > 70).all(), counts
 
 
@@ -386,7 +385,7 @@ def test_rows_missing_a_modality(tokenizer, caplog):
     for _ in range(10):
         batch = collator([no_video, no_text, nothing, *good])
         assert batch["input_ids"].shape[0] == 6
-        regimes.append(example_regimes(batch["token_type_ids"], batch["attention_mask"])[:2].tolist())
+        regimes.append(sequence_regimes(batch["token_type_ids"], batch["attention_mask"])[:2].tolist())
     assert all(r == [TEXT_ONLY, VIDEO_ONLY] for r in regimes)
     assert collator.num_skipped == 10 and collator.num_skipped_sentences == 10  # `nothing`, and no_text's [0, 0]
 
@@ -432,7 +431,7 @@ def test_long_rows_are_truncated_keeping_special_tokens(tokenizer):
     assert batch["input_ids"].shape[1] == 32 and lengths.max() == 32
     assert (batch["input_ids"][:, 0] == 101).all()
     assert (batch["input_ids"][torch.arange(30), lengths - 1] == 102).all()
-    regimes = example_regimes(batch["token_type_ids"], batch["attention_mask"])
+    regimes = sequence_regimes(batch["token_type_ids"], batch["attention_mask"])
     assert ((batch["input_ids"] == OFFSET - 2).any(dim=1) == (regimes == TEXT_VIDEO)).all()
 
 

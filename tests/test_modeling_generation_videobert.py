@@ -160,8 +160,16 @@ class VideoBertGenerationBehaviourTest(unittest.TestCase):
             self.model(**self.inputs, labels=labels)
 
     def test_labels_outside_text_vocabulary(self):
-        with self.assertRaisesRegex(ValueError, "labels"):
+        with self.assertRaisesRegex(ValueError, rf"^labels must hold .* in \[0, {TEXT_VOCAB}\)"):
             self.model(**self.inputs, labels=torch.full((2, 3), TEXT_VOCAB + 3))
+
+    def test_decoder_input_ids_outside_the_vocabulary(self):
+        vocab_size = self.model.config.vocab_size
+        decoder_input_ids = torch.tensor([[CLS, 5, vocab_size], [CLS, 6, 7]])
+        with self.assertRaisesRegex(
+            ValueError, rf"^decoder_input_ids must hold .* in \[0, {vocab_size}\), got values in \[1, {vocab_size}\]"
+        ):
+            self.model(**self.inputs, decoder_input_ids=decoder_input_ids)
 
     def test_num_beams_larger_than_vocabulary(self):
         with self.assertRaisesRegex(ValueError, "num_beams=91 is larger than the caption vocabulary"):

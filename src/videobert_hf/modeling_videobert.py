@@ -15,8 +15,11 @@
 # unchanged; VideoBERT adds the joint text/visual vocabulary, the three pretraining regimes and the alignment head.
 """PyTorch VideoBERT model."""
 
+import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -43,8 +46,9 @@ from transformers.utils.deprecation import deprecate_kwarg
 from transformers.utils.generic import can_return_tuple, merge_with_config_defaults
 from transformers.utils.output_capturing import OutputRecorder, capture_outputs
 
-from .configuration_videobert import TEXT_TYPE_ID, VIDEO_TYPE_ID, VideoBertConfig
+from .configuration_videobert import ADDED_TOKENS, TEXT_TYPE_ID, VIDEO_TYPE_ID, VideoBertConfig
 from .io_videobert import checkpoint_load_errors
+from .processing_videobert import TEXT_ONLY, TEXT_VIDEO, VIDEO_ONLY, sequence_regimes
 from .visual_tokenizer_videobert import VideoBertVisualTokenizer
 
 
@@ -66,75 +70,124 @@ BERT_CONFIG_FIELDS = (
     "pad_token_id",
 )
 
-# Regime ids of `VideoBertForPreTraining`'s loss, in the order of `VideoBertConfig`'s loss weights.
-TEXT_ONLY, VIDEO_ONLY, TEXT_VIDEO = 0, 1, 2
 
-
-def _is_compiling() -> bool:
-    return torch.compiler.is_compiling()
-
-
-def check_input_ids(config: VideoBertConfig, input_ids, token_type_ids, position_ids, attention_mask):
-    """Raise a `ValueError` naming the argument when an input cannot index the model's tables (before any compute)."""
-    if _is_compiling():
-        return
-    if input_ids is not None:
-        if input_ids.dim() != 2:
-            raise ValueError(f"input_ids must be 2-D (batch, sequence), got shape {tuple(input_ids.shape)}.")
-        if input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= config.vocab_size):
-            raise ValueError(
-                f"input_ids holds ids outside the joint vocabulary [0, {config.vocab_size}): min "
-                f"{int(input_ids.min())}, max {int(input_ids.max())}."
-            )
-        seq_length = input_ids.shape[1]
-        shape = input_ids.shape
-    else:
-        seq_length = None
-        shape = None
-    if position_ids is not None:
-        if position_ids.numel() and (position_ids.min() < 0 or position_ids.max() >= config.max_position_embeddings):
-            raise ValueError(
-                f"position_ids must lie in [0, max_position_embeddings={config.max_position_embeddings}), got max "
-                f"{int(position_ids.max())}."
-            )
-    elif seq_length is not None and seq_length > config.max_position_embeddings:
+def check_input_shapes(
+    config: VideoBertConfig,
+    input_ids: torch.Tensor | None,
+    inputs_embeds: torch.Tensor | None,
+    token_type_ids: torch.Tensor | None,
+    position_ids: torch.Tensor | None,
+    attention_mask: torch.Tensor | None,
+) -> None:
+    """
+    Raise a `ValueError` naming the argument when the inputs' shapes do not fit the model. Reads shapes only, never the
+    values (that would be a device-to-host read per forward): ids outside a table are reported by `out_of_range_error`.
+    """
+    if input_ids is not None and input_ids.dim() != 2:
+        raise ValueError(f"input_ids must be 2-D (batch, sequence), got shape {tuple(input_ids.shape)}.")
+    shape = input_ids.shape if input_ids is not None else inputs_embeds.shape[:2]
+    name = "input_ids" if input_ids is not None else "inputs_embeds"
+    if position_ids is None and shape[1] > config.max_position_embeddings:
         raise ValueError(
-            f"input_ids has {seq_length} positions but the model allows max_position_embeddings="
+            f"{name} has {shape[1]} positions but the model allows max_position_embeddings="
             f"{config.max_position_embeddings}; truncate the sequence (the processor's `max_length`)."
         )
-    if token_type_ids is not None:
-        if shape is not None and token_type_ids.shape != shape:
+    # a 4-D attention_mask is a ready-made attention bias; the per-position inputs must match the sequence
+    for other_name, other in (("token_type_ids", token_type_ids), ("attention_mask", attention_mask)):
+        if other is not None and (other_name == "token_type_ids" or other.dim() == 2) and other.shape != shape:
             raise ValueError(
-                f"token_type_ids has shape {tuple(token_type_ids.shape)}, input_ids has {tuple(shape)}; they must match."
+                f"{other_name} has shape {tuple(other.shape)}, {name} has {tuple(shape)}; they must match."
             )
-        if token_type_ids.numel() and (token_type_ids.min() < 0 or token_type_ids.max() >= config.type_vocab_size):
-            raise ValueError(
-                f"token_type_ids must be {TEXT_TYPE_ID} (text) or {VIDEO_TYPE_ID} (video), got values in "
-                f"[{int(token_type_ids.min())}, {int(token_type_ids.max())}]."
-            )
-    if (
-        attention_mask is not None
-        and shape is not None
-        and attention_mask.dim() == 2
-        and attention_mask.shape != shape
-    ):
-        raise ValueError(
-            f"attention_mask has shape {tuple(attention_mask.shape)}, input_ids has {tuple(shape)}; they must match."
-        )
 
 
-def check_labels(name: str, labels: torch.Tensor, expected_shape, num_classes: int):
-    """Raise a `ValueError` naming `name` when labels have the wrong shape or hold ids outside `[0, num_classes)`."""
-    if _is_compiling():
-        return
+def check_labels_shape(name: str, labels: torch.Tensor, expected_shape) -> None:
+    """Raise a `ValueError` naming `name` when labels do not have the shape of the outputs they score (no device read)."""
     if tuple(labels.shape) != tuple(expected_shape):
         raise ValueError(f"{name} has shape {tuple(labels.shape)} but must have shape {tuple(expected_shape)}.")
-    valid = labels[labels != -100]
-    if valid.numel() and (valid.min() < 0 or valid.max() >= num_classes):
-        raise ValueError(
-            f"{name} must hold -100 (ignored) or ids in [0, {num_classes}), got values in "
-            f"[{int(valid.min())}, {int(valid.max())}]."
-        )
+
+
+# What each argument must hold, for `out_of_range_error`.
+VALID_VALUES = {
+    "input_ids": "ids of the joint vocabulary",
+    "decoder_input_ids": "ids of the joint vocabulary (they are shifted from `labels` when not given)",
+    "token_type_ids": f"{TEXT_TYPE_ID} (text) or {VIDEO_TYPE_ID} (video)",
+    "position_ids": "positions of the position table (max_position_embeddings)",
+    "labels": "-100 (ignored) or class ids",
+    "alignment_labels": "-100 (ignored), 0 (not aligned) or 1 (aligned)",
+}
+
+
+def out_of_range_error(name: str, values: torch.Tensor, num_classes: int) -> ValueError:
+    """
+    The error for an argument that holds values outside `[0, num_classes)` (labels: besides -100), naming it.
+
+    The forward does not read its inputs back to check them: on CPU an id outside a table makes the embedding lookup or
+    the cross-entropy raise `IndexError`, which the caller turns into this error (on a GPU the same id stops the kernel
+    with a device-side assertion). Only this error path reads the values, to report their range.
+    """
+    valid = values[values != -100] if name.endswith("labels") else values
+    found = f"[{int(valid.min())}, {int(valid.max())}]" if valid.numel() else "none"
+    return ValueError(f"{name} must hold {VALID_VALUES[name]} in [0, {num_classes}), got values in {found}.")
+
+
+WORD_EMBEDDINGS_KEY = "embeddings.word_embeddings.weight"
+
+
+def saved_word_embeddings_shape(directory: Path) -> tuple[int, ...] | None:
+    """
+    Shape of the word embeddings of a local checkpoint folder, read from its safetensors header (no tensor is loaded);
+    None when the folder has no safetensors weights that can be read (the load itself then reports the problem).
+    """
+    from safetensors import SafetensorError, safe_open
+
+    index = directory / "model.safetensors.index.json"
+    try:
+        key = None
+        if index.is_file():
+            weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
+            key = next((name for name in weight_map if name.endswith(WORD_EMBEDDINGS_KEY)), None)
+            if key is None:
+                return None
+            file = directory / weight_map[key]
+        else:
+            file = directory / "model.safetensors"
+        if not file.is_file():
+            return None
+        with safe_open(file, framework="pt") as weights:
+            key = key or next((name for name in weights.keys() if name.endswith(WORD_EMBEDDINGS_KEY)), None)
+            return None if key is None else tuple(weights.get_slice(key).get_shape())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, SafetensorError):
+        return None
+
+
+def check_vocabulary_fits_weights(directory: Path, config: VideoBertConfig | None = None) -> None:
+    """
+    Raise a `RuntimeError` that explains the joint vocabulary when the config of a local checkpoint folder (or the
+    `config` given) describes other word embeddings than the folder's weights hold: a `vocab_size`, visual tree or
+    hidden size edited in config.json, or taken from another checkpoint. Only headers are read.
+    """
+    if not directory.is_dir():
+        return
+    if not isinstance(config, VideoBertConfig):
+        if config is not None or not (directory / "config.json").is_file():
+            return
+        try:
+            config = VideoBertConfig.from_pretrained(directory)
+        except (OSError, ValueError):  # the load reports an unreadable config itself
+            return
+    saved = saved_word_embeddings_shape(directory)
+    expected = (config.vocab_size, config.hidden_size)
+    if saved is None or saved == expected:
+        return
+    raise RuntimeError(
+        f"The weights in {directory} do not have the shapes its config describes: the word embeddings are "
+        f"{saved[0]} x {saved[-1]}, the config says vocab_size x hidden_size = {expected[0]} x {expected[1]}. The "
+        f"config's joint vocabulary has vocab_size={config.vocab_size} rows (text_vocab_size={config.text_vocab_size}, "
+        f"{len(ADDED_TOKENS)} added tokens, then the visual tokens from visual_token_offset="
+        f"{config.visual_token_offset}, visual_vocab_size={config.visual_vocab_size}): a vocab_size, "
+        "visual vocabulary or hidden size edited in config.json, or taken from another checkpoint, no longer matches the "
+        "word embeddings and the prediction head."
+    )
 
 
 class VideoBertEmbeddings(nn.Module):
@@ -157,16 +210,24 @@ class VideoBertEmbeddings(nn.Module):
         inputs_embeds: torch.Tensor | None = None,
     ) -> torch.Tensor:
         if inputs_embeds is None:
-            inputs_embeds = self.word_embeddings(input_ids)
+            inputs_embeds = lookup(self.word_embeddings, input_ids, "input_ids")
         seq_length = inputs_embeds.shape[1]
         if position_ids is None:
             position_ids = self.position_ids[:, :seq_length]
         if token_type_ids is None:
             token_type_ids = torch.zeros(inputs_embeds.shape[:2], dtype=torch.long, device=inputs_embeds.device)
-        embeddings = inputs_embeds + self.token_type_embeddings(token_type_ids)
-        embeddings = embeddings + self.position_embeddings(position_ids)
+        embeddings = inputs_embeds + lookup(self.token_type_embeddings, token_type_ids, "token_type_ids")
+        embeddings = embeddings + lookup(self.position_embeddings, position_ids, "position_ids")
         embeddings = self.LayerNorm(embeddings)
         return self.dropout(embeddings)
+
+
+def lookup(embedding: nn.Embedding, ids: torch.Tensor, name: str) -> torch.Tensor:
+    """`embedding(ids)`, with an id outside the table reported as a `ValueError` naming the argument."""
+    try:
+        return embedding(ids)
+    except IndexError as error:
+        raise out_of_range_error(name, ids, embedding.num_embeddings) from error
 
 
 def eager_attention_forward(
@@ -190,9 +251,12 @@ def eager_attention_forward(
 
 
 class VideoBertSelfAttention(nn.Module):
-    """Multi-head bidirectional self-attention dispatched through transformers' attention interface."""
+    """
+    Multi-head self-attention dispatched through transformers' attention interface: bidirectional in the encoder;
+    causal, with a key/value cache for generation, in the caption decoder.
+    """
 
-    def __init__(self, config: VideoBertConfig):
+    def __init__(self, config: VideoBertConfig, is_causal: bool = False, layer_idx: int | None = None):
         super().__init__()
         self.config = config
         self.attention_head_size = config.hidden_size // config.num_attention_heads
@@ -201,20 +265,34 @@ class VideoBertSelfAttention(nn.Module):
         self.key = nn.Linear(config.hidden_size, config.hidden_size)
         self.value = nn.Linear(config.hidden_size, config.hidden_size)
         self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
-        self.is_causal = False
+        self.is_causal = is_causal
+        self.layer_idx = layer_idx
 
     def forward(
         self,
         hidden_states: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
+        cache: Cache | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        input_shape = hidden_states.shape[:-1]
-        hidden_shape = (*input_shape, -1, self.attention_head_size)
+        hidden_shape = (*hidden_states.shape[:-1], -1, self.attention_head_size)
         query = self.query(hidden_states).view(hidden_shape).transpose(1, 2)
         key = self.key(hidden_states).view(hidden_shape).transpose(1, 2)
         value = self.value(hidden_states).view(hidden_shape).transpose(1, 2)
+        if cache is not None:
+            self_cache = cache.self_attention_cache if isinstance(cache, EncoderDecoderCache) else cache
+            key, value = self_cache.update(key, value, self.layer_idx)
+        return self.attend(query, key, value, attention_mask, **kwargs)
 
+    def attend(
+        self,
+        query: torch.Tensor,
+        key: torch.Tensor,
+        value: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Heads `(batch, heads, length, head_size)` in, `(batch, length, hidden_size)` and the weights out."""
         attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
             self.config._attn_implementation, eager_attention_forward
         )
@@ -228,8 +306,37 @@ class VideoBertSelfAttention(nn.Module):
             scaling=self.scaling,
             **kwargs,
         )
-        attn_output = attn_output.reshape(*input_shape, -1).contiguous()
+        attn_output = attn_output.reshape(query.shape[0], query.shape[2], -1).contiguous()
         return attn_output, attn_weights
+
+
+class VideoBertCrossAttention(VideoBertSelfAttention):
+    """
+    Multi-head attention from the caption decoder to the encoder's video states: the queries come from the decoder, the
+    keys and values from the encoder (computed once per generation and cached).
+    """
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        encoder_hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        cache: EncoderDecoderCache | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        hidden_shape = (*hidden_states.shape[:-1], -1, self.attention_head_size)
+        query = self.query(hidden_states).view(hidden_shape).transpose(1, 2)
+        if cache is not None and cache.is_updated.get(self.layer_idx):
+            key = cache.cross_attention_cache.layers[self.layer_idx].keys
+            value = cache.cross_attention_cache.layers[self.layer_idx].values
+        else:
+            kv_shape = (*encoder_hidden_states.shape[:-1], -1, self.attention_head_size)
+            key = self.key(encoder_hidden_states).view(kv_shape).transpose(1, 2)
+            value = self.value(encoder_hidden_states).view(kv_shape).transpose(1, 2)
+            if cache is not None:
+                key, value = cache.cross_attention_cache.update(key, value, self.layer_idx)
+                cache.is_updated[self.layer_idx] = True
+        return self.attend(query, key, value, attention_mask, **kwargs)
 
 
 class VideoBertSelfOutput(nn.Module):
@@ -247,20 +354,36 @@ class VideoBertSelfOutput(nn.Module):
 
 
 class VideoBertAttention(nn.Module):
-    """Self-attention block: attention followed by its output projection."""
+    """An attention block: self-attention (or cross-attention to the encoder states) then its output projection."""
 
-    def __init__(self, config: VideoBertConfig):
+    def __init__(
+        self,
+        config: VideoBertConfig,
+        is_causal: bool = False,
+        layer_idx: int | None = None,
+        is_cross_attention: bool = False,
+    ):
         super().__init__()
-        self.self = VideoBertSelfAttention(config)
+        self.is_cross_attention = is_cross_attention
+        attention_class = VideoBertCrossAttention if is_cross_attention else VideoBertSelfAttention
+        self.self = attention_class(config, is_causal=is_causal, layer_idx=layer_idx)
         self.output = VideoBertSelfOutput(config)
 
     def forward(
         self,
         hidden_states: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
+        encoder_hidden_states: torch.Tensor | None = None,
+        encoder_attention_mask: torch.Tensor | None = None,
+        cache: Cache | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> torch.Tensor:
-        attention_output, _ = self.self(hidden_states, attention_mask, **kwargs)
+        if self.is_cross_attention:
+            attention_output, _ = self.self(
+                hidden_states, encoder_hidden_states, encoder_attention_mask, cache=cache, **kwargs
+            )
+        else:
+            attention_output, _ = self.self(hidden_states, attention_mask, cache=cache, **kwargs)
         return self.output(attention_output, hidden_states)
 
 
@@ -291,11 +414,17 @@ class VideoBertOutput(nn.Module):
 
 
 class VideoBertLayer(GradientCheckpointingLayer):
-    """One transformer encoder layer: self-attention then feed-forward."""
+    """
+    One transformer layer: self-attention then feed-forward (the encoder); with `is_decoder`, causal self-attention,
+    cross-attention to the encoder's video states, then feed-forward (the caption decoder).
+    """
 
-    def __init__(self, config: VideoBertConfig):
+    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None, is_decoder: bool = False):
         super().__init__()
-        self.attention = VideoBertAttention(config)
+        self.is_decoder = is_decoder
+        self.attention = VideoBertAttention(config, is_causal=is_decoder, layer_idx=layer_idx)
+        if is_decoder:
+            self.crossattention = VideoBertAttention(config, layer_idx=layer_idx, is_cross_attention=True)
         self.intermediate = VideoBertIntermediate(config)
         self.output = VideoBertOutput(config)
 
@@ -303,9 +432,20 @@ class VideoBertLayer(GradientCheckpointingLayer):
         self,
         hidden_states: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
+        encoder_hidden_states: torch.Tensor | None = None,
+        encoder_attention_mask: torch.Tensor | None = None,
+        cache: Cache | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> torch.Tensor:
-        attention_output = self.attention(hidden_states, attention_mask, **kwargs)
+        attention_output = self.attention(hidden_states, attention_mask, cache=cache, **kwargs)
+        if self.is_decoder:
+            attention_output = self.crossattention(
+                attention_output,
+                encoder_hidden_states=encoder_hidden_states,
+                encoder_attention_mask=encoder_attention_mask,
+                cache=cache,
+                **kwargs,
+            )
         return self.output(self.intermediate(attention_output), attention_output)
 
 
@@ -314,7 +454,7 @@ class VideoBertEncoder(nn.Module):
 
     def __init__(self, config: VideoBertConfig):
         super().__init__()
-        self.layer = nn.ModuleList([VideoBertLayer(config) for _ in range(config.num_hidden_layers)])
+        self.layer = nn.ModuleList([VideoBertLayer(config, layer_idx=i) for i in range(config.num_hidden_layers)])
 
     def forward(
         self,
@@ -397,12 +537,8 @@ class VideoBertPreTrainingHeads(nn.Module):
         self.predictions = VideoBertLMPredictionHead(config)
         self.alignment = nn.Linear(config.hidden_size, 2)
 
-    def forward(
-        self, sequence_output: torch.Tensor, pooled_output: torch.Tensor, masked: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Scores every position, or only the positions where `masked` is True (then flattened to `(num_masked, V)`)."""
-        prediction_input = sequence_output if masked is None else sequence_output[masked]
-        return self.predictions(prediction_input), self.alignment(pooled_output)
+    def forward(self, sequence_output: torch.Tensor, pooled_output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.predictions(sequence_output), self.alignment(pooled_output)
 
 
 @auto_docstring
@@ -454,28 +590,18 @@ class VideoBertPreTrainedModel(PreTrainedModel):
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
         """
         `PreTrainedModel.from_pretrained`. A damaged local checkpoint (a truncated or partly written weights file or
-        shard index, a missing shard, no config.json) raises a `CorruptCheckpointError` that names the file.
+        shard index, a missing shard, no config.json) raises a `CorruptCheckpointError` that names the file; a local
+        checkpoint whose config describes another vocabulary or width than its word embeddings raises a
+        `RuntimeError` that explains the joint vocabulary, before any weight is loaded.
         """
-        try:
-            with checkpoint_load_errors(
-                pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
-            ):
-                return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
-        except RuntimeError as error:
-            if "ignore_mismatched_sizes" not in str(error):
-                raise
-            config = kwargs.get("config")
-            if not isinstance(config, VideoBertConfig):
-                config = VideoBertConfig.from_pretrained(pretrained_model_name_or_path)
-            raise RuntimeError(
-                f"The weights in {pretrained_model_name_or_path} do not have the shapes its config describes (the load "
-                f"report above lists each tensor). The config's joint vocabulary has vocab_size={config.vocab_size} "
-                f"rows (text_vocab_size={config.text_vocab_size}, 2 added tokens, then the visual tokens from "
-                f"visual_token_offset={config.visual_token_offset}, visual_vocab_size={config.visual_vocab_size}): a "
-                "vocab_size, visual vocabulary or hidden size edited in "
-                "config.json, or taken from another checkpoint, no longer matches the word embeddings and the "
-                "prediction head."
-            ) from error
+        with checkpoint_load_errors(
+            pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
+        ):
+            if pretrained_model_name_or_path is not None and not kwargs.get("ignore_mismatched_sizes"):
+                check_vocabulary_fits_weights(
+                    Path(os.fspath(pretrained_model_name_or_path), kwargs.get("subfolder") or ""), kwargs.get("config")
+                )
+            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
 
     @classmethod
     def from_text_pretrained(
@@ -640,15 +766,9 @@ class VideoBertModel(VideoBertPreTrainedModel):
         """
         if (input_ids is None) ^ (inputs_embeds is not None):
             raise ValueError("You must specify exactly one of input_ids or inputs_embeds")
-        check_input_ids(self.config, input_ids, token_type_ids, position_ids, attention_mask)
+        check_input_shapes(self.config, input_ids, inputs_embeds, token_type_ids, position_ids, attention_mask)
         if pixel_values_videos is not None:
             input_ids = self.tokenize_clips(input_ids, pixel_values_videos)
-        if inputs_embeds is not None and position_ids is None:
-            if inputs_embeds.shape[1] > self.config.max_position_embeddings:
-                raise ValueError(
-                    f"inputs_embeds has {inputs_embeds.shape[1]} positions but the model allows "
-                    f"max_position_embeddings={self.config.max_position_embeddings}."
-                )
 
         embedding_output = self.embeddings(
             input_ids=input_ids,
@@ -677,11 +797,12 @@ class VideoBertForPreTrainingOutput(ModelOutput):
     loss (`torch.FloatTensor` of shape `()`, *optional*, returned when `labels` or `alignment_labels` is provided):
         Weighted sum of the three regimes' losses (see [`VideoBertForPreTraining.forward`]).
     text_loss (`torch.FloatTensor` of shape `()`, *optional*):
-        Mean masked-prediction loss over the masked positions of text-only examples (detached; for logging).
+        Mean masked-prediction loss over the masked positions of text-only examples (detached; for logging). NaN when
+        the batch has no masked token of a text-only example (so that no count is read back from the device).
     video_loss (`torch.FloatTensor` of shape `()`, *optional*):
-        Mean masked-prediction loss over the masked positions of video-only examples (detached; for logging).
+        Mean masked-prediction loss over the masked positions of video-only examples (detached; NaN when none).
     text_video_loss (`torch.FloatTensor` of shape `()`, *optional*):
-        Mean masked-prediction loss over the masked positions of text-video examples (detached; for logging).
+        Mean masked-prediction loss over the masked positions of text-video examples (detached; NaN when none).
     alignment_loss (`torch.FloatTensor` of shape `()`, *optional*):
         Linguistic-visual alignment cross-entropy (detached; for logging).
     prediction_logits (`torch.FloatTensor`):
@@ -703,21 +824,99 @@ class VideoBertForPreTrainingOutput(ModelOutput):
     attentions: tuple[torch.FloatTensor, ...] | None = None
 
 
-def example_regimes(token_type_ids: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+def cross_entropy_loss(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    num_items_in_batch: torch.Tensor | int | None = None,
+    name: str = "labels",
+) -> torch.Tensor:
     """
-    Regime of each example, from its segments: text-only when no attended position is video; video-only when the
-    first position (`[CLS]`) is its only text position; text-video otherwise. Returns `(batch_size,)` of
-    `TEXT_ONLY` / `VIDEO_ONLY` / `TEXT_VIDEO`.
+    The loss of every classification head: transformers' `fixed_cross_entropy` over the labels that are not -100, a
+    sum divided by `num_items_in_batch` (passed by `Trainer`: the labelled items of the global batch) or else a mean.
+    A label outside `[0, logits.shape[-1])` raises a `ValueError` naming the argument (`name`).
     """
-    attended = torch.ones_like(token_type_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
-    is_video = (token_type_ids == VIDEO_TYPE_ID) & attended
-    is_text = (token_type_ids == TEXT_TYPE_ID) & attended
-    has_video = is_video.any(dim=1)
-    has_text = is_text[:, 1:].any(dim=1)
-    regimes = torch.full_like(has_video, TEXT_VIDEO, dtype=torch.long)
-    regimes[~has_video] = TEXT_ONLY
-    regimes[has_video & ~has_text] = VIDEO_ONLY
-    return regimes
+    try:
+        return fixed_cross_entropy(
+            logits.float().flatten(0, -2), labels.flatten().to(logits.device), num_items_in_batch
+        )
+    except IndexError as error:
+        raise out_of_range_error(name, labels, logits.shape[-1]) from error
+
+
+def at_least_one(count: torch.Tensor | int) -> torch.Tensor | int:
+    """`max(count, 1)` of a token count, without reading a device tensor back."""
+    return count.clamp(min=1) if torch.is_tensor(count) else max(count, 1)
+
+
+def pretraining_loss(
+    config: VideoBertConfig,
+    prediction_logits: torch.Tensor,
+    masked_labels: torch.Tensor,
+    masked_regimes: torch.Tensor,
+    alignment_logits: torch.Tensor,
+    alignment_labels: torch.Tensor | None,
+    num_items_in_batch: torch.Tensor | int | None = None,
+    num_alignment_items_in_batch: torch.Tensor | int | None = None,
+) -> dict[str, torch.Tensor | None]:
+    """
+    `VideoBertForPreTraining`'s loss and its logged parts, computed on the device (nothing is read back to the host).
+
+    - Masked tokens: the cross-entropy of each masked token (`prediction_logits` `(num_masked, vocab_size)` scored
+      against `masked_labels`), weighted by the regime of its example (`masked_regimes`: `text_loss_weight`,
+      `video_loss_weight` or `text_video_loss_weight`), summed and divided, as transformers' `fixed_cross_entropy`
+      does, by `num_items_in_batch` (the global number of masked tokens under `Trainer`) or else by the local number;
+      a batch with no masked token contributes 0.
+    - Alignment: the cross-entropy of the labelled examples (`alignment_labels != -100`), summed and divided by
+      `num_alignment_items_in_batch` when given; otherwise its local mean, weighted by this batch's share of the
+      masked tokens when `num_items_in_batch` is given. It enters with weight
+      `text_video_loss_weight * alignment_loss_weight`.
+    - `text_loss`, `video_loss`, `text_video_loss`: the mean cross-entropy of the masked tokens of each regime and
+      `alignment_loss` the local alignment mean, detached for logging. A regime with no masked token in the batch
+      logs NaN (deciding otherwise would read the count back to the host); the alignment mean is 0 when no example is
+      labelled.
+    """
+    alignment_loss = None
+    if alignment_labels is not None:
+        alignment_sum = cross_entropy_loss(alignment_logits, alignment_labels, 1, name="alignment_labels")  # a sum
+        alignment_loss = alignment_sum / at_least_one((alignment_labels != -100).sum())
+    if masked_labels is None:
+        return {"loss": alignment_loss, "alignment_loss": None if alignment_loss is None else alignment_loss.detach()}
+
+    try:
+        token_losses = nn.functional.cross_entropy(prediction_logits.float(), masked_labels, reduction="none")
+    except IndexError as error:
+        raise out_of_range_error("labels", masked_labels, prediction_logits.shape[-1]) from error
+    weights = (config.text_loss_weight, config.video_loss_weight, config.text_video_loss_weight)
+    token_weights = torch.where(
+        masked_regimes == TEXT_ONLY,
+        weights[TEXT_ONLY],
+        torch.where(masked_regimes == VIDEO_ONLY, weights[VIDEO_ONLY], weights[TEXT_VIDEO]),
+    )
+    count = num_items_in_batch if num_items_in_batch is not None else masked_labels.shape[0]
+    denominator = at_least_one(count)
+    loss = (token_losses * token_weights).sum() / denominator
+
+    if alignment_loss is not None:
+        if num_alignment_items_in_batch is not None:
+            alignment_term = alignment_sum / num_alignment_items_in_batch
+        elif num_items_in_batch is not None:
+            alignment_term = alignment_loss * masked_labels.shape[0] / denominator
+        else:
+            alignment_term = alignment_loss
+        loss = loss + config.text_video_loss_weight * config.alignment_loss_weight * alignment_term
+
+    # per-regime token means for logging: 0 / 0 = NaN for a regime the batch has no masked token of
+    with torch.no_grad():
+        membership = masked_regimes.unsqueeze(1) == torch.arange(3, device=masked_regimes.device)
+        regime_sums = (token_losses.unsqueeze(1) * membership).sum(0)
+        regime_means = regime_sums / membership.sum(0)
+    return {
+        "loss": loss,
+        "text_loss": regime_means[TEXT_ONLY],
+        "video_loss": regime_means[VIDEO_ONLY],
+        "text_video_loss": regime_means[TEXT_VIDEO],
+        "alignment_loss": None if alignment_loss is None else alignment_loss.detach(),
+    }
 
 
 @auto_docstring(
@@ -763,13 +962,15 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
         r"""
         token_type_ids (`torch.LongTensor` of shape `(batch_size, sequence_length)`, *optional*):
             Segment of each position: 0 for text (and `[CLS]`), 1 for video tokens. They also decide each example's
-            regime: text-only (no video position), video-only (`[CLS]` is the only text position) or text-video.
+            regime (`sequence_regimes`): text-only (no video position), video-only (`[CLS]` is the only text
+            position) or text-video.
         labels (`torch.LongTensor` of shape `(batch_size, sequence_length)`, *optional*):
             Joint-vocabulary ids of the masked tokens, -100 elsewhere. Text and visual positions are predicted by the
             same head. The masked-prediction loss is a token mean in which each masked token counts with the weight
             of its example's regime (`text_loss_weight`, `video_loss_weight`, `text_video_loss_weight`); with
             `num_items_in_batch` (passed by `Trainer`) the weighted sum is divided by it instead of the local count,
-            so gradient accumulation and data parallelism see one token mean over the global batch.
+            so gradient accumulation and data parallelism see one token mean over the global batch. The logged
+            `text_loss` / `video_loss` / `text_video_loss` are NaN when the batch has no masked token of that regime.
         alignment_labels (`torch.LongTensor` of shape `(batch_size,)`, *optional*):
             1 when the sentence and the video segment are temporally aligned, 0 when not, -100 to ignore (text-only
             and video-only examples). Its mean cross-entropy enters the loss with weight
@@ -791,74 +992,38 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
             **kwargs,
         )
         sequence_output, pooled_output = outputs.last_hidden_state, outputs.pooler_output
-        masked = None
+        if alignment_labels is not None:
+            check_labels_shape("alignment_labels", alignment_labels, pooled_output.shape[:1])
+        masked_labels = masked_regimes = None
         if labels is not None:
-            check_labels("labels", labels, sequence_output.shape[:2], self.config.vocab_size)
-            masked = labels != -100
-        prediction_logits, alignment_logits = self.cls(sequence_output, pooled_output, masked)
-        alignment_sum, alignment_count = self._alignment_loss_sum(alignment_logits, alignment_labels)
-        alignment_loss = alignment_sum / alignment_count.clamp(min=1) if alignment_sum is not None else None
-
-        if labels is None:
-            return VideoBertForPreTrainingOutput(
-                loss=alignment_loss,
-                alignment_loss=alignment_loss.detach() if alignment_loss is not None else None,
-                prediction_logits=prediction_logits,
-                alignment_logits=alignment_logits,
-                hidden_states=outputs.hidden_states,
-                attentions=outputs.attentions,
-            )
-
-        token_losses = nn.functional.cross_entropy(prediction_logits.float(), labels[masked], reduction="none")
-        if token_type_ids is None:
-            token_type_ids = torch.zeros_like(labels)
-        regimes = example_regimes(token_type_ids, attention_mask)
-        weights = torch.tensor(
-            [self.config.text_loss_weight, self.config.video_loss_weight, self.config.text_video_loss_weight],
-            device=token_losses.device,
-            dtype=token_losses.dtype,
+            check_labels_shape("labels", labels, sequence_output.shape[:2])
+            labels = labels.to(sequence_output.device)
+            # only the masked positions are scored, in row-major order (one nonzero: the number of masked tokens)
+            positions = (labels.flatten() != -100).nonzero().squeeze(1)
+            sequence_output = sequence_output.flatten(0, 1).index_select(0, positions)
+            masked_labels = labels.flatten().index_select(0, positions)
+            if token_type_ids is None:
+                token_type_ids = torch.zeros_like(labels)
+            regimes = sequence_regimes(token_type_ids, attention_mask)
+            masked_regimes = regimes.index_select(0, positions // labels.shape[1])
+        prediction_logits, alignment_logits = self.cls(sequence_output, pooled_output)
+        losses = pretraining_loss(
+            self.config,
+            prediction_logits,
+            masked_labels,
+            masked_regimes,
+            alignment_logits,
+            alignment_labels,
+            num_items_in_batch,
+            num_alignment_items_in_batch,
         )
-        token_regimes = regimes.unsqueeze(1).expand_as(labels)[masked]
-        # a batch may hold no masked token at all (e.g. only misaligned pairs): its masked-token term is then 0, not 0/0
-        count = num_items_in_batch if num_items_in_batch is not None else masked.sum()
-        denominator = torch.as_tensor(count, device=token_losses.device).clamp(min=1)
-        loss = (token_losses * weights[token_regimes]).sum() / denominator
-
-        regime_losses = []
-        for regime in (TEXT_ONLY, VIDEO_ONLY, TEXT_VIDEO):
-            selected = token_losses[token_regimes == regime]
-            regime_losses.append(selected.mean().detach() if selected.numel() else None)
-
-        if alignment_loss is not None:
-            if num_alignment_items_in_batch is not None:
-                alignment_term = alignment_sum / num_alignment_items_in_batch
-            elif num_items_in_batch is not None:
-                alignment_term = alignment_loss * masked.sum() / denominator
-            else:
-                alignment_term = alignment_loss
-            loss = loss + self.config.text_video_loss_weight * self.config.alignment_loss_weight * alignment_term
-
         return VideoBertForPreTrainingOutput(
-            loss=loss,
-            text_loss=regime_losses[TEXT_ONLY],
-            video_loss=regime_losses[VIDEO_ONLY],
-            text_video_loss=regime_losses[TEXT_VIDEO],
-            alignment_loss=alignment_loss.detach() if alignment_loss is not None else None,
+            **losses,
             prediction_logits=prediction_logits,
             alignment_logits=alignment_logits,
             hidden_states=outputs.hidden_states,
             attentions=outputs.attentions,
         )
-
-    def _alignment_loss_sum(self, alignment_logits, alignment_labels):
-        """Summed alignment cross-entropy and the number of labelled examples (`(None, None)` without labels)."""
-        if alignment_labels is None:
-            return None, None
-        check_labels("alignment_labels", alignment_labels, alignment_logits.shape[:1], 2)
-        losses = nn.functional.cross_entropy(
-            alignment_logits.float(), alignment_labels, ignore_index=-100, reduction="sum"
-        )
-        return losses, (alignment_labels != -100).sum()
 
 
 @auto_docstring(
@@ -868,6 +1033,8 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
     """
 )
 class VideoBertForMaskedLM(VideoBertPreTrainedModel):
+    # a VideoBertForPreTraining checkpoint also holds the pooler and the alignment head, which fill-mask does not use
+    _keys_to_ignore_on_load_unexpected = [r"(^|\.)pooler\.", r"^cls\.alignment\."]
     _tied_weights_keys = {
         "cls.predictions.decoder.weight": "videobert.embeddings.word_embeddings.weight",
         "cls.predictions.decoder.bias": "cls.predictions.bias",
@@ -919,8 +1086,8 @@ class VideoBertForMaskedLM(VideoBertPreTrainedModel):
         logits = self.cls(outputs.last_hidden_state)
         loss = None
         if labels is not None:
-            check_labels("labels", labels, logits.shape[:2], self.config.vocab_size)
-            loss = self.loss_function(logits, labels, vocab_size=self.config.vocab_size, **kwargs)
+            check_labels_shape("labels", labels, logits.shape[:2])
+            loss = cross_entropy_loss(logits, labels, kwargs.get("num_items_in_batch"))
         return MaskedLMOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
@@ -933,6 +1100,9 @@ class VideoBertForMaskedLM(VideoBertPreTrainedModel):
     """
 )
 class VideoBertForVideoTextAlignment(VideoBertPreTrainedModel):
+    # a VideoBertForPreTraining checkpoint also holds the masked-prediction head, which alignment scoring does not use
+    _keys_to_ignore_on_load_unexpected = [r"^cls\.predictions\."]
+
     def __init__(self, config: VideoBertConfig):
         super().__init__(config)
         self.videobert = VideoBertModel(config)
@@ -972,8 +1142,8 @@ class VideoBertForVideoTextAlignment(VideoBertPreTrainedModel):
         logits = self.cls(outputs.pooler_output)
         loss = None
         if labels is not None:
-            check_labels("labels", labels, logits.shape[:1], 2)
-            loss = nn.functional.cross_entropy(logits.float(), labels, ignore_index=-100)
+            check_labels_shape("labels", labels, logits.shape[:1])
+            loss = cross_entropy_loss(logits, labels, kwargs.get("num_items_in_batch"))
         return SequenceClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
@@ -1031,8 +1201,11 @@ class VideoBertForSequenceClassification(VideoBertPreTrainedModel):
         loss = None
         if labels is not None:
             if labels.dtype in (torch.long, torch.int) and self.num_labels > 1:
-                check_labels("labels", labels, logits.shape[:1], self.num_labels)
-            loss = self.loss_function(labels, logits, self.config, **kwargs)
+                check_labels_shape("labels", labels, logits.shape[:1])
+            try:  # transformers' loss for config.problem_type: cross-entropy, MSE or BCE
+                loss = self.loss_function(labels, logits, self.config, **kwargs)
+            except IndexError as error:
+                raise out_of_range_error("labels", labels, self.num_labels) from error
         return SequenceClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
@@ -1061,10 +1234,10 @@ class VideoBertDecoderEmbeddings(nn.Module):
         cache_length: int = 0,
     ) -> torch.Tensor:
         if inputs_embeds is None:
-            inputs_embeds = self.word_embeddings(input_ids)
+            inputs_embeds = lookup(self.word_embeddings, input_ids, "decoder_input_ids")
         seq_length = inputs_embeds.shape[1]
         max_positions = self.position_embeddings.num_embeddings
-        if not _is_compiling() and cache_length + seq_length > max_positions:
+        if not torch.compiler.is_compiling() and cache_length + seq_length > max_positions:
             raise ValueError(
                 f"The caption decoder reached position {cache_length + seq_length} but allows max_position_embeddings="
                 f"{max_positions} positions: truncate the captions (labels / decoder_input_ids) or lower `max_length`/"
@@ -1073,174 +1246,6 @@ class VideoBertDecoderEmbeddings(nn.Module):
         position_ids = torch.arange(cache_length, cache_length + seq_length, device=inputs_embeds.device)
         embeddings = inputs_embeds + self.position_embeddings(position_ids).unsqueeze(0)
         return self.dropout(self.LayerNorm(embeddings))
-
-
-class VideoBertDecoderSelfAttention(nn.Module):
-    """Causal multi-head self-attention of the caption decoder, with a key/value cache for generation."""
-
-    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
-        super().__init__()
-        self.config = config
-        self.attention_head_size = config.hidden_size // config.num_attention_heads
-        self.scaling = self.attention_head_size**-0.5
-        self.query = nn.Linear(config.hidden_size, config.hidden_size)
-        self.key = nn.Linear(config.hidden_size, config.hidden_size)
-        self.value = nn.Linear(config.hidden_size, config.hidden_size)
-        self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
-        self.is_causal = True
-        self.layer_idx = layer_idx
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        cache: Cache | None = None,
-        **kwargs: Unpack[TransformersKwargs],
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        input_shape = hidden_states.shape[:-1]
-        hidden_shape = (*input_shape, -1, self.attention_head_size)
-        query = self.query(hidden_states).view(hidden_shape).transpose(1, 2)
-        key = self.key(hidden_states).view(hidden_shape).transpose(1, 2)
-        value = self.value(hidden_states).view(hidden_shape).transpose(1, 2)
-        if cache is not None:
-            self_cache = cache.self_attention_cache if isinstance(cache, EncoderDecoderCache) else cache
-            key, value = self_cache.update(key, value, self.layer_idx)
-
-        attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
-            self.config._attn_implementation, eager_attention_forward
-        )
-        attn_output, attn_weights = attention_interface(
-            self,
-            query,
-            key,
-            value,
-            attention_mask,
-            dropout=0.0 if not self.training else self.dropout.p,
-            scaling=self.scaling,
-            **kwargs,
-        )
-        attn_output = attn_output.reshape(*input_shape, -1).contiguous()
-        return attn_output, attn_weights
-
-
-class VideoBertCrossAttention(nn.Module):
-    """Multi-head attention from the caption decoder to the encoder's video states (keys/values cached once)."""
-
-    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
-        super().__init__()
-        self.config = config
-        self.attention_head_size = config.hidden_size // config.num_attention_heads
-        self.scaling = self.attention_head_size**-0.5
-        self.query = nn.Linear(config.hidden_size, config.hidden_size)
-        self.key = nn.Linear(config.hidden_size, config.hidden_size)
-        self.value = nn.Linear(config.hidden_size, config.hidden_size)
-        self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
-        self.is_causal = False
-        self.layer_idx = layer_idx
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        encoder_hidden_states: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        cache: EncoderDecoderCache | None = None,
-        **kwargs: Unpack[TransformersKwargs],
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        input_shape = hidden_states.shape[:-1]
-        query = self.query(hidden_states).view(*input_shape, -1, self.attention_head_size).transpose(1, 2)
-        if cache is not None and cache.is_updated.get(self.layer_idx):
-            key = cache.cross_attention_cache.layers[self.layer_idx].keys
-            value = cache.cross_attention_cache.layers[self.layer_idx].values
-        else:
-            kv_shape = (*encoder_hidden_states.shape[:-1], -1, self.attention_head_size)
-            key = self.key(encoder_hidden_states).view(kv_shape).transpose(1, 2)
-            value = self.value(encoder_hidden_states).view(kv_shape).transpose(1, 2)
-            if cache is not None:
-                key, value = cache.cross_attention_cache.update(key, value, self.layer_idx)
-                cache.is_updated[self.layer_idx] = True
-
-        attention_interface: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
-            self.config._attn_implementation, eager_attention_forward
-        )
-        attn_output, attn_weights = attention_interface(
-            self,
-            query,
-            key,
-            value,
-            attention_mask,
-            dropout=0.0 if not self.training else self.dropout.p,
-            scaling=self.scaling,
-            **kwargs,
-        )
-        attn_output = attn_output.reshape(*input_shape, -1).contiguous()
-        return attn_output, attn_weights
-
-
-class VideoBertDecoderAttention(nn.Module):
-    """Causal self-attention block of the decoder: attention followed by its output projection."""
-
-    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
-        super().__init__()
-        self.self = VideoBertDecoderSelfAttention(config, layer_idx=layer_idx)
-        self.output = VideoBertSelfOutput(config)
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        cache: Cache | None = None,
-        **kwargs: Unpack[TransformersKwargs],
-    ) -> torch.Tensor:
-        attention_output, _ = self.self(hidden_states, attention_mask, cache=cache, **kwargs)
-        return self.output(attention_output, hidden_states)
-
-
-class VideoBertCrossAttentionBlock(nn.Module):
-    """Cross-attention block of the decoder: attention to the encoder states followed by its output projection."""
-
-    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
-        super().__init__()
-        self.self = VideoBertCrossAttention(config, layer_idx=layer_idx)
-        self.output = VideoBertSelfOutput(config)
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        encoder_hidden_states: torch.Tensor,
-        encoder_attention_mask: torch.Tensor | None = None,
-        cache: EncoderDecoderCache | None = None,
-        **kwargs: Unpack[TransformersKwargs],
-    ) -> torch.Tensor:
-        attention_output, _ = self.self(
-            hidden_states, encoder_hidden_states, encoder_attention_mask, cache=cache, **kwargs
-        )
-        return self.output(attention_output, hidden_states)
-
-
-class VideoBertDecoderLayer(GradientCheckpointingLayer):
-    """One decoder layer: causal self-attention, cross-attention to the video states, then feed-forward."""
-
-    def __init__(self, config: VideoBertConfig, layer_idx: int | None = None):
-        super().__init__()
-        self.attention = VideoBertDecoderAttention(config, layer_idx=layer_idx)
-        self.crossattention = VideoBertCrossAttentionBlock(config, layer_idx=layer_idx)
-        self.intermediate = VideoBertIntermediate(config)
-        self.output = VideoBertOutput(config)
-
-    def forward(
-        self,
-        hidden_states: torch.Tensor,
-        attention_mask: torch.Tensor | None = None,
-        encoder_hidden_states: torch.Tensor | None = None,
-        encoder_attention_mask: torch.Tensor | None = None,
-        cache: Cache | None = None,
-        **kwargs: Unpack[TransformersKwargs],
-    ) -> torch.Tensor:
-        attention_output = self.attention(hidden_states, attention_mask, cache=cache, **kwargs)
-        attention_output = self.crossattention(
-            attention_output, encoder_hidden_states, encoder_attention_mask, cache=cache, **kwargs
-        )
-        return self.output(self.intermediate(attention_output), attention_output)
 
 
 class VideoBertCaptionHead(nn.Module):
@@ -1278,7 +1283,6 @@ class VideoBertSeq2SeqPreTrainedModel(VideoBertPreTrainedModel):
         "VideoBertEmbeddings",
         "VideoBertLayer",
         "VideoBertDecoderEmbeddings",
-        "VideoBertDecoderLayer",
     ]
 
     def _init_weights(self, module):
@@ -1296,8 +1300,9 @@ class VideoBertSeq2SeqPreTrainedModel(VideoBertPreTrainedModel):
 )
 class VideoBertDecoder(VideoBertSeq2SeqPreTrainedModel):
     _can_record_outputs = {
-        "hidden_states": VideoBertDecoderLayer,
-        "attentions": OutputRecorder(VideoBertDecoderSelfAttention, index=1),
+        "hidden_states": VideoBertLayer,
+        # VideoBertCrossAttention is a VideoBertSelfAttention too: the layer name tells the self-attentions apart
+        "attentions": OutputRecorder(VideoBertSelfAttention, index=1, layer_name="attention"),
         "cross_attentions": OutputRecorder(VideoBertCrossAttention, index=1),
     }
 
@@ -1305,7 +1310,7 @@ class VideoBertDecoder(VideoBertSeq2SeqPreTrainedModel):
         super().__init__(config)
         self.embeddings = VideoBertDecoderEmbeddings(config)
         self.layer = nn.ModuleList(
-            [VideoBertDecoderLayer(config, layer_idx=i) for i in range(config.decoder_num_hidden_layers)]
+            [VideoBertLayer(config, layer_idx=i, is_decoder=True) for i in range(config.decoder_num_hidden_layers)]
         )
         self.post_init()
 
@@ -1340,19 +1345,13 @@ class VideoBertDecoder(VideoBertSeq2SeqPreTrainedModel):
             raise ValueError("You must specify exactly one of decoder_input_ids or decoder_inputs_embeds")
         if encoder_hidden_states is None:
             raise ValueError("The caption decoder needs encoder_hidden_states (the encoder's video states).")
-        if input_ids is not None and not _is_compiling() and input_ids.numel():
-            if input_ids.min() < 0 or input_ids.max() >= self.config.vocab_size:
-                raise ValueError(
-                    f"decoder_input_ids holds ids outside the vocabulary [0, {self.config.vocab_size}): min "
-                    f"{int(input_ids.min())}, max {int(input_ids.max())}."
-                )
         if use_cache and cache is None:
             cache = EncoderDecoderCache(DynamicCache(config=self.config), DynamicCache(config=self.config))
         cache_length = cache.get_seq_length() if cache is not None else 0
 
         hidden_states = self.embeddings(input_ids=input_ids, inputs_embeds=inputs_embeds, cache_length=cache_length)
         batch_size, seq_length = hidden_states.shape[:2]
-        if attention_mask is None and not _is_compiling():
+        if attention_mask is None and not torch.compiler.is_compiling():
             attention_mask = torch.ones(batch_size, cache_length + seq_length, device=hidden_states.device)
         self_attention_cache = cache.self_attention_cache if isinstance(cache, EncoderDecoderCache) else cache
         attention_mask = create_causal_mask(
@@ -1563,10 +1562,8 @@ class VideoBertForConditionalGeneration(VideoBertSeq2SeqPreTrainedModel, Generat
         logits = self.lm_head(outputs.last_hidden_state, self.model.decoder.embeddings.word_embeddings.weight)
         loss = None
         if labels is not None:
-            check_labels("labels", labels, logits.shape[:2], self.config.text_vocab_size)
-            loss = fixed_cross_entropy(
-                logits.float().flatten(0, 1), labels.flatten().to(logits.device), num_items_in_batch
-            )
+            check_labels_shape("labels", labels, logits.shape[:2])
+            loss = cross_entropy_loss(logits, labels, num_items_in_batch)
         return Seq2SeqLMOutput(
             loss=loss,
             logits=logits,
