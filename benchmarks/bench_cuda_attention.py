@@ -106,8 +106,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def make_config(args) -> VideoBertConfig:
     return VideoBertConfig(
         text_vocab_size=args.text_vocab_size,
-        visual_levels=args.visual_levels,
-        visual_branching=args.visual_branching,
+        visual_vocab_size=args.visual_branching**args.visual_levels,
         hidden_size=args.hidden_size,
         num_hidden_layers=args.layers,
         num_attention_heads=args.heads,

@@ -100,7 +100,8 @@ class Sizes:
         return cls(
             models={"BERT-base": (32, 2, 4), "BERT-large": (48, 3, 4)},
             text_vocab_size=200,
-            visual_vocab_size=16,
+            visual_levels=2,
+            visual_branching=4,
             batch_size=4,
             length=16,
             per_gpu_batches=(2,),
@@ -202,8 +203,7 @@ def video_bert_config(sizes: Sizes, hidden: int, layers: int, heads: int, length
 
     config = VideoBertConfig(
         text_vocab_size=sizes.text_vocab_size,
-        visual_levels=sizes.visual_levels,
-        visual_branching=sizes.visual_branching,
+        visual_vocab_size=sizes.visual_branching**sizes.visual_levels,
         hidden_size=hidden,
         num_hidden_layers=layers,
         num_attention_heads=heads,

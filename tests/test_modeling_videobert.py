@@ -561,7 +561,7 @@ def test_a_config_that_does_not_fit_the_weights_is_explained_before_loading(tmp_
     config = json.loads((tmp_path / "config.json").read_text())
     for change, shapes in (
         ({"vocab_size": 70}, "70 x 32"),
-        ({"visual_levels": 3, "vocab_size": None}, "79 x 32"),
+        ({"visual_vocab_size": 27, "vocab_size": None}, "79 x 32"),
         ({"hidden_size": 64}, "61 x 64"),
     ):
         (tmp_path / "config.json").write_text(json.dumps({**config, **change}))
