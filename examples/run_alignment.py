@@ -28,10 +28,13 @@ The splits are those tokenized by examples/tokenize_videos.py; the annotations a
 """
 
 import argparse
+import itertools
 import json
 import logging
 import os
 import random
+import re
+from collections import Counter
 
 import datasets
 import torch
@@ -66,6 +69,22 @@ def parse_args(argv=None):
     parser.add_argument("--weight_decay", type=float, default=0.01)
     parser.add_argument("--warmup_steps", type=int, default=10)
     parser.add_argument("--max_grad_norm", type=float, default=1.0)
+    parser.add_argument(
+        "--hard_negative_probability",
+        type=float,
+        default=0.0,
+        help="Chance that a swapped pair's second segment is a hard one: a different sentence sharing a rare word "
+        "(the verb or the object) with the first's.",
+    )
+    parser.add_argument(
+        "--hard_negative_start_step", type=int, default=0, help="Hard pairs are drawn from this step on."
+    )
+    parser.add_argument(
+        "--hard_negative_max_word_share",
+        type=float,
+        default=0.2,
+        help="A word makes a pair hard when at most this share of the distinct training sentences hold it.",
+    )
     parser.add_argument("--max_seq_length", type=int, default=64, help="Pairs are cut to this many tokens.")
     parser.add_argument("--eval_batch_size", type=int, default=64, help="(sentence, segment) pairs per forward.")
     parser.add_argument("--logging_steps", type=int, default=25)
@@ -80,6 +99,21 @@ def load_segments(dataset_path: str, annotations: str) -> tuple[list, int]:
     return kept, len(segments) - len(kept)
 
 
+def hard_negatives(sentences: list[str], max_word_share: float = 0.2) -> dict[str, list[int]]:
+    """
+    `{sentence: indices of the segments whose sentence differs but shares a rare word with it}`, for the distinct
+    sentences of `sentences` (one per segment). A word (lowercased, split on anything but letters and digits) is rare
+    when at most `max_word_share` of the distinct sentences hold it: the verb (and its tool phrase) or the object, not
+    'the' or 'in a'.
+    """
+    words = {text: set(re.findall(r"[a-z0-9]+", text.lower())) for text in dict.fromkeys(sentences)}
+    share = Counter(word for held in words.values() for word in held)
+    rare = {text: {w for w in held if share[w] <= max_word_share * len(words)} for text, held in words.items()}
+    return {
+        text: [i for i, other in enumerate(sentences) if other != text and rare[text] & rare[other]] for text in words
+    }
+
+
 class AlignmentBatches:
     """
     Endless seeded batches of `[CLS] sentence [>] video [SEP]` pairs over annotated segments, built from swapped
@@ -88,15 +122,35 @@ class AlignmentBatches:
     clip sequence of a batch is then seen once aligned and once misaligned, so neither the text nor the video alone
     says anything about the label; only whether they match does. A `batch_size` that is not a multiple of 4 cuts the
     last group (still one aligned and one misaligned pair when it keeps 2).
+
+    Hard pairs: from batch `hard_negative_start` on, with probability `hard_negative_probability`, `b` is drawn among
+    the segments whose sentence differs from `a`'s but shares a rare word with it (`hard_negatives`): the same verb or
+    the same object with another other half, so that a misaligned pair is not told apart by one word alone. Random
+    pairs first end the plateau (the task is learned from easy pairs); hard ones then teach what R@1 needs, both
+    halves of the sentence. At probability 0 the batches are those without the option.
     """
 
-    def __init__(self, segments, processor, max_length: int, batch_size: int, seed: int):
+    def __init__(
+        self,
+        segments,
+        processor,
+        max_length: int,
+        batch_size: int,
+        seed: int,
+        hard_negative_probability: float = 0.0,
+        hard_negative_start: int = 0,
+        hard_negative_max_word_share: float = 0.2,
+    ):
         sentences = [text for _, _, text in segments]
         if len(set(sentences)) < 2:
             raise ValueError("Misaligned pairs need training segments with at least two different sentences.")
         if batch_size < 2:
             raise ValueError(f"batch_size must be >= 2 (aligned and misaligned pairs), got {batch_size}.")
+        if not 0.0 <= hard_negative_probability <= 1.0:
+            raise ValueError(f"hard_negative_probability must lie in [0, 1], got {hard_negative_probability}.")
         self.segments, self.max_length, self.batch_size = segments, max_length, batch_size
+        self.hard_negative_probability, self.hard_negative_start = hard_negative_probability, hard_negative_start
+        self.hard = hard_negatives(sentences, hard_negative_max_word_share) if hard_negative_probability else {}
         self.special = processor.special_ids
         unique = list(dict.fromkeys(sentences))
         self.text_ids = dict(zip(unique, processor.encode_sentences(unique)))
@@ -105,12 +159,15 @@ class AlignmentBatches:
 
     def __iter__(self):
         groups = -(-self.batch_size // 4)
-        while True:
+        for batch_index in itertools.count():
+            hard_probability = self.hard_negative_probability if batch_index >= self.hard_negative_start else 0.0
             sequences, labels = [], []
             while len(sequences) < self.batch_size:
                 drawn = self.rng.sample(self.segments, min(2 * groups, len(self.segments) // 2 * 2))
                 for (_, clips_a, text_a), (_, clips_b, text_b) in zip(drawn[::2], drawn[1::2]):
-                    if text_a == text_b:
+                    if hard_probability and self.hard.get(text_a) and self.rng.random() < hard_probability:
+                        _, clips_b, text_b = self.segments[self.rng.choice(self.hard[text_a])]
+                    elif text_a == text_b:
                         _, clips_b, text_b = self.segments[self.rng.choice(self.others[text_a])]
                     for text, clips, label in (
                         (text_a, clips_a, 1),
@@ -152,6 +209,9 @@ def main(argv=None):
         max_length,
         args.batch_size,
         args.seed + accelerator.process_index,
+        hard_negative_probability=args.hard_negative_probability,
+        hard_negative_start=args.hard_negative_start_step,
+        hard_negative_max_word_share=args.hard_negative_max_word_share,
     )
     # the fused kernel: on the demo's CPU a third of the step is the optimizer's otherwise (BENCHMARKS.md)
     fused = accelerator.device.type in ("cpu", "cuda")

@@ -550,6 +550,39 @@ def test_run_alignment_batches_and_fine_tune(processor, config, tmp_path):
     assert type(AutoModel.from_pretrained(tmp_path / "out")).__name__ == "VideoBertModel"
 
 
+def test_run_alignment_hard_negatives_share_the_verb_or_the_object(processor):
+    script = load_example("run_alignment")
+    sentences = ["slice the tomato", "slice the onion", "peel the tomato", "stir the egg", "slice the tomato"]
+    hard = script.hard_negatives(sentences, max_word_share=0.5)
+    # 'the' is in every sentence (not rare); the verb or the object makes a pair hard
+    assert hard == {
+        "slice the tomato": [1, 2],
+        "slice the onion": [0, 4],
+        "peel the tomato": [0, 4],
+        "stir the egg": [],
+    }
+    segments = [(f"v{i}", [i % 16], text) for i, text in enumerate(sentences * 4)]
+    batches = iter(
+        script.AlignmentBatches(
+            segments, processor, 64, 8, seed=0, hard_negative_probability=1.0, hard_negative_start=1,
+            hard_negative_max_word_share=0.5,
+        )
+    )  # fmt: skip
+
+    def misaligned_pairs(batch):
+        texts = [processor.tokenizer.decode(ids[1 : ids.index(processor.special_ids.text_video_separator)]) for ids in
+                 batch["input_ids"].tolist()]  # fmt: skip
+        return [(texts[i], texts[i + 2]) for i in range(0, len(texts), 4)]
+
+    first, second = next(batches), next(batches)  # random pairs in the first batch, hard ones from the second on
+    for text_a, text_b in misaligned_pairs(second):
+        if hard[text_a]:
+            assert set(text_a.split()) & set(text_b.split()) - {"the"}, (text_a, text_b)
+    assert any(not set(a.split()) & set(b.split()) - {"the"} for a, b in misaligned_pairs(first))
+    with pytest.raises(ValueError, match="hard_negative_probability"):
+        script.AlignmentBatches(segments, processor, 64, 8, seed=0, hard_negative_probability=2)
+
+
 # ---------------------------------------------------------------------------------------------------------- pipelines
 def test_zero_shot_pipeline_on_video_files(mlm_model, processor, visual_tokenizer, videos, config):
     classifier = pipeline(
