@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-# Copyright 2026 The videobert_hf developers.
+# Copyright 2026 The videobert_hf authors.
 #
 # Licensed under the Apache License, Version 2.0 (the "License");
 # you may not use this file except in compliance with the License.

@@ -1,5 +1,17 @@
 #!/usr/bin/env python
-# Copyright 2026 The videobert_hf authors. Licensed under the Apache License, Version 2.0.
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
 """
 Video-text retrieval with a pretrained VideoBERT's linguistic-visual alignment head: every distinct annotation
 sentence of a split is scored against every annotated video segment (P(aligned) = softmax(logits)[:, 1], pairs in
