@@ -210,7 +210,7 @@ def compare_factorisations(root: Path, seed: int) -> None:
         for label, columns in rows:
             cells = []
             for split in ("heldout", "unseen_pairs"):
-                pick = lambda segs: [(w[:, columns].ravel().tolist(), lab) for w, lab in segs]  # noqa: E731
+                pick = lambda segs, c=columns: [(w[:, c].ravel().tolist(), lab) for w, lab in segs]  # noqa: E731
                 for key in ("verb", "noun"):
                     cells.append(vote_accuracy(pick(split_segments["train"]), pick(split_segments[split]), key))
             title = name if label == "all" else f"  codebook {label[1:]} alone"

@@ -39,7 +39,7 @@ from transformers.utils import logging
 
 from ..corpus.clips import tokenize_video
 from ..modeling_videobert import VideoBertForMaskedLM, VideoBertForVideoTextAlignment
-from ..processing_videobert import build_videobert_inputs, num_special_tokens, part_positions
+from ..processing_videobert import build_videobert_inputs, first_clips, num_special_tokens, part_positions
 from .common import resolve_visual_tokenizer, vocabulary_logits
 from .retrieval import alignment_scores
 from .zero_shot import PAPER_TEMPLATE, single_token_ids, template_mask_positions
@@ -119,7 +119,8 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
         budget = self.model.config.max_position_embeddings - len(template_ids) - num_special_tokens(True, True)
         if budget < 1:
             raise ValueError("The template leaves no room for video in the model's positions.")
-        ids, types = build_videobert_inputs(template_ids, video_ids[:budget], self.processor.special_ids)
+        special = self.processor.special_ids
+        ids, types = build_videobert_inputs(template_ids, first_clips(video_ids, special, budget), special)
         return {
             "input_ids": torch.tensor([ids]),
             "token_type_ids": torch.tensor([types]),
