@@ -234,6 +234,21 @@ def _prepare_shards(shards_dir, manifest):
             json.dump(manifest, handle, indent=1)
 
 
+def _tokenized_features(vocabulary_dir) -> datasets.Features:
+    """The output columns; with several codebooks per clip (the vocabulary's `num_codebooks`) `visual_ids` holds a list
+    of that many words per clip."""
+    try:
+        config = json.loads((Path(vocabulary_dir) / "visual_tokenizer" / "config.json").read_text(encoding="utf-8"))
+        num_codebooks = config.get("num_codebooks", 1)
+    except (OSError, ValueError, AttributeError):
+        num_codebooks = 1  # the worker's loading of the vocabulary reports a damaged folder
+    if num_codebooks == 1:
+        return _TOKENIZED_FEATURES
+    return datasets.Features(
+        {**_TOKENIZED_FEATURES, "visual_ids": datasets.List(datasets.List(datasets.Value("int64")))}
+    )
+
+
 def main(argv=None, on_shard_done=None):
     """Runs the script; `on_shard_done(index, num_shards, shard_dir)`, if given, is called after each shard is saved."""
     args = parse_args(argv)
@@ -299,6 +314,7 @@ def main(argv=None, on_shard_done=None):
         "columns": sorted(_TOKENIZED_FEATURES),  # shards of an earlier version of this script have other columns
     }
     _prepare_shards(shards_dir, manifest)
+    tokenized_features = _tokenized_features(args.vocabulary_dir)
     shard_dirs = [shards_dir / f"shard-{index:05d}-of-{num_shards:05d}" for index in range(num_shards)]
     done = sum((shard_dir / "state.json").is_file() for shard_dir in shard_dirs)
     if done:
@@ -315,7 +331,7 @@ def main(argv=None, on_shard_done=None):
             tokenize_batch,
             batched=True,
             batch_size=4,
-            features=_TOKENIZED_FEATURES,
+            features=tokenized_features,
             num_proc=args.num_proc if args.num_proc > 1 else None,
             fn_kwargs={
                 "vocabulary_dir": args.vocabulary_dir,
