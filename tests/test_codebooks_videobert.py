@@ -30,7 +30,12 @@ from videobert_hf import (
     VideoBertVisualTokenizerConfig,
 )
 from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining
-from videobert_hf.uses import forecast_visual_tokens, text_to_video, zero_shot_action_classification
+from videobert_hf.uses import (
+    alignment_scores,
+    forecast_visual_tokens,
+    text_to_video,
+    zero_shot_action_classification,
+)
 from videobert_hf.uses.storyboard import forecast_storyboard, text_to_video_storyboard
 
 
@@ -257,6 +262,11 @@ def test_fill_mask_uses_take_whole_clips(wordpiece, tmp_path):
         predicted = text_to_video(model, processor, "slice the tomato", num_tokens=3, decoding=decoding)
         assert predicted.ids.shape[0] == 6 and len(predicted.clips) == 3
         assert all(0 <= a < 9 <= b < 18 for a, b in predicted.clips)
+    # retrieval: every (sentence, video of clips) pair, a long video truncated to whole clips
+    scores = alignment_scores(
+        model, processor, ["slice the tomato", "stir"], [[[0, 9]], [[1, 10]] * 40], max_length=21, show_progress=False
+    )
+    assert scores.shape == (2, 2)
     forecast = forecast_visual_tokens(model, processor, [[0, 9], [1, 10]], horizon=2)
     assert all(0 <= a < 9 <= b < 18 for a, b in forecast.clips)
     tokenizer = small_tokenizer(2)
