@@ -171,6 +171,11 @@ def test_checkpoint_of_other_num_codebooks(tmp_path):
     model = VideoBertForPreTraining(one)
     with pytest.raises(ValueError, match=r"fitted with num_codebooks=2, this model is configured for num_codebooks=1"):
         model.videobert.load_visual_tokenizer(tokenizer)
+    two = VideoBertForPreTraining(VideoBertConfig(**TINY | {"visual_vocab_size": 18}, num_codebooks=2))
+    two.save_pretrained(tmp_path / "model")
+    with pytest.raises(ValueError, match=r"trained with num_codebooks=2 visual words per clip, not num_codebooks=1"):
+        VideoBertForPreTraining.from_pretrained(tmp_path / "model", num_codebooks=1)
+    assert VideoBertForPreTraining.from_pretrained(tmp_path / "model").config.num_codebooks == 2
 
 
 def test_ids_outside_a_codebooks_range(wordpiece):

@@ -160,6 +160,24 @@ def saved_word_embeddings_shape(directory: Path) -> tuple[int, ...] | None:
         return None
 
 
+def _check_num_codebooks(folder: Path, wanted: int | None) -> None:
+    """
+    A local checkpoint's clips hold its `num_codebooks` words: loading it with another number would read its visual
+    words as other codebooks' (same vocabulary size, other meaning), so that is an error naming the setting.
+    """
+    if wanted is None or not (folder / "config.json").is_file():
+        return
+    try:
+        saved = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("num_codebooks", 1)
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return  # `checkpoint_load_errors` reports a damaged config
+    if saved != wanted:
+        raise ValueError(
+            f"{folder} holds a model trained with num_codebooks={saved} visual words per clip, not num_codebooks="
+            f"{wanted}: its visual words cannot be read as another number of codebooks."
+        )
+
+
 def check_vocabulary_fits_weights(directory: Path, config: VideoBertConfig | None = None) -> None:
     """
     Raise a `RuntimeError` that explains the joint vocabulary when the config of a local checkpoint folder (or the
@@ -597,6 +615,10 @@ class VideoBertPreTrainedModel(PreTrainedModel):
         with checkpoint_load_errors(
             pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
         ):
+            if pretrained_model_name_or_path is not None:
+                folder = Path(os.fspath(pretrained_model_name_or_path), kwargs.get("subfolder") or "")
+                wanted = kwargs["config"].num_codebooks if kwargs.get("config") is not None else None
+                _check_num_codebooks(folder, kwargs.get("num_codebooks", wanted))
             if pretrained_model_name_or_path is not None and not kwargs.get("ignore_mismatched_sizes"):
                 check_vocabulary_fits_weights(
                     Path(os.fspath(pretrained_model_name_or_path), kwargs.get("subfolder") or ""), kwargs.get("config")
