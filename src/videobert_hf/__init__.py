@@ -82,4 +82,4 @@ from .hub_videobert import build_model_card, push_videobert_to_hub, register_for
 register_for_auto_classes()
 __all__ += ["build_model_card", "push_videobert_to_hub", "register_for_auto_classes"]
 
-from .uses import pipelines  # noqa: E402, F401  (registers the videobert-* pipelines)
+from . import pipelines_videobert  # noqa: E402, F401  (registers the videobert-* pipelines)

@@ -30,6 +30,7 @@ from transformers import (
     AutoConfig,
     AutoModel,
     AutoModelForMaskedLM,
+    AutoModelForNextSentencePrediction,
     AutoModelForPreTraining,
     AutoModelForSeq2SeqLM,
     AutoModelForSequenceClassification,
@@ -39,6 +40,7 @@ from transformers import (
 
 from . import modeling_videobert
 from .configuration_videobert import ADDED_TOKENS, VideoBertConfig, VideoBertVisualTokenizerConfig
+from .pipelines_videobert import VISUAL_TOKENIZER_SUBFOLDER
 from .processing_videobert import VideoBertProcessor
 from .video_processing_videobert import VideoBertVideoProcessor
 from .visual_tokenizer_videobert import VideoBertVisualTokenizer
@@ -51,6 +53,8 @@ MODEL_AUTO_CLASSES = {
     "VideoBertForPreTraining": AutoModelForPreTraining,
     "VideoBertForMaskedLM": AutoModelForMaskedLM,
     "VideoBertForSequenceClassification": AutoModelForSequenceClassification,
+    # the alignment head is BERT's next-sentence head (is this video the sentence's continuation?)
+    "VideoBertForVideoTextAlignment": AutoModelForNextSentencePrediction,
     "VideoBertForConditionalGeneration": AutoModelForSeq2SeqLM,
 }
 
@@ -395,7 +399,6 @@ def build_model_card(
 
 
 # ---------------------------------------------------------------------------------------------------------- push
-VISUAL_TOKENIZER_SUBFOLDER = "visual_tokenizer"
 
 
 def push_videobert_to_hub(
