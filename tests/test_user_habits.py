@@ -320,3 +320,89 @@ def test_every_public_class_and_both_pipelines_load_without_the_package(assets, 
     assert_same_results(report["pipelines"]["zero_shot"], local(videos, verbs=VERBS, nouns=NOUNS))
     retriever = pipeline(RETRIEVAL_TASK, model=str(checkpoint), device="cpu")
     assert_close_values(report["pipelines"]["retrieval"], retriever(videos=videos, texts=texts)["scores"])
+
+
+# ------------------------------------------------------------------------------------- item 4: the plain Trainer
+def tokenized_rows(text_tokenizer, num_videos: int = 4) -> dict:
+    """Rows of the tokenized-dataset contract (what examples/tokenize_videos.py writes), as columns."""
+    rng = np.random.default_rng(0)
+    sentences = ["slice the onion", "peel the carrot", "stir the egg", "pour the milk"]
+    rows = {column: [] for column in CONTRACT_COLUMNS}
+    for index in range(num_videos):
+        rows["video_id"].append(f"video_{index}")
+        rows["visual_ids"].append(rng.integers(0, 4, 8).tolist())
+        texts = [sentences[(index + k) % 4] for k in range(2)]
+        rows["sentence_text_ids"].append([text_tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts])
+        rows["sentence_clip_spans"].append([[0, 4], [4, 8]])
+    return rows
+
+
+def test_plain_trainer_with_default_arguments_trains_on_the_tokenized_dataset(text_tokenizer, tmp_path):
+    datasets = pytest.importorskip("datasets")
+    processor = make_processor(text_tokenizer)  # adds [>] and [CLIP] to the WordPiece tokenizer
+    dataset = datasets.Dataset.from_dict(tokenized_rows(processor.tokenizer))
+    torch.manual_seed(0)
+    model = VideoBertForPreTraining(VideoBertConfig(text_vocab_size=30522, visual_vocab_size=4, **TINY))
+    collator = DataCollatorForVideoBertPretraining.from_config(processor.tokenizer, model.config, max_length=32)
+    args = TrainingArguments(
+        output_dir=str(tmp_path / "run"),
+        max_steps=2,
+        per_device_train_batch_size=2,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        use_cpu=True,
+    )
+    assert args.remove_unused_columns  # the default users keep
+    trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator)
+    before = {k: v.clone() for k, v in model.named_parameters()}
+    result = trainer.train()
+    assert trainer.state.global_step == 2 and np.isfinite(result.training_loss)
+    assert any(not torch.equal(before[k], v) for k, v in model.named_parameters())
+
+
+# --------------------------------------------------------------------------------- item 6 (a): quiet loading
+@pytest.mark.parametrize("model_class", ["VideoBertForMaskedLM", "VideoBertForVideoTextAlignment", "VideoBertModel"])
+def test_pretraining_checkpoint_loads_quietly_into_the_other_heads(checkpoint, model_class):
+    logger = transformers_logging.get_logger("transformers.modeling_utils")
+    records = []
+
+    class Collect(__import__("logging").Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    handler = Collect()
+    logger.addHandler(handler)
+    try:
+        getattr(videobert_hf, model_class).from_pretrained(checkpoint)
+    finally:
+        logger.removeHandler(handler)
+    assert not [message for message in records if "LOAD REPORT" in message], records
+
+
+# --------------------------------------------------------------------------------- item 6 (b): confidence
+def test_zero_shot_pipeline_flags_video_the_vocabulary_does_not_cover(assets, checkpoint, tmp_path):
+    classifier = pipeline(ZERO_SHOT_TASK, model=str(checkpoint), device="cpu")
+    reference = assets["visual_tokenizer"].fit_distance_percentiles
+    assert not torch.isnan(reference).any() and bool((reference.diff() >= 0).all())
+    smooth = assets["videos"][2]  # a held-out video like the fitted ones (3 clips)
+    frames = smooth_frames(np.random.default_rng(7), 15)
+    inverted = str(write_video(tmp_path / "inverted.mp4", 255 - frames, fps=10))
+    results = classifier([smooth, assets["noise_video"], inverted], verbs=VERBS, nouns=NOUNS)
+    in_distribution, noise, negative = (r["out_of_vocabulary_score"] for r in results)
+    assert in_distribution <= 1 / 3
+    assert noise == 1.0 and negative >= 2 / 3
+    distances = [r["codebook_distance"] for r in results]
+    assert distances[0]["training_p99"] == pytest.approx(float(reference[99]))
+    assert distances[1]["mean"] > distances[0]["training_p99"] > distances[0]["training_median"]
+    # a visual tokenizer saved before the statistics existed: unknown, not a made-up number
+    assets["visual_tokenizer"].save_pretrained(tmp_path / "old_tokenizer")
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(tmp_path / "old_tokenizer" / "model.safetensors")
+    del weights["fit_distance_percentiles"]
+    save_file(weights, tmp_path / "old_tokenizer" / "model.safetensors", metadata={"format": "pt"})
+    old = pipeline(ZERO_SHOT_TASK, model=str(checkpoint), visual_tokenizer=str(tmp_path / "old_tokenizer"))
+    result = old(smooth, verbs=VERBS, nouns=NOUNS)
+    assert result["out_of_vocabulary_score"] is None and result["codebook_distance"]["training_p99"] is None
+    assert [v["label"] for v in result["verbs"]] == [v["label"] for v in results[0]["verbs"]]

@@ -707,6 +707,9 @@ class VideoBertPreTrainedModel(PreTrainedModel):
     """
 )
 class VideoBertModel(VideoBertPreTrainedModel):
+    # a checkpoint of any head also holds that head (`cls.*`), which the bare encoder does not use
+    _keys_to_ignore_on_load_unexpected = [r"^cls\."]
+
     def __init__(self, config: VideoBertConfig, add_pooling_layer: bool = True):
         r"""
         add_pooling_layer (bool, *optional*, defaults to `True`):
