@@ -19,7 +19,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -202,7 +201,8 @@ def test_pipeline_save_pretrained_writes_what_model_alone_needs(assets, checkpoi
     assert (tmp_path / "saved" / "visual_tokenizer" / "model.safetensors").is_file()
     again = pipeline(ZERO_SHOT_TASK, model=str(tmp_path / "saved"), device="cpu")
     assert_same_results(
-        [again(assets["videos"][0], verbs=VERBS, nouns=NOUNS)], [classifier(assets["videos"][0], verbs=VERBS, nouns=NOUNS)]
+        [again(assets["videos"][0], verbs=VERBS, nouns=NOUNS)],
+        [classifier(assets["videos"][0], verbs=VERBS, nouns=NOUNS)],
     )
 
 
@@ -282,7 +282,9 @@ def run_without_package(spec: dict, tmp_path: Path) -> dict:
 def test_every_public_class_and_both_pipelines_load_without_the_package(assets, checkpoint, tmp_path):
     public = {name for name in videobert_hf.__all__ if name.startswith("VideoBertFor") or name == "VideoBertModel"}
     public -= {"VideoBertForPreTrainingOutput"}
-    assert public <= set(MODEL_AUTO_CLASSES), f"public classes without an Auto class: {public - set(MODEL_AUTO_CLASSES)}"
+    assert public <= set(MODEL_AUTO_CLASSES), (
+        f"public classes without an Auto class: {public - set(MODEL_AUTO_CLASSES)}"
+    )
     classes, expected = {}, {}
     for name, auto_class in MODEL_AUTO_CLASSES.items():
         torch.manual_seed(0)

@@ -991,7 +991,9 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         distances = torch.empty(ids.shape[0], device=ids.device)
         for start in range(0, features.shape[0], batch_size):
             chunk = self.conditioning(features[start : start + batch_size].to(leaves.device, torch.float32))
-            distances[start : start + chunk.shape[0]] = (chunk - leaves[ids[start : start + chunk.shape[0]]]).norm(dim=-1)
+            distances[start : start + chunk.shape[0]] = (chunk - leaves[ids[start : start + chunk.shape[0]]]).norm(
+                dim=-1
+            )
         return ids, distances
 
     def _prepare_thumbnails(self, frames, num_rows: int) -> torch.Tensor:

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 
-from ..processing_videobert import build_videobert_inputs, num_special_tokens, pad_videobert_batch, part_positions
 from ..pipelines_videobert import PAPER_TEMPLATE, single_token_ids, template_mask_positions, vocabulary_logits
+from ..processing_videobert import build_videobert_inputs, num_special_tokens, pad_videobert_batch, part_positions
 
 
 @dataclass
