@@ -594,6 +594,8 @@ class VideoBertPreTrainedModel(PreTrainedModel):
         if self.is_remote_code() and self.base_model_prefix == VideoBertPreTrainedModel.base_model_prefix:
             # `pipeline(task, model=repo, trust_remote_code=True)` finds the task here, without this package
             for task, (pipeline_class, auto_class) in self.custom_pipeline_classes.items():
+                # CODEPATH: a task is declared only where its Auto class is mapped (every encoder head's checkpoint
+                # maps both; a model whose head classes were not registered for remote code maps none)
                 if auto_class in self.config.auto_map:
                     impl = f"{pipeline_class.__module__.split('.')[-1]}.{pipeline_class.__name__}"
                     pipelines[task] = {"impl": impl, "pt": [auto_class], "type": "multimodal"}
