@@ -164,16 +164,19 @@ logits = model(**inputs).logits
 ```
 
 Without the package, the checkpoint carries its code (`configuration_videobert.py`, `modeling_videobert.py`,
-`visual_tokenizer_videobert.py`, `processing_videobert.py`, `video_processing_videobert.py`) and its `auto_map`:
+`visual_tokenizer_videobert.py`, `processing_videobert.py`, `video_processing_videobert.py`,
+`pipelines_videobert.py`), its `auto_map` and its pipelines (`custom_pipelines`):
 
 ```python
-from transformers import AutoModel, AutoModelForMaskedLM, AutoModelForPreTraining, AutoProcessor
+from transformers import AutoModel, AutoModelForMaskedLM, AutoModelForPreTraining, AutoProcessor, pipeline
 
 model = AutoModelForPreTraining.from_pretrained("{repo_id}", trust_remote_code=True)
-# the same weights as a fill-mask model or as the bare encoder:
+# the same weights as a fill-mask model or as the bare encoder (and AutoModelForNextSentencePrediction: alignment):
 mlm = AutoModelForMaskedLM.from_pretrained("{repo_id}", trust_remote_code=True)
 encoder = AutoModel.from_pretrained("{repo_id}", trust_remote_code=True)
 processor = AutoProcessor.from_pretrained("{repo_id}", trust_remote_code=True)
+# zero-shot action classification of video files (the visual tokenizer comes from the visual_tokenizer/ subfolder)
+classifier = pipeline("videobert-zero-shot-action-classification", model="{repo_id}", trust_remote_code=True)
 ```
 
 Read the code before passing `trust_remote_code=True`: it runs on your machine.
