@@ -141,8 +141,13 @@ def assert_same_results(results, expected):
 
 # ------------------------------------------------------------------------------------------------ item 1: batching
 def test_zero_shot_pipeline_batches_like_transformers_pipelines(assets, checkpoint):
+    # objects, not names: this test is about batching alone
     classifier = pipeline(
-        ZERO_SHOT_TASK, model=str(checkpoint), visual_tokenizer=assets["visual_tokenizer"], device="cpu"
+        ZERO_SHOT_TASK,
+        model=VideoBertForMaskedLM.from_pretrained(checkpoint).eval(),
+        processor=assets["processor"],
+        visual_tokenizer=assets["visual_tokenizer"],
+        device="cpu",
     )
     inputs = assets["videos"][:4] + [assets["short_video"]]  # 1, 2, 3, 1 and 0 clips: sequences of 4 lengths
     reference = classifier(inputs, verbs=VERBS, nouns=NOUNS, top_k=3, batch_size=1)
