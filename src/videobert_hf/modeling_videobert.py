@@ -599,8 +599,10 @@ class VideoBertPreTrainedModel(PreTrainedModel):
                 if auto_class in self.config.auto_map:
                     impl = f"{pipeline_class.__module__.split('.')[-1]}.{pipeline_class.__name__}"
                     pipelines[task] = {"impl": impl, "pt": [auto_class], "type": "multimodal"}
-            if pipelines:
-                self.config.custom_pipelines = pipelines
+        # CODEPATH: declared pipelines are re-declared only with their code; a model loaded as remote code in a process
+        # that never imported the pipelines cannot copy them, so its checkpoint does not declare them
+        if pipelines or getattr(self.config, "custom_pipelines", None):
+            self.config.custom_pipelines = pipelines
         result = super().save_pretrained(save_directory, *args, **kwargs)
         if pipelines and not os.path.isfile(save_directory):
             for pipeline_class, _ in self.custom_pipeline_classes.values():
