@@ -227,6 +227,7 @@ def assert_self_contained(folder: Path):
         "AutoModelForPreTraining": "modeling_videobert.VideoBertForPreTraining",
         "AutoModelForMaskedLM": "modeling_videobert.VideoBertForMaskedLM",
         "AutoModelForSequenceClassification": "modeling_videobert.VideoBertForSequenceClassification",
+        "AutoModelForNextSentencePrediction": "modeling_videobert.VideoBertForVideoTextAlignment",
     }
     processor_config = json.loads((folder / "processor_config.json").read_text())
     assert processor_config["auto_map"] == {"AutoProcessor": "processing_videobert.VideoBertProcessor"}
