@@ -53,6 +53,7 @@ import videobert_hf
 from videobert_hf import VideoBertConfig, VideoBertForPreTraining, VideoBertVisualTokenizer
 from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining
 from videobert_hf.io_videobert import checkpoint_to_resume
+from videobert_hf.pipelines_videobert import VISUAL_TOKENIZER_SUBFOLDER
 
 
 logger = logging.getLogger(__name__)
@@ -90,7 +91,8 @@ class ModelArguments:
         metadata={
             "help": "A fitted VideoBertVisualTokenizer: a new model's visual-token embeddings then start as a random "
             "projection of the codebook's leaf centroids (nearby clusters, nearby embeddings) at the scale of the text "
-            "embeddings, instead of independent random vectors."
+            "embeddings, instead of independent random vectors. It is also saved with the final model, in "
+            "<output_dir>/visual_tokenizer, so that the VideoBERT pipelines load it with `model=<output_dir>` alone."
         },
     )
 
@@ -385,6 +387,11 @@ def main(argv=None, callbacks=None):
         # `save_model` writes nothing under SHARDED_STATE_DICT.
         trainer.accelerator.state.fsdp_plugin.set_state_dict_type("FULL_STATE_DICT")
     trainer.save_model()
+    if model_args.visual_tokenizer_name_or_path and trainer.is_world_process_zero():
+        # where `pipeline("videobert-...", model=output_dir)` looks for the visual tokenizer
+        VideoBertVisualTokenizer.from_pretrained(model_args.visual_tokenizer_name_or_path).save_pretrained(
+            os.path.join(training_args.output_dir, VISUAL_TOKENIZER_SUBFOLDER)
+        )
     metrics = result.metrics
     metrics["train_videos"] = len(train_dataset)
     if collator.num_skipped:

@@ -32,19 +32,15 @@ folder, from which `Trainer` cannot resume ("Can't find a valid checkpoint", `Fi
 
 import json
 import logging
-import os
 import shutil
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from tests.test_distributed_pretraining import make_tiny_dataset
+from tests.test_distributed_pretraining import HELPERS, Runs, make_tiny_dataset
 from videobert_hf.io_videobert import (
     CorruptCheckpointError,
     checkpoint_to_resume,
@@ -54,62 +50,33 @@ from videobert_hf.io_videobert import (
 )
 
 
-HELPERS = Path(__file__).resolve().parent / "helpers"
-ROOT = HELPERS.parents[1]
-TIMEOUT = 240  # seconds, per subprocess
 ARGS = ["--hidden_size", "32", "--num_hidden_layers", "2", "--num_attention_heads", "4", "--intermediate_size", "37"]
 ARGS += ["--use_cpu", "--report_to", "none", "--dataloader_num_workers", "0", "--disable_tqdm", "true"]
 ARGS += ["--seed", "0", "--data_seed", "0", "--per_device_train_batch_size", "2", "--logging_steps", "1"]
 ARGS += ["--max_steps", "8", "--save_steps", "2", "--learning_rate", "1e-3"]
 
 
-class Runs:
+class KillDuringSaveRuns(Runs):
     """Subprocesses of tests/helpers/kill_during_save.py; `wait` bounds each by TIMEOUT and shows its log on failure."""
 
     def __init__(self, root: Path, dataset: Path):
-        self.root, self.dataset, self.procs, self.started = root, dataset, {}, {}
-        self.env = dict(os.environ, OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1")
-        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        super().__init__(root)
+        self.dataset = dataset
 
     def start(self, name, output_dir: Path, step: int = 0, where: str = "none"):
-        command = [sys.executable, str(HELPERS / "kill_during_save.py"), str(step), where]
-        command += ["--dataset_path", str(self.dataset), *ARGS, "--output_dir", str(output_dir)]
-        with open(self.root / f"{name}.log", "w") as log:
-            self.procs[name] = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self.started[name] = time.monotonic()
-
-    def wait(self, name, expected_rc=0):
-        proc = self.procs[name]
-        try:
-            rc = proc.wait(timeout=max(1.0, TIMEOUT - (time.monotonic() - self.started[name])))
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            pytest.fail(f"{name} ran past {TIMEOUT} s:\n{self.log(name)}")
-        assert rc == expected_rc, f"{name} exited with {rc}, expected {expected_rc}:\n{self.log(name)}"
-        return self.log(name)
+        args = [str(HELPERS / "kill_during_save.py"), str(step), where, "--dataset_path", str(self.dataset), *ARGS]
+        super().start(name, [*args, "--output_dir", str(output_dir)])
 
     def run(self, name, output_dir, step=0, where="none", expected_rc=0):
         self.start(name, output_dir, step, where)
         return self.wait(name, expected_rc)
-
-    def log(self, name):
-        return (self.root / f"{name}.log").read_text()
-
-    def kill_all(self):
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("checkpoint_resume")
     make_tiny_dataset(root / "dataset")
-    runs = Runs(root, root / "dataset")
+    runs = KillDuringSaveRuns(root, root / "dataset")
     runs.start("uninterrupted", root / "full")
     yield runs
     runs.kill_all()

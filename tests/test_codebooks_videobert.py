@@ -39,7 +39,8 @@ from videobert_hf.uses import (
 from videobert_hf.uses.storyboard import forecast_storyboard, text_to_video_storyboard
 
 
-# Outputs of the code before codebooks existed (main at ee9f498), for the same seeded inputs.
+# Outputs of the code before codebooks existed (main at ee9f498; the tensors as of 3c1872d, which added the fit-time
+# distance percentiles), for the same seeded inputs.
 ONE_CODEBOOK_IDS = [2, 1, 8, 4, 5, 2, 8, 6, 1, 3, 5, 0, 2, 6, 8, 3, 5, 3, 7, 3]
 ONE_CODEBOOK_CONFIG_KEYS = [
     "architectures", "auto_map", "backbone", "backbone_config", "branching", "clip_encoder", "dtype",
@@ -47,8 +48,8 @@ ONE_CODEBOOK_CONFIG_KEYS = [
     "transformers_version", "whiten_dim",
 ]  # fmt: skip
 ONE_CODEBOOK_TENSORS = [
-    "codebook.centroids_0", "codebook.centroids_1", "conditioning.mean", "conditioning.projection", "has_thumbnail",
-    "is_fitted", "thumbnails",
+    "codebook.centroids_0", "codebook.centroids_1", "conditioning.mean", "conditioning.projection",
+    "fit_distance_percentiles", "has_thumbnail", "is_fitted", "thumbnails",
 ]  # fmt: skip
 MODEL_LOGITS_SUM, MODEL_LOGITS_ABS_SUM = 2.2106, 21.3681
 
@@ -122,6 +123,11 @@ def test_two_codebooks_fit_encode_save_load(blocks, groups, tmp_path):
     for g, (columns, conditioning, codebook) in enumerate(tokenizer.codebook_parts()):
         torch.testing.assert_close(ids[:, g], codebook(conditioning(x[:, columns].contiguous())) + 9 * g)
     assert torch.equal(tokenizer.encode(x, batch_size=7), ids)  # ids do not depend on the chunking
+    # fit-time distances: a clip's distance in the codebooks' spaces side by side, as encode_with_distances gives it
+    same, distances = tokenizer.encode_with_distances(x)
+    assert torch.equal(same, ids) and distances.shape == (60,)
+    assert torch.isfinite(tokenizer.fit_distance_percentiles).all()
+    torch.testing.assert_close(tokenizer.fit_distance_percentiles[[0, -1]], distances.sort().values[[0, -1]])
     # thumbnails per codebook: every used word of both codebooks has one
     assert tokenizer.has_thumbnail[ids.flatten()].all()
     assert tokenizer.token_thumbnails(ids[:3]).shape == (3, 2, 4, 4, 3)

@@ -26,6 +26,8 @@ from videobert_hf import VideoBertConfig
 from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining
 from videobert_hf.processing_videobert import TEXT_ONLY, TEXT_VIDEO, VIDEO_ONLY, add_videobert_tokens, sequence_regimes
 
+from .helpers.tiny import TINY_LAYERS
+
 
 OFFSET = 30524  # 30522 WordPiece ids, then [>] and [CLIP]
 VISUAL = 20736
@@ -477,10 +479,7 @@ def test_trainer_runs_with_the_collator(tokenizer, tmp_path):
     config = VideoBertConfig(
         text_vocab_size=30522,
         visual_vocab_size=16,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=37,
+        **TINY_LAYERS,
     )
     rows = make_rows(16, num_sentences=4, num_clips=40, visual=lambda k: [(k + i) % 16 for i in range(40)])
     dataset = Dataset.from_list(rows)

@@ -31,13 +31,18 @@ after checkpoint 3 (tests/helpers/kill_after_save.py), then started again with t
 
 import json
 import shutil
-import subprocess
-import threading
 
 import pytest
 import torch
 
-from tests.test_distributed_pretraining import COMMON, HELPERS, TIMEOUT, TINY_MODEL, Runs, make_tiny_dataset
+from tests.test_distributed_pretraining import (
+    COMMON,
+    HELPERS,
+    TINY_MODEL,
+    Runs,
+    log_history,
+    make_tiny_dataset,
+)
 
 
 pytest.importorskip("deepspeed", reason="DeepSpeed is not installed (it is not a dependency of the project)")
@@ -73,20 +78,7 @@ def runs(tmp_path_factory):
     runs.start("zero2", [*TORCHRUN, "examples/run_pretraining.py", *zero2, "--output_dir", str(root / "zero2")])
     resumed = root / "resumed"
     killed = [*TORCHRUN, str(HELPERS / "kill_after_save.py"), "3", *zero2, "--output_dir", str(resumed)]
-    runs.start("killed", killed)
-
-    def resume_when_killed():
-        try:
-            runs.procs["killed"].wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            return
-        runs.after_kill = sorted(path.name for path in resumed.iterdir())
-        if runs.procs["killed"].returncode != 0:
-            runs.start("resume", killed)
-
-    runs.after_kill = None
-    runs.resumer = threading.Thread(target=resume_when_killed, daemon=True)
-    runs.resumer.start()
+    runs.start_and_resume_when_killed(killed, resumed)
     yield runs
     runs.kill_all()
     shutil.rmtree(root, ignore_errors=True)
@@ -96,11 +88,6 @@ def final_weights(output_dir):
     from safetensors.torch import load_file
 
     return load_file(output_dir / "model.safetensors")
-
-
-def log_history(output_dir):
-    state = json.loads((output_dir / "trainer_state.json").read_text())
-    return [(row["step"], row["loss"], row["grad_norm"]) for row in state["log_history"] if "loss" in row]
 
 
 def test_zero2_losses_and_weights_match_ddp(runs):

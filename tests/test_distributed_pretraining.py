@@ -127,11 +127,30 @@ class Runs:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            pytest.fail(f"{name} ran past {TIMEOUT} s:\n{self.log(name)}")
-        assert rc == expected_rc, f"{name} exited with {rc}, expected {expected_rc}:\n{self.log(name)}"
+            pytest.fail(f"{name} ran past {TIMEOUT} s:\n{self.log(name)[-6000:]}")
+        assert rc == expected_rc, f"{name} exited with {rc}, expected {expected_rc}:\n{self.log(name)[-6000:]}"
+        return self.log(name)
 
     def log(self, name):
-        return (self.root / f"{name}.log").read_text()[-6000:]
+        return (self.root / f"{name}.log").read_text()
+
+    def start_and_resume_when_killed(self, args, output_dir: Path, resume_on=lambda rc: rc != 0):
+        """Start `args` as "killed"; as soon as it dies, record what it left in `output_dir` (`after_kill`) and, when
+        `resume_on(returncode)`, start the same command again as "resume": it resumes from the checkpoint by itself."""
+        self.start("killed", args)
+        self.after_kill = None
+
+        def resume_when_killed():
+            try:
+                self.procs["killed"].wait(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                return
+            self.after_kill = sorted(path.name for path in output_dir.iterdir())
+            if resume_on(self.procs["killed"].returncode):
+                self.start("resume", args)
+
+        self.resumer = threading.Thread(target=resume_when_killed, daemon=True)
+        self.resumer.start()
 
     def kill_all(self):
         for proc in self.procs.values():
@@ -169,23 +188,8 @@ def runs(tmp_path_factory):
     runs.resume_args = [*data, "--max_steps", "6", "--save_steps", "3", "--learning_rate", "1e-3"]
     runs.start("uninterrupted", ["examples/run_pretraining.py", *runs.resume_args, "--output_dir", str(root / "full")])
     resumed = root / "resumed"
-    runs.start("killed", [str(HELPERS / "kill_after_save.py"), "3", *runs.resume_args, "--output_dir", str(resumed)])
-
-    def resume_when_killed():
-        # the same command again, as soon as the first one died: it resumes from checkpoint-3 by itself
-        try:
-            runs.procs["killed"].wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            return
-        runs.after_kill = sorted(path.name for path in resumed.iterdir())
-        if runs.procs["killed"].returncode == -signal.SIGKILL:
-            runs.start(
-                "resume", [str(HELPERS / "kill_after_save.py"), "3", *runs.resume_args, "--output_dir", str(resumed)]
-            )
-
-    runs.after_kill = None
-    runs.resumer = threading.Thread(target=resume_when_killed, daemon=True)
-    runs.resumer.start()
+    killed = [str(HELPERS / "kill_after_save.py"), "3", *runs.resume_args, "--output_dir", str(resumed)]
+    runs.start_and_resume_when_killed(killed, resumed, resume_on=lambda rc: rc == -signal.SIGKILL)
     yield runs
     runs.kill_all()
     shutil.rmtree(root, ignore_errors=True)
@@ -245,3 +249,9 @@ def test_resume_after_sigkill_matches_uninterrupted_run(runs):
     assert actual.keys() == expected.keys()
     for name, tensor in expected.items():
         torch.testing.assert_close(actual[name], tensor, msg=lambda m, n=name: f"{n}: {m}")
+
+
+def log_history(output_dir):
+    """(step, loss, grad_norm) of each logged training step of a Trainer run."""
+    state = json.loads((output_dir / "trainer_state.json").read_text())
+    return [(row["step"], row["loss"], row["grad_norm"]) for row in state["log_history"] if "loss" in row]

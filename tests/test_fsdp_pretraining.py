@@ -46,14 +46,20 @@ without the helper. The first four start together, the resume when the killed ru
 
 import json
 import shutil
-import subprocess
-import threading
 
 import pytest
 import torch
 import yaml
 
-from tests.test_distributed_pretraining import COMMON, HELPERS, ROOT, TIMEOUT, TINY_MODEL, Runs, make_tiny_dataset
+from tests.test_distributed_pretraining import (
+    COMMON,
+    HELPERS,
+    ROOT,
+    TINY_MODEL,
+    Runs,
+    log_history,
+    make_tiny_dataset,
+)
 
 
 pytestmark = pytest.mark.skipif(
@@ -92,23 +98,9 @@ def runs(tmp_path_factory):
     )
     resumed = root / "resumed"
     killed = [*TORCHRUN, helper, str(root / "record_resumed"), "3", *args, *fsdp, "--output_dir", str(resumed)]
-    runs.start("killed", killed)
+    runs.start_and_resume_when_killed(killed, resumed)
     unpatched = [*TORCHRUN, "examples/run_pretraining.py", *args, *fsdp, "--output_dir", str(root / "unpatched")]
     runs.start("fsdp_unpatched", unpatched)
-
-    def resume_when_killed():
-        # the same command again, as soon as the first one died: it resumes from checkpoint-3 by itself
-        try:
-            runs.procs["killed"].wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            return
-        runs.after_kill = sorted(path.name for path in resumed.iterdir())
-        if runs.procs["killed"].returncode != 0:
-            runs.start("resume", killed)
-
-    runs.after_kill = None
-    runs.resumer = threading.Thread(target=resume_when_killed, daemon=True)
-    runs.resumer.start()
     yield runs
     runs.kill_all()
     shutil.rmtree(root, ignore_errors=True)
@@ -116,11 +108,6 @@ def runs(tmp_path_factory):
 
 def full_log(runs, name):
     return (runs.root / f"{name}.log").read_text()
-
-
-def log_history(output_dir):
-    state = json.loads((output_dir / "trainer_state.json").read_text())
-    return [(row["step"], row["loss"], row["grad_norm"]) for row in state["log_history"] if "loss" in row]
 
 
 def test_fsdp_units_are_the_layers_and_each_rank_holds_half(runs):

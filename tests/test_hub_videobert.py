@@ -45,15 +45,14 @@ from videobert_hf.hub_videobert import (
     push_videobert_to_hub,
 )
 
+from .helpers.tiny import TINY_LAYERS
+
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(
     text_vocab_size=30522,
     visual_vocab_size=9,
-    hidden_size=32,
-    num_hidden_layers=2,
-    num_attention_heads=4,
-    intermediate_size=37,
+    **TINY_LAYERS,
 )
 MODEL_MODULES = {"configuration_videobert.py", "modeling_videobert.py", "visual_tokenizer_videobert.py"}
 PROCESSOR_MODULES = {"configuration_videobert.py", "processing_videobert.py", "video_processing_videobert.py"}
@@ -228,6 +227,7 @@ def assert_self_contained(folder: Path):
         "AutoModelForPreTraining": "modeling_videobert.VideoBertForPreTraining",
         "AutoModelForMaskedLM": "modeling_videobert.VideoBertForMaskedLM",
         "AutoModelForSequenceClassification": "modeling_videobert.VideoBertForSequenceClassification",
+        "AutoModelForNextSentencePrediction": "modeling_videobert.VideoBertForVideoTextAlignment",
     }
     processor_config = json.loads((folder / "processor_config.json").read_text())
     assert processor_config["auto_map"] == {"AutoProcessor": "processing_videobert.VideoBertProcessor"}

@@ -22,6 +22,8 @@ from transformers import AutoModelForSeq2SeqLM
 from tests.transformers_common import GenerationTesterMixin, ModelTesterMixin, ids_tensor
 from videobert_hf import VideoBertConfig, VideoBertForConditionalGeneration, VideoBertForPreTraining
 
+from .helpers.tiny import TINY_LAYERS
+
 
 TEXT_VOCAB, LEVELS, BRANCHING = 90, 2, 3
 CLS, SEP, PAD = 1, 2, 0
@@ -32,10 +34,7 @@ def tiny_config(**kwargs):
         text_vocab_size=TEXT_VOCAB,
         visual_levels=LEVELS,
         visual_branching=BRANCHING,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=37,
+        **TINY_LAYERS,
         max_position_embeddings=64,
         decoder_start_token_id=CLS,
         eos_token_id=SEP,

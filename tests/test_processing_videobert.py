@@ -37,6 +37,8 @@ from videobert_hf.processing_videobert import (
     sequence_regimes,
 )
 
+from .helpers.tiny import TINY_LAYERS
+
 
 @pytest.fixture(scope="module")
 def tokenizer():
@@ -195,10 +197,7 @@ def test_a_model_that_owns_a_visual_tokenizer_reads_raw_clips(tokenizer, tmp_pat
 
     config = VideoBertConfig(
         **processor.config_kwargs(),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=37,
+        **TINY_LAYERS,
         visual_tokenizer_config=visual_tokenizer.config,
     )
     model = VideoBertForPreTraining(config).eval()

@@ -19,8 +19,9 @@ Three layers, dependencies pointing down:
   storyboards and the pipelines, on top of a trained model;
 - the corpus (`videobert_hf.corpus`): transcript formats and videos streamed into visual tokens, for the data scripts;
 - the model family (the modules of this folder): configurations, models, visual tokenizer, video processor,
-  processor, data collator; what `save_pretrained` copies into a checkpoint for remote code. They import only each
-  other (relatively) and transformers.
+  processor, data collator, and the pipelines (`pipelines_videobert`, which `videobert_hf.uses` re-exports); what
+  `save_pretrained` copies into a checkpoint for remote code. They import only each other (relatively) and
+  transformers.
 
 Importing the package registers its classes with transformers' Auto classes (so that `AutoConfig` / `AutoModel` /
 `AutoModelForPreTraining` / `AutoModelForMaskedLM` ... load VideoBERT checkpoints) and its pipelines.
@@ -82,4 +83,4 @@ from .hub_videobert import build_model_card, push_videobert_to_hub, register_for
 register_for_auto_classes()
 __all__ += ["build_model_card", "push_videobert_to_hub", "register_for_auto_classes"]
 
-from .uses import pipelines  # noqa: E402, F401  (registers the videobert-* pipelines)
+from . import pipelines_videobert  # noqa: E402, F401  (registers the videobert-* pipelines)

@@ -13,6 +13,8 @@
 # limitations under the License.
 """VideoBERT model configuration."""
 
+import sys
+
 from huggingface_hub.dataclasses import strict
 from transformers.configuration_utils import PreTrainedConfig, SubConfigSpec
 
@@ -386,6 +388,22 @@ class VideoBertConfig(PreTrainedConfig):
             self.clip_token_id = self.text_vocab_size + ADDED_TOKENS.index(CLIP_TOKEN)
         if self.vocab_size is None:
             self.vocab_size = self.text_vocab_size + len(ADDED_TOKENS) + self.visual_vocab_size
+        self._drop_locally_registered_pipelines()
+
+    def _drop_locally_registered_pipelines(self) -> None:
+        """
+        A checkpoint declares its pipelines in `custom_pipelines` (run as remote code where `videobert_hf` is not
+        installed). `pipeline()` looks there before its registry and then insists on `trust_remote_code=True`: where
+        a task is already registered in this process (importing `videobert_hf` registers the VideoBERT ones), the
+        declaration is dropped from the loaded config, so that the registered pipeline is used, without remote code.
+        Saving a model writes the declarations again.
+        """
+        pipelines = getattr(self, "custom_pipelines", None)
+        registry = getattr(sys.modules.get("transformers.pipelines"), "PIPELINE_REGISTRY", None)
+        if not pipelines or registry is None:
+            return
+        registered = set(registry.get_supported_tasks())
+        self.custom_pipelines = {task: info for task, info in pipelines.items() if task not in registered}
 
     @property
     def visual_token_offset(self) -> int:

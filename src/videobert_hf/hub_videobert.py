@@ -30,6 +30,7 @@ from transformers import (
     AutoConfig,
     AutoModel,
     AutoModelForMaskedLM,
+    AutoModelForNextSentencePrediction,
     AutoModelForPreTraining,
     AutoModelForSeq2SeqLM,
     AutoModelForSequenceClassification,
@@ -39,6 +40,7 @@ from transformers import (
 
 from . import modeling_videobert
 from .configuration_videobert import ADDED_TOKENS, VideoBertConfig, VideoBertVisualTokenizerConfig
+from .pipelines_videobert import VISUAL_TOKENIZER_SUBFOLDER
 from .processing_videobert import VideoBertProcessor
 from .video_processing_videobert import VideoBertVideoProcessor
 from .visual_tokenizer_videobert import VideoBertVisualTokenizer
@@ -51,6 +53,8 @@ MODEL_AUTO_CLASSES = {
     "VideoBertForPreTraining": AutoModelForPreTraining,
     "VideoBertForMaskedLM": AutoModelForMaskedLM,
     "VideoBertForSequenceClassification": AutoModelForSequenceClassification,
+    # the alignment head is BERT's next-sentence head (is this video the sentence's continuation?)
+    "VideoBertForVideoTextAlignment": AutoModelForNextSentencePrediction,
     "VideoBertForConditionalGeneration": AutoModelForSeq2SeqLM,
 }
 
@@ -160,16 +164,19 @@ logits = model(**inputs).logits
 ```
 
 Without the package, the checkpoint carries its code (`configuration_videobert.py`, `modeling_videobert.py`,
-`visual_tokenizer_videobert.py`, `processing_videobert.py`, `video_processing_videobert.py`) and its `auto_map`:
+`visual_tokenizer_videobert.py`, `processing_videobert.py`, `video_processing_videobert.py`,
+`pipelines_videobert.py`), its `auto_map` and its pipelines (`custom_pipelines`):
 
 ```python
-from transformers import AutoModel, AutoModelForMaskedLM, AutoModelForPreTraining, AutoProcessor
+from transformers import AutoModel, AutoModelForMaskedLM, AutoModelForPreTraining, AutoProcessor, pipeline
 
 model = AutoModelForPreTraining.from_pretrained("{repo_id}", trust_remote_code=True)
-# the same weights as a fill-mask model or as the bare encoder:
+# the same weights as a fill-mask model or as the bare encoder (and AutoModelForNextSentencePrediction: alignment):
 mlm = AutoModelForMaskedLM.from_pretrained("{repo_id}", trust_remote_code=True)
 encoder = AutoModel.from_pretrained("{repo_id}", trust_remote_code=True)
 processor = AutoProcessor.from_pretrained("{repo_id}", trust_remote_code=True)
+# zero-shot action classification of video files (the visual tokenizer comes from the visual_tokenizer/ subfolder)
+classifier = pipeline("videobert-zero-shot-action-classification", model="{repo_id}", trust_remote_code=True)
 ```
 
 Read the code before passing `trust_remote_code=True`: it runs on your machine.
@@ -395,7 +402,6 @@ def build_model_card(
 
 
 # ---------------------------------------------------------------------------------------------------------- push
-VISUAL_TOKENIZER_SUBFOLDER = "visual_tokenizer"
 
 
 def push_videobert_to_hub(

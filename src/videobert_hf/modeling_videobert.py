@@ -26,6 +26,7 @@ from torch import nn
 from transformers import initialization as init
 from transformers.activations import ACT2FN
 from transformers.cache_utils import Cache, DynamicCache, EncoderDecoderCache
+from transformers.dynamic_module_utils import custom_object_save
 from transformers.generation import GenerationMixin
 from transformers.loss.loss_utils import fixed_cross_entropy
 from transformers.masking_utils import create_bidirectional_mask, create_causal_mask
@@ -574,6 +575,11 @@ class VideoBertPreTrainedModel(PreTrainedModel):
         "hidden_states": VideoBertLayer,
         "attentions": VideoBertSelfAttention,
     }
+    # an owned visual tokenizer saved before it recorded its fit-time distances: they stay unknown (NaN)
+    _keys_to_ignore_on_load_missing = [r"visual_tokenizer\.fit_distance_percentiles$"]
+    # task -> (pipeline class, Auto class name): the pipelines an encoder checkpoint declares in
+    # `config.custom_pipelines` and carries as remote code; filled by `pipelines_videobert` when it registers them.
+    custom_pipeline_classes: dict = {}
 
     def _init_weights(self, module):
         """Initialize the weights"""
@@ -602,7 +608,24 @@ class VideoBertPreTrainedModel(PreTrainedModel):
             for head in heads:
                 auto_map.setdefault(head._auto_class, f"{head.__module__.split('.')[-1]}.{head.__name__}")
             self.config.auto_map = auto_map
-        return super().save_pretrained(save_directory, *args, **kwargs)
+        pipelines = {}
+        if self.is_remote_code() and self.base_model_prefix == VideoBertPreTrainedModel.base_model_prefix:
+            # `pipeline(task, model=repo, trust_remote_code=True)` finds the task here, without this package
+            for task, (pipeline_class, auto_class) in self.custom_pipeline_classes.items():
+                # CODEPATH: a task is declared only where its Auto class is mapped (every encoder head's checkpoint
+                # maps both; a model whose head classes were not registered for remote code maps none)
+                if auto_class in self.config.auto_map:
+                    impl = f"{pipeline_class.__module__.split('.')[-1]}.{pipeline_class.__name__}"
+                    pipelines[task] = {"impl": impl, "pt": [auto_class], "type": "multimodal"}
+        # CODEPATH: declared pipelines are re-declared only with their code; a model loaded as remote code in a process
+        # that never imported the pipelines cannot copy them, so its checkpoint does not declare them
+        if pipelines or getattr(self.config, "custom_pipelines", None):
+            self.config.custom_pipelines = pipelines
+        result = super().save_pretrained(save_directory, *args, **kwargs)
+        if pipelines and not os.path.isfile(save_directory):
+            for pipeline_class, _ in self.custom_pipeline_classes.values():
+                custom_object_save(pipeline_class, save_directory)  # the module and what it imports relatively
+        return result
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
@@ -710,6 +733,9 @@ class VideoBertPreTrainedModel(PreTrainedModel):
     """
 )
 class VideoBertModel(VideoBertPreTrainedModel):
+    # a checkpoint of any head also holds that head (`cls.*`), which the bare encoder does not use
+    _keys_to_ignore_on_load_unexpected = [r"^cls\."]
+
     def __init__(self, config: VideoBertConfig, add_pooling_layer: bool = True):
         r"""
         add_pooling_layer (bool, *optional*, defaults to `True`):
@@ -990,6 +1016,10 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
         pixel_values_videos: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         alignment_labels: torch.Tensor | None = None,
+        video_id=None,
+        visual_ids=None,
+        sentence_text_ids=None,
+        sentence_clip_spans=None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> tuple[torch.Tensor] | VideoBertForPreTrainingOutput:
         r"""
@@ -1011,6 +1041,17 @@ class VideoBertForPreTraining(VideoBertPreTrainedModel):
             examples as the keyword `num_alignment_items_in_batch` (the example script's trainer does) to make that a
             mean over the global batch too; without it, when `num_items_in_batch` is given, the local mean is
             weighted by this batch's share of the masked tokens (exact when every micro-batch has the same share).
+        video_id (*optional*, ignored):
+            A column of the tokenized dataset (as are `visual_ids`, `sentence_text_ids` and `sentence_clip_spans`),
+            which `DataCollatorForVideoBertPretraining` turns into the inputs above. The four are named here so that
+            `Trainer` with its default `remove_unused_columns=True` keeps them for the collator (it drops the dataset
+            columns that are not arguments of `forward`); the model never reads them.
+        visual_ids (*optional*, ignored):
+            A tokenized-dataset column, kept for the collator (see `video_id`).
+        sentence_text_ids (*optional*, ignored):
+            A tokenized-dataset column, kept for the collator (see `video_id`).
+        sentence_clip_spans (*optional*, ignored):
+            A tokenized-dataset column, kept for the collator (see `video_id`).
         """
         num_items_in_batch = kwargs.pop("num_items_in_batch", None)
         num_alignment_items_in_batch = kwargs.pop("num_alignment_items_in_batch", None)

@@ -45,6 +45,8 @@ _ENCODE_PIECE_ROWS = 512
 _ENCODE_MIN_ROWS = 16
 # Feature vectors encoded per chunk by default (a runtime setting of `encode`: the ids do not depend on it).
 _ENCODE_BATCH_SIZE = 65536
+# Fit-time distances of the fitted clips to their leaf centroid are kept as these percentiles (0, 1, ..., 100).
+_DISTANCE_PERCENTILES = 101
 # Weights files `PreTrainedModel.from_pretrained` can load from a local folder (any variant, sharded or not).
 _WEIGHTS_FILE_PATTERNS = ("model*.safetensors", "model*.safetensors.index.json", "pytorch_model*.bin*")
 
@@ -643,6 +645,8 @@ class VideoBertVisualTokenizer(PreTrainedModel):
     main_input_name = "pixel_values_videos"
     input_modalities = "video"
     _no_split_modules = []
+    # tokenizers saved before the fit-time distances were recorded load with them unknown (NaN)
+    _keys_to_ignore_on_load_missing = [r"^fit_distance_percentiles$"]
 
     def __init__(self, config: VideoBertVisualTokenizerConfig):
         super().__init__(config)
@@ -664,6 +668,9 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         )
         self.has_thumbnail = nn.Buffer(torch.zeros(config.visual_vocab_size, dtype=torch.bool))
         self.is_fitted = nn.Buffer(torch.tensor(False))
+        # Percentiles 0..100 of the fitted clips' Euclidean distances to their leaf centroid (in the codebook's space):
+        # the reference against which `encode_with_distances` tells how well the vocabulary covers new video.
+        self.fit_distance_percentiles = nn.Buffer(torch.full((_DISTANCE_PERCENTILES,), float("nan")))
         self.post_init()
 
     def _init_weights(self, module):
@@ -672,6 +679,7 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             init.constant_(module.thumbnails, _BLANK_THUMBNAIL_VALUE)
             init.zeros_(module.has_thumbnail)
             init.zeros_(module.is_fitted)
+            init.constant_(module.fit_distance_percentiles, float("nan"))
         elif isinstance(module, VideoBertFeatureConditioning) and module.whiten_dim is not None:
             init.zeros_(module.mean)
             init.zeros_(module.projection)
@@ -738,7 +746,7 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             model, loading_info = super().from_pretrained(
                 pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
             )
-        missing = sorted(loading_info.get("missing_keys") or ())
+        missing = sorted(set(loading_info.get("missing_keys") or ()) - {"fit_distance_percentiles"})
         if missing:
             weights = os.path.join(os.fspath(pretrained_model_name_or_path or ""), kwargs.get("subfolder", ""))
             for name in ("model.safetensors", "model.safetensors.index.json"):
@@ -1002,6 +1010,11 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             )
             vectors[g] = None
             codebook.to(device)
+        # a clip's distance to its words' centroids: the Euclidean one in the codebooks' spaces put side by side
+        squared_distances = torch.zeros(leaves_of_codebooks[0][0].shape[0])
+        for row_index, _, distance in leaves_of_codebooks:
+            squared_distances.index_add_(0, row_index, distance)
+        self._record_fit_distances(squared_distances)
 
         # Thumbnail of each leaf: the frame of the fitted clip nearest the leaf's centroid (ties: lowest row); codebook
         # g's leaves are thumbnails g * K ... (g + 1) * K - 1.
@@ -1017,6 +1030,45 @@ class VideoBertVisualTokenizer(PreTrainedModel):
                 self.has_thumbnail[leaves] = True
         self.is_fitted.fill_(True)
         return self
+
+    def _record_fit_distances(self, squared_distances: torch.Tensor) -> None:
+        """Keeps the percentiles 0..100 of the fitted clips' distances to their leaf centroid."""
+        distances = squared_distances.float().clamp(min=0).sqrt().sort().values
+        positions = torch.linspace(0, 1, _DISTANCE_PERCENTILES) * (distances.shape[0] - 1)
+        self.fit_distance_percentiles.copy_(distances[positions.round().long()].to(self.fit_distance_percentiles))
+
+    @torch.no_grad()
+    def encode_with_distances(
+        self, features, batch_size: int = _ENCODE_BATCH_SIZE
+    ) -> tuple[torch.LongTensor, torch.FloatTensor]:
+        """
+        `encode(features)` and each clip's Euclidean distance to its visual token's centroid (in the codebook's space,
+        after the conditioning). Compare them with `fit_distance_percentiles`, the same distances of the clips the
+        codebook was fitted on (NaN for a tokenizer saved before they were recorded): clips far beyond the fitted
+        ones are not covered by the visual vocabulary.
+        """
+        ids = self.encode(features, batch_size=batch_size)
+        features = torch.as_tensor(features)
+        parts = self.codebook_parts()
+        if len(parts) == 1:
+            leaves = self.codebook.level_centroids(self.codebook.levels - 1).reshape(-1, self.codebook.dim)
+            distances = torch.empty(ids.shape[0], device=ids.device)
+            for start in range(0, features.shape[0], batch_size):
+                chunk = self.conditioning(features[start : start + batch_size].to(leaves.device, torch.float32))
+                distances[start : start + chunk.shape[0]] = (chunk - leaves[ids[start : start + chunk.shape[0]]]).norm(
+                    dim=-1
+                )
+            return ids, distances
+        # several codebooks: the Euclidean distance in their spaces side by side (as `fit_distance_percentiles`)
+        squared = torch.zeros(ids.shape[0], device=ids.device)
+        size = self.config.codebook_size
+        for g, (columns, conditioning, codebook) in enumerate(parts):
+            leaves = codebook.level_centroids(codebook.levels - 1).reshape(-1, codebook.dim)
+            for start in range(0, features.shape[0], batch_size):
+                rows = slice(start, start + batch_size)
+                chunk = conditioning(features[rows, columns].to(leaves.device, torch.float32))
+                squared[rows] += (chunk - leaves[ids[rows, g] - g * size]).square().sum(-1)
+        return ids, squared.sqrt()
 
     def _prepare_thumbnails(self, frames, num_rows: int) -> torch.Tensor:
         if frames is None:

@@ -36,6 +36,8 @@ from videobert_hf import (
 )
 from videobert_hf.processing_videobert import TEXT_ONLY, TEXT_VIDEO, VIDEO_ONLY
 
+from .tiny import TINY_LAYERS
+
 
 REFERENCE_PATH = Path(__file__).resolve().parent.parent / "data" / "modeling_reference.json"
 ENCODER_CLASSES = (
@@ -52,10 +54,7 @@ ALL_CLASSES = (*ENCODER_CLASSES, VideoBertForConditionalGeneration)
 TINY_CONFIG = dict(
     text_vocab_size=50,
     visual_vocab_size=9,
-    hidden_size=32,
-    num_hidden_layers=2,
-    num_attention_heads=4,
-    intermediate_size=37,
+    **TINY_LAYERS,
     max_position_embeddings=64,
     hidden_dropout_prob=0.0,
     attention_probs_dropout_prob=0.0,

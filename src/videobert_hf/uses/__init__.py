@@ -20,7 +20,10 @@ The uses of a trained VideoBERT: inference APIs on top of the model family, whic
 - `summarization`: a long video as timestamped, captioned steps;
 - `storyboard`: visual tokens drawn as their codebook thumbnails;
 - `pipelines`: the `transformers` pipelines `videobert-zero-shot-action-classification` and
-  `videobert-video-text-retrieval` (registered when `videobert_hf` is imported).
+  `videobert-video-text-retrieval` (registered when `videobert_hf` is imported). They, and the primitives they share
+  with these modules (`vocabulary_logits`, `resolve_visual_tokenizer`, `alignment_scores`, the zero-shot template
+  helpers), are defined in the model family's flat `videobert_hf.pipelines_videobert`, which checkpoints carry as
+  remote code; they are re-exported here.
 
 The model family never imports this package; the benchmark (`videobert_benchmark`) builds its protocols on it.
 """

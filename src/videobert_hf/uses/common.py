@@ -11,36 +11,13 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""What every use needs: the vocabulary scores of a model's output, and the visual tokenizer to use with a model."""
+"""What every use needs: the vocabulary scores of a model's output, and the visual tokenizer to use with a model.
 
-import torch
+Both are defined in the model family's `pipelines_videobert` (the pipelines that checkpoints carry as remote code use
+them there) and re-exported here.
+"""
 
-
-def vocabulary_logits(outputs) -> torch.Tensor:
-    """Joint-vocabulary logits of a `VideoBertForMaskedLM` (`logits`) or `VideoBertForPreTraining` output."""
-    logits = getattr(outputs, "logits", None)
-    if logits is None:
-        logits = getattr(outputs, "prediction_logits", None)
-    if logits is None or logits.ndim != 3:
-        raise ValueError("The model gives no vocabulary logits: use VideoBertForMaskedLM or VideoBertForPreTraining.")
-    return logits
-
-
-def resolve_visual_tokenizer(model, visual_tokenizer=None):
-    """
-    The visual tokenizer to use with `model`: `visual_tokenizer` when given, else the model's own
-    (`model.base_model.visual_tokenizer`, built when `config.visual_tokenizer_config` is set); a clear error without
-    either.
-    """
-    if visual_tokenizer is not None:
-        return visual_tokenizer
-    own = getattr(getattr(model, "base_model", model), "visual_tokenizer", None)
-    if own is None:
-        raise ValueError(
-            "This model has no visual tokenizer of its own (config.visual_tokenizer_config is not set): pass a fitted "
-            "`visual_tokenizer` (VideoBertVisualTokenizer.from_pretrained(...))."
-        )
-    return own
+from ..pipelines_videobert import resolve_visual_tokenizer, vocabulary_logits
 
 
 __all__ = [

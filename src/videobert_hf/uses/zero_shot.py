@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 
+from ..pipelines_videobert import PAPER_TEMPLATE, single_token_ids, template_mask_positions, vocabulary_logits
 from ..processing_videobert import (
     build_videobert_inputs,
     first_clips,
@@ -29,10 +30,6 @@ from ..processing_videobert import (
     pad_videobert_batch,
     part_positions,
 )
-from .common import vocabulary_logits
-
-
-PAPER_TEMPLATE = "now let me show you how to [MASK] the [MASK]"
 
 
 @dataclass
@@ -41,36 +38,6 @@ class ZeroShotPredictions:
 
     verbs: torch.LongTensor
     nouns: torch.LongTensor
-
-
-def template_mask_positions(tokenizer, template: str) -> tuple[list[int], list[int]]:
-    """WordPiece ids of a zero-shot template and the indices of its two `[MASK]`s (an error for any other count)."""
-    template_ids = tokenizer(template, add_special_tokens=False)["input_ids"]
-    mask_positions = [i for i, token in enumerate(template_ids) if token == tokenizer.mask_token_id]
-    if len(mask_positions) != 2:
-        raise ValueError(
-            f"The template must hold exactly two [MASK] tokens (verb, noun); {template!r} has {len(mask_positions)}."
-        )
-    return template_ids, mask_positions
-
-
-def single_token_ids(tokenizer, words: Sequence[str], name: str) -> list[int]:
-    """WordPiece id of each word; a clear error for a duplicate or for a word that is not one vocabulary token."""
-    if not words:
-        raise ValueError(f"The {name} list is empty.")
-    if len(set(words)) != len(words):
-        duplicates = sorted({w for w in words if list(words).count(w) > 1})
-        raise ValueError(f"The {name} list repeats {duplicates}.")
-    ids = []
-    for word in words:
-        pieces = tokenizer(word, add_special_tokens=False)["input_ids"]
-        if len(pieces) != 1:
-            raise ValueError(
-                f"{name} {word!r} is {len(pieces)} WordPiece tokens ({tokenizer.convert_ids_to_tokens(pieces)}); the "
-                "fill-mask protocol scores single-token labels."
-            )
-        ids.append(pieces[0])
-    return ids
 
 
 @torch.no_grad()

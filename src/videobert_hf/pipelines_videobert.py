@@ -1,0 +1,507 @@
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""
+VideoBERT's uses as `transformers` pipelines, and the inference primitives they share with `videobert_hf.uses`:
+
+- `"videobert-zero-shot-action-classification"`: video files -> ranked verbs and nouns (the paper's template), with
+  how well the visual vocabulary covers each video (`out_of_vocabulary_score`);
+- `"videobert-video-text-retrieval"`: video files and sentences -> rankings in both directions (alignment head).
+
+```python
+>>> from transformers import pipeline
+>>> classifier = pipeline(
+...     "videobert-zero-shot-action-classification", model="demo_output/videobert", visual_tokenizer="demo_output/vocab/visual_tokenizer"
+... )
+>>> classifier(["cooking.mp4", "baking.mp4"], verbs=["slice", "peel"], nouns=["onion", "carrot"], batch_size=2)
+```
+
+The pipelines build from names as transformers' own do: `model=` a checkpoint path or Hub id (its processor is loaded
+from it), `visual_tokenizer=` a `VideoBertVisualTokenizer`, a path or a Hub id. Without `visual_tokenizer`, the model's
+own (`config.visual_tokenizer_config`) is used, else the checkpoint's `visual_tokenizer/` subfolder (what
+`push_videobert_to_hub` and the pipelines' `save_pretrained` write). Videos are streamed through the processor's
+video processor and the visual tokenizer, `clip_batch_size` clips at a time, so memory stays flat in the video's
+length; each video is tokenized once. `batch_size` batches the model's forward passes, as in transformers' pipelines.
+
+This module is part of the model family (flat, relative imports only): `save_pretrained` copies it into every encoder
+checkpoint and declares both tasks in `config.custom_pipelines`, so that `pipeline(task, model=repo,
+trust_remote_code=True)` works where `videobert_hf` is not installed. Importing it registers the tasks with
+`PIPELINE_REGISTRY`; where they are registered, `pipeline()` uses them without `trust_remote_code`.
+"""
+
+import os
+from collections.abc import Sequence
+
+import torch
+from tqdm.auto import tqdm
+from transformers.pipelines import PIPELINE_REGISTRY, Pipeline
+from transformers.utils import logging
+
+from .modeling_videobert import VideoBertForMaskedLM, VideoBertForVideoTextAlignment, VideoBertPreTrainedModel
+from .processing_videobert import (
+    build_videobert_inputs,
+    first_clips,
+    num_special_tokens,
+    pad_videobert_batch,
+    part_positions,
+)
+from .visual_tokenizer_videobert import NonFiniteFeaturesError, VideoBertVisualTokenizer
+
+
+logger = logging.get_logger(__name__)
+
+ZERO_SHOT_TASK = "videobert-zero-shot-action-classification"
+RETRIEVAL_TASK = "videobert-video-text-retrieval"
+# Where a checkpoint keeps the visual tokenizer it was trained with, when the model does not own one.
+VISUAL_TOKENIZER_SUBFOLDER = "visual_tokenizer"
+PAPER_TEMPLATE = "now let me show you how to [MASK] the [MASK]"
+# A clip is out of the vocabulary when it lies farther from its visual token's centroid than this percentile of the
+# clips the codebook was fitted on.
+OUT_OF_VOCABULARY_PERCENTILE = 99
+
+
+# ------------------------------------------------------------------------------------------- shared primitives
+def vocabulary_logits(outputs) -> torch.Tensor:
+    """Joint-vocabulary logits of a `VideoBertForMaskedLM` (`logits`) or `VideoBertForPreTraining` output."""
+    logits = getattr(outputs, "logits", None)
+    if logits is None:
+        logits = getattr(outputs, "prediction_logits", None)
+    if logits is None or logits.ndim != 3:
+        raise ValueError("The model gives no vocabulary logits: use VideoBertForMaskedLM or VideoBertForPreTraining.")
+    return logits
+
+
+def alignment_probabilities(outputs) -> torch.Tensor:
+    """P(aligned) `softmax(logits)[:, 1]` of a `VideoBertForVideoTextAlignment` or `VideoBertForPreTraining` output."""
+    logits = getattr(outputs, "alignment_logits", None)
+    if logits is None:
+        logits = getattr(outputs, "logits", None)
+    if logits is None or logits.ndim != 2 or logits.shape[-1] != 2:
+        raise ValueError(
+            "The model gives no alignment logits: use VideoBertForVideoTextAlignment or VideoBertForPreTraining."
+        )
+    return logits.float().softmax(dim=-1)[:, 1]
+
+
+def _own_visual_tokenizer(model):
+    return getattr(getattr(model, "base_model", model), "visual_tokenizer", None)
+
+
+def resolve_visual_tokenizer(model, visual_tokenizer=None):
+    """
+    The visual tokenizer to use with `model`: `visual_tokenizer` when given (a `VideoBertVisualTokenizer`, or the path
+    or Hub id of one), else the model's own (`model.base_model.visual_tokenizer`, built when
+    `config.visual_tokenizer_config` is set), else the `visual_tokenizer/` subfolder of the model's checkpoint; a
+    clear error without any.
+    """
+    if isinstance(visual_tokenizer, (str, os.PathLike)):
+        return VideoBertVisualTokenizer.from_pretrained(visual_tokenizer)
+    if visual_tokenizer is not None:
+        return visual_tokenizer
+    own = _own_visual_tokenizer(model)
+    if own is not None:
+        return own
+    checkpoint = getattr(model, "name_or_path", None) or ""
+    if checkpoint:
+        if os.path.isdir(os.path.join(checkpoint, VISUAL_TOKENIZER_SUBFOLDER)):
+            return VideoBertVisualTokenizer.from_pretrained(checkpoint, subfolder=VISUAL_TOKENIZER_SUBFOLDER)
+        if not os.path.isdir(checkpoint):  # a Hub id: the repository may hold the subfolder
+            try:
+                return VideoBertVisualTokenizer.from_pretrained(checkpoint, subfolder=VISUAL_TOKENIZER_SUBFOLDER)
+            except (OSError, ValueError):
+                pass
+    raise ValueError(
+        "This model has no visual tokenizer of its own (config.visual_tokenizer_config is not set) and its checkpoint "
+        f"{checkpoint or '(in memory)'} has no {VISUAL_TOKENIZER_SUBFOLDER}/ subfolder: pass a fitted "
+        "`visual_tokenizer` (a VideoBertVisualTokenizer, or its path or Hub id)."
+    )
+
+
+def template_mask_positions(tokenizer, template: str) -> tuple[list[int], list[int]]:
+    """WordPiece ids of a zero-shot template and the indices of its two `[MASK]`s (an error for any other count)."""
+    template_ids = tokenizer(template, add_special_tokens=False)["input_ids"]
+    mask_positions = [i for i, token in enumerate(template_ids) if token == tokenizer.mask_token_id]
+    if len(mask_positions) != 2:
+        raise ValueError(
+            f"The template must hold exactly two [MASK] tokens (verb, noun); {template!r} has {len(mask_positions)}."
+        )
+    return template_ids, mask_positions
+
+
+def single_token_ids(tokenizer, words: Sequence[str], name: str) -> list[int]:
+    """WordPiece id of each word; a clear error for a duplicate or for a word that is not one vocabulary token."""
+    if not words:
+        raise ValueError(f"The {name} list is empty.")
+    if len(set(words)) != len(words):
+        duplicates = sorted({w for w in words if list(words).count(w) > 1})
+        raise ValueError(f"The {name} list repeats {duplicates}.")
+    ids = []
+    for word in words:
+        pieces = tokenizer(word, add_special_tokens=False)["input_ids"]
+        if len(pieces) != 1:
+            raise ValueError(
+                f"{name} {word!r} is {len(pieces)} WordPiece tokens ({tokenizer.convert_ids_to_tokens(pieces)}); the "
+                "fill-mask protocol scores single-token labels."
+            )
+        ids.append(pieces[0])
+    return ids
+
+
+@torch.no_grad()
+def alignment_scores(
+    model,
+    processor,
+    texts: Sequence[str] | Sequence[Sequence[int]],
+    videos: Sequence[Sequence[int]],
+    batch_size: int = 64,
+    max_length: int | None = None,
+    show_progress: bool = True,
+) -> torch.FloatTensor:
+    """
+    Alignment probability `softmax(logits)[:, 1]` of every (sentence, video) pair, as a `[len(texts), len(videos)]`
+    matrix: the scores of retrieval in both directions.
+
+    Each sentence is tokenized once and each video's visual tokens are given once (compute them with the visual
+    tokenizer beforehand: the clip encoder never runs here). The pairs `[CLS] sentence [>] video [SEP]` go through
+    the model `batch_size` at a time, in row-major order, without materialising the whole grid; a pair longer than
+    `max_length` (default: the model's `max_position_embeddings`) is cut longest part first.
+
+    Args:
+        model: a `VideoBertForVideoTextAlignment` or `VideoBertForPreTraining`.
+        processor: the `VideoBertProcessor` of the model.
+        texts: sentences, or their WordPiece ids (without special tokens).
+        videos: visual token ids (codebook ids) of each video or segment; none may be empty.
+    """
+    if not len(texts) or not len(videos):
+        raise ValueError(f"Nothing to score: {len(texts)} sentences and {len(videos)} videos.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
+    text_ids = []
+    for index, text in enumerate(texts):
+        if isinstance(text, str):
+            if not text.strip():
+                raise ValueError(f"Sentence {index} is empty.")
+            text = processor.encode_sentences([text])[0]
+        text_ids.append(list(text))
+        if not text_ids[-1]:
+            raise ValueError(f"Sentence {index} has no WordPiece token.")
+    empty = [index for index, ids in enumerate(videos) if not len(ids)]
+    if empty:
+        raise ValueError(f"Videos {empty} have no visual token (shorter than one clip?); drop them before scoring.")
+    special = processor.special_ids
+    max_length = max_length or model.config.max_position_embeddings
+    device = next(model.parameters()).device
+    model.eval()
+
+    num_videos = len(videos)
+    num_pairs = len(text_ids) * num_videos
+    scores = torch.empty(num_pairs)
+    starts = range(0, num_pairs, batch_size)
+    for start in tqdm(starts, desc="alignment scores", disable=not show_progress):
+        pairs = range(start, min(start + batch_size, num_pairs))
+        sequences = [
+            build_videobert_inputs(text_ids[pair // num_videos], videos[pair % num_videos], special, max_length)
+            for pair in pairs
+        ]
+        outputs = model(**pad_videobert_batch(sequences, special.pad, device=device))
+        scores[start : start + len(sequences)] = alignment_probabilities(outputs).cpu()
+    return scores.view(len(text_ids), num_videos)
+
+
+def out_of_vocabulary_score(visual_tokenizer, distances: torch.Tensor) -> float | None:
+    """
+    The share of clips (their distances to their visual token's centroid, `encode_with_distances`) that lie farther
+    than `OUT_OF_VOCABULARY_PERCENTILE` % of the clips the codebook was fitted on: about 0.01 for video like the
+    training videos, near 1 for video the visual vocabulary does not cover. `None` without clips, or for a tokenizer
+    fitted before the fit-time distances were recorded.
+    """
+    reference = visual_tokenizer.fit_distance_percentiles
+    if distances.numel() == 0 or bool(torch.isnan(reference).any()):
+        return None
+    threshold = reference[OUT_OF_VOCABULARY_PERCENTILE].to(distances.device)
+    return float((distances > threshold).float().mean())
+
+
+# ------------------------------------------------------------------------------------------------- pipelines
+class _VideoBertVideoPipeline(Pipeline):
+    """Shared set-up: a `VideoBertProcessor`, and a visual tokenizer that turns each video into its token ids once."""
+
+    _load_processor = True
+    _load_tokenizer = False
+    _load_image_processor = False
+    _load_feature_extractor = False
+    _load_video_processor = False
+
+    def __init__(self, *args, visual_tokenizer=None, clip_batch_size: int = 8, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.processor is None:
+            raise ValueError(
+                f"The {self.task or 'VideoBERT'} pipeline needs the model's VideoBertProcessor: pass processor=."
+            )
+        self.processor.check_config(self.model.config)
+        self.visual_tokenizer = resolve_visual_tokenizer(self.model, visual_tokenizer)
+        if self.visual_tokenizer is not _own_visual_tokenizer(self.model):
+            self.visual_tokenizer.to(self.device).eval()
+        self.clip_batch_size = clip_batch_size
+
+    def video_tokens(self, video: str | os.PathLike) -> tuple[list[int], torch.Tensor]:
+        """
+        The visual token ids (codebook ids) of a video file, clips streamed `clip_batch_size` at a time, and each
+        clip's distance to its token's centroid.
+        """
+        if not isinstance(video, (str, os.PathLike)):
+            raise TypeError(f"VideoBERT pipelines take video file paths, got {type(video).__name__}.")
+        ids, distances = [], []
+        for batch in self.processor.video_processor.iter_clips(video, batch_size=self.clip_batch_size):
+            try:
+                features = self.visual_tokenizer.get_clip_features(
+                    batch["pixel_values_videos"], batch_size=self.clip_batch_size
+                )
+                batch_ids, batch_distances = self.visual_tokenizer.encode_with_distances(features)
+            except NonFiniteFeaturesError as error:
+                clip = len(ids) + error.row
+                raise NonFiniteFeaturesError(f"{video}: clip {clip} of the video: {error}", row=clip) from error
+            ids.extend(batch_ids.tolist())
+            distances.append(batch_distances.cpu())
+        return ids, torch.cat(distances) if distances else torch.empty(0)
+
+    def save_pretrained(self, save_directory: str | os.PathLike, **kwargs):
+        """
+        Saves what `pipeline(task, model=save_directory)` needs: the model (with its code and `custom_pipelines`),
+        the processor, and the visual tokenizer in the `visual_tokenizer/` subfolder when the model does not own one.
+        """
+        self.model.save_pretrained(save_directory, **kwargs)
+        self.processor.save_pretrained(save_directory)
+        if self.visual_tokenizer is not _own_visual_tokenizer(self.model):
+            self.visual_tokenizer.save_pretrained(os.path.join(save_directory, VISUAL_TOKENIZER_SUBFOLDER))
+
+
+class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
+    """
+    Zero-shot action classification of video files with the paper's protocol: `[CLS] <template> [>] <video> [SEP]`,
+    the verb read from the template's first `[MASK]` and the noun from the second, ranking only the candidates.
+
+    Call with a video path (or a list of them) and `verbs=[...]`, `nouns=[...]` (each a single WordPiece token),
+    optionally `template=` (two `[MASK]`s, verb first), `top_k=` (default 5) and `batch_size=` (videos per forward
+    pass; the results do not depend on it). Each result is
+
+    - `"verbs"`, `"nouns"`: `[{"label", "score"}]`, best first, scores being the softmax over the candidates;
+    - `"num_clips"`: the video's number of clips;
+    - `"out_of_vocabulary_score"`: the share of the video's clips that lie farther from their visual token's centroid
+      than 99 % of the clips the codebook was fitted on (about 0.01 for video like the training videos; near 1 when
+      the visual vocabulary does not cover the video, and the scores say little). `None` for a video without clips
+      or a visual tokenizer fitted before these statistics were recorded;
+    - `"codebook_distance"`: `{"mean", "training_median", "training_p99"}`, the mean distance of the video's clips to
+      their centroids beside the median and 99th percentile of the fitted clips' (`None` where unknown).
+
+    A video shorter than one clip gives `num_clips == 0` and the text-only language prior (the template alone), with
+    a warning. An unreadable file raises `VideoDecodingError` naming it.
+    """
+
+    def _sanitize_parameters(self, verbs=None, nouns=None, template=None, top_k=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"Unexpected arguments {sorted(kwargs)}.")
+        preprocess_params, postprocess_params = {}, {}
+        if verbs is not None:
+            preprocess_params["verbs"] = postprocess_params["verbs"] = list(verbs)
+        if nouns is not None:
+            preprocess_params["nouns"] = postprocess_params["nouns"] = list(nouns)
+        if template is not None:
+            preprocess_params["template"] = template
+        if top_k is not None:
+            postprocess_params["top_k"] = top_k
+        return preprocess_params, {}, postprocess_params
+
+    def preprocess(self, video, verbs=None, nouns=None, template=PAPER_TEMPLATE):
+        if verbs is None or nouns is None:
+            raise ValueError("Pass the candidate labels: verbs=[...] and nouns=[...].")
+        tokenizer = self.processor.tokenizer
+        template_ids, mask_positions = template_mask_positions(tokenizer, template)
+        single_token_ids(tokenizer, verbs, "verb")
+        single_token_ids(tokenizer, nouns, "noun")
+        video_ids, distances = self.video_tokens(video)
+        if not video_ids:
+            logger.warning(f"{video} is shorter than one clip: its scores are the template's language prior.")
+        budget = self.model.config.max_position_embeddings - len(template_ids) - num_special_tokens(True, True)
+        if budget < 1:
+            raise ValueError("The template leaves no room for video in the model's positions.")
+        special = self.processor.special_ids
+        ids, types = build_videobert_inputs(template_ids, first_clips(video_ids, special, budget), special)
+        oov = out_of_vocabulary_score(self.visual_tokenizer, distances)
+        # every value a tensor with a batch dimension of 1: transformers' collate pads and stacks them for batch_size > 1
+        return {
+            "input_ids": torch.tensor([ids]),
+            "token_type_ids": torch.tensor([types]),
+            "attention_mask": torch.ones(1, len(ids), dtype=torch.long),
+            "mask_positions": torch.tensor([[part_positions(len(template_ids), 1)[0][p] for p in mask_positions]]),
+            "num_clips": torch.tensor([len(video_ids)]),
+            "out_of_vocabulary_score": torch.tensor([float("nan") if oov is None else oov]),
+            "mean_distance": torch.tensor([float(distances.mean()) if distances.numel() else float("nan")]),
+        }
+
+    def _forward(self, model_inputs):
+        extras = {
+            key: model_inputs.pop(key)
+            for key in ("mask_positions", "num_clips", "out_of_vocabulary_score", "mean_distance")
+        }
+        logits = vocabulary_logits(self.model(**model_inputs))
+        rows = torch.arange(logits.shape[0], device=logits.device)[:, None]
+        # first key: a batch tensor, which transformers' unbatching reads the batch size from
+        return {"mask_logits": logits[rows, extras.pop("mask_positions").to(logits.device)], **extras}
+
+    def postprocess(self, model_outputs, verbs=None, nouns=None, top_k=5):
+        tokenizer = self.processor.tokenizer
+        logits = model_outputs["mask_logits"][0].float()
+        result = {}
+        for slot, (name, labels) in enumerate((("verbs", verbs), ("nouns", nouns))):
+            ids = single_token_ids(tokenizer, labels, name[:-1])
+            scores = logits[slot, ids].softmax(dim=-1)
+            top = scores.topk(min(top_k, len(labels)))
+            result[name] = [
+                {"label": labels[i], "score": s} for s, i in zip(top.values.tolist(), top.indices.tolist())
+            ]
+
+        def known(value) -> float | None:
+            value = float(value.reshape(-1)[0])
+            return None if value != value else value  # NaN: unknown
+
+        reference = self.visual_tokenizer.fit_distance_percentiles.tolist()
+        result["num_clips"] = int(model_outputs["num_clips"].reshape(-1)[0])
+        result["out_of_vocabulary_score"] = known(model_outputs["out_of_vocabulary_score"])
+        result["codebook_distance"] = {
+            "mean": known(model_outputs["mean_distance"]),
+            "training_median": known(torch.tensor(reference[50])),
+            "training_p99": known(torch.tensor(reference[OUT_OF_VOCABULARY_PERCENTILE])),
+        }
+        return result
+
+
+class VideoBertVideoTextRetrievalPipeline(_VideoBertVideoPipeline):
+    """
+    Video-text retrieval with the alignment head: `retriever(videos=[paths], texts=[sentences])` scores every
+    (sentence, video) pair by P(aligned) = `softmax(logits)[:, 1]`, tokenizing each video once and sending the pairs
+    through the model `pair_batch_size` at a time (default 64; `batch_size=` is taken as `pair_batch_size`, as the
+    pairs of one call are its batch). Returns
+    `{"scores": [[P(text i, video j)]], "text_to_video": [{"text", "ranking": [{"video", "score"}]}],
+    "video_to_text": [{"video", "out_of_vocabulary_score", "ranking": [{"text", "score"}]}], "skipped_videos": [...]}`,
+    rankings best first and cut to `top_k` when given (`out_of_vocabulary_score` as in the zero-shot pipeline). A
+    video shorter than one clip cannot be scored: it is listed in `skipped_videos` and left out of the rankings. A
+    video longer than the model allows is cut (longest part first).
+    """
+
+    def __call__(self, videos: str | Sequence[str], texts: str | Sequence[str], **kwargs):
+        videos = [videos] if isinstance(videos, (str, os.PathLike)) else list(videos)
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        if not videos or not texts:
+            raise ValueError(
+                f"Retrieval needs videos and sentences, got {len(videos)} videos and {len(texts)} sentences."
+            )
+        batch_size = kwargs.pop("batch_size", None)
+        if batch_size is not None:
+            kwargs.setdefault("pair_batch_size", batch_size)
+        return super().__call__({"videos": videos, "texts": texts}, **kwargs)
+
+    def _sanitize_parameters(self, top_k=None, pair_batch_size=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"Unexpected arguments {sorted(kwargs)}.")
+        forward_params = {"pair_batch_size": pair_batch_size} if pair_batch_size is not None else {}
+        postprocess_params = {"top_k": top_k} if top_k is not None else {}
+        return {}, forward_params, postprocess_params
+
+    def preprocess(self, inputs):
+        texts = inputs["texts"]
+        if any(not isinstance(t, str) or not t.strip() for t in texts):
+            raise ValueError("texts holds an empty sentence.")
+        video_ids, kept, skipped, oov = [], [], [], []
+        for video in inputs["videos"]:
+            ids, distances = self.video_tokens(video)
+            if ids:
+                video_ids.append(ids)
+                kept.append(os.fspath(video))
+                oov.append(out_of_vocabulary_score(self.visual_tokenizer, distances))
+            else:
+                logger.warning(f"{video} is shorter than one clip: it cannot be scored and is left out.")
+                skipped.append(os.fspath(video))
+        if not kept:
+            raise ValueError(f"None of the videos {skipped} holds one clip: nothing to score.")
+        return {"texts": texts, "videos": kept, "video_ids": video_ids, "skipped_videos": skipped, "oov": oov}
+
+    def _forward(self, model_inputs, pair_batch_size=64):
+        scores = alignment_scores(
+            self.model,
+            self.processor,
+            model_inputs["texts"],
+            model_inputs["video_ids"],
+            batch_size=pair_batch_size,
+            show_progress=False,
+        )
+        return {**model_inputs, "scores": scores}
+
+    def postprocess(self, model_outputs, top_k=None):
+        scores, texts, videos = model_outputs["scores"], model_outputs["texts"], model_outputs["videos"]
+
+        def ranking(row, names, key):
+            order = row.argsort(descending=True, stable=True)[:top_k].tolist()
+            return [{key: names[i], "score": float(row[i])} for i in order]
+
+        return {
+            "scores": scores.tolist(),
+            "text_to_video": [
+                {"text": t, "ranking": ranking(scores[i], videos, "video")} for i, t in enumerate(texts)
+            ],
+            "video_to_text": [
+                {
+                    "video": v,
+                    "out_of_vocabulary_score": model_outputs["oov"][j],
+                    "ranking": ranking(scores[:, j], texts, "text"),
+                }
+                for j, v in enumerate(videos)
+            ],
+            "skipped_videos": model_outputs["skipped_videos"],
+        }
+
+
+# task -> (pipeline class, the Auto class a checkpoint loads with for it): registered here, and declared in the
+# `config.custom_pipelines` of every encoder checkpoint that `VideoBertPreTrainedModel.save_pretrained` writes.
+PIPELINES = {
+    ZERO_SHOT_TASK: (VideoBertZeroShotActionClassificationPipeline, VideoBertForMaskedLM, "AutoModelForMaskedLM"),
+    RETRIEVAL_TASK: (
+        VideoBertVideoTextRetrievalPipeline,
+        VideoBertForVideoTextAlignment,
+        "AutoModelForNextSentencePrediction",
+    ),
+}
+for _task, (_pipeline_class, _model_class, _auto_class) in PIPELINES.items():
+    PIPELINE_REGISTRY.register_pipeline(
+        _task, pipeline_class=_pipeline_class, pt_model=_model_class, type="multimodal"
+    )
+    VideoBertPreTrainedModel.custom_pipeline_classes[_task] = (_pipeline_class, _auto_class)
+
+
+__all__ = [
+    "OUT_OF_VOCABULARY_PERCENTILE",
+    "PAPER_TEMPLATE",
+    "PIPELINES",
+    "RETRIEVAL_TASK",
+    "VISUAL_TOKENIZER_SUBFOLDER",
+    "ZERO_SHOT_TASK",
+    "VideoBertVideoTextRetrievalPipeline",
+    "VideoBertZeroShotActionClassificationPipeline",
+    "alignment_probabilities",
+    "alignment_scores",
+    "out_of_vocabulary_score",
+    "resolve_visual_tokenizer",
+    "single_token_ids",
+    "template_mask_positions",
+    "vocabulary_logits",
+]
