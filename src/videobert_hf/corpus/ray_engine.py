@@ -90,10 +90,11 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> bool:
         import ray
     except ImportError as error:
         raise RayEngineError("The Ray engine needs Ray Data: pip install 'videobert_hf[ray]'.") from error
+    if address:
+        check_reachable(address)
     if ray.is_initialized():
         return False
     if address:
-        check_reachable(address)
         try:
             ray.init(address=address, log_to_driver=False)
         except (ConnectionError, RuntimeError) as error:
@@ -371,6 +372,7 @@ def _run_pipeline(ray, todo, rows, args, device, gpus, processor, assembler):
     clip_shape = (3, video_processor.clip_length, crop["height"], crop["width"])
     context = ray.data.DataContext.get_current()
     context.max_errored_blocks = -1  # a decode task that dies (a hung video) loses its video only
+    context.enable_progress_bars = False
     items = [{"index": i, "path": rows["path"][i]} for i in todo]
     dataset = ray.data.from_items(items, override_num_blocks=len(items))
     dataset = dataset.map_batches(
