@@ -366,40 +366,59 @@ def _cached_first(todo, rows, features_dir, args, assembler):
     return others
 
 
-def _run_pipeline(ray, todo, rows, args, device, gpus, processor, assembler):
-    video_processor = processor.video_processor
-    crop = video_processor.crop_size
-    clip_shape = (3, video_processor.clip_length, crop["height"], crop["width"])
+def build_pipeline(ray, items, vocabulary_dir, *, batch_size, decode_timeout, clip_shape, device, dtype, num_actors):
+    """
+    The Ray Data pipeline of `items` (`{"index", "path"}` rows): decode tasks (one CPU each) -> encoder actors
+    (`num_actors`, one GPU each on `cuda`). Rows out: `index`, `clip` (-1: a video's marker row), `visual_id`,
+    `start`, `end`, `num_clips` and `error`.
+    """
     context = ray.data.DataContext.get_current()
     context.max_errored_blocks = -1  # a decode task that dies (a hung video) loses its video only
     context.enable_progress_bars = False
-    items = [{"index": i, "path": rows["path"][i]} for i in todo]
     dataset = ray.data.from_items(items, override_num_blocks=len(items))
     dataset = dataset.map_batches(
         decode_video,
         batch_size=1,
         num_cpus=1,
+        # a hung decoder's task is not retried; and remote arguments that differ from the encoder's keep Ray Data
+        # from fusing the decode tasks into the encoder actors (which would then decode in turn with encoding)
         max_retries=0,
         fn_kwargs={
-            "vocabulary_dir": args.vocabulary_dir,
-            "clip_batch": args.batch_size,
-            "decode_timeout": args.decode_timeout or None,
+            "vocabulary_dir": os.fspath(vocabulary_dir),
+            "clip_batch": batch_size,
+            "decode_timeout": decode_timeout,
             "clip_shape": clip_shape,
         },
     )
     on_gpu = device.startswith("cuda")
-    dataset = dataset.map_batches(
+    return dataset.map_batches(
         ClipEncoder,
-        batch_size=args.batch_size,
-        concurrency=args.ray_num_actors,
+        batch_size=batch_size,
+        concurrency=num_actors,
         num_gpus=1 if on_gpu else 0,
         num_cpus=1,
         fn_constructor_kwargs={
-            "vocabulary_dir": args.vocabulary_dir,
+            "vocabulary_dir": os.fspath(vocabulary_dir),
             "device": "cuda" if on_gpu else device,
-            "dtype": args.dtype,
-            "batch_size": args.batch_size,
+            "dtype": dtype,
+            "batch_size": batch_size,
         },
+    )
+
+
+def _run_pipeline(ray, todo, rows, args, device, gpus, processor, assembler):
+    video_processor = processor.video_processor
+    crop = video_processor.crop_size
+    dataset = build_pipeline(
+        ray,
+        [{"index": i, "path": rows["path"][i]} for i in todo],
+        args.vocabulary_dir,
+        batch_size=args.batch_size,
+        decode_timeout=args.decode_timeout or None,
+        clip_shape=(3, video_processor.clip_length, crop["height"], crop["width"]),
+        device=device,
+        dtype=args.dtype,
+        num_actors=args.ray_num_actors,
     )
     for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
         assembler.add(batch)
