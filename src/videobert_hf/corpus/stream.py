@@ -24,6 +24,7 @@ decoding runs in the calling process and cannot be interrupted: use workers for 
 
 import contextlib
 import os
+import signal
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -125,8 +126,17 @@ def _release(worker):
         worker.last_progress = time.monotonic()
 
 
+def _die_with_parent():
+    """A worker ends when the process that started it does, even when that one is SIGKILLed (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def _worker_main(video_processor, batch_size, with_thumbnails, tasks, connection, credits):
     """A decoding worker: takes (index, path) tasks until None; sends its messages, one credit per batch of clips."""
+    _die_with_parent()
     torch.set_num_threads(1)
     while True:
         task = tasks.get()
