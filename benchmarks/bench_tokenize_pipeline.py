@@ -96,7 +96,6 @@ def build_vocabulary(folder, setting, device, dtype):
 
 
 def run_setting(name, args, root):
-    from videobert_hf.corpus import iter_clip_features, stream_clip_features
 
     setting = SETTINGS[name]
     num_videos, seconds = (args.demo_videos, args.demo_seconds) if name == "demo" else (args.paper_videos,
@@ -117,11 +116,29 @@ def run_setting(name, args, root):
         start = time.perf_counter()
         clips = function()
         seconds = time.perf_counter() - start
-        rates[label] = clips / seconds
-        print(f"  {label:<13} {clips:5d} clips in {seconds:7.2f} s = {rates[label]:8.2f} clips/s", flush=True)
+        rates[label] = max(rates.get(label, 0.0), clips / seconds)  # best of --repeats: the machine is shared
+        print(f"  {label:<13} {clips:5d} clips in {seconds:7.2f} s = {clips / seconds:8.2f} clips/s", flush=True)
 
     print(f"{name} settings: {json.dumps(setting)}, {num_videos} videos x {seconds:g} s, batch {batch}, "
           f"{args.num_workers} decoding workers, device {args.device}, dtype {args.dtype or 'float32'}")  # fmt: skip
+    for repeat in range(args.repeats):
+        if args.repeats > 1:
+            print(f" round {repeat + 1} of {args.repeats}")
+        run_round(args, videos, folder, setting, video_processor, tokenizer, timed)
+    a, b, c, d = (rates[k] for k in ("(a) decode", "(b) encode", "(c) sequential", "(d) overlapped"))
+    best = " (best of each)" if args.repeats > 1 else ""
+    print(f"  d / min(a, b) = {d / min(a, b):.2f} (target >= 0.85);  d / c = {d / c:.2f} (target >= 1.3 at the demo "
+          f"settings)" + (f";  e / d = {rates['(e) ray'] / d:.2f} (target 0.75-1.25)" if "(e) ray" in rates else "")
+          + best)  # fmt: skip
+    print(f"  per clip: decode {1e3 / a:.1f} ms (wall, {args.num_workers} workers), encode {1e3 / b:.1f} ms")
+    return rates
+
+
+def run_round(args, videos, folder, setting, video_processor, tokenizer, timed):
+    """One measurement of each of (a)-(e), in turn."""
+    from videobert_hf.corpus import iter_clip_features, stream_clip_features
+
+    batch = args.batch_size
     no_encoder = _NoEncoder(tokenizer.config.feature_dim)
     timed("(a) decode", lambda: sum(len(r.features) for r in stream_clip_features(
         no_encoder, video_processor, videos, batch_size=batch, num_workers=args.num_workers)))  # fmt: skip
@@ -143,11 +160,6 @@ def run_setting(name, args, root):
         tokenizer, video_processor, videos, batch_size=batch, num_workers=args.num_workers)))  # fmt: skip
     if not args.skip_ray:
         timed("(e) ray", lambda: ray_clips(folder / "vocab", videos, args, setting))
-    a, b, c, d = (rates[k] for k in ("(a) decode", "(b) encode", "(c) sequential", "(d) overlapped"))
-    print(f"  d / min(a, b) = {d / min(a, b):.2f} (target >= 0.85);  d / c = {d / c:.2f} (target >= 1.3 at the demo "
-          f"settings)" + (f";  e / d = {rates['(e) ray'] / d:.2f} (target 0.75-1.25)" if "(e) ray" in rates else ""))  # fmt: skip
-    print(f"  per clip: decode {1e3 / a:.1f} ms (wall, {args.num_workers} workers), encode {1e3 / b:.1f} ms")
-    return rates
 
 
 def ray_clips(vocabulary_dir, videos, args, setting):
@@ -182,6 +194,7 @@ def main(argv=None):
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", choices=("float32", "bfloat16", "float16"))
     parser.add_argument("--skip_ray", action="store_true")
+    parser.add_argument("--repeats", type=int, default=1, help="rounds of (a)-(e) in turn; the best of each is kept")
     args = parser.parse_args(argv)
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, intra-op threads {torch.get_num_threads()}, "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
