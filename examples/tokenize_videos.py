@@ -14,7 +14,18 @@
 # limitations under the License.
 """
 Tokenize a video corpus once, offline: videos + timestamped transcripts -> a `datasets` dataset of token ids that
-pretraining reads (one row per video), with `datasets.map` (batched, `--num_proc` processes).
+pretraining reads (one row per video). Three engines write the same rows:
+
+  --engine stream (default)  one machine: `--num_workers` processes decode while the visual tokenizer encodes clip
+                             batches that span videos, on `--device` (CUDA when available) in `--dtype`
+  --engine map               `datasets.map`, one video after the other in each of `--num_proc` processes
+  --engine ray               Ray Data: decode tasks on every CPU, one encoder actor per GPU (`--ray_num_actors`),
+                             Parquet files of finished videos; a local Ray, or the cluster at `--ray_address`
+                             (`pip install 'videobert_hf[ray]'`; see `videobert_hf.corpus.ray_engine`)
+
+A video whose decoder makes no progress for `--decode_timeout` seconds (stream engine with workers, ray engine) is
+reported and skipped, its worker replaced; a GPU asked for where there is none, or a `--ray_address` where no
+cluster answers, stops the job with a clear error before any work.
 
 Each row: `video_id`, `visual_ids` (one codebook id per 1.5 s clip), `clip_times` ([start, end] s per clip),
 `sentences` and `sentence_times` (the transcript), `sentence_text_ids` (WordPiece ids, no special tokens) and
@@ -44,6 +55,8 @@ complete). A job that is killed and started again with the same arguments skips 
 already done") and redoes only the others; the output is the same as an uninterrupted run's. The shards are removed
 once the dataset is saved. Started with other videos, transcripts, vocabulary or --shard_size, the job discards the
 shards of the earlier one (<output_dir>/shards/manifest.json records what they were made from) and starts over.
+With --engine ray the unit is the video: finished videos are written to <output_dir>/shards/part-*.parquet files
+(--shard_size videos each) and a restarted job skips every video whose row is in one.
 Every file is written whole (a temporary file, then an atomic rename): a killed job never leaves a truncated file in
 the output, at most a hidden `*.partial` temporary one.
 """
@@ -320,7 +333,10 @@ def _prepare_shards(shards_dir, manifest):
 
 
 def main(argv=None, on_shard_done=None):
-    """Runs the script; `on_shard_done(index, num_shards, shard_dir)`, if given, is called after each shard is saved."""
+    """
+    Runs the script; `on_shard_done(index, num_shards, shard_dir)`, if given, is called after each shard is saved
+    (with the ray engine: `on_shard_done(parquet_file)` after each Parquet file of finished videos).
+    """
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stdout)
     if args.shard_size < 1:
