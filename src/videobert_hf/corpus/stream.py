@@ -390,6 +390,9 @@ class _ClipStream:
                     self.encode(self.batch_size)
                 if decode_timeout is not None:
                     now = time.monotonic()
+                    for entry in self.pending:  # a worker whose clips wait for the encoder is not stalled
+                        if entry[4] is not None:
+                            entry[4].last_progress = now
                     for worker in list(workers):
                         if worker.assigned and now - worker.last_progress > decode_timeout:
                             reason = f"the decoder made no progress for {decode_timeout:g} s (decode timeout): skipped"
