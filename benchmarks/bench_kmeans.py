@@ -13,8 +13,7 @@
 # limitations under the License.
 """
 Hierarchical k-means fit and encode speed of `VideoBertVisualTokenizer` against a faiss-cpu node-by-node loop (the
-anchor, measured in the same run) and, if installed, scikit-learn's KMeans node-by-node; plus the tokenizer's own faiss
-backend (`fit(kmeans_backend="faiss")`, the CPU choice), timed against the same anchor. Encoding (descending the
+anchor, measured in the same run) and, if installed, scikit-learn's KMeans node-by-node. Encoding (descending the
 fitted tree) is timed against the previous per-node descent (kept below as `previous_descend`) in the same run, best
 of `--encode-repeats` alternating runs each, and checked against the 0.5M vectors/s target.
 
@@ -163,21 +162,6 @@ def main():
         except ImportError:
             print("scikit-learn not installed: skipped")
     print(f"fit time ratio ours / faiss: {ours_s / faiss_s:.2f}")
-    # The tokenizer's faiss backend (`fit(kmeans_backend="faiss")`): the same codebook format, faiss node by node.
-    faiss_codebook = VideoBertHierarchicalKMeans(config)
-    (_, _, backend_distance), backend_s = timed(
-        lambda: faiss_codebook.fit_faiss(
-            tensor,
-            args.seed,
-            max_iter=args.iterations,
-            max_points_per_centroid=fit_settings["max_points_per_centroid"],
-        )
-    )
-    print(
-        f"ours, faiss backend:                 fit {backend_s:7.2f} s   mean squared distance to leaf "
-        f"{float(backend_distance.double().mean()):.1f}"
-    )
-    print(f"fit time ratio ours (faiss backend) / faiss: {backend_s / faiss_s:.2f} (target <= 1.0)")
 
     # Encode throughput: descend the fitted tree on tiles of the features; the previous descent alternates with ours.
     tiles = -(-args.encode_points // args.num_points)

@@ -88,12 +88,6 @@ def parse_args(argv=None):
     parser.add_argument("--l2_normalize", action="store_true", help="L2-normalise (whitened) features.")
     parser.add_argument("--kmeans_max_iter", type=int, default=20)
     parser.add_argument("--max_fit_points", type=int, default=1_000_000)
-    parser.add_argument(
-        "--kmeans_backend",
-        choices=("torch", "faiss"),
-        default="torch",
-        help="torch: batched over each level's nodes, on --device; faiss: faiss-cpu node by node (faster on a CPU).",
-    )
     parser.add_argument("--thumbnail_size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch_size", type=int, default=8, help="Clips per clip-encoder batch.")
@@ -223,7 +217,6 @@ def main(argv=None):
         kmeans_max_iter=args.kmeans_max_iter,
         kmeans_seed=args.seed,
         max_fit_points=args.max_fit_points,
-        kmeans_backend=args.kmeans_backend,
     )
     visual_tokenizer.save_pretrained(output_dir / "visual_tokenizer")
 

@@ -186,22 +186,3 @@ def test_bad_arguments_fail_clearly_and_fast(corpus):
     with pytest.raises(SystemExit, match="no Ray cluster answers there"):
         script.main([*common, "--engine", "ray", "--ray_address", "127.0.0.1:9"])
     assert time.monotonic() - start < 30
-
-
-def test_faiss_kmeans_backend_gives_a_codebook_of_the_same_format():
-    pytest.importorskip("faiss")
-    from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
-
-    torch.manual_seed(0)
-    centres = torch.randn(20, 1024) * 4
-    features = centres[torch.randint(0, 20, (600,))] + torch.randn(600, 1024)
-    tokenizers = {}
-    for backend in ("torch", "faiss"):
-        tokenizer = VideoBertVisualTokenizer.from_clip_encoder("s3d", levels=2, branching=4)
-        tokenizers[backend] = tokenizer.fit(features, show_progress=False, kmeans_backend=backend)
-    torch_state, faiss_state = (t.codebook.state_dict() for t in tokenizers.values())
-    assert {k: v.shape for k, v in torch_state.items()} == {k: v.shape for k, v in faiss_state.items()}
-    ids = tokenizers["faiss"].encode(features)
-    assert ids.min() >= 0 and ids.max() < 16 and ids.unique().numel() > 8
-    with pytest.raises(ValueError, match="kmeans_backend"):
-        tokenizers["torch"].fit(features, kmeans_backend="sklearn")

@@ -14,7 +14,6 @@
 """VideoBERT's visual tokenizer: clip encoder (S3D or a transformers backbone) + hierarchical k-means codebook."""
 
 import copy
-import importlib.util
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -420,53 +419,6 @@ class VideoBertHierarchicalKMeans(nn.Module):
             rows = slice(start, start + _FIT_CHUNK_ROWS)
             distances[rows] = (features[rows] - leaf_centroids[node[rows]]).square().sum(-1)
         return row_index, node, distances
-
-    @torch.no_grad()
-    def fit_faiss(self, features: torch.Tensor, seed: int, *, max_iter: int, max_points_per_centroid: int | None):
-        """
-        Fits every level with faiss (`faiss.Kmeans`, node by node, on the CPU): the same codebook format and rules for
-        nodes with fewer points than children as `fit` (child `k` is the node's point `k mod n`, in corpus order; a
-        node without points copies its own centroid); faiss seeds each node with `seed + node` (k-means++ is not
-        faiss's: it picks random points) and subsamples to `max_points_per_centroid * branching` points. Returns what
-        `fit` returns (rows in their own order).
-        """
-        import faiss
-
-        x = np.ascontiguousarray(features.cpu().numpy(), dtype=np.float32)
-        num_rows, branching, dim = x.shape[0], self.branching, self.dim
-        if num_rows < 1:
-            raise ValueError("Cannot fit the k-means codebook on 0 feature vectors.")
-        node = np.zeros(num_rows, dtype=np.int64)
-        parent = x.mean(axis=0, keepdims=True)
-        for level in range(self.levels):
-            num_nodes = branching**level
-            centroids = np.repeat(parent[:, None, :], branching, axis=1)
-            order = np.argsort(node, kind="stable")
-            bounds = np.searchsorted(node[order], np.arange(num_nodes + 1))
-            child = np.zeros(num_rows, dtype=np.int64)
-            for i in np.flatnonzero(np.diff(bounds)):
-                rows = order[bounds[i] : bounds[i + 1]]
-                points = np.ascontiguousarray(x[rows])
-                if rows.size < branching:
-                    centroids[i] = points[np.arange(branching) % rows.size]
-                else:
-                    kmeans = faiss.Kmeans(
-                        dim,
-                        branching,
-                        niter=max_iter,
-                        seed=seed + int(i),
-                        min_points_per_centroid=1,
-                        max_points_per_centroid=max_points_per_centroid or (1 << 30),
-                    )
-                    kmeans.train(points)
-                    centroids[i] = kmeans.centroids
-                # the encoder's rule: nearest by ||c||^2 - 2 x.c, ties to the lowest index
-                child[rows] = ((centroids[i] ** 2).sum(-1) - 2 * points @ centroids[i].T).argmin(axis=1)
-            self.level_centroids(level).copy_(torch.from_numpy(centroids))
-            parent = centroids.reshape(-1, dim)
-            node = node * branching + child
-        distance = ((x - parent[node]) ** 2).sum(-1)
-        return torch.arange(num_rows), torch.from_numpy(node), torch.from_numpy(distance)
 
     def _layout(self, features, row_index, node, num_nodes, cap, generator):
         """
@@ -919,7 +871,6 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         max_points_per_centroid: int | None = 256,
         max_fit_points: int | None = 1_000_000,
         whiten_eps: float = 1e-5,
-        kmeans_backend: str = "torch",
     ) -> "VideoBertVisualTokenizer":
         """
         Fits the conditioning, the k-means codebook and the per-token thumbnails. The fitting settings are arguments,
@@ -943,14 +894,7 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             max_fit_points: at most this many feature vectors are kept (a seeded reservoir sample over the stream);
                 the fit set then takes `max_fit_points * feature_dim * 4` bytes, twice that at peak. `None` keeps all.
             whiten_eps: with `whiten_dim`, added to each PCA eigenvalue before dividing by its square root.
-            kmeans_backend: `"torch"` (batched over the nodes of a level, on the tokenizer's device) or `"faiss"`
-                (`faiss-cpu` node by node, on the CPU: faster there; see `VideoBertHierarchicalKMeans.fit_faiss`).
-                Both give the same codebook format; their codebooks differ (other seeding).
         """
-        if kmeans_backend not in ("torch", "faiss"):
-            raise ValueError(f"kmeans_backend must be 'torch' or 'faiss', got {kmeans_backend!r}.")
-        if kmeans_backend == "faiss" and importlib.util.find_spec("faiss") is None:
-            raise ImportError("kmeans_backend='faiss' needs faiss: pip install faiss-cpu.")
         _check_fit_settings(kmeans_init, kmeans_max_iter, max_points_per_centroid, max_fit_points, whiten_eps)
         reservoir = _ReservoirSample(max_fit_points, kmeans_seed)
         thumbnail_chunks = None if thumbnails is None else _as_chunks(thumbnails, "thumbnails")
@@ -991,20 +935,15 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             )
         self.conditioning.load_state_dict(conditioning.state_dict())
         generator = torch.Generator(device=device).manual_seed(kmeans_seed)
-        if kmeans_backend == "faiss":
-            row_index, leaf, distance = self.codebook.fit_faiss(
-                sample, kmeans_seed, max_iter=kmeans_max_iter, max_points_per_centroid=max_points_per_centroid
+        with torch.device(device):  # the fit's work tensors are made where the features are
+            row_index, leaf, distance = self.codebook.fit(
+                sample.to(device),
+                generator,
+                show_progress=show_progress,
+                kmeans_init=kmeans_init,
+                max_iter=kmeans_max_iter,
+                max_points_per_centroid=max_points_per_centroid,
             )
-        else:
-            with torch.device(device):  # the fit's work tensors are made where the features are
-                row_index, leaf, distance = self.codebook.fit(
-                    sample.to(device),
-                    generator,
-                    show_progress=show_progress,
-                    kmeans_init=kmeans_init,
-                    max_iter=kmeans_max_iter,
-                    max_points_per_centroid=max_points_per_centroid,
-                )
         del sample
         row_index, leaf, distance = row_index.cpu(), leaf.cpu(), distance.cpu()
 
