@@ -32,6 +32,7 @@ import socket
 import threading
 import time
 import uuid
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -111,13 +112,15 @@ def decode_video(batch, vocabulary_dir, clip_batch, decode_timeout, clip_shape):
     """
     video_processor = _processor(vocabulary_dir).video_processor
     (index,), (path,) = batch["index"], batch["path"]
-    progress = [time.monotonic()]
+    progress = [time.monotonic(), False]  # last progress; whether the task waits in a `yield` (backpressure)
     stop = threading.Event()
     if decode_timeout:
 
         def watchdog():
             while not stop.wait(1.0):
-                if time.monotonic() - progress[0] > decode_timeout:
+                if progress[1]:  # the pipeline does not take the clips yet: the decoder is not to blame
+                    progress[0] = time.monotonic()
+                elif time.monotonic() - progress[0] > decode_timeout:
                     os._exit(3)  # the block fails; the driver reports the video (it has no marker row)
 
         threading.Thread(target=watchdog, daemon=True).start()
@@ -127,7 +130,7 @@ def decode_video(batch, vocabulary_dir, clip_batch, decode_timeout, clip_shape):
             pixels = clips["pixel_values_videos"].numpy()
             count = pixels.shape[0]
             times = np.asarray(clips["clip_times"], dtype=np.float64)
-            progress[0] = time.monotonic()
+            progress[1] = True
             yield {
                 "index": np.full(count, index),
                 "path": np.array([path] * count, dtype=object),
@@ -139,7 +142,7 @@ def decode_video(batch, vocabulary_dir, clip_batch, decode_timeout, clip_shape):
                 "error": np.array([""] * count, dtype=object),
             }
             num_clips += count
-            progress[0] = time.monotonic()
+            progress[:] = [time.monotonic(), False]
     except Exception as decode_error:  # noqa: BLE001 - VideoDecodingError, or any crash of the decoder on this file
         from ..video_processing_videobert import VideoDecodingError
 
@@ -351,7 +354,7 @@ def _cached_first(todo, rows, features_dir, args, assembler):
             assembler.add_row(index, tokenized_row(assembler.processor, rows["sentences"][index],
                                                    rows["sentence_times"][index], [], [], error_text))  # fmt: skip
             continue
-        except (OSError, ValueError, KeyError, EOFError) as error:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             print(f"{cached} is unreadable ({error}): computing the features of {video_id} again")
             arrays = None
         if visual_tokenizer is None and arrays is not None:
