@@ -124,9 +124,6 @@ def test_streaming_engine_gives_todays_rows(corpus, reference):
     summary, rows = tokenize(corpus, "stream", "--engine", "stream", "--num_workers", "2", "--batch_size", "3",
                              "--device", "cpu")  # fmt: skip
     assert rows == reference and set(summary["bad_videos"]) == {"noise"}
-    # in-process decoding (no workers), the default engine
-    _, rows = tokenize(corpus, "stream0", "--num_workers", "0", "--device", "cpu")
-    assert rows == reference
 
 
 def test_ray_engine_gives_todays_rows_and_resumes(corpus, reference, local_ray, capsys):
@@ -168,6 +165,10 @@ def test_a_hung_decoder_is_reported_and_skipped(corpus):
     assert time.monotonic() - start < 60
     assert "no progress for 3 s" in results["hung"].error and str(hung) in results["hung"].error
     assert not results["good"].error and len(results["good"].features) > 0
+    # decoding in this process (no workers) gives the same features and clip times
+    (in_process,) = stream_clip_features(tokenizer, processor.video_processor, [("good", good)], num_workers=0)
+    assert (in_process.features == results["good"].features).all()
+    assert (in_process.clip_times == results["good"].clip_times).all()
 
 
 def test_bad_arguments_fail_clearly_and_fast(corpus):
@@ -186,3 +187,27 @@ def test_bad_arguments_fail_clearly_and_fast(corpus):
     with pytest.raises(SystemExit, match="no Ray cluster answers there"):
         script.main([*common, "--engine", "ray", "--ray_address", "127.0.0.1:9"])
     assert time.monotonic() - start < 30
+
+
+def test_ray_pipeline_skips_a_hung_decoder(corpus, local_ray):
+    from videobert_hf.corpus.ray_engine import build_pipeline
+
+    hung = corpus["root"] / "hung_ray.mp4"
+    os.mkfifo(hung)  # opening it blocks forever: the decode task's watchdog ends it after the timeout
+    good = corpus["videos"] / "carphone_pristine.mp4"
+    start = time.monotonic()
+    dataset = build_pipeline(
+        local_ray,
+        [{"index": 0, "path": str(hung)}, {"index": 1, "path": str(good)}],
+        corpus["vocab"],
+        batch_size=4,
+        decode_timeout=3,
+        clip_shape=(3, 8, 32, 32),
+        device="cpu",
+        dtype=None,
+        num_actors=1,
+    )
+    rows = [row for batch in dataset.iter_batches(batch_size=None) for row in zip(batch["index"], batch["clip"])]
+    assert time.monotonic() - start < 90
+    assert {index for index, _ in rows} == {1}  # the hung video has no row: the engine reports it as bad
+    assert (1, -1) in rows and any(clip >= 0 for _, clip in rows)
