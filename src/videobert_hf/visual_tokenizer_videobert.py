@@ -929,8 +929,8 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         if reservoir.seen > sample.shape[0]:
             logger.info(f"Fitting the visual tokenizer on {sample.shape[0]} of {reservoir.seen} clip features.")
 
-        # Fitting runs on the CPU; the fitted buffers go back to the model's device. The conditioning is fitted on a
-        # copy, kept once its output is checked: a failed fit leaves the tokenizer as it was.
+        # The conditioning is fitted on the CPU, on a copy kept once its output is checked (a failed fit leaves the
+        # tokenizer as it was); the k-means fit runs on the tokenizer's device (on the CPU: the same codebook as ever).
         device = self.is_fitted.device
         conditioning = copy.deepcopy(self.conditioning).to("cpu")
         conditioning.fit(sample, whiten_eps=whiten_eps)
@@ -942,18 +942,18 @@ class VideoBertVisualTokenizer(PreTrainedModel):
                 "(raise whiten_eps or lower whiten_dim), or the features are too large for float32 (scale them down)."
             )
         self.conditioning.load_state_dict(conditioning.state_dict())
-        generator = torch.Generator().manual_seed(kmeans_seed)
-        self.codebook.to("cpu")
-        row_index, leaf, distance = self.codebook.fit(
-            sample,
-            generator,
-            show_progress=show_progress,
-            kmeans_init=kmeans_init,
-            max_iter=kmeans_max_iter,
-            max_points_per_centroid=max_points_per_centroid,
-        )
+        generator = torch.Generator(device=device).manual_seed(kmeans_seed)
+        with torch.device(device):  # the fit's work tensors are made where the features are
+            row_index, leaf, distance = self.codebook.fit(
+                sample.to(device),
+                generator,
+                show_progress=show_progress,
+                kmeans_init=kmeans_init,
+                max_iter=kmeans_max_iter,
+                max_points_per_centroid=max_points_per_centroid,
+            )
         del sample
-        self.codebook.to(device)
+        row_index, leaf, distance = row_index.cpu(), leaf.cpu(), distance.cpu()
         self._record_fit_distances(distance)
 
         # Thumbnail of each leaf: the frame of the fitted clip nearest the leaf's centroid (ties: lowest row).
