@@ -41,13 +41,17 @@ import torch
 from tqdm.auto import tqdm
 from transformers import BertTokenizer
 
-from videobert_hf import NonFiniteFeaturesError, VideoBertProcessor, VideoBertVideoProcessor, VideoDecodingError
+from videobert_hf import NonFiniteFeaturesError, VideoBertProcessor, VideoBertVideoProcessor
 from videobert_hf.corpus import (
+    DEFAULT_DECODE_TIMEOUT,
     check_clip_features,
     find_videos,
-    iter_clip_features,
     load_clip_features,
+    place_visual_tokenizer,
     read_transcripts,
+    resolve_device,
+    resolve_dtype,
+    stream_clip_features,
 )
 from videobert_hf.io_videobert import atomic_write
 from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
@@ -94,7 +98,31 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch_size", type=int, default=8, help="Clips per clip-encoder batch.")
     parser.add_argument("--max_videos", type=int, help="Use at most this many videos.")
-    return parser.parse_args(argv)
+    parser.add_argument("--device", help="Clip encoder and k-means device: cpu, cuda, cuda:1 (default: cuda if any).")
+    parser.add_argument(
+        "--dtype",
+        choices=("float32", "bfloat16", "float16"),
+        help="Clip encoder dtype (default float32; bfloat16 on GPUs). Features are stored in float32.",
+    )
+    parser.add_argument(
+        "--num_workers", type=int, default=1, help="Decoding processes, overlapped with the clip encoder (0: none)."
+    )
+    parser.add_argument(
+        "--decode_timeout",
+        type=float,
+        default=DEFAULT_DECODE_TIMEOUT,
+        help="Seconds a video's decoder may go without producing a batch of clips before the video is reported "
+        "and skipped (with --num_workers >= 1); 0: no limit.",
+    )
+    args = parser.parse_args(argv)
+    if args.num_workers < 0:
+        parser.error(f"--num_workers must be >= 0, got {args.num_workers}.")
+    try:
+        args.device = resolve_device(args.device)
+        resolve_dtype(args.dtype, args.device)
+    except ValueError as error:
+        parser.error(str(error))
+    return args
 
 
 def main(argv=None):
@@ -149,27 +177,38 @@ def main(argv=None):
     )
     visual_tokenizer.eval()
 
-    done = []
-    for video_id, path in tqdm(videos.items(), desc="clip features"):
+    place_visual_tokenizer(visual_tokenizer, args.device, args.dtype)
+
+    done = set()
+    stream = stream_clip_features(
+        visual_tokenizer,
+        video_processor,
+        list(videos.items()),
+        batch_size=args.batch_size,
+        num_workers=args.num_workers,
+        decode_timeout=args.decode_timeout or None,
+        with_thumbnails=True,
+    )
+    for result in tqdm(stream, total=len(videos), desc="clip features"):
+        video_id, path = result.video_id, result.path
         feature_file = features_dir / f"{video_id}.npz"
-        try:
-            parts = list(iter_clip_features(visual_tokenizer, video_processor, path, args.batch_size, True))
-            if parts:
-                features = torch.cat([p[0] for p in parts]).numpy()
-                clip_times = torch.cat([p[1] for p in parts]).numpy()
-                check_clip_features(features, clip_times, video_id, path)
-            else:
-                bad[video_id] = f"{path}: shorter than one clip ({args.clip_length} frames at {args.fps} fps)"
-        except (VideoDecodingError, NonFiniteFeaturesError) as error:
-            bad[video_id] = str(error)
+        if result.error:
+            bad[video_id] = result.error
+        elif not len(result.features):
+            bad[video_id] = f"{path}: shorter than one clip ({args.clip_length} frames at {args.fps} fps)"
+        else:
+            try:
+                check_clip_features(result.features, result.clip_times, video_id, path)
+            except NonFiniteFeaturesError as error:
+                bad[video_id] = str(error)
         if video_id in bad:
             feature_file.unlink(missing_ok=True)  # an earlier run's features of it are not this run's
             continue
         with atomic_write(feature_file, "wb") as handle:  # never a truncated .npz
-            np.savez(
-                handle, features=features, clip_times=clip_times, thumbnails=np.concatenate([p[2] for p in parts])
-            )
-        done.append(video_id)
+            np.savez(handle, features=result.features, clip_times=result.clip_times, thumbnails=result.thumbnails)
+        done.add(video_id)
+    done = [video_id for video_id in videos if video_id in done]  # corpus order: the fit does not depend on timing
+    bad = {k: v for k, v in bad.items() if k not in videos} | {k: bad[k] for k in videos if k in bad}  # corpus order
     if not done:
         raise SystemExit(f"None of the {len(videos)} videos could be read; see the reasons: {bad}")
 

@@ -14,7 +14,18 @@
 # limitations under the License.
 """
 Tokenize a video corpus once, offline: videos + timestamped transcripts -> a `datasets` dataset of token ids that
-pretraining reads (one row per video), with `datasets.map` (batched, `--num_proc` processes).
+pretraining reads (one row per video). Three engines write the same rows:
+
+  --engine stream (default)  one machine: `--num_workers` processes decode while the visual tokenizer encodes clip
+                             batches that span videos, on `--device` (CUDA when available) in `--dtype`
+  --engine map               `datasets.map`, one video after the other in each of `--num_proc` processes
+  --engine ray               Ray Data: decode tasks on every CPU, one encoder actor per GPU (`--ray_num_actors`),
+                             Parquet files of finished videos; a local Ray, or the cluster at `--ray_address`
+                             (`pip install 'videobert_hf[ray]'`; see `videobert_hf.corpus.ray_engine`)
+
+A video whose decoder makes no progress for `--decode_timeout` seconds (stream engine with workers, ray engine) is
+reported and skipped, its worker replaced; a GPU asked for where there is none, or a `--ray_address` where no
+cluster answers, stops the job with a clear error before any work.
 
 Each row: `video_id`, `visual_ids` (one codebook id per 1.5 s clip), `clip_times` ([start, end] s per clip),
 `sentences` and `sentence_times` (the transcript), `sentence_text_ids` (WordPiece ids, no special tokens) and
@@ -44,6 +55,8 @@ complete). A job that is killed and started again with the same arguments skips 
 already done") and redoes only the others; the output is the same as an uninterrupted run's. The shards are removed
 once the dataset is saved. Started with other videos, transcripts, vocabulary or --shard_size, the job discards the
 shards of the earlier one (<output_dir>/shards/manifest.json records what they were made from) and starts over.
+With --engine ray the unit is the video: finished videos are written to <output_dir>/shards/part-*.parquet files
+(--shard_size videos each) and a restarted job skips every video whose row is in one.
 Every file is written whole (a temporary file, then an atomic rename): a killed job never leaves a truncated file in
 the output, at most a hidden `*.partial` temporary one.
 """
@@ -62,14 +75,22 @@ import datasets
 import torch
 from transformers import AutoProcessor
 
-from videobert_hf import NonFiniteFeaturesError, VideoDecodingError, align_sentences_to_clips
+from videobert_hf import NonFiniteFeaturesError, VideoDecodingError
 from videobert_hf.corpus import (
+    DEFAULT_DECODE_TIMEOUT,
+    TOKENIZED_COLUMNS,
     Transcripts,
     check_clip_features,
     find_videos,
     iter_clip_features,
     load_clip_features,
+    place_visual_tokenizer,
     read_transcripts,
+    resolve_device,
+    resolve_dtype,
+    stream_clip_features,
+    tokenized_row,
+    visual_tokens,
 )
 from videobert_hf.io_videobert import atomic_save_dir, atomic_write
 from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
@@ -100,6 +121,8 @@ _TOKENIZED_FEATURES = datasets.Features(
         "error": datasets.Value("string"),
     }
 )
+# The Ray engine's Parquet files: the same columns, plus the video's place in the corpus (rows are put back in order).
+_RAY_FEATURES = datasets.Features({"index": datasets.Value("int64"), **_TOKENIZED_FEATURES})
 
 
 def parse_args(argv=None):
@@ -122,83 +145,158 @@ def parse_args(argv=None):
         help="Videos per shard: the unit of work that a killed and restarted job does not redo.",
     )
     parser.add_argument("--include_videos_without_transcript", action="store_true")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--engine",
+        choices=("stream", "map", "ray"),
+        default="stream",
+        help="stream: decoding in --num_workers processes overlapped with the clip encoder, batches across videos "
+        "(one machine); map: datasets.map, one video after the other per --num_proc process; ray: a Ray Data "
+        "pipeline (embedded local Ray, or the cluster at --ray_address). All three write the same rows.",
+    )
+    parser.add_argument("--device", help="Clip encoder device: cpu, cuda, cuda:1 (default: cuda when available).")
+    parser.add_argument(
+        "--dtype",
+        choices=("float32", "bfloat16", "float16"),
+        help="Clip encoder dtype (default float32; bfloat16 on GPUs halves its cost). Features are float32.",
+    )
+    parser.add_argument("--num_workers", type=int, default=1, help="Decoding processes of the stream engine.")
+    parser.add_argument(
+        "--decode_timeout",
+        type=float,
+        default=DEFAULT_DECODE_TIMEOUT,
+        help="Seconds a video's decoder may go without producing a batch of clips before the video is reported "
+        "and skipped (stream engine with --num_workers >= 1, and ray engine); 0: no limit.",
+    )
+    parser.add_argument("--ray_address", help="Address of a running Ray cluster (default: start a local Ray).")
+    parser.add_argument("--ray_num_cpus", type=int, help="CPUs of the embedded local Ray (default: all).")
+    parser.add_argument("--ray_num_actors", type=int, default=1, help="Clip-encoder actors (one model, one GPU each).")
+    args = parser.parse_args(argv)
+    if args.num_workers < 0:
+        parser.error(f"--num_workers must be >= 0, got {args.num_workers}.")
+    if args.engine != "ray":
+        try:
+            args.device = str(resolve_device(args.device))
+            resolve_dtype(args.dtype, torch.device(args.device))
+        except ValueError as error:
+            parser.error(str(error))
+    return args
 
 
-def _worker(vocabulary_dir, single_thread):
-    """The processor and visual tokenizer of this process (loaded once per `datasets.map` worker)."""
+def _worker(vocabulary_dir, single_thread, device="cpu", dtype=None):
+    """The processor and visual tokenizer of this process (loaded once per `datasets.map` worker), on `device`."""
     if not _WORKER_STATE:
         if single_thread:  # several map processes share the cores
             torch.set_num_threads(1)
         _WORKER_STATE["processor"] = AutoProcessor.from_pretrained(vocabulary_dir)
         tokenizer = VideoBertVisualTokenizer.from_pretrained(os.path.join(vocabulary_dir, "visual_tokenizer"))
-        _WORKER_STATE["visual_tokenizer"] = tokenizer.eval()
+        _WORKER_STATE["visual_tokenizer"] = place_visual_tokenizer(tokenizer, device, dtype)
     return _WORKER_STATE["processor"], _WORKER_STATE["visual_tokenizer"]
+
+
+def cached_clip_tokens(video_id, features_dir, visual_tokenizer):
+    """
+    `(visual_ids, clip_times)` from the video's cached features, or None when there are none usable: an unreadable
+    cache file, or one of another clip encoder (another feature size), is computed again. Cached features that hold
+    NaN or inf raise a `NonFiniteFeaturesError` naming the video and the file.
+    """
+    cached = Path(features_dir) / f"{video_id}.npz" if features_dir else None
+    if cached is None or not cached.exists():
+        return None
+    try:
+        arrays = load_clip_features(cached, video_id)
+    except NonFiniteFeaturesError as error:
+        message = f"{error} Delete the file to compute the features again."
+        raise NonFiniteFeaturesError(message, row=error.row) from error
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        logger.warning(f"{cached} is unreadable ({error}): computing the features of {video_id} again")
+        return None
+    features = torch.from_numpy(arrays["features"])
+    if features.shape[1] != visual_tokenizer.config.feature_dim:
+        logger.warning(
+            f"{cached} holds {features.shape[1]}-d features, the visual tokenizer's clip encoder gives "
+            f"{visual_tokenizer.config.feature_dim}-d ones (a cache of another vocabulary?): computing the "
+            f"features of {video_id} again"
+        )
+        return None
+    return visual_tokenizer.encode(features).tolist(), arrays["clip_times"].tolist()
 
 
 def clip_tokens(path, video_id, features_dir, processor, visual_tokenizer, batch_size):
     """
-    Visual token ids and clip times of one video, from cached features when there are some. Features that hold NaN or
-    inf (cached or computed) raise a `NonFiniteFeaturesError` naming the video and the file; an unreadable cache file,
-    or one of another clip encoder (another feature size), is computed again.
+    Visual token ids and clip times of one video, from cached features when there are some (`cached_clip_tokens`),
+    else decoded and encoded one video at a time. Features that hold NaN or inf raise a `NonFiniteFeaturesError`.
     """
-    cached = Path(features_dir) / f"{video_id}.npz" if features_dir else None
-    features = None
-    if cached is not None and cached.exists():
-        try:
-            arrays = load_clip_features(cached, video_id)
-            features, times = torch.from_numpy(arrays["features"]), torch.from_numpy(arrays["clip_times"])
-        except NonFiniteFeaturesError as error:
-            message = f"{error} Delete the file to compute the features again."
-            raise NonFiniteFeaturesError(message, row=error.row) from error
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-            logger.warning(f"{cached} is unreadable ({error}): computing the features of {video_id} again")
-        if features is not None and features.shape[1] != visual_tokenizer.config.feature_dim:
-            logger.warning(
-                f"{cached} holds {features.shape[1]}-d features, the visual tokenizer's clip encoder gives "
-                f"{visual_tokenizer.config.feature_dim}-d ones (a cache of another vocabulary?): computing the "
-                f"features of {video_id} again"
-            )
-            features = None
-    if features is None:
-        parts = list(iter_clip_features(visual_tokenizer, processor.video_processor, path, batch_size))
-        if not parts:
-            return [], []
-        features, times = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
-        check_clip_features(features.numpy(), times.numpy(), video_id, path)
+    cached = cached_clip_tokens(video_id, features_dir, visual_tokenizer)
+    if cached is not None:
+        return cached
+    parts = list(iter_clip_features(visual_tokenizer, processor.video_processor, path, batch_size))
+    if not parts:
+        return [], []
+    features, times = torch.cat([p[0] for p in parts]).cpu(), torch.cat([p[1] for p in parts])
+    check_clip_features(features.numpy(), times.numpy(), video_id, path)
     return visual_tokenizer.encode(features).tolist(), times.tolist()
 
 
-def tokenize_batch(batch, vocabulary_dir, features_dir, batch_size, single_thread=False):
-    processor, visual_tokenizer = _worker(vocabulary_dir, single_thread)
-    columns = ("sentences", "sentence_times", "visual_ids", "clip_times", "sentence_text_ids", "sentence_clip_spans")
-    out = {name: [] for name in (*columns, "skipped_sentences", "error")}
+def tokenize_batch(batch, vocabulary_dir, features_dir, batch_size, single_thread=False, device="cpu", dtype=None):
+    """The `datasets.map` engine: the videos of a batch one after the other, each decoded then encoded."""
+    processor, visual_tokenizer = _worker(vocabulary_dir, single_thread, device, dtype)
+    out = {name: [] for name in TOKENIZED_COLUMNS}
     for video_id, path, sentences, times in zip(
         batch["video_id"], batch["path"], batch["sentences"], batch["sentence_times"]
     ):
-        visual_ids, clip_times, text_ids, spans, skipped, error = [], [], [], [], [], ""
+        visual_ids, clip_times, error = [], [], ""
         try:
             visual_ids, clip_times = clip_tokens(path, video_id, features_dir, processor, visual_tokenizer, batch_size)
             if not visual_ids:
                 error = f"{path}: shorter than one clip"
         except (VideoDecodingError, NonFiniteFeaturesError) as video_error:
             error = str(video_error)
-        if not error:
-            # the processor's one path for transcript text: special-token strings stay plain text
-            text_ids = processor.encode_sentences(sentences)
-            kept = [i for i, ids in enumerate(text_ids) if ids]
-            skipped = [sentences[i] for i in range(len(text_ids)) if not text_ids[i]]  # e.g. only accents
-            sentences, times, text_ids = ([values[i] for i in kept] for values in (sentences, times, text_ids))
-            spans = [list(span) for span in align_sentences_to_clips(times, clip_times)]
-        out["sentences"].append(sentences)
-        out["sentence_times"].append(times)
-        out["skipped_sentences"].append(skipped)
-        out["visual_ids"].append(visual_ids)
-        out["clip_times"].append(clip_times)
-        out["sentence_text_ids"].append(text_ids)
-        out["sentence_clip_spans"].append(spans)
-        out["error"].append(error)
+        for name, value in tokenized_row(processor, sentences, times, visual_ids, clip_times, error).items():
+            out[name].append(value)
     return out
+
+
+def tokenize_shard_streaming(rows, args, features_dir):
+    """
+    The streaming engine: cached features where there are some; the other videos decoded by `--num_workers`
+    processes while the visual tokenizer encodes batches of clips that span videos (`stream_clip_features`).
+    """
+    processor, visual_tokenizer = _worker(args.vocabulary_dir, False, args.device, args.dtype)
+    results, to_decode = {}, []
+    for i, (video_id, path) in enumerate(zip(rows["video_id"], rows["path"])):
+        try:
+            cached = cached_clip_tokens(video_id, features_dir, visual_tokenizer)
+        except NonFiniteFeaturesError as error:
+            results[i] = ([], [], str(error))
+            continue
+        if cached is None:
+            to_decode.append((i, video_id, path))
+        else:
+            results[i] = (*cached, "" if cached[0] else f"{path}: shorter than one clip")
+    stream = stream_clip_features(
+        visual_tokenizer,
+        processor.video_processor,
+        [(video_id, path) for _, video_id, path in to_decode],
+        batch_size=args.batch_size,
+        num_workers=args.num_workers,
+        decode_timeout=args.decode_timeout or None,
+    )
+    for result in stream:
+        i = to_decode[result.index][0]
+        if result.error:
+            results[i] = ([], [], result.error)
+        else:
+            results[i] = visual_tokens(
+                visual_tokenizer, result.features, result.clip_times, result.video_id, result.path
+            )
+    out = {name: [] for name in (*_INPUT_FEATURES, *TOKENIZED_COLUMNS)}
+    for i in range(len(rows["video_id"])):
+        out["video_id"].append(rows["video_id"][i])
+        out["path"].append(rows["path"][i])
+        row = tokenized_row(processor, rows["sentences"][i], rows["sentence_times"][i], *results[i])
+        for name, value in row.items():
+            out[name].append(value)
+    return datasets.Dataset.from_dict(out, features=_tokenized_features(args.vocabulary_dir))
 
 
 def _vocabulary_digest(vocabulary_dir):
@@ -250,7 +348,10 @@ def _tokenized_features(vocabulary_dir) -> datasets.Features:
 
 
 def main(argv=None, on_shard_done=None):
-    """Runs the script; `on_shard_done(index, num_shards, shard_dir)`, if given, is called after each shard is saved."""
+    """
+    Runs the script; `on_shard_done(index, num_shards, shard_dir)`, if given, is called after each shard is saved
+    (with the ray engine: `on_shard_done(parquet_file)` after each Parquet file of finished videos).
+    """
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stdout)
     if args.shard_size < 1:
@@ -312,9 +413,30 @@ def main(argv=None, on_shard_done=None):
         "vocabulary": _vocabulary_digest(args.vocabulary_dir),
         "features_dir": os.path.abspath(features_dir) if features_dir else None,
         "columns": sorted(_TOKENIZED_FEATURES),  # shards of an earlier version of this script have other columns
+        # the Ray engine writes Parquet files of finished videos, the others a folder per shard of videos
+        "layout": "parquet" if args.engine == "ray" else "shards",
     }
     _prepare_shards(shards_dir, manifest)
-    tokenized_features = _tokenized_features(args.vocabulary_dir)
+    if args.engine == "ray":
+        from videobert_hf.corpus.ray_engine import RayEngineError, tokenize_with_ray
+
+        try:
+            tokenize_with_ray(rows, args, features_dir, shards_dir, on_file_done=on_shard_done)
+        except RayEngineError as error:
+            raise SystemExit(str(error)) from error
+        files = sorted(str(f) for f in shards_dir.glob("*.parquet"))
+        ray_features = datasets.Features(
+            {"index": datasets.Value("int64"), **_tokenized_features(args.vocabulary_dir)}
+        )
+        dataset = datasets.load_dataset("parquet", data_files=files, split="train", features=ray_features)
+        dataset = dataset.sort("index").remove_columns(["index", "path"])
+    else:
+        dataset = _tokenize_shards(args, rows, features_dir, shards_dir, num_shards, on_shard_done)
+    return _finish(args, output_dir, shards_dir, dataset, bad, transcripts)
+
+
+def _tokenize_shards(args, rows, features_dir, shards_dir, num_shards, on_shard_done):
+    """The stream and map engines: shard after shard, each saved as soon as it is done."""
     shard_dirs = [shards_dir / f"shard-{index:05d}-of-{num_shards:05d}" for index in range(num_shards)]
     done = sum((shard_dir / "state.json").is_file() for shard_dir in shard_dirs)
     if done:
@@ -326,27 +448,42 @@ def main(argv=None, on_shard_done=None):
         if (shard_dir / "state.json").is_file():  # state.json is moved in last: the shard is complete
             continue
         part = slice(index * args.shard_size, (index + 1) * args.shard_size)
-        shard = datasets.Dataset.from_dict({name: values[part] for name, values in rows.items()}, _INPUT_FEATURES)
-        shard = shard.map(
-            tokenize_batch,
-            batched=True,
-            batch_size=4,
-            features=tokenized_features,
-            num_proc=args.num_proc if args.num_proc > 1 else None,
-            fn_kwargs={
-                "vocabulary_dir": args.vocabulary_dir,
-                "features_dir": features_dir,
-                "batch_size": args.batch_size,
-                "single_thread": args.num_proc > 1,
-            },
-            desc=f"tokenizing videos (shard {index + 1}/{num_shards})",
-        )
+        if args.engine == "stream":
+            shard = tokenize_shard_streaming({name: values[part] for name, values in rows.items()}, args, features_dir)
+        else:
+            shard = _map_shard(rows, part, args, features_dir, index, num_shards)
         with atomic_save_dir(shard_dir, supersedes=("data-*.arrow",)) as temporary:
             shard.remove_columns("path").save_to_disk(temporary)
         if on_shard_done is not None:
             on_shard_done(index, num_shards, shard_dir)
 
     dataset = datasets.concatenate_datasets([datasets.load_from_disk(shard_dir) for shard_dir in shard_dirs])
+    return dataset
+
+
+def _map_shard(rows, part, args, features_dir, index, num_shards):
+    """One shard through `datasets.map` (the `map` engine)."""
+    shard = datasets.Dataset.from_dict({name: values[part] for name, values in rows.items()}, _INPUT_FEATURES)
+    return shard.map(
+        tokenize_batch,
+        batched=True,
+        batch_size=4,
+        features=_tokenized_features(args.vocabulary_dir),
+        num_proc=args.num_proc if args.num_proc > 1 else None,
+        fn_kwargs={
+            "vocabulary_dir": args.vocabulary_dir,
+            "features_dir": features_dir,
+            "batch_size": args.batch_size,
+            "single_thread": args.num_proc > 1,
+            "device": args.device,
+            "dtype": args.dtype,
+        },
+        desc=f"tokenizing videos (shard {index + 1}/{num_shards})",
+    )
+
+
+def _finish(args, output_dir, shards_dir, dataset, bad, transcripts):
+    """Writes the dataset of the tokenized rows, the processor and the reports; returns the summary."""
     for video_id, error in zip(dataset["video_id"], dataset["error"]):
         if error:
             bad[video_id] = error

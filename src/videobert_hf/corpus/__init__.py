@@ -36,9 +36,27 @@ from .readers import (
     read_transcripts,
     read_youcook2,
 )
+from .rows import TOKENIZED_COLUMNS, tokenized_row, visual_tokens
+from .stream import (
+    DEFAULT_DECODE_TIMEOUT,
+    VideoClipFeatures,
+    place_visual_tokenizer,
+    resolve_device,
+    resolve_dtype,
+    stream_clip_features,
+)
 
 
 __all__ = [
+    "DEFAULT_DECODE_TIMEOUT",
+    "TOKENIZED_COLUMNS",
+    "VideoClipFeatures",
+    "place_visual_tokenizer",
+    "resolve_device",
+    "resolve_dtype",
+    "stream_clip_features",
+    "tokenized_row",
+    "visual_tokens",
     "VIDEO_EXTENSIONS",
     "AnnotationFormatError",
     "SkippedSentence",
