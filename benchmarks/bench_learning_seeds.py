@@ -26,6 +26,12 @@ read, not run again (`--rerun` runs it anyway). Arguments after `--` go to every
     .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --output_dir seeds_g2 -- --num_codebooks 2
 
 Writes `<output_dir>/seed_table.md` and `<output_dir>/seed_table.json` besides printing the table.
+
+`--compare_num_codebooks 1 2` runs (or reads) every seed once per number of visual words per clip, in
+`<output_dir>/num_codebooks_<G>/seed_<S>` (the demo's `--num_codebooks G` added to the arguments after `--`), and
+prints the settings side by side (mean and min-max over the seeds; the spread over seeds is the noise):
+
+    .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --compare_num_codebooks 1 2
 """
 
 import argparse
@@ -154,6 +160,30 @@ def seed_table(per_seed: dict[int, dict]) -> tuple[str, list[dict]]:
     return "\n".join(lines), rows
 
 
+def side_by_side(tables: dict[int, dict[int, dict]]) -> str:
+    """Markdown table of every figure for each number of codebooks: `mean (min-max)` over its seeds, target met?"""
+    settings = sorted(tables)
+    header = (
+        "| figure | target | " + " | ".join(f"G = {g}" for g in settings) + " |\n|---|---|" + "---|" * len(settings)
+    )
+    lines = [header]
+    for label, key, target in FIGURES:
+        cells, any_value = [], False
+        for g in settings:
+            values = [figure(tables[g][s], key) for s in sorted(tables[g])]
+            present = [v for v in values if v is not None]
+            if not present:
+                cells.append("-")
+                continue
+            any_value = True
+            met = target is not None and len(present) == len(values) and all(holds(v, target) for v in present)
+            mark = "" if target is None else (" met" if met else " **not met**")
+            cells.append(f"{statistics.fmean(present):.1f} ({min(present):.1f}-{max(present):.1f}){mark}")
+        if any_value:
+            lines.append(f"| {label} | {target_text(target)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool) -> dict:
     results_file = directory / "demo_results.json"
     if results_file.is_file() and not rerun:
@@ -187,8 +217,35 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--output_dir", default="bench_output/learning_seeds")
     parser.add_argument("--rerun", action="store_true", help="Run seeds whose results are already there again.")
+    parser.add_argument(
+        "--compare_num_codebooks",
+        type=int,
+        nargs="+",
+        help="Run every seed with each of these numbers of visual words per clip and print them side by side.",
+    )
     args = parser.parse_args(argv)
     root = Path(args.output_dir)
+    if args.compare_num_codebooks:
+        tables = {
+            g: {
+                seed: run_seed(
+                    seed,
+                    root / f"num_codebooks_{g}" / f"seed_{seed}",
+                    [*demo_args, "--num_codebooks", str(g)],
+                    args.rerun,
+                )
+                for seed in args.seeds
+            }
+            for g in args.compare_num_codebooks
+        }
+        table = side_by_side(tables)
+        title = (
+            f"Seed benchmark, visual words per clip side by side: seeds {', '.join(map(str, args.seeds))}; demo "
+            f"arguments: {' '.join(demo_args) or '(defaults)'}; cells: mean (min-max) over the seeds"
+        )
+        print(f"\n{title}\n\n{table}")
+        (root / "num_codebooks_table.md").write_text(f"{title}\n\n{table}\n", encoding="utf-8")
+        return tables
     per_seed = {seed: run_seed(seed, root / f"seed_{seed}", demo_args, args.rerun) for seed in args.seeds}
     table, rows = seed_table(per_seed)
     title = f"Seed benchmark: seeds {', '.join(map(str, args.seeds))}; demo arguments: {' '.join(demo_args) or '(defaults)'}"

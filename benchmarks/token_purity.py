@@ -12,41 +12,222 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 """How much of the verb and the noun the visual tokens carry, without any model: each visual token votes for the label
-it co-occurred with most in the training split, and an evaluation segment takes the majority vote of its clips.
+it co-occurred with most in the training split, and an evaluation segment takes the majority vote of its clips' words.
 
-Reads the output of `make demo` (or any folder laid out like it) and prints segment-level vote accuracy per label,
-an upper-bound-style reference for the zero-shot figures.
+Two modes:
+
+- `--demo_output DIR` reads the output of `make demo` (or any folder laid out like it) and prints segment-level vote
+  accuracy per label, an upper-bound-style reference for the zero-shot figures.
+- `--factorisations DIR` compares ways of giving a clip several visual words (issue 20) on the same clip features:
+  it generates the synthetic benchmark into DIR (the demo's settings: 64 training videos, 16 per evaluation split,
+  64-px frames, 8 fps, 8-frame clips, random S3D pooled over Conv_2c, Mixed_3c, Mixed_4c, Mixed_5c), caches the clip
+  features there, then fits each factorisation (16 ** 2 words per codebook, whitening to 64 dimensions, L2) on the
+  training clips and prints the token-vote accuracy of all words together and of each codebook alone:
 
     .venv/bin/python benchmarks/token_purity.py --demo_output demo_output
+    .venv/bin/python benchmarks/token_purity.py --factorisations /tmp/purity --seed 0
 """
 
 import argparse
+from collections import Counter
 from pathlib import Path
 
-import datasets
-
-from videobert_benchmark.evaluation import labelled_segments, token_label_votes, vote
-from videobert_hf.corpus import read_youcook2
+import numpy as np
+import torch
 
 
 def segments(root: Path, split: str):
+    import datasets
+
+    from videobert_benchmark.evaluation import labelled_segments
+    from videobert_hf.corpus import read_youcook2
+
     dataset = datasets.load_from_disk(root / "tokenized" / split)
     return labelled_segments(dataset, read_youcook2(root / "data" / split / "youcookii_annotations.json"))
 
 
+def clip_words(ids) -> list[int]:
+    """The visual words of a segment's clips, flattened: a clip is one id, or a list of one id per codebook."""
+    return [int(w) for clip in ids for w in (clip if isinstance(clip, (list, tuple, np.ndarray)) else [clip])]
+
+
+def vote_accuracy(train, evaluated, key: str) -> float:
+    """Percent of `evaluated` segments `(words, labels)` whose words' majority vote (votes learnt on `train`) is right."""
+    counts = {}
+    for words, labels in train:
+        for word in words:
+            counts.setdefault(word, Counter())[labels[key]] += 1
+    votes = {word: counter.most_common(1)[0][0] for word, counter in counts.items()}
+    correct = 0
+    for words, labels in evaluated:
+        ballot = Counter(votes[w] for w in words if w in votes)
+        correct += bool(ballot) and ballot.most_common(1)[0][0] == labels[key]
+    return 100 * correct / len(evaluated)
+
+
+def demo_purity(root: Path, splits: str) -> None:
+    train = [(clip_words(ids), labels) for _, ids, labels in segments(root, "train")]
+    for split in splits.split(","):
+        evaluated = [(clip_words(ids), labels) for _, ids, labels in segments(root, split)]
+        for key in ("verb", "noun"):
+            accuracy = vote_accuracy(train, evaluated, key)
+            print(f"{split:13s} {key}: token-vote accuracy {accuracy:.1f} % of {len(evaluated)}")
+
+
+# ---------------------------------------------------------------------------------------------- factorisations
+BLOCKS = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]
+
+
+def clip_features(root: Path, seed: int):
+    """`{split: [(features [n, D], clip_times [n, 2], annotations)]}` of a synthetic benchmark, cached in `root`."""
+    from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
+    from videobert_hf import VideoBertVideoProcessor, VideoBertVisualTokenizer
+    from videobert_hf.corpus import read_youcook2
+    from videobert_hf.corpus.clips import iter_clip_features
+
+    data = root / "data"
+    if not (data / "benchmark.json").exists():
+        generate_benchmark(data, 64, 16, 16, SyntheticCookingConfig(frame_size=64, seed=seed), num_workers=2)
+    torch.manual_seed(seed)  # the random S3D of examples/build_visual_vocabulary.py --seed
+    tokenizer = VideoBertVisualTokenizer.from_clip_encoder("s3d", levels=2, branching=16, s3d_blocks=BLOCKS).eval()
+    processor = VideoBertVideoProcessor(
+        fps=8, clip_length=8, size={"shortest_edge": 64}, crop_size={"height": 64, "width": 64}
+    )
+    out = {}
+    for split in ("train", "heldout", "unseen_pairs"):
+        annotations = read_youcook2(data / split / "youcookii_annotations.json")
+        cache = root / f"features_{split}.npz"
+        if not cache.exists():
+            arrays = {}
+            for video_id in sorted(annotations):
+                path = next((data / split / "videos").glob(f"{video_id}.*"))
+                parts = list(iter_clip_features(tokenizer, processor, path, 8))
+                arrays[f"{video_id}/features"] = torch.cat([p[0] for p in parts]).numpy()
+                arrays[f"{video_id}/clip_times"] = torch.cat([p[1] for p in parts]).numpy()
+            np.savez(cache, **arrays)
+        arrays = np.load(cache)
+        out[split] = [
+            (arrays[f"{v}/features"], arrays[f"{v}/clip_times"], annotations[v])
+            for v in sorted(annotations)
+            if f"{v}/features" in arrays
+        ]
+    return out
+
+
+def fit_codebook(features: torch.Tensor, seed: int):
+    """One whitened, L2-normalised 16 ** 2-word hierarchical k-means (the tokenizer's own parts): returns encode."""
+    from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig
+    from videobert_hf.visual_tokenizer_videobert import VideoBertFeatureConditioning, VideoBertHierarchicalKMeans
+
+    config = VideoBertVisualTokenizerConfig(levels=2, branching=16, whiten_dim=64, l2_normalize=True)
+    conditioning = VideoBertFeatureConditioning(config, feature_dim=features.shape[1])
+    codebook = VideoBertHierarchicalKMeans(config, dim=64)
+    conditioning.fit(features)
+    generator = torch.Generator().manual_seed(seed)
+    codebook.fit(
+        conditioning(features), generator, show_progress=False, kmeans_init="k-means++", max_iter=20,
+        max_points_per_centroid=256,
+    )  # fmt: skip
+
+    def encode(x):
+        vectors = conditioning(x)
+        ids = codebook(vectors)
+        leaves = codebook.level_centroids(codebook.levels - 1).reshape(-1, codebook.dim)
+        return ids, vectors - leaves[ids]
+
+    return encode
+
+
+def factorisations(train: torch.Tensor, seed: int) -> dict:
+    """Name -> function of features `[n, D]` -> words `[n, G]` (codebook g's words offset by g * 256)."""
+    from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig
+
+    size = 16**2
+    blocks = VideoBertVisualTokenizerConfig(s3d_blocks=BLOCKS, num_codebooks=2).feature_groups
+    per_block = VideoBertVisualTokenizerConfig(s3d_blocks=BLOCKS, num_codebooks=4).feature_groups
+    half = train.shape[1] // 2
+
+    def product(groups):
+        encoders = [fit_codebook(train[:, a:b].contiguous(), seed + g) for g, (a, b) in enumerate(groups)]
+        return lambda x: torch.stack(
+            [enc(x[:, a:b].contiguous())[0] + g * size for g, (enc, (a, b)) in enumerate(zip(encoders, groups))], 1
+        )
+
+    def residual():
+        from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig as Config
+        from videobert_hf.visual_tokenizer_videobert import VideoBertHierarchicalKMeans
+
+        first = fit_codebook(train, seed)
+        _, rest = first(train)
+        second = VideoBertHierarchicalKMeans(Config(levels=2, branching=16, whiten_dim=64), dim=64)
+        second.fit(
+            rest.contiguous(), torch.Generator().manual_seed(seed + 1), show_progress=False, kmeans_init="k-means++",
+            max_iter=20, max_points_per_centroid=256,
+        )  # fmt: skip
+
+        def encode(x):
+            ids, rest = first(x)
+            return torch.stack([ids, second(rest.contiguous()) + size], 1)
+
+        return encode
+
+    return {
+        "one word (G=1, the paper)": product([(0, train.shape[1])]),
+        "PQ, S3D block groups (G=2)": product(blocks),
+        "PQ, equal halves (G=2)": product([(0, half), (half, train.shape[1])]),
+        "residual k-means (G=2)": residual(),
+        "PQ, one per block (G=4)": product(per_block),
+    }
+
+
+def labelled(videos, encode) -> list[tuple[np.ndarray, dict]]:
+    """`(words [clips, G], labels)` of every annotated segment (its clips' midpoints inside it, else the nearest)."""
+    from videobert_hf.processing_videobert import align_sentences_to_clips
+
+    out = []
+    for features, times, sentences in videos:
+        words = encode(torch.from_numpy(features)).numpy()
+        spans = align_sentences_to_clips([(s.start, s.end) for s in sentences], times)
+        for sentence, (first, end) in zip(sentences, spans):
+            out.append((words[first:end], {key: sentence.get(key) for key in ("verb", "noun")}))
+    return out
+
+
+def compare_factorisations(root: Path, seed: int) -> None:
+    videos = clip_features(root, seed)
+    train = torch.from_numpy(np.concatenate([f for f, _, _ in videos["train"]]))
+    print(f"token-vote accuracy (%), seed {seed}, {train.shape[0]} training clips of {train.shape[1]}-d features")
+    header = (
+        f"{'factorisation':30s} {'words':>5s}  {'held-out verb':>13s} {'noun':>5s}  {'unseen verb':>11s} {'noun':>5s}"
+    )
+    print(header)
+    for name, encode in factorisations(train, seed).items():
+        split_segments = {split: labelled(videos[split], encode) for split in ("train", "heldout", "unseen_pairs")}
+        num_codebooks = split_segments["train"][0][0].shape[1]
+        rows = [("all", slice(None))] + (
+            [(f"g{g}", slice(g, g + 1)) for g in range(num_codebooks)] * (num_codebooks > 1)
+        )
+        for label, columns in rows:
+            cells = []
+            for split in ("heldout", "unseen_pairs"):
+                pick = lambda segs, c=columns: [(w[:, c].ravel().tolist(), lab) for w, lab in segs]  # noqa: E731
+                for key in ("verb", "noun"):
+                    cells.append(vote_accuracy(pick(split_segments["train"]), pick(split_segments[split]), key))
+            title = name if label == "all" else f"  codebook {label[1:]} alone"
+            print(f"{title:30s} {label:>5s}  {cells[0]:13.1f} {cells[1]:5.1f}  {cells[2]:11.1f} {cells[3]:5.1f}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--demo_output", default="demo_output")
+    parser.add_argument("--demo_output", help="A `make demo` output folder: the purity of its tokens.")
     parser.add_argument("--splits", default="heldout,unseen_pairs")
+    parser.add_argument("--factorisations", help="Folder for a synthetic benchmark: compare codebook factorisations.")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    root = Path(args.demo_output)
-    train = segments(root, "train")
-    for split in args.splits.split(","):
-        evaluated = segments(root, split)
-        for key in ("verb", "noun"):
-            votes = token_label_votes(train, key)
-            correct = sum(vote(ids, votes) == labels[key] for _, ids, labels in evaluated)
-            print(f"{split:13s} {key}: token-vote accuracy {100 * correct / len(evaluated):.1f} % of {len(evaluated)}")
+    if args.factorisations:
+        compare_factorisations(Path(args.factorisations), args.seed)
+    else:
+        demo_purity(Path(args.demo_output or "demo_output"), args.splits)
 
 
 if __name__ == "__main__":

@@ -84,6 +84,12 @@ def parse_args(argv=None):
     )
     parser.add_argument("--levels", type=int, default=4)
     parser.add_argument("--branching", type=int, default=12)
+    parser.add_argument(
+        "--num_codebooks",
+        type=int,
+        default=1,
+        help="Visual words per clip (the paper: 1): codebooks over contiguous feature groups (runs of whole S3D blocks).",
+    )
     parser.add_argument("--whiten_dim", type=int, help="PCA-whiten features to this many dimensions first.")
     parser.add_argument("--l2_normalize", action="store_true", help="L2-normalise (whitened) features.")
     parser.add_argument("--kmeans_max_iter", type=int, default=20)
@@ -163,6 +169,7 @@ def main(argv=None):
         weights=args.s3d_weights,
         levels=args.levels,
         branching=args.branching,
+        num_codebooks=args.num_codebooks,
         whiten_dim=args.whiten_dim,
         l2_normalize=args.l2_normalize,
         thumbnail_size=args.thumbnail_size,
@@ -222,7 +229,10 @@ def main(argv=None):
 
     tokenizer = BertTokenizer.from_pretrained(args.tokenizer_name_or_path)
     processor = VideoBertProcessor(
-        video_processor, tokenizer, visual_vocab_size=visual_tokenizer.config.visual_vocab_size
+        video_processor,
+        tokenizer,
+        visual_vocab_size=visual_tokenizer.config.visual_vocab_size,
+        num_codebooks=visual_tokenizer.config.num_codebooks,
     )
     processor.save_pretrained(output_dir)
     with atomic_write(output_dir / "bad_videos.json") as handle:
@@ -230,8 +240,9 @@ def main(argv=None):
 
     ids = torch.cat([visual_tokenizer.encode(torch.from_numpy(chunk)) for chunk in chunks("features")])
     logger.info(
-        f"{len(done)} videos, {len(ids)} clips -> {args.branching}**{args.levels} = {args.branching**args.levels} "
-        f"visual tokens, {ids.unique().numel()} of them used; saved in {output_dir}."
+        f"{len(done)} videos, {len(ids)} clips -> {args.num_codebooks} x {args.branching}**{args.levels} = "
+        f"{visual_tokenizer.config.visual_vocab_size} visual tokens, {ids.unique().numel()} of them used; saved in "
+        f"{output_dir}."
     )
     if bad:
         logger.warning(f"{len(bad)} of {len(videos)} videos could not be used:")

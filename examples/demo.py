@@ -67,7 +67,14 @@ def parse_args(argv=None):
         default=["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"],
         help="S3D blocks pooled into the clip feature (the paper: Mixed_5c, the last, of a Kinetics-trained S3D).",
     )
-    parser.add_argument("--whiten_dim", type=int, default=64)
+    parser.add_argument(
+        "--num_codebooks",
+        type=int,
+        default=1,
+        help="Visual words per clip (the paper: 1); 2 gives one word for the early (appearance) S3D blocks and one for "
+        "the late ones, and pretraining sequences room for twice the video positions.",
+    )
+    parser.add_argument("--whiten_dim", type=int, default=64, help="Whitened dimensions (per codebook).")
     parser.add_argument("--max_steps", type=int, default=400)
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--learning_rate", type=float, default=5e-4)
@@ -135,8 +142,13 @@ def settings_table(args) -> str:
         ),
         (
             "visual vocabulary",
-            f"{args.levels} x {args.branching} = {args.branching**args.levels} tokens",
-            "4 x 12 = 20,736 tokens",
+            f"{args.levels} x {args.branching} = {args.branching**args.levels} tokens"
+            + (
+                f" in each of {args.num_codebooks} codebooks (one word per codebook and clip)"
+                if args.num_codebooks > 1
+                else ""
+            ),
+            "4 x 12 = 20,736 tokens, one per clip",
         ),
         (
             "initialisation",
@@ -284,7 +296,7 @@ def main(argv=None):
         "--fps", str(args.fps), "--clip_length", str(args.clip_length), "--frame_size", str(args.frame_size),
         "--levels", str(args.levels), "--branching", str(args.branching),
         "--whiten_dim", str(args.whiten_dim), "--l2_normalize", "--seed", str(args.seed),
-        "--s3d_blocks", *args.s3d_blocks,
+        "--s3d_blocks", *args.s3d_blocks, "--num_codebooks", str(args.num_codebooks),
     ]  # fmt: skip
     start = stage(
         "2. build the visual vocabulary", "python examples/build_visual_vocabulary.py " + " ".join(build_argv)
@@ -316,7 +328,8 @@ def main(argv=None):
         "--per_device_train_batch_size", str(args.batch_size),
         "--learning_rate", str(args.learning_rate),
         "--samples_per_video", "20",
-        "--max_seq_length", "48",
+        # the same clips with one more position per codebook: 48 positions for one word per clip, 72 for two
+        "--max_seq_length", str(24 + 24 * args.num_codebooks),
         "--max_stride", str(args.max_stride),
         "--concat_probability", str(args.concat_probability),
         "--report_to", "none",

@@ -116,7 +116,7 @@ def segment_examples(dataset_dir, annotations_path, processor, max_source_clips,
                 skipped += 1
                 continue
             input_ids, token_type_ids = build_videobert_inputs(
-                None, visual_ids[first:end], special, max_length=max_source_clips + 2
+                None, visual_ids[first:end], special, max_length=max_source_clips * special.num_codebooks + 2
             )
             # the processor's one path for annotation text: `[SEP]`, `[MASK]`, ... in a caption stay plain text
             text_ids = processor.encode_sentences([segment.text])[0][: max_target_length - 1]

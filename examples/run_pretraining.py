@@ -226,22 +226,29 @@ def create_optimizer_state(optimizer: torch.optim.Optimizer) -> None:
 @torch.no_grad()
 def init_visual_embeddings_from_codebook(model, visual_tokenizer, seed: int = 0) -> None:
     """Visual-token embeddings := a random projection of the codebook's leaf centroids, standardised per dimension and
-    scaled to the text embeddings' per-dimension mean and spread (the output projection is tied to them)."""
+    scaled to the text embeddings' per-dimension mean and spread (the output projection is tied to them). With several
+    codebooks, each codebook's words get their own projection (their centroids live in different spaces)."""
     config = model.config
-    codebook = visual_tokenizer.codebook
-    leaves = codebook.level_centroids(codebook.levels - 1).reshape(-1, codebook.level_centroids(0).shape[-1]).float()
-    if leaves.shape[0] != config.visual_vocab_size:
+    parts = visual_tokenizer.codebook_parts()
+    codebooks = [codebook for _, _, codebook in parts]
+    size = sum(c.branching**c.levels for c in codebooks)
+    if size != config.visual_vocab_size or len(parts) != config.num_codebooks:
         raise ValueError(
-            f"The visual tokenizer has {leaves.shape[0]} visual tokens, the model {config.visual_vocab_size}."
+            f"The visual tokenizer has {size} visual tokens in {len(parts)} codebooks, the model "
+            f"{config.visual_vocab_size} in num_codebooks={config.num_codebooks}."
         )
     embeddings = model.get_input_embeddings().weight
     text = embeddings[: config.text_vocab_size].float()
     generator = torch.Generator().manual_seed(seed)
-    projection = torch.randn(leaves.shape[1], embeddings.shape[1], generator=generator)
-    projected = leaves @ projection
-    projected = (projected - projected.mean(dim=0)) / projected.std(dim=0).clamp(min=1e-6)
-    rows = slice(config.visual_token_offset, config.visual_token_offset + config.visual_vocab_size)
-    embeddings[rows] = (text.mean(dim=0) + projected * text.std(dim=0)).to(embeddings.dtype)
+    start = config.visual_token_offset
+    for codebook in codebooks:
+        leaves = codebook.level_centroids(codebook.levels - 1).reshape(-1, codebook.dim).float()
+        projection = torch.randn(leaves.shape[1], embeddings.shape[1], generator=generator)
+        projected = leaves @ projection
+        projected = (projected - projected.mean(dim=0)) / projected.std(dim=0).clamp(min=1e-6)
+        rows = slice(start, start + leaves.shape[0])
+        embeddings[rows] = (text.mean(dim=0) + projected * text.std(dim=0)).to(embeddings.dtype)
+        start += leaves.shape[0]
 
 
 def parse_config_overrides(overrides: str | None) -> dict:
@@ -277,6 +284,7 @@ def build_model(model_args: ModelArguments, processor) -> VideoBertForPreTrainin
             model_args.text_model_name_or_path,
             attn_implementation=model_args.attn_implementation,
             visual_vocab_size=processor.visual_vocab_size,
+            num_codebooks=processor.num_codebooks,
             **weights,
         )
     else:

@@ -296,7 +296,7 @@ def tokenize_shard_streaming(rows, args, features_dir):
         row = tokenized_row(processor, rows["sentences"][i], rows["sentence_times"][i], *results[i])
         for name, value in row.items():
             out[name].append(value)
-    return datasets.Dataset.from_dict(out, features=_TOKENIZED_FEATURES)
+    return datasets.Dataset.from_dict(out, features=_tokenized_features(args.vocabulary_dir))
 
 
 def _vocabulary_digest(vocabulary_dir):
@@ -330,6 +330,21 @@ def _prepare_shards(shards_dir, manifest):
     if not manifest_file.exists():
         with atomic_write(manifest_file) as handle:
             json.dump(manifest, handle, indent=1)
+
+
+def _tokenized_features(vocabulary_dir) -> datasets.Features:
+    """The output columns; with several codebooks per clip (the vocabulary's `num_codebooks`) `visual_ids` holds a list
+    of that many words per clip."""
+    try:
+        config = json.loads((Path(vocabulary_dir) / "visual_tokenizer" / "config.json").read_text(encoding="utf-8"))
+        num_codebooks = config.get("num_codebooks", 1)
+    except (OSError, ValueError, AttributeError):
+        num_codebooks = 1  # the worker's loading of the vocabulary reports a damaged folder
+    if num_codebooks == 1:
+        return _TOKENIZED_FEATURES
+    return datasets.Features(
+        {**_TOKENIZED_FEATURES, "visual_ids": datasets.List(datasets.List(datasets.Value("int64")))}
+    )
 
 
 def main(argv=None, on_shard_done=None):
@@ -410,7 +425,10 @@ def main(argv=None, on_shard_done=None):
         except RayEngineError as error:
             raise SystemExit(str(error)) from error
         files = sorted(str(f) for f in shards_dir.glob("*.parquet"))
-        dataset = datasets.load_dataset("parquet", data_files=files, split="train", features=_RAY_FEATURES)
+        ray_features = datasets.Features(
+            {"index": datasets.Value("int64"), **_tokenized_features(args.vocabulary_dir)}
+        )
+        dataset = datasets.load_dataset("parquet", data_files=files, split="train", features=ray_features)
         dataset = dataset.sort("index").remove_columns(["index", "path"])
     else:
         dataset = _tokenize_shards(args, rows, features_dir, shards_dir, num_shards, on_shard_done)
@@ -450,7 +468,7 @@ def _map_shard(rows, part, args, features_dir, index, num_shards):
         tokenize_batch,
         batched=True,
         batch_size=4,
-        features=_TOKENIZED_FEATURES,
+        features=_tokenized_features(args.vocabulary_dir),
         num_proc=args.num_proc if args.num_proc > 1 else None,
         fn_kwargs={
             "vocabulary_dir": args.vocabulary_dir,

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import torch
 from transformers.utils import logging
 
-from videobert_hf.processing_videobert import align_sentences_to_clips
+from videobert_hf.processing_videobert import align_sentences_to_clips, clip_words
 from videobert_hf.uses.retrieval import alignment_scores
 from videobert_hf.uses.visual_prediction import predict_masked_visual_tokens_batch
 from videobert_hf.uses.zero_shot import PAPER_TEMPLATE, zero_shot_action_classification
@@ -219,6 +219,11 @@ def evaluate_retrieval(
     return results
 
 
+def words(visual_ids) -> list[int]:
+    """A segment's visual words: its ids, or with several codebooks each clip's words (a list per clip) in order."""
+    return [int(w) for clip in visual_ids for w in (clip if isinstance(clip, (list, tuple)) else [clip])]
+
+
 def token_label_votes(segments, key: str) -> dict[int, str]:
     """
     The label each visual token co-occurs with most over labelled segments (`labelled_segments`), `{codebook id:
@@ -226,14 +231,14 @@ def token_label_votes(segments, key: str) -> dict[int, str]:
     """
     counts = {}
     for _, visual_ids, labels in segments:
-        for token in visual_ids:
-            counts.setdefault(int(token), Counter())[labels[key]] += 1
+        for token in words(visual_ids):
+            counts.setdefault(token, Counter())[labels[key]] += 1
     return {token: counter.most_common(1)[0][0] for token, counter in counts.items()}
 
 
 def vote(tokens: Sequence[int], votes: dict[int, str]) -> str | None:
     """The majority label of the tokens that have one in `votes` (ties: the first met); None if none has."""
-    ballot = Counter(votes[int(token)] for token in tokens if int(token) in votes)
+    ballot = Counter(votes[token] for token in words(tokens) if token in votes)
     return ballot.most_common(1)[0][0] if ballot else None
 
 
@@ -266,7 +271,7 @@ def evaluate_text_to_video(
     ) + predict_masked_visual_tokens_batch(model, processor, [(None, [], n) for _, _, n in requests], 1, batch_size)
     with_text, prior = predicted[: len(kept)], predicted[len(kept) :]
     vocab_size = processor.special_ids.visual_vocab_size
-    own_tokens = [set(ids) for ids, _ in kept]
+    own_tokens = [set(words(ids)) for ids, _ in kept]
 
     def hit_rate(predictions):
         hits = [sum(t in own for t in p.tokens) / len(p.tokens) for p, own in zip(predictions, own_tokens)]
@@ -286,7 +291,7 @@ def evaluate_text_to_video(
         for name, tokens in (
             ("", [p.tokens for p in with_text]),
             ("prior_", [p.tokens for p in prior]),
-            ("reference_", [list(ids) for ids, _ in kept]),
+            ("reference_", [words(ids) for ids, _ in kept]),
         ):
             correct = sum(vote(t, votes) == label for t, label in zip(tokens, labels))
             results[f"{name}{key}_accuracy"] = round(100 * correct / len(kept), 2)
@@ -310,17 +315,22 @@ def evaluate_forecasting(
     `h<h>_top1` / `h<h>_top5` (the real token is the most likely / among the 5 most likely), `h<h>_last_top1`
     (repeating the last observed token, the baseline to beat on video where neighbouring clips look alike),
     `h<h>_count`; `chance_top1` is a uniformly random token. Videos with no cut (at most `min_prefix` tokens) are
-    counted in `skipped_videos`.
+    counted in `skipped_videos`. With several codebooks tokens are clips (a list of words per clip, or flat words):
+    a clip is right when each of its words is (top-5: each word among its codebook's 5 most likely).
     """
     if horizon < 1 or min_prefix < 1 or stride < 1:
         raise ValueError(f"horizon, min_prefix and stride must be >= 1, got {horizon}, {min_prefix}, {stride}.")
-    room = model.config.max_position_embeddings - 2 - horizon
+    special = processor.special_ids
+    groups = special.num_codebooks
+    room = (model.config.max_position_embeddings - 2) // groups - horizon
     if room < 1:
         raise ValueError(f"horizon={horizon} leaves no room for the prefix in the model's positions.")
-    cuts = [(list(map(int, v)), t) for v in videos for t in range(min_prefix, len(v), stride)]
+    videos = [clip_words(v, special) for v in videos]
+    videos = [[tuple(v[i : i + groups]) for i in range(0, len(v), groups)] for v in videos]
+    cuts = [(v, t) for v in videos for t in range(min_prefix, len(v), stride)]
     if not cuts:
         raise ValueError(f"No video of {len(videos)} has more than min_prefix={min_prefix} visual tokens.")
-    requests = [(None, video[max(0, t - room) : t], horizon) for video, t in cuts]
+    requests = [(None, [w for clip in video[max(0, t - room) : t] for w in clip], horizon) for video, t in cuts]
     predicted = predict_masked_visual_tokens_batch(
         model, processor, requests, 5, batch_size, "forecasting", show_progress
     )
@@ -328,18 +338,18 @@ def evaluate_forecasting(
         "videos": len(videos),
         "skipped_videos": sum(len(v) <= min_prefix for v in videos),
         "cuts": len(cuts),
-        "chance_top1": round(100 / processor.special_ids.visual_vocab_size, 2),
+        "chance_top1": round(100 / (special.visual_vocab_size // groups) ** groups, 2),
     }
     for h in range(1, horizon + 1):
         scored = [
-            (video[t + h - 1], p.ids[h - 1].tolist(), video[t - 1])
+            (video[t + h - 1], [p.ids[(h - 1) * groups + g].tolist() for g in range(groups)], video[t - 1])
             for (video, t), p in zip(cuts, predicted)
             if t + h - 1 < len(video)
         ]
         results[f"h{h}_count"] = len(scored)
         for name, hit in (
-            ("top1", lambda real, top, last: real == top[0]),
-            ("top5", lambda real, top, last: real in top[:5]),
+            ("top1", lambda real, top, last: all(w == t[0] for w, t in zip(real, top))),
+            ("top5", lambda real, top, last: all(w in t[:5] for w, t in zip(real, top))),
             ("last_top1", lambda real, top, last: real == last),
         ):
             results[f"h{h}_{name}"] = round(100 * sum(hit(*item) for item in scored) / len(scored), 2)
@@ -361,4 +371,5 @@ __all__ = [
     "token_label_votes",
     "topk_accuracy",
     "vote",
+    "words",
 ]

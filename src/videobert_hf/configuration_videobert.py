@@ -66,9 +66,18 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             `to_dict()` of the backbone's config (with its `model_type`), from which the backbone is rebuilt, so that
             loading a saved tokenizer never needs the original checkpoint.
         levels (`int`, defaults to 4), branching (`int`, defaults to 12):
-            Depth and fan-out of the k-means tree: `branching ** levels` visual tokens (20,736).
+            Depth and fan-out of the k-means tree: `branching ** levels` visual tokens (20,736) per codebook.
+        num_codebooks (`int`, defaults to 1):
+            Codebooks per clip, G: a clip becomes G visual words (1: the paper's one word per clip). With G > 1 the clip
+            feature is cut into G contiguous groups (product quantisation), each conditioned and clustered by its own
+            codebook: with several `s3d_blocks` the groups are runs of whole blocks (G must divide their number; with
+            `["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]` and G = 2, the early appearance blocks and the late
+            motion blocks), otherwise runs of `feature_dim / G` dimensions (G must divide `feature_dim`). Codebook g's
+            word k has the visual id `g * branching ** levels + k`, so `visual_vocab_size = G * branching ** levels`.
+            Not saved in config.json when 1 (checkpoints of the paper's setting are unchanged).
         whiten_dim (`int`, *optional*):
-            If set, features are PCA-whitened to this many dimensions before clustering (fitted with the codebook).
+            If set, features are PCA-whitened to this many dimensions before clustering (fitted with the codebook; with
+            several codebooks, each group is whitened to this many dimensions on its own).
         l2_normalize (`bool`, defaults to `False`):
             L2-normalise features (after whitening, if any) before clustering and encoding.
         thumbnail_size (`int`, defaults to 32):
@@ -101,6 +110,7 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
     backbone_config: dict | None = None
     levels: int = 4
     branching: int = 12
+    num_codebooks: int = 1
     whiten_dim: int | None = None
     l2_normalize: bool = False
     thumbnail_size: int = 32
@@ -136,6 +146,8 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             output["auto_map"] = {
                 auto: ref[0] if isinstance(ref, (list, tuple)) else ref for auto, ref in output["auto_map"].items()
             }
+        if output.get("num_codebooks") == 1:  # the paper's setting: config.json as before codebooks existed
+            del output["num_codebooks"]
         return output
 
     @property
@@ -147,13 +159,39 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
 
     @property
     def codebook_dim(self) -> int:
-        """Dimension of the vectors the codebook clusters: `whiten_dim` when whitening, else `feature_dim`."""
-        return self.whiten_dim if self.whiten_dim is not None else self.feature_dim
+        """Dimension of the vectors the (first) codebook clusters: `whiten_dim` when whitening, else its group's width."""
+        return self.codebook_dims[0]
+
+    @property
+    def feature_groups(self) -> list[tuple[int, int]]:
+        """
+        `(start, end)` columns of the clip feature that each of the `num_codebooks` codebooks quantises: runs of whole
+        `s3d_blocks` when there are several blocks, else runs of `feature_dim / num_codebooks` dimensions.
+        """
+        if self.clip_encoder == "s3d" and len(self.s3d_blocks) > 1:
+            units = [S3D_BLOCKS[block][1] for block in self.s3d_blocks]
+        else:
+            units = [1] * self.feature_dim
+        per_group = len(units) // self.num_codebooks
+        bounds = [0]
+        for g in range(self.num_codebooks):
+            bounds.append(bounds[-1] + sum(units[g * per_group : (g + 1) * per_group]))
+        return list(zip(bounds[:-1], bounds[1:]))
+
+    @property
+    def codebook_dims(self) -> list[int]:
+        """Dimension of the vectors each codebook clusters: `whiten_dim` when whitening, else its group's width."""
+        return [self.whiten_dim if self.whiten_dim is not None else end - start for start, end in self.feature_groups]
+
+    @property
+    def codebook_size(self) -> int:
+        """Visual words of one codebook: one per leaf of its k-means tree, `branching ** levels`."""
+        return self.branching**self.levels
 
     @property
     def visual_vocab_size(self) -> int:
-        """Number of visual tokens: one per leaf of the k-means tree (`VideoBertConfig.visual_vocab_size`)."""
-        return self.branching**self.levels
+        """Number of visual tokens, every codebook's words: `num_codebooks * branching ** levels`."""
+        return self.num_codebooks * self.codebook_size
 
     def validate_clip_encoder(self):
         """Part of `@strict` validation: the clip encoder must be buildable from the config alone."""
@@ -183,11 +221,28 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             raise ValueError(f"levels must be >= 1 and branching >= 2, got {self.levels} and {self.branching}.")
         if self.thumbnail_size < 1:
             raise ValueError(f"thumbnail_size must be >= 1, got {self.thumbnail_size}.")
+        if self.num_codebooks < 1:
+            raise ValueError(f"num_codebooks must be >= 1, got {self.num_codebooks}.")
+        if self.clip_encoder == "s3d" and len(self.s3d_blocks) > 1:
+            if len(self.s3d_blocks) % self.num_codebooks:
+                raise ValueError(
+                    f"num_codebooks={self.num_codebooks} does not divide the {len(self.s3d_blocks)} s3d_blocks "
+                    f"{self.s3d_blocks}: each codebook quantises a run of whole blocks of the clip feature."
+                )
+        elif self.feature_dim % self.num_codebooks:
+            raise ValueError(
+                f"num_codebooks={self.num_codebooks} does not divide feature_dim={self.feature_dim}: each codebook "
+                "quantises an equal run of the clip feature's dimensions."
+            )
 
     def validate_conditioning(self):
-        """Part of `@strict` validation: the whitening dimension must fit the features."""
-        if self.whiten_dim is not None and not 1 <= self.whiten_dim <= self.feature_dim:
-            raise ValueError(f"whiten_dim must lie in [1, feature_dim={self.feature_dim}], got {self.whiten_dim}.")
+        """Part of `@strict` validation: the whitening dimension must fit the features (each codebook's group)."""
+        widths = [end - start for start, end in self.feature_groups]
+        if self.whiten_dim is not None and not 1 <= self.whiten_dim <= min(widths):
+            where = (
+                f"feature_dim={self.feature_dim}" if len(widths) == 1 else f"the narrowest feature group={min(widths)}"
+            )
+            raise ValueError(f"whiten_dim must lie in [1, {where}], got {self.whiten_dim}.")
 
 
 # auto_docstring names the model from a transformers/models/<name>/ path, which an out-of-tree package has not.
@@ -215,6 +270,11 @@ class VideoBertConfig(PreTrainedConfig):
             Number of visual tokens: the leaves of the visual tokenizer's hierarchical k-means tree. Defaults to the
             `visual_tokenizer_config`'s when the model owns a visual tokenizer, else to the paper's 12 ** 4 = 20,736.
             (Configs saved before this field held the tree's `visual_levels` and `visual_branching`; they still load.)
+        num_codebooks (`int`, *optional*):
+            Visual words per clip, G (the visual tokenizer's `num_codebooks`; 1, the paper's one word per clip, by
+            default). A clip takes G consecutive positions, its codebooks' words in order; codebook g's word k is visual
+            token `g * (visual_vocab_size / G) + k`. Defaults to the `visual_tokenizer_config`'s when the model owns a
+            visual tokenizer (a different value is an error). Not saved in config.json when 1.
         text_video_separator_token_id (`int`, *optional*):
             Id of `[>]`, which joins a sentence and its video segment. Defaults to `text_vocab_size`.
         clip_token_id (`int`, *optional*):
@@ -264,6 +324,7 @@ class VideoBertConfig(PreTrainedConfig):
     vocab_size: int | None = None
     text_vocab_size: int = 30522
     visual_vocab_size: int | None = None
+    num_codebooks: int | None = None
     text_video_separator_token_id: int | None = None
     clip_token_id: int | None = None
     hidden_size: int = 768
@@ -307,6 +368,16 @@ class VideoBertConfig(PreTrainedConfig):
                     f"visual_vocab_size={self.visual_vocab_size} but the {source} gives {size} visual tokens."
                 )
             self.visual_vocab_size = size
+        if self.visual_tokenizer_config is not None:
+            own_codebooks = self.visual_tokenizer_config.num_codebooks
+            if self.num_codebooks is not None and self.num_codebooks != own_codebooks:
+                raise ValueError(
+                    f"num_codebooks={self.num_codebooks} but the visual_tokenizer_config was fitted with "
+                    f"num_codebooks={own_codebooks}: a clip takes as many positions as its tokenizer has codebooks."
+                )
+            self.num_codebooks = own_codebooks
+        if self.num_codebooks is None:
+            self.num_codebooks = 1
         if self.visual_vocab_size is None:
             self.visual_vocab_size = DEFAULT_VISUAL_VOCAB_SIZE
         if self.decoder_num_hidden_layers is None:
@@ -339,10 +410,26 @@ class VideoBertConfig(PreTrainedConfig):
         """Joint-vocabulary id of visual token 0; the visual tokens are the last ids of the vocabulary."""
         return self.vocab_size - self.visual_vocab_size
 
+    @property
+    def codebook_size(self) -> int:
+        """Visual words of one codebook: `visual_vocab_size / num_codebooks`."""
+        return self.visual_vocab_size // self.num_codebooks
+
+    def to_dict(self) -> dict:
+        output = super().to_dict()
+        if output.get("num_codebooks") == 1:  # the paper's setting: config.json as before codebooks existed
+            del output["num_codebooks"]
+        return output
+
     def validate_vocabulary_layout(self):
         """Part of `@strict` validation: the three vocabulary ranges must be consistent."""
         if self.visual_vocab_size < 1:
             raise ValueError(f"visual_vocab_size must be positive, got {self.visual_vocab_size}.")
+        if self.num_codebooks < 1 or self.visual_vocab_size % self.num_codebooks:
+            raise ValueError(
+                f"num_codebooks={self.num_codebooks} must be >= 1 and divide visual_vocab_size={self.visual_vocab_size} "
+                "(every codebook has as many words)."
+            )
         if self.text_vocab_size < 1:
             raise ValueError(f"text_vocab_size must be positive, got {self.text_vocab_size}.")
         if self.visual_token_offset < self.text_vocab_size + len(ADDED_TOKENS):

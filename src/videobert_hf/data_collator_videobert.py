@@ -29,6 +29,7 @@ from .processing_videobert import (
     VIDEO_ONLY,
     VideoBertSpecialIds,
     build_videobert_inputs,
+    clip_words,
     pad_videobert_batch,
 )
 
@@ -100,6 +101,13 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     and stays unchanged 10 %. `labels` hold the original joint id of each chosen token, -100 elsewhere. Special
     tokens (`[CLS]`, `[SEP]`, `[>]`, `[PAD]`, `[UNK]`, ...) and padding are never chosen.
 
+    Several codebooks (`num_codebooks` G > 1, the visual tokenizer's): `visual_ids` holds per clip its G words (a list
+    `[G]` per clip, as `VideoBertVisualTokenizer.encode(...).tolist()` gives them, or a flat list of whole clips' words),
+    spans and strides count clips, `video_only_length` is in clips, and a clip takes G consecutive positions. Masking
+    treats a clip as one word: its G words are chosen (and predicted) together, so that a masked object word is never
+    read off the same clip's visible action word; the 80/10/10 action is drawn per position, and a random replacement
+    is a word of the same codebook.
+
     Bad rows, by rule:
 
     - a sentence with empty text and an empty span is dropped (`num_skipped_sentences`); one with text but an empty
@@ -128,6 +136,7 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     visual_token_offset: int
     visual_vocab_size: int
     regime_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    num_codebooks: int = 1
     mlm_probability: float = 0.15
     visual_mask_probability: float = 0.15
     negative_probability: float = 0.5
@@ -171,8 +180,12 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         if self.max_length is not None and self.max_length < 5:
             raise ValueError(f"max_length must be >= 5 ([CLS] text [>] video [SEP]), got {self.max_length}.")
 
+        if self.num_codebooks < 1 or self.visual_vocab_size % self.num_codebooks:
+            raise ValueError(
+                f"num_codebooks={self.num_codebooks} must be >= 1 and divide visual_vocab_size={self.visual_vocab_size}."
+            )
         self.special = VideoBertSpecialIds.from_tokenizer(
-            self.tokenizer, self.visual_token_offset, self.visual_vocab_size
+            self.tokenizer, self.visual_token_offset, self.visual_vocab_size, self.num_codebooks
         )
         # WordPiece ids are [0, text_vocab_size); [>] and [CLIP] follow them
         self.text_vocab_size = min(self.special.text_video_separator, self.special.clip)
@@ -209,6 +222,7 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
             tokenizer=tokenizer,
             visual_token_offset=config.visual_token_offset,
             visual_vocab_size=config.visual_vocab_size,
+            num_codebooks=config.num_codebooks,
             **kwargs,
         )
         if (collator.special.text_video_separator, collator.special.clip) != (
@@ -255,8 +269,15 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         video_id = feature["video_id"]
         visual_ids = feature["visual_ids"]
         visual_ids = visual_ids if type(visual_ids) is list else _as_list(visual_ids)
-        if visual_ids and (min(visual_ids) < 0 or max(visual_ids) >= self.visual_vocab_size):
-            bad = next(v for v in visual_ids if not 0 <= v < self.visual_vocab_size)
+        words = visual_ids
+        if self.num_codebooks > 1:  # one [G] list per clip; the words' codebook ranges are checked here
+            try:
+                words = clip_words(visual_ids, self.special)
+            except ValueError as error:
+                raise ValueError(f"Video {video_id!r}: {error}") from error
+            visual_ids = [words[i : i + self.num_codebooks] for i in range(0, len(words), self.num_codebooks)]
+        if words and (min(words) < 0 or max(words) >= self.visual_vocab_size):
+            bad = next(v for v in words if not 0 <= v < self.visual_vocab_size)
             raise ValueError(
                 f"Video {video_id!r}: visual id {bad} is outside the visual vocabulary [0, {self.visual_vocab_size})."
             )
@@ -421,10 +442,15 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
 
         is_visual = (input_ids >= self.visual_token_offset) & (token_type_ids == VIDEO_TYPE_ID) & attention_mask
         is_text = (input_ids < self.text_vocab_size) & ~self._is_special[input_ids] & attention_mask
-        # whole words: a text token starts a word unless it is a ## piece right after another maskable text token
+        # whole words: a text token starts a word unless it is a ## piece right after another maskable text token; a
+        # clip is one word too (its first codebook's word starts it)
         follows_text = torch.zeros_like(is_text)
         follows_text[:, 1:] = is_text[:, :-1]
-        word_start = (is_text & ~(self._is_continuation[input_ids] & follows_text)) | is_visual
+        visual_start = is_visual
+        if self.num_codebooks > 1:
+            codebook = (torch.cumsum(is_visual, dim=1) - 1) % self.num_codebooks
+            visual_start = is_visual & (codebook == 0)
+        word_start = (is_text & ~(self._is_continuation[input_ids] & follows_text)) | visual_start
         word_index = torch.cumsum(word_start.flatten(), 0).view_as(word_start) - 1
         start_probability = torch.where(is_visual, self.visual_mask_probability, self.mlm_probability)[word_start]
         word_chosen = torch.rand(start_probability.shape, generator=generator) < start_probability
@@ -446,9 +472,14 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         random_text = self._random_text_ids[
             torch.randint(len(self._random_text_ids), (batch_size, length), generator=generator)
         ]
-        random_visual = self.visual_token_offset + torch.randint(
-            self.visual_vocab_size, (batch_size, length), generator=generator
-        )
+        if self.num_codebooks == 1:
+            random_visual = self.visual_token_offset + torch.randint(
+                self.visual_vocab_size, (batch_size, length), generator=generator
+            )
+        else:  # a word of the position's own codebook
+            size = self.visual_vocab_size // self.num_codebooks
+            random_visual = self.visual_token_offset + codebook * size
+            random_visual = random_visual + torch.randint(size, (batch_size, length), generator=generator)
         labels = torch.where(chosen & (alignment_labels != 0).unsqueeze(1), input_ids, -100)
         masked_ids = torch.where(to_mask, self.special.mask, input_ids)
         masked_ids = torch.where(to_random & is_text, random_text, masked_ids)

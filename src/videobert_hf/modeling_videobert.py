@@ -161,6 +161,24 @@ def saved_word_embeddings_shape(directory: Path) -> tuple[int, ...] | None:
         return None
 
 
+def _check_num_codebooks(folder: Path, wanted: int | None) -> None:
+    """
+    A local checkpoint's clips hold its `num_codebooks` words: loading it with another number would read its visual
+    words as other codebooks' (same vocabulary size, other meaning), so that is an error naming the setting.
+    """
+    if wanted is None or not (folder / "config.json").is_file():
+        return
+    try:
+        saved = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("num_codebooks", 1)
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return  # `checkpoint_load_errors` reports a damaged config
+    if saved != wanted:
+        raise ValueError(
+            f"{folder} holds a model trained with num_codebooks={saved} visual words per clip, not num_codebooks="
+            f"{wanted}: its visual words cannot be read as another number of codebooks."
+        )
+
+
 def check_vocabulary_fits_weights(directory: Path, config: VideoBertConfig | None = None) -> None:
     """
     Raise a `RuntimeError` that explains the joint vocabulary when the config of a local checkpoint folder (or the
@@ -620,6 +638,10 @@ class VideoBertPreTrainedModel(PreTrainedModel):
         with checkpoint_load_errors(
             pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
         ):
+            if pretrained_model_name_or_path is not None:
+                folder = Path(os.fspath(pretrained_model_name_or_path), kwargs.get("subfolder") or "")
+                wanted = kwargs["config"].num_codebooks if kwargs.get("config") is not None else None
+                _check_num_codebooks(folder, kwargs.get("num_codebooks", wanted))
             if pretrained_model_name_or_path is not None and not kwargs.get("ignore_mismatched_sizes"):
                 check_vocabulary_fits_weights(
                     Path(os.fspath(pretrained_model_name_or_path), kwargs.get("subfolder") or ""), kwargs.get("config")
@@ -741,12 +763,21 @@ class VideoBertModel(VideoBertPreTrainedModel):
             )
         # the tokenizer's own fields; saving it adds bookkeeping (architectures, dtype, auto_map) that does not count
         fields = type(self.visual_tokenizer.config).__annotations__
+        ours, theirs = self.config.num_codebooks, visual_tokenizer.config.num_codebooks
+        if ours != theirs:
+            raise ValueError(
+                f"The visual tokenizer was fitted with num_codebooks={theirs}, this model is configured for "
+                f"num_codebooks={ours}: a clip takes as many positions as its tokenizer has codebooks."
+            )
         if any(getattr(visual_tokenizer.config, f) != getattr(self.visual_tokenizer.config, f) for f in fields):
             raise ValueError("The visual tokenizer's config differs from config.visual_tokenizer_config.")
         self.visual_tokenizer.load_state_dict(visual_tokenizer.state_dict())
 
     def tokenize_clips(self, input_ids: torch.Tensor, pixel_values_videos: torch.Tensor) -> torch.Tensor:
-        """`input_ids` with each `[CLIP]` placeholder, in row-major order, replaced by the visual token of its clip."""
+        """
+        `input_ids` with each `[CLIP]` placeholder, in row-major order, replaced by the visual token of its clip; with
+        `num_codebooks` G > 1 a clip has G consecutive placeholders, which take its G words in codebook order.
+        """
         if self.visual_tokenizer is None:
             raise ValueError(
                 "pixel_values_videos needs a model that owns a visual tokenizer (config.visual_tokenizer_config, "
@@ -754,12 +785,14 @@ class VideoBertModel(VideoBertPreTrainedModel):
             )
         placeholders = input_ids == self.config.clip_token_id
         num_placeholders = int(placeholders.sum())
-        if num_placeholders != pixel_values_videos.shape[0]:
+        groups = self.config.num_codebooks
+        if num_placeholders != pixel_values_videos.shape[0] * groups:
             raise ValueError(
                 f"input_ids holds {num_placeholders} [CLIP] placeholders but pixel_values_videos has "
-                f"{pixel_values_videos.shape[0]} clips; the processor emits one clip per placeholder."
+                f"{pixel_values_videos.shape[0]} clips; the processor emits "
+                + ("one placeholder per clip." if groups == 1 else f"num_codebooks={groups} placeholders per clip.")
             )
-        tokens = self.visual_tokenizer(pixel_values_videos).to(input_ids.device)
+        tokens = self.visual_tokenizer(pixel_values_videos).to(input_ids.device).reshape(-1)
         input_ids = input_ids.clone()
         input_ids[placeholders] = tokens + self.config.visual_token_offset
         return input_ids

@@ -48,7 +48,13 @@ from transformers.pipelines import PIPELINE_REGISTRY, Pipeline
 from transformers.utils import logging
 
 from .modeling_videobert import VideoBertForMaskedLM, VideoBertForVideoTextAlignment, VideoBertPreTrainedModel
-from .processing_videobert import build_videobert_inputs, num_special_tokens, pad_videobert_batch, part_positions
+from .processing_videobert import (
+    build_videobert_inputs,
+    first_clips,
+    num_special_tokens,
+    pad_videobert_batch,
+    part_positions,
+)
 from .visual_tokenizer_videobert import NonFiniteFeaturesError, VideoBertVisualTokenizer
 
 
@@ -329,7 +335,8 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
         budget = self.model.config.max_position_embeddings - len(template_ids) - num_special_tokens(True, True)
         if budget < 1:
             raise ValueError("The template leaves no room for video in the model's positions.")
-        ids, types = build_videobert_inputs(template_ids, video_ids[:budget], self.processor.special_ids)
+        special = self.processor.special_ids
+        ids, types = build_videobert_inputs(template_ids, first_clips(video_ids, special, budget), special)
         oov = out_of_vocabulary_score(self.visual_tokenizer, distances)
         # every value a tensor with a batch dimension of 1: transformers' collate pads and stacks them for batch_size > 1
         return {

@@ -44,9 +44,13 @@ class VideoBertSpecialIds:
     clip: int
     visual_token_offset: int
     visual_vocab_size: int
+    # visual words per clip (codebooks of the visual tokenizer): a clip takes this many consecutive positions
+    num_codebooks: int = 1
 
     @classmethod
-    def from_tokenizer(cls, tokenizer, visual_token_offset: int, visual_vocab_size: int) -> "VideoBertSpecialIds":
+    def from_tokenizer(
+        cls, tokenizer, visual_token_offset: int, visual_vocab_size: int, num_codebooks: int = 1
+    ) -> "VideoBertSpecialIds":
         """Reads the special ids of a WordPiece tokenizer that holds `[>]` and `[CLIP]` (see `add_videobert_tokens`)."""
         # token ids, not `get_vocab()`, which copies the whole vocabulary (tens of ms) and this runs on every decode
         separator, clip = tokenizer.convert_tokens_to_ids([TEXT_VIDEO_SEPARATOR, CLIP_TOKEN])
@@ -69,6 +73,7 @@ class VideoBertSpecialIds:
             clip=clip,
             visual_token_offset=visual_token_offset,
             visual_vocab_size=visual_vocab_size,
+            num_codebooks=num_codebooks,
         )
         if max(ids.text_video_separator, ids.clip) >= visual_token_offset:
             raise ValueError(
@@ -114,9 +119,46 @@ def truncate_lengths(text_length: int, video_length: int, budget: int) -> tuple[
     return text_length, video_length
 
 
+def clip_words(visual_ids, special: VideoBertSpecialIds) -> list[int]:
+    """
+    The visual words of a video part, flattened clip by clip: each clip is an id (one codebook) or a sequence of
+    `special.num_codebooks` ids (its words in codebook order; a flat list of words is taken as it is). With several
+    codebooks the words must come in whole clips, word g of a clip in codebook g's range `[g * K, (g + 1) * K)`;
+    `special.clip` (a placeholder) stands for one word.
+    """
+    words = []
+    for clip in visual_ids or []:
+        if isinstance(clip, (list, tuple)) or getattr(clip, "ndim", 0) > 0:
+            words.extend(int(w) for w in (clip.tolist() if hasattr(clip, "tolist") else clip))
+        else:
+            words.append(int(clip))
+    groups = special.num_codebooks
+    if groups > 1:
+        if len(words) % groups:
+            raise ValueError(
+                f"{len(words)} visual words are not whole clips: with num_codebooks={groups} each clip has {groups} "
+                "words, one per codebook, in order."
+            )
+        size = special.visual_vocab_size // groups
+        for position, word in enumerate(words):
+            g = position % groups
+            if word != special.clip and not g * size <= word < (g + 1) * size:
+                raise ValueError(
+                    f"visual id {word} at word {g} of clip {position // groups} is outside codebook {g}'s range "
+                    f"[{g * size}, {(g + 1) * size}) (num_codebooks={groups}: a clip's words come in codebook order)."
+                )
+    return words
+
+
+def first_clips(visual_ids, special: VideoBertSpecialIds, max_positions: int) -> list[int]:
+    """The words (`clip_words`) of the first whole clips of `visual_ids` that fit in `max_positions` positions."""
+    words = clip_words(visual_ids, special)
+    return words[: max(0, max_positions) // special.num_codebooks * special.num_codebooks]
+
+
 def build_videobert_inputs(
     text_ids: Sequence[int] | None,
-    visual_ids: Sequence[int] | None,
+    visual_ids: Sequence[int] | Sequence[Sequence[int]] | None,
     special: VideoBertSpecialIds,
     max_length: int | None = None,
 ) -> tuple[list[int], list[int]]:
@@ -128,11 +170,13 @@ def build_videobert_inputs(
     - text and video: `[CLS] text [>] video [SEP]`, `[CLS] text [>]` segment 0 and `video [SEP]` segment 1.
 
     `visual_ids` are codebook ids in `[0, visual_vocab_size)` (what the visual tokenizer emits) and are shifted into the
-    joint vocabulary; `special.clip` may stand in for a clip whose token the model computes itself. Truncation to
-    `max_length` cuts the longer part first and never drops a special token.
+    joint vocabulary; `special.clip` may stand in for a clip whose token the model computes itself. With several
+    codebooks (`special.num_codebooks`) each clip is its words in codebook order (see `clip_words`) and takes that many
+    consecutive positions. Truncation to `max_length` cuts the longer part first (video in whole clips) and never drops
+    a special token.
     """
     text_ids = list(text_ids or [])
-    visual_ids = list(visual_ids or [])
+    visual_ids = clip_words(visual_ids, special)
     if not text_ids and not visual_ids:
         raise ValueError("A VideoBERT sequence needs text ids, visual ids or both; both are empty.")
     for visual_id in visual_ids:
@@ -143,6 +187,9 @@ def build_videobert_inputs(
     num_special = num_special_tokens(bool(text_ids), bool(visual_ids))
     if max_length is not None:
         text_length, video_length = truncate_lengths(len(text_ids), len(visual_ids), max_length - num_special)
+        if special.num_codebooks > 1:  # whole clips: the text takes what rounding the video down frees
+            video_length -= video_length % special.num_codebooks
+            text_length = min(len(text_ids), max_length - num_special - video_length)
         # a part that was present keeps at least one token, so the sequence's regime does not change
         if (text_ids and not text_length) or (visual_ids and not video_length):
             parts = "both a text and a video token" if num_special == 3 else "one token besides [CLS] and [SEP]"
@@ -226,12 +273,39 @@ def align_sentences_to_clips(
     return spans
 
 
-def _as_id_lists(visual_tokens, name: str = "visual_tokens") -> list[list[int]]:
+def _as_id_lists(visual_tokens, name: str = "visual_tokens", num_codebooks: int = 1) -> list[list]:
     """
     Visual token ids as one list per sequence, from what users naturally pass: a list of ints (one sequence), a list of
     lists, a 1-D or 2-D tensor or numpy array (what the visual tokenizer returns), or a list of 1-D tensors / arrays.
     Integer values of any integer type; anything else raises a `ValueError` naming `name`.
+
+    With `num_codebooks` G > 1 each sequence comes back as a list of clips (`[G ids]` each): tensors and arrays have
+    one more dimension (`[clips, G]` for one sequence, `[sequences, clips, G]`), and a sequence given as a flat list
+    of words is cut into clips of G (a sequence whose words are not whole clips raises a `ValueError`).
     """
+    if num_codebooks > 1:
+        if isinstance(visual_tokens, (torch.Tensor, np.ndarray)):
+            if visual_tokens.ndim not in (2, 3) or visual_tokens.shape[-1] != num_codebooks:
+                raise ValueError(
+                    f"{name} must be [clips, {num_codebooks}] or [sequences, clips, {num_codebooks}] with "
+                    f"num_codebooks={num_codebooks}, got shape {tuple(visual_tokens.shape)}."
+                )
+            visual_tokens = visual_tokens.reshape(-1, visual_tokens.shape[-2] * num_codebooks)
+        else:
+            visual_tokens = list(visual_tokens)
+            nested = [v for v in visual_tokens if isinstance(v, (list, tuple, torch.Tensor, np.ndarray))]
+            if nested and all(isinstance(c, (list, tuple, torch.Tensor, np.ndarray)) for v in nested for c in v):
+                visual_tokens = [
+                    [w for clip in v for w in (clip.tolist() if hasattr(clip, "tolist") else clip)]
+                    for v in visual_tokens
+                ]
+        sequences = _as_id_lists(visual_tokens, name)
+        for index, words in enumerate(sequences):
+            if len(words) % num_codebooks:
+                raise ValueError(
+                    f"{name}[{index}] has {len(words)} visual words, not whole clips of num_codebooks={num_codebooks}."
+                )
+        return [[words[i : i + num_codebooks] for i in range(0, len(words), num_codebooks)] for words in sequences]
 
     def ids(sequence, where: str) -> list[int]:
         if isinstance(sequence, (torch.Tensor, np.ndarray)):
@@ -280,6 +354,8 @@ class VideoBertProcessor(ProcessorMixin):
             of the visual tokenizer's k-means tree).
         visual_token_offset (`int`, *optional*): joint id of visual token 0; defaults to the tokenizer's size
             (text vocabulary + `[>]` + `[CLIP]`), the layout of [`VideoBertConfig`].
+        num_codebooks (`int`, defaults to 1): visual words per clip, as in [`VideoBertConfig`]; a clip takes that many
+            consecutive positions (its words in codebook order, or that many `[CLIP]` placeholders). Not saved when 1.
     """
 
     # ProcessorMixin's defaults of the text part: pad the batch to its longest sequence (`[PAD]`, attention mask 0)
@@ -292,11 +368,17 @@ class VideoBertProcessor(ProcessorMixin):
         tokenizer=None,
         visual_vocab_size=DEFAULT_VISUAL_VOCAB_SIZE,
         visual_token_offset=None,
+        num_codebooks=1,
         **kwargs,
     ):
         if tokenizer is not None and not all(t in tokenizer.get_vocab() for t in ADDED_TOKENS):
             add_videobert_tokens(tokenizer)
+        if num_codebooks < 1 or visual_vocab_size % num_codebooks:
+            raise ValueError(
+                f"num_codebooks={num_codebooks} must be >= 1 and divide visual_vocab_size={visual_vocab_size}."
+            )
         self.visual_vocab_size = visual_vocab_size
+        self.num_codebooks = num_codebooks
         self.visual_token_offset = visual_token_offset if visual_token_offset is not None else len(tokenizer)
         self.video_token_id = tokenizer.convert_tokens_to_ids(CLIP_TOKEN) if tokenizer is not None else None
         super().__init__(video_processor, tokenizer, **kwargs)
@@ -324,6 +406,12 @@ class VideoBertProcessor(ProcessorMixin):
             )
         return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
 
+    def to_dict(self) -> dict:
+        output = super().to_dict()
+        if output.get("num_codebooks") == 1:  # the paper's setting: processor_config.json as before codebooks existed
+            del output["num_codebooks"]
+        return output
+
     @property
     def text_vocab_size(self) -> int:
         """Size of the text vocabulary without the tokens VideoBERT adds (the config's `text_vocab_size`)."""
@@ -334,12 +422,15 @@ class VideoBertProcessor(ProcessorMixin):
         return {
             "text_vocab_size": self.text_vocab_size,
             "visual_vocab_size": self.visual_vocab_size,
+            "num_codebooks": self.num_codebooks,
             "vocab_size": self.visual_token_offset + self.visual_vocab_size,
         }
 
     @property
     def special_ids(self) -> VideoBertSpecialIds:
-        return VideoBertSpecialIds.from_tokenizer(self.tokenizer, self.visual_token_offset, self.visual_vocab_size)
+        return VideoBertSpecialIds.from_tokenizer(
+            self.tokenizer, self.visual_token_offset, self.visual_vocab_size, self.num_codebooks
+        )
 
     def encode_sentences(self, sentences: Sequence[str]) -> list[list[int]]:
         """
@@ -364,6 +455,7 @@ class VideoBertProcessor(ProcessorMixin):
         expected = {
             "visual_token_offset": (special.visual_token_offset, config.visual_token_offset),
             "visual_vocab_size": (special.visual_vocab_size, config.visual_vocab_size),
+            "num_codebooks": (special.num_codebooks, config.num_codebooks),
             "text_video_separator_token_id": (special.text_video_separator, config.text_video_separator_token_id),
             "clip_token_id": (special.clip, config.clip_token_id),
         }
@@ -392,7 +484,10 @@ class VideoBertProcessor(ProcessorMixin):
                 tokens; without one each clip becomes a `[CLIP]` placeholder and the clips are returned as
                 `pixel_values_videos`, in placeholder order, for a model that owns a visual tokenizer.
             visual_tokens: codebook ids, one list per sequence (or one list for a single sequence); tensors and
-                numpy arrays (1-D for one sequence, 2-D for several) are accepted as they are.
+                numpy arrays (1-D for one sequence, 2-D for several) are accepted as they are. With several
+                codebooks a sequence is its clips' words: a flat list (each clip's words in codebook order) or one
+                list of `num_codebooks` ids per clip; tensors are then 2-D `[clips, G]` for one sequence (what the
+                visual tokenizer returns) and 3-D for several.
             sentence_times: `(start, end)` seconds of each sentence of `text`, all from ONE video: each sentence is
                 paired with the clips inside its span (see `align_sentences_to_clips`).
             visual_tokenizer: a [`VideoBertVisualTokenizer`] that maps clips to codebook ids.
@@ -426,10 +521,11 @@ class VideoBertProcessor(ProcessorMixin):
             per_video_times = clips["clip_times"].split(counts)
             if visual_tokenizer is not None:
                 video_ids = [visual_tokenizer(c).tolist() if len(c) else [] for c in per_video_clips]
-            else:
-                video_ids = [[special.clip] * len(c) for c in per_video_clips]
+            else:  # one placeholder per word of each clip
+                placeholder = special.clip if special.num_codebooks == 1 else [special.clip] * special.num_codebooks
+                video_ids = [[placeholder] * len(c) for c in per_video_clips]
         elif visual_tokens is not None:
-            video_ids = _as_id_lists(visual_tokens)
+            video_ids = _as_id_lists(visual_tokens, num_codebooks=special.num_codebooks)
 
         pairs = self._pair(encoded_text, video_ids, sentence_times, per_video_times)
         sequences, placeholder_clips = [], []
@@ -439,7 +535,7 @@ class VideoBertProcessor(ProcessorMixin):
             ids, types = build_videobert_inputs(text_ids, visual_ids, special, text_kwargs.get("max_length"))
             sequences.append((ids, types))
             if per_video_clips is not None and visual_tokenizer is None and visual_ids:
-                kept = sum(1 for i in ids if i == special.clip)
+                kept = sum(1 for i in ids if i == special.clip) // special.num_codebooks
                 placeholder_clips.extend(per_video_clips[video_index][first : first + kept])
 
         if text_kwargs.get("padding", True):
@@ -554,6 +650,8 @@ __all__ = [
     "add_videobert_tokens",
     "align_sentences_to_clips",
     "build_videobert_inputs",
+    "clip_words",
+    "first_clips",
     "num_special_tokens",
     "pad_videobert_batch",
     "part_positions",

@@ -153,13 +153,14 @@ class VideoBertTransformersClipEncoder(nn.Module):
 class VideoBertFeatureConditioning(nn.Module):
     """Optional PCA whitening (`(x - mean) @ projection`) then optional L2 normalisation, fitted with the codebook."""
 
-    def __init__(self, config: VideoBertVisualTokenizerConfig):
+    def __init__(self, config: VideoBertVisualTokenizerConfig, feature_dim: int | None = None):
         super().__init__()
+        feature_dim = config.feature_dim if feature_dim is None else feature_dim  # a codebook's group, or all
         self.whiten_dim = config.whiten_dim
         self.l2_normalize = config.l2_normalize
         if self.whiten_dim is not None:
-            self.mean = nn.Buffer(torch.zeros(config.feature_dim))
-            self.projection = nn.Buffer(torch.zeros(config.feature_dim, self.whiten_dim))
+            self.mean = nn.Buffer(torch.zeros(feature_dim))
+            self.projection = nn.Buffer(torch.zeros(feature_dim, self.whiten_dim))
 
     def fit(self, features: torch.Tensor, whiten_eps: float = 1e-5) -> None:
         """
@@ -261,11 +262,11 @@ class VideoBertHierarchicalKMeans(nn.Module):
     so a vector's dot products, and hence its id, do not depend on which other vectors share its batch or chunk.
     """
 
-    def __init__(self, config: VideoBertVisualTokenizerConfig):
+    def __init__(self, config: VideoBertVisualTokenizerConfig, dim: int | None = None):
         super().__init__()
         self.levels = config.levels
         self.branching = config.branching
-        self.dim = config.codebook_dim
+        self.dim = config.codebook_dim if dim is None else dim  # a codebook of several: its group's dimension
         for level in range(self.levels):
             setattr(
                 self, f"centroids_{level}", nn.Buffer(torch.zeros(self.branching**level, self.branching, self.dim))
@@ -630,6 +631,12 @@ class VideoBertVisualTokenizer(PreTrainedModel):
     >>> tokenizer(clips).shape
     torch.Size([6])
     ```
+
+    With `num_codebooks` = G > 1 (product quantisation: the clip feature is cut into G groups, see
+    [`VideoBertVisualTokenizerConfig`]), `conditioning` and `codebook` are `nn.ModuleList`s of one module per group, and
+    a clip becomes G visual words: `encode` and `forward` return ids `[num_clips, G]`, column g in codebook g's range
+    `[g * K, (g + 1) * K)` (`K = branching ** levels`); `thumbnails` hold every codebook's words in that order.
+    With G = 1 (the paper) they are single modules and the ids `[num_clips]`, as before codebooks existed.
     """
 
     config: VideoBertVisualTokenizerConfig
@@ -647,8 +654,14 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             self.clip_encoder = VideoBertS3DClipEncoder(config.s3d_blocks)
         else:
             self.clip_encoder = VideoBertTransformersClipEncoder(config.backbone_config)
-        self.conditioning = VideoBertFeatureConditioning(config)
-        self.codebook = VideoBertHierarchicalKMeans(config)
+        if config.num_codebooks == 1:
+            self.conditioning = VideoBertFeatureConditioning(config)
+            self.codebook = VideoBertHierarchicalKMeans(config)
+        else:  # product quantisation: one conditioning and one codebook per feature group
+            self.conditioning = nn.ModuleList(
+                VideoBertFeatureConditioning(config, end - start) for start, end in config.feature_groups
+            )
+            self.codebook = nn.ModuleList(VideoBertHierarchicalKMeans(config, dim) for dim in config.codebook_dims)
         size = config.thumbnail_size
         self.thumbnails = nn.Buffer(
             torch.full((config.visual_vocab_size, size, size, 3), _BLANK_THUMBNAIL_VALUE, dtype=torch.uint8)
@@ -725,6 +738,8 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             folder = Path(os.fspath(pretrained_model_name_or_path), kwargs.get("subfolder") or "")
             if folder.is_dir():
                 cls._check_local_checkpoint(folder, config_given=kwargs.get("config") is not None)
+                wanted = kwargs["config"].num_codebooks if kwargs.get("config") is not None else None
+                cls._check_num_codebooks(folder, kwargs.get("num_codebooks", wanted))
         with checkpoint_load_errors(
             pretrained_model_name_or_path, kwargs.get("subfolder", ""), kwargs.get("config") is not None
         ):
@@ -744,6 +759,21 @@ class VideoBertVisualTokenizer(PreTrainedModel):
                 "`save_pretrained` writes (clip encoder, codebook, conditioning, thumbnails); save it again."
             )
         return (model, loading_info) if output_loading_info else model
+
+    @staticmethod
+    def _check_num_codebooks(folder: Path, wanted: int | None) -> None:
+        """A checkpoint's codebooks cannot be loaded into a tokenizer configured for another `num_codebooks`."""
+        if wanted is None or not (folder / "config.json").is_file():
+            return
+        try:
+            saved = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("num_codebooks", 1)
+        except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+            return  # `checkpoint_load_errors` reports a damaged config
+        if saved != wanted:
+            raise ValueError(
+                f"{folder} holds a visual tokenizer fitted with num_codebooks={saved}, not num_codebooks={wanted}: its "
+                "codebooks cannot be loaded into another number of codebooks (fit a new tokenizer for it)."
+            )
 
     @classmethod
     def _check_local_checkpoint(cls, folder: Path, config_given: bool) -> None:
@@ -832,6 +862,13 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         _check_finite(torch.cat(features), "The clip encoder's output for", consequence, unit="clip")
 
     # ------------------------------------------------------------------ codebook
+    def codebook_parts(self) -> list[tuple[slice, VideoBertFeatureConditioning, VideoBertHierarchicalKMeans]]:
+        """`(feature columns, conditioning, codebook)` of each of the `num_codebooks` codebooks, in order."""
+        if self.config.num_codebooks == 1:
+            return [(slice(None), self.conditioning, self.codebook)]
+        columns = [slice(start, end) for start, end in self.config.feature_groups]
+        return list(zip(columns, self.conditioning, self.codebook))
+
     def _check_features(self, features: torch.Tensor, name: str = "features") -> None:
         if features.ndim != 2 or features.shape[1] != self.config.feature_dim:
             raise ValueError(
@@ -850,21 +887,26 @@ class VideoBertVisualTokenizer(PreTrainedModel):
     def encode(self, features, batch_size: int = _ENCODE_BATCH_SIZE) -> torch.LongTensor:
         """
         Visual token ids `[num_clips]` (in `[0, branching ** levels)`) of clip features `[num_clips, feature_dim]`,
-        `batch_size` rows at a time (memory only: the ids do not depend on it). A row holding NaN or inf (in float32)
-        raises a `NonFiniteFeaturesError` naming it.
+        `batch_size` rows at a time (memory only: the ids do not depend on it). With `num_codebooks` = G > 1 the ids
+        are `[num_clips, G]`, column g in `[g * K, (g + 1) * K)` (`K = branching ** levels`): each clip's words in
+        codebook order. A row holding NaN or inf (in float32) raises a `NonFiniteFeaturesError` naming it.
         """
         self._check_fitted()
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
         features = torch.as_tensor(features)
         self._check_features(features)
-        device = self.codebook.centroids_0.device
-        ids = torch.empty(features.shape[0], dtype=torch.long, device=device)
+        parts = self.codebook_parts()
+        device = parts[0][2].centroids_0.device
+        size = self.config.codebook_size
+        ids = torch.empty(features.shape[0], len(parts), dtype=torch.long, device=device)
         for start in range(0, features.shape[0], batch_size):
             chunk = features[start : start + batch_size].to(device, torch.float32)
             _check_finite(chunk, "`features`", "it has no visual token.", first_row=start)
-            ids[start : start + chunk.shape[0]] = self.codebook(self.conditioning(chunk), batch_size=batch_size)
-        return ids
+            for g, (columns, conditioning, codebook) in enumerate(parts):
+                words = codebook(conditioning(chunk[:, columns]), batch_size=batch_size)
+                ids[start : start + chunk.shape[0], g] = words + g * size
+        return ids[:, 0] if len(parts) == 1 else ids
 
     @torch.no_grad()
     def fit(
@@ -929,43 +971,62 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         if reservoir.seen > sample.shape[0]:
             logger.info(f"Fitting the visual tokenizer on {sample.shape[0]} of {reservoir.seen} clip features.")
 
-        # The conditioning is fitted on the CPU, on a copy kept once its output is checked (a failed fit leaves the
-        # tokenizer as it was); the k-means fit runs on the tokenizer's device (on the CPU: the same codebook as ever).
+        # The conditionings are fitted on the CPU, on copies kept once their outputs are checked (a failed fit leaves
+        # the tokenizer as it was); the k-means fits run on the tokenizer's device (on the CPU: the same codebook as
+        # ever). With several codebooks, each fits its own group of feature columns (its own conditioning, k-means
+        # seed kmeans_seed + g).
         device = self.is_fitted.device
-        conditioning = copy.deepcopy(self.conditioning).to("cpu")
-        conditioning.fit(sample, whiten_eps=whiten_eps)
-        sample = conditioning(sample)
-        if not bool(torch.isfinite(sample.square().sum(-1)).all()):  # the k-means distances must be finite
-            raise ValueError(
-                "The features are finite but their conditioned vectors or squared norms are not: whitening with "
-                "whiten_eps=0 divides by a zero eigenvalue when the features span fewer than whiten_dim dimensions "
-                "(raise whiten_eps or lower whiten_dim), or the features are too large for float32 (scale them down)."
-            )
-        self.conditioning.load_state_dict(conditioning.state_dict())
-        generator = torch.Generator(device=device).manual_seed(kmeans_seed)
-        with torch.device(device):  # the fit's work tensors are made where the features are
-            row_index, leaf, distance = self.codebook.fit(
-                sample.to(device),
-                generator,
-                show_progress=show_progress,
-                kmeans_init=kmeans_init,
-                max_iter=kmeans_max_iter,
-                max_points_per_centroid=max_points_per_centroid,
-            )
-        del sample
-        row_index, leaf, distance = row_index.cpu(), leaf.cpu(), distance.cpu()
-        self._record_fit_distances(distance)
+        parts = self.codebook_parts()
+        fitted, vectors = [], []
+        for columns, conditioning, _ in parts:
+            conditioning = copy.deepcopy(conditioning).to("cpu")
+            group = sample[:, columns] if len(parts) == 1 else sample[:, columns].contiguous()
+            conditioning.fit(group, whiten_eps=whiten_eps)
+            group = conditioning(group)
+            if not bool(torch.isfinite(group.square().sum(-1)).all()):  # the k-means distances must be finite
+                raise ValueError(
+                    "The features are finite but their conditioned vectors or squared norms are not: whitening with "
+                    "whiten_eps=0 divides by a zero eigenvalue when the features span fewer than whiten_dim "
+                    "dimensions (raise whiten_eps or lower whiten_dim), or the features are too large for float32 "
+                    "(scale them down)."
+                )
+            fitted.append(conditioning)
+            vectors.append(group)
+        del sample, group
+        for (_, conditioning, _), fitted_conditioning in zip(parts, fitted):
+            conditioning.load_state_dict(fitted_conditioning.state_dict())
+        leaves_of_codebooks = []
+        for g, (_, _, codebook) in enumerate(parts):
+            generator = torch.Generator(device=device).manual_seed(kmeans_seed + g)
+            with torch.device(device):  # the fit's work tensors are made where the features are
+                row_index, leaf, distance = codebook.fit(
+                    vectors[g].to(device),
+                    generator,
+                    show_progress=show_progress,
+                    kmeans_init=kmeans_init,
+                    max_iter=kmeans_max_iter,
+                    max_points_per_centroid=max_points_per_centroid,
+                )
+            vectors[g] = None
+            leaves_of_codebooks.append((row_index.cpu(), leaf.cpu(), distance.cpu()))
+        # a clip's distance to its words' centroids: the Euclidean one in the codebooks' spaces put side by side
+        squared_distances = torch.zeros(leaves_of_codebooks[0][0].shape[0])
+        for row_index, _, distance in leaves_of_codebooks:
+            squared_distances.index_add_(0, row_index, distance)
+        self._record_fit_distances(squared_distances)
 
-        # Thumbnail of each leaf: the frame of the fitted clip nearest the leaf's centroid (ties: lowest row).
+        # Thumbnail of each leaf: the frame of the fitted clip nearest the leaf's centroid (ties: lowest row); codebook
+        # g's leaves are thumbnails g * K ... (g + 1) * K - 1.
         self.thumbnails.fill_(_BLANK_THUMBNAIL_VALUE)
         self.has_thumbnail.zero_()
         if sample_thumbnails is not None:
-            order = np.lexsort((row_index.numpy(), distance.numpy(), leaf.numpy()))
-            leaves, first = np.unique(leaf.numpy()[order], return_index=True)
-            nearest_rows = row_index[torch.from_numpy(order[first])]
-            leaves = torch.from_numpy(leaves).to(device)
-            self.thumbnails[leaves] = sample_thumbnails[nearest_rows].to(device)
-            self.has_thumbnail[leaves] = True
+            for g, (row_index, leaf, distance) in enumerate(leaves_of_codebooks):
+                order = np.lexsort((row_index.numpy(), distance.numpy(), leaf.numpy()))
+                leaves, first = np.unique(leaf.numpy()[order], return_index=True)
+                nearest_rows = row_index[torch.from_numpy(order[first])]
+                leaves = torch.from_numpy(leaves + g * self.config.codebook_size).to(device)
+                self.thumbnails[leaves] = sample_thumbnails[nearest_rows].to(device)
+                self.has_thumbnail[leaves] = True
         self.is_fitted.fill_(True)
         return self
 
@@ -987,14 +1048,26 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         """
         ids = self.encode(features, batch_size=batch_size)
         features = torch.as_tensor(features)
-        leaves = self.codebook.level_centroids(self.codebook.levels - 1).reshape(-1, self.codebook.dim)
-        distances = torch.empty(ids.shape[0], device=ids.device)
-        for start in range(0, features.shape[0], batch_size):
-            chunk = self.conditioning(features[start : start + batch_size].to(leaves.device, torch.float32))
-            distances[start : start + chunk.shape[0]] = (chunk - leaves[ids[start : start + chunk.shape[0]]]).norm(
-                dim=-1
-            )
-        return ids, distances
+        parts = self.codebook_parts()
+        if len(parts) == 1:
+            leaves = self.codebook.level_centroids(self.codebook.levels - 1).reshape(-1, self.codebook.dim)
+            distances = torch.empty(ids.shape[0], device=ids.device)
+            for start in range(0, features.shape[0], batch_size):
+                chunk = self.conditioning(features[start : start + batch_size].to(leaves.device, torch.float32))
+                distances[start : start + chunk.shape[0]] = (chunk - leaves[ids[start : start + chunk.shape[0]]]).norm(
+                    dim=-1
+                )
+            return ids, distances
+        # several codebooks: the Euclidean distance in their spaces side by side (as `fit_distance_percentiles`)
+        squared = torch.zeros(ids.shape[0], device=ids.device)
+        size = self.config.codebook_size
+        for g, (columns, conditioning, codebook) in enumerate(parts):
+            leaves = codebook.level_centroids(codebook.levels - 1).reshape(-1, codebook.dim)
+            for start in range(0, features.shape[0], batch_size):
+                rows = slice(start, start + batch_size)
+                chunk = conditioning(features[rows, columns].to(leaves.device, torch.float32))
+                squared[rows] += (chunk - leaves[ids[rows, g] - g * size]).square().sum(-1)
+        return ids, squared.sqrt()
 
     def _prepare_thumbnails(self, frames, num_rows: int) -> torch.Tensor:
         if frames is None:
@@ -1014,10 +1087,20 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         return frames.to(torch.uint8).contiguous()
 
     def token_thumbnails(self, ids) -> np.ndarray:
-        """uint8 thumbnails `[..., thumbnail_size, thumbnail_size, 3]` of visual token ids (grey where none)."""
+        """
+        uint8 thumbnails `[..., thumbnail_size, thumbnail_size, 3]` of visual token ids (grey where none); with several
+        codebooks, ids `[..., num_codebooks]` (as `encode` returns them) give `[..., num_codebooks, size, size, 3]`.
+        """
         ids = torch.as_tensor(ids, dtype=torch.long)
         if ids.numel() and (ids.min() < 0 or ids.max() >= self.config.visual_vocab_size):
-            raise ValueError(f"visual token ids must lie in [0, {self.config.visual_vocab_size}).")
+            raise ValueError(
+                f"visual token ids must lie in [0, {self.config.visual_vocab_size})"
+                + (
+                    f" (num_codebooks={self.config.num_codebooks} codebooks of {self.config.codebook_size} words)."
+                    if self.config.num_codebooks > 1
+                    else "."
+                )
+            )
         return self.thumbnails.cpu()[ids].numpy()
 
     def forward(self, pixel_values_videos: torch.Tensor, batch_size: int = 8) -> torch.LongTensor:
@@ -1027,7 +1110,8 @@ class VideoBertVisualTokenizer(PreTrainedModel):
         batch_size (`int`, defaults to 8):
             Clips per clip-encoder forward pass.
 
-        Returns visual token ids `(num_clips,)` in `[0, branching ** levels)`.
+        Returns visual token ids `(num_clips,)` in `[0, branching ** levels)`, or `(num_clips, num_codebooks)` with
+        several codebooks (see `encode`).
         """
         self._check_fitted()
         return self.encode(self.get_clip_features(pixel_values_videos, batch_size=batch_size))

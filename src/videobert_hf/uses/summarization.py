@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from ..processing_videobert import build_videobert_inputs, num_special_tokens, pad_videobert_batch
+from ..processing_videobert import build_videobert_inputs, first_clips, num_special_tokens, pad_videobert_batch
 
 
 def normalize_caption(text: str) -> str:
@@ -119,7 +119,9 @@ def summarize_video(
     steps = []
     for start in range(0, len(spans), batch_size):
         chunk = spans[start : start + batch_size]
-        sequences = [build_videobert_inputs(None, visual_ids[a:b][:keep], special) for a, b in chunk]
+        sequences = [
+            build_videobert_inputs(None, first_clips(visual_ids[a:b], special, keep), special) for a, b in chunk
+        ]
         batch = pad_videobert_batch(sequences, special.pad, device=model.device)
         generated = model.generate(**batch, **generate_kwargs)
         captions = processor.tokenizer.batch_decode(generated, skip_special_tokens=True)

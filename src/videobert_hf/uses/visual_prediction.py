@@ -22,7 +22,13 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 
-from ..processing_videobert import build_videobert_inputs, num_special_tokens, pad_videobert_batch, part_positions
+from ..processing_videobert import (
+    build_videobert_inputs,
+    clip_words,
+    num_special_tokens,
+    pad_videobert_batch,
+    part_positions,
+)
 from .common import vocabulary_logits
 
 
@@ -30,34 +36,62 @@ from .common import vocabulary_logits
 class VisualTokenPredictions:
     """
     Visual tokens predicted at consecutive masked positions: `ids[p]` are codebook ids best first and `probs[p]` their
-    probabilities within the visual vocabulary (`[positions, top_k]` each).
+    probabilities within the visual vocabulary (`[positions, top_k]` each). With `num_codebooks` G > 1 the positions
+    are the words of the predicted clips (G per clip, in codebook order), each ranked within its own codebook.
     """
 
     ids: torch.LongTensor
     probs: torch.FloatTensor
+    num_codebooks: int = 1
 
     @property
     def tokens(self) -> list[int]:
         """The most likely visual token of each position."""
         return self.ids[:, 0].tolist()
 
+    @property
+    def clips(self) -> list[list[int]]:
+        """The most likely words of each predicted clip, `[num_codebooks]` per clip."""
+        tokens, groups = self.tokens, self.num_codebooks
+        return [tokens[i : i + groups] for i in range(0, len(tokens), groups)]
+
 
 DECODING_MODES = ("parallel", "left_to_right")
 
 
 def _masked_sequence(text_ids, prefix, num_masks: int, special, max_positions: int, name: str = "The sequence"):
-    """`[CLS] text [>] prefix [MASK] x n [SEP]` (video-only without text), its segments and the masked positions."""
-    text_ids, prefix = list(text_ids or []), list(prefix or [])
-    ids, types = build_videobert_inputs(text_ids, prefix + [0] * num_masks, special)
+    """
+    `[CLS] text [>] prefix [MASK] x n [SEP]` (video-only without text), its segments and the masked positions. With
+    `special.num_codebooks` G > 1, `prefix` is whole clips and `num_masks` counts clips: G `[MASK]`s each.
+    """
+    groups = special.num_codebooks
+    text_ids, prefix = list(text_ids or []), clip_words(prefix, special)
+    filler = [g * (special.visual_vocab_size // groups) for g in range(groups)] * num_masks  # one word per codebook
+    ids, types = build_videobert_inputs(text_ids, prefix + filler, special)
     if len(ids) > max_positions:
         raise ValueError(
             f"{name} would hold {len(ids)} positions but the model allows max_position_embeddings={max_positions}: "
             "use a shorter text or fewer positions."
         )
-    _, video = part_positions(len(text_ids), len(prefix) + num_masks)
-    masked = range(video.stop - num_masks, video.stop)
-    ids[masked.start : masked.stop] = [special.mask] * num_masks
+    _, video = part_positions(len(text_ids), len(prefix) + len(filler))
+    masked = range(video.stop - len(filler), video.stop)
+    ids[masked.start : masked.stop] = [special.mask] * len(filler)
     return ids, types, masked
+
+
+def _visual_probs(logits: torch.Tensor, special) -> torch.Tensor:
+    """
+    Probabilities `[positions, visual_vocab_size]` of consecutive masked clip words from their visual logits: within
+    the whole visual vocabulary with one codebook, else word `p` within codebook `p % num_codebooks` (0 elsewhere).
+    """
+    logits = logits.float()
+    groups = special.num_codebooks
+    if groups > 1:
+        size = special.visual_vocab_size // groups
+        codebook = torch.arange(logits.shape[0], device=logits.device) % groups
+        allowed = torch.arange(logits.shape[1], device=logits.device)[None, :] // size == codebook[:, None]
+        logits = logits.masked_fill(~allowed, float("-inf"))
+    return logits.softmax(dim=-1)
 
 
 @torch.no_grad()
@@ -77,6 +111,8 @@ def predict_masked_visual_tokens(
     decoding: `"parallel"` reads every position's distribution from one forward pass (each position's
     `argmax_k p(x_t = k | context)`, the paper's text-to-video); `"left_to_right"` fills the positions one at a time,
     earliest first, each conditioned on the tokens already chosen (one forward pass per position).
+
+    With several codebooks `num_masks` counts clips, each `num_codebooks` masked words (see `VisualTokenPredictions`).
     """
     if decoding not in DECODING_MODES:
         raise ValueError(f"decoding must be one of {DECODING_MODES}, got {decoding!r}.")
@@ -88,16 +124,19 @@ def predict_masked_visual_tokens(
     ids, types, masked = _masked_sequence(text_ids, prefix, num_masks, special, model.config.max_position_embeddings)
     inputs = pad_videobert_batch([(ids, types)], special.pad, device=next(model.parameters()).device)
     visual = slice(special.visual_token_offset, special.visual_token_offset + special.visual_vocab_size)
-    top_k = min(top_k, special.visual_vocab_size)
+    top_k = min(top_k, special.visual_vocab_size // special.num_codebooks)
     model.eval()
     chosen_ids, chosen_probs = [], []
     for position in masked:
-        probs = vocabulary_logits(model(**inputs))[0, position, visual].float().softmax(dim=-1)
-        top = probs.topk(top_k)
+        # the position's own codebook: the rows before it in `masked` fix its place in the clip
+        logits = vocabulary_logits(model(**inputs))[0, masked.start : position + 1, visual]
+        top = _visual_probs(logits, special)[-1].topk(top_k)
         inputs["input_ids"][0, position] = top.indices[0] + special.visual_token_offset
         chosen_ids.append(top.indices.cpu())
         chosen_probs.append(top.values.cpu())
-    return VisualTokenPredictions(ids=torch.stack(chosen_ids), probs=torch.stack(chosen_probs))
+    return VisualTokenPredictions(
+        ids=torch.stack(chosen_ids), probs=torch.stack(chosen_probs), num_codebooks=special.num_codebooks
+    )
 
 
 @torch.no_grad()
@@ -111,7 +150,7 @@ def predict_masked_visual_tokens_batch(
     """
     special = processor.special_ids
     visual = slice(special.visual_token_offset, special.visual_token_offset + special.visual_vocab_size)
-    top_k = min(top_k, special.visual_vocab_size)
+    top_k = min(top_k, special.visual_vocab_size // special.num_codebooks)
     device = next(model.parameters()).device
     model.eval()
     results = []
@@ -125,8 +164,12 @@ def predict_masked_visual_tokens_batch(
             masked.append(positions)
         logits = vocabulary_logits(model(**pad_videobert_batch(sequences, special.pad, device=device)))
         for row, positions in enumerate(masked):
-            top = logits[row, positions.start : positions.stop, visual].float().softmax(dim=-1).topk(top_k, dim=-1)
-            results.append(VisualTokenPredictions(ids=top.indices.cpu(), probs=top.values.cpu()))
+            top = _visual_probs(logits[row, positions.start : positions.stop, visual], special).topk(top_k, dim=-1)
+            results.append(
+                VisualTokenPredictions(
+                    ids=top.indices.cpu(), probs=top.values.cpu(), num_codebooks=special.num_codebooks
+                )
+            )
     return results
 
 
@@ -150,15 +193,19 @@ def forecast_visual_tokens(
     """
     Forecasting from a video prefix (codebook ids): the video-only sequence `[CLS] v1 .. vt [MASK] x horizon [SEP]`;
     row `h - 1` of the result holds the likely tokens `h` steps ahead. A prefix too long for the model keeps its
-    most recent tokens. See `predict_masked_visual_tokens` for `decoding`.
+    most recent tokens. See `predict_masked_visual_tokens` for `decoding`. With several codebooks the prefix is whole
+    clips (see `clip_words`), `horizon` counts clips and rows `G * (h - 1) ... G * h - 1` hold clip `h`'s words.
     """
-    prefix = [int(v) for v in prefix]
+    special = processor.special_ids
+    groups = special.num_codebooks
+    prefix = clip_words(prefix, special)
     if not prefix:
         raise ValueError("Forecasting needs at least one observed visual token.")
-    room = model.config.max_position_embeddings - num_special_tokens(False, True) - horizon
+    room = (model.config.max_position_embeddings - num_special_tokens(False, True)) // groups - horizon
     if room < 1:
         raise ValueError(f"horizon={horizon} leaves no room for the prefix in the model's positions.")
-    return predict_masked_visual_tokens(model, processor, None, prefix[-room:], horizon, top_k, decoding)
+    prefix = prefix[-room * groups :]
+    return predict_masked_visual_tokens(model, processor, None, prefix, horizon, top_k, decoding)
 
 
 __all__ = [

@@ -23,7 +23,13 @@ import torch
 from tqdm.auto import tqdm
 
 from ..pipelines_videobert import PAPER_TEMPLATE, single_token_ids, template_mask_positions, vocabulary_logits
-from ..processing_videobert import build_videobert_inputs, num_special_tokens, pad_videobert_batch, part_positions
+from ..processing_videobert import (
+    build_videobert_inputs,
+    first_clips,
+    num_special_tokens,
+    pad_videobert_batch,
+    part_positions,
+)
 
 
 @dataclass
@@ -56,7 +62,8 @@ def zero_shot_action_classification(
     Args:
         model: a `VideoBertForMaskedLM` or `VideoBertForPreTraining` (anything whose output holds vocabulary logits).
         processor: the `VideoBertProcessor` of the model.
-        segments: visual token ids (codebook ids) of each segment.
+        segments: visual token ids (codebook ids) of each segment; with several codebooks, each clip's words (a list
+            of `num_codebooks` ids per clip, or the flat words of whole clips).
         verbs, nouns: candidate labels, each a single WordPiece token.
         template: text with exactly two `[MASK]`s, the verb's first.
     """
@@ -78,7 +85,9 @@ def zero_shot_action_classification(
     for start in tqdm(starts, desc="zero-shot classification", disable=not show_progress):
         batch = segments[start : start + batch_size]
         # long segments lose their last clips; the template is never truncated, so the [MASK] positions hold
-        sequences = [build_videobert_inputs(template_ids, list(s or [])[:video_budget], special) for s in batch]
+        sequences = [
+            build_videobert_inputs(template_ids, first_clips(s, special, video_budget), special) for s in batch
+        ]
         logits = vocabulary_logits(model(**pad_videobert_batch(sequences, special.pad, device=device)))
         text_positions, _ = part_positions(len(template_ids), 1)
         verb_logits = logits[:, text_positions[mask_positions[0]], :].float().cpu()[:, verb_ids]

