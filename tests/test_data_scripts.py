@@ -13,7 +13,6 @@
 # limitations under the License.
 """The data scripts on both corpus formats users have (YouCook II JSON, HowTo100M CSV/JSON), bad videos included."""
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -32,15 +31,7 @@ from videobert_hf.corpus import (
     read_youcook2,
 )
 
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .helpers.examples import EXAMPLES, load_example
 
 
 @pytest.fixture(scope="module")

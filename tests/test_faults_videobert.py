@@ -17,7 +17,6 @@ visual tokenizer) fails to load with an error naming the file, and the files the
 half written.
 """
 
-import importlib.util
 import json
 import logging
 import os
@@ -38,9 +37,10 @@ from videobert_hf import NonFiniteFeaturesError, VideoBertConfig, VideoBertForPr
 from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig
 from videobert_hf.io_videobert import CorruptCheckpointError, atomic_save_dir, atomic_write
 
+from .helpers.examples import load_example
+
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
 TINY = {
     "text_vocab_size": 30,
     "hidden_size": 16,
@@ -51,13 +51,6 @@ TINY = {
     "visual_levels": 1,
     "visual_branching": 4,
 }
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def truncate(path, keep=0.5):

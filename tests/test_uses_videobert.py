@@ -14,7 +14,6 @@
 """The uses of a pretrained VideoBERT: zero-shot classification errors, video-text retrieval, text-to-video and
 forecasting with storyboards, sequence classification with Trainer, and the registered pipelines."""
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -67,18 +66,13 @@ from videobert_hf.uses import (
 )
 from videobert_hf.uses.storyboard import tile_box, tile_size
 
+from .helpers.examples import load_example
+from .helpers.tiny import TINY_LAYERS
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
 VERBS = ["slice", "peel", "stir", "pour"]
 NOUNS = ["onion", "carrot", "egg", "milk"]
-TINY = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 37}
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+TINY = TINY_LAYERS
 
 
 @pytest.fixture(scope="module")
