@@ -481,4 +481,24 @@ class VideoBertConfig(PreTrainedConfig):
                 )
 
 
+def check_saved_num_codebooks(folder, wanted: int | None, message: str) -> None:
+    """
+    A local checkpoint's clips hold its `num_codebooks` words: loading it with another number would read its visual
+    words as other codebooks' (same vocabulary size, other meaning), so that is an error naming the setting:
+    `message`, formatted with `folder`, `saved` and `wanted`.
+    """
+    import json
+    from pathlib import Path
+
+    config_file = Path(folder) / "config.json"
+    if wanted is None or not config_file.is_file():
+        return
+    try:
+        saved = json.loads(config_file.read_text(encoding="utf-8")).get("num_codebooks", 1)
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return  # `checkpoint_load_errors` reports a damaged config
+    if saved != wanted:
+        raise ValueError(message.format(folder=folder, saved=saved, wanted=wanted))
+
+
 __all__ = ["VideoBertConfig", "VideoBertVisualTokenizerConfig"]

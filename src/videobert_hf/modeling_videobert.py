@@ -47,7 +47,13 @@ from transformers.utils.deprecation import deprecate_kwarg
 from transformers.utils.generic import can_return_tuple, merge_with_config_defaults
 from transformers.utils.output_capturing import OutputRecorder, capture_outputs
 
-from .configuration_videobert import ADDED_TOKENS, TEXT_TYPE_ID, VIDEO_TYPE_ID, VideoBertConfig
+from .configuration_videobert import (
+    ADDED_TOKENS,
+    TEXT_TYPE_ID,
+    VIDEO_TYPE_ID,
+    VideoBertConfig,
+    check_saved_num_codebooks,
+)
 from .io_videobert import checkpoint_load_errors
 from .processing_videobert import TEXT_ONLY, TEXT_VIDEO, VIDEO_ONLY, sequence_regimes
 from .visual_tokenizer_videobert import VideoBertVisualTokenizer
@@ -162,21 +168,12 @@ def saved_word_embeddings_shape(directory: Path) -> tuple[int, ...] | None:
 
 
 def _check_num_codebooks(folder: Path, wanted: int | None) -> None:
-    """
-    A local checkpoint's clips hold its `num_codebooks` words: loading it with another number would read its visual
-    words as other codebooks' (same vocabulary size, other meaning), so that is an error naming the setting.
-    """
-    if wanted is None or not (folder / "config.json").is_file():
-        return
-    try:
-        saved = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("num_codebooks", 1)
-    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
-        return  # `checkpoint_load_errors` reports a damaged config
-    if saved != wanted:
-        raise ValueError(
-            f"{folder} holds a model trained with num_codebooks={saved} visual words per clip, not num_codebooks="
-            f"{wanted}: its visual words cannot be read as another number of codebooks."
-        )
+    check_saved_num_codebooks(
+        folder,
+        wanted,
+        "{folder} holds a model trained with num_codebooks={saved} visual words per clip, not num_codebooks={wanted}:"
+        " its visual words cannot be read as another number of codebooks.",
+    )
 
 
 def check_vocabulary_fits_weights(directory: Path, config: VideoBertConfig | None = None) -> None:

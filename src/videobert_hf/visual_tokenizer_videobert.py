@@ -28,7 +28,7 @@ from transformers import initialization as init
 from transformers.modeling_utils import PreTrainedModel
 from transformers.utils import logging
 
-from .configuration_videobert import S3D_BLOCKS, VideoBertVisualTokenizerConfig
+from .configuration_videobert import S3D_BLOCKS, VideoBertVisualTokenizerConfig, check_saved_num_codebooks
 from .io_videobert import CorruptCheckpointError, atomic_save_dir, checkpoint_load_errors
 
 
@@ -763,17 +763,12 @@ class VideoBertVisualTokenizer(PreTrainedModel):
     @staticmethod
     def _check_num_codebooks(folder: Path, wanted: int | None) -> None:
         """A checkpoint's codebooks cannot be loaded into a tokenizer configured for another `num_codebooks`."""
-        if wanted is None or not (folder / "config.json").is_file():
-            return
-        try:
-            saved = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("num_codebooks", 1)
-        except (OSError, UnicodeDecodeError, ValueError, AttributeError):
-            return  # `checkpoint_load_errors` reports a damaged config
-        if saved != wanted:
-            raise ValueError(
-                f"{folder} holds a visual tokenizer fitted with num_codebooks={saved}, not num_codebooks={wanted}: its "
-                "codebooks cannot be loaded into another number of codebooks (fit a new tokenizer for it)."
-            )
+        check_saved_num_codebooks(
+            folder,
+            wanted,
+            "{folder} holds a visual tokenizer fitted with num_codebooks={saved}, not num_codebooks={wanted}: its"
+            " codebooks cannot be loaded into another number of codebooks (fit a new tokenizer for it).",
+        )
 
     @classmethod
     def _check_local_checkpoint(cls, folder: Path, config_given: bool) -> None:
