@@ -15,10 +15,7 @@
 
 import base64
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -45,6 +42,7 @@ from videobert_hf.hub_videobert import (
     push_videobert_to_hub,
 )
 
+from .helpers.remote import run_without_package as run_script_without_package
 from .helpers.tiny import TINY_LAYERS
 
 
@@ -87,19 +85,8 @@ def fitted_visual_tokenizer() -> VideoBertVisualTokenizer:
     return visual_tokenizer.fit(features, show_progress=False)
 
 
-# Runs in a fresh interpreter where `import videobert_hf` fails: the finder is installed before anything else.
+# Runs in a fresh interpreter where `import videobert_hf` fails (`helpers.remote.BLOCK_PACKAGE` comes first).
 REMOTE_SCRIPT = r"""
-import sys
-
-
-class BlockVideoBertHF:
-    def find_spec(self, name, path=None, target=None):
-        if name == "videobert_hf" or name.startswith("videobert_hf."):
-            raise ImportError(f"No module named {name!r} (blocked: the checkpoint must load without the package)")
-        return None
-
-
-sys.meta_path.insert(0, BlockVideoBertHF())
 import json
 
 import torch
@@ -167,30 +154,7 @@ def run_without_package(folder: Path, data: dict, tmp_path: Path) -> dict:
     """Loads `folder` with trust_remote_code in a subprocess that cannot import videobert_hf; returns its report."""
     data_path = tmp_path / "remote_data.pt"
     torch.save(data, data_path)
-    script = tmp_path / "load_remote.py"
-    script.write_text(REMOTE_SCRIPT)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("HF_", "TRANSFORMERS_"))}
-    env.update(
-        HF_HUB_OFFLINE="1",
-        HF_HOME=str(tmp_path / "hf_home"),
-        HF_MODULES_CACHE=str(tmp_path / "hf_modules"),
-        PYTHONPATH="",
-        TOKENIZERS_PARALLELISM="false",
-    )
-    result = subprocess.run(
-        [sys.executable, "-I", str(script), str(folder), str(data_path)],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
-    lines = [line for line in result.stdout.splitlines() if line.startswith("REMOTE_REPORT ")]
-    assert lines, result.stdout[-3000:] + result.stderr[-3000:]
-    line = lines[0]
-    return json.loads(line[len("REMOTE_REPORT ") :])
+    return run_script_without_package(REMOTE_SCRIPT, [folder, data_path], tmp_path, timeout=300)
 
 
 def expected_outputs(model, processor, processor_call: dict) -> dict:

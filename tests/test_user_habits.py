@@ -43,6 +43,8 @@ from videobert_hf.data_collator_videobert import CONTRACT_COLUMNS, DataCollatorF
 from videobert_hf.hub_videobert import MODEL_AUTO_CLASSES
 from videobert_hf.pipelines_videobert import RETRIEVAL_TASK, ZERO_SHOT_TASK
 
+from .helpers.remote import run_without_package as run_script_without_package
+
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VERBS = ["slice", "peel", "stir", "pour"]
@@ -225,17 +227,6 @@ def test_model_without_any_visual_tokenizer_is_told_what_to_pass(assets, tmp_pat
 
 # --------------------------------------- items 2 and 3: every class and both pipelines without the package installed
 REMOTE_SCRIPT = r"""
-import sys
-
-
-class BlockVideoBertHF:
-    def find_spec(self, name, path=None, target=None):
-        if name == "videobert_hf" or name.startswith("videobert_hf."):
-            raise ImportError(f"No module named {name!r} (blocked: the checkpoint must load without the package)")
-        return None
-
-
-sys.meta_path.insert(0, BlockVideoBertHF())
 import json
 
 import torch
@@ -263,29 +254,7 @@ print("REMOTE_REPORT " + json.dumps(report))
 
 def run_without_package(spec: dict, tmp_path: Path) -> dict:
     (tmp_path / "spec.json").write_text(json.dumps(spec))
-    script = tmp_path / "remote.py"
-    script.write_text(REMOTE_SCRIPT)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("HF_", "TRANSFORMERS_"))}
-    env.update(
-        HF_HUB_OFFLINE="1",
-        HF_HOME=str(tmp_path / "hf_home"),
-        HF_MODULES_CACHE=str(tmp_path / "hf_modules"),
-        PYTHONPATH="",
-        TOKENIZERS_PARALLELISM="false",
-    )
-    result = subprocess.run(
-        [sys.executable, "-I", str(script), str(tmp_path / "spec.json")],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
-    lines = [line for line in result.stdout.splitlines() if line.startswith("REMOTE_REPORT ")]
-    assert lines, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads(lines[0][len("REMOTE_REPORT ") :])
+    return run_script_without_package(REMOTE_SCRIPT, [tmp_path / "spec.json"], tmp_path, timeout=600)
 
 
 def test_every_public_class_and_both_pipelines_load_without_the_package(assets, checkpoint, tmp_path):
