@@ -113,7 +113,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--alignment_steps",
         type=int,
-        default=300,
+        default=600,
         help="Alignment-head fine-tune steps for retrieval; 0 evaluates the pretrained head instead.",
     )
     parser.add_argument(
