@@ -27,7 +27,7 @@ reach the same peak within 10 %, for each process.
 
 Above the imports, glibc's allocator makes the long video's process grow more than the corpus's (its mmap threshold
 rises after the first large free and later clip batches fragment the heap); `MALLOC_MMAP_THRESHOLD_=131072` in the
-environment pins it (flat, slower): see BENCHMARKS.md.
+environment pins it (`--mmap_threshold 131072` runs the jobs so): see BENCHMARKS.md.
 
     python benchmarks/bench_tokenize_memory.py                                   # 200 x 2 s and one 400 s video
     python benchmarks/bench_tokenize_memory.py --num_videos 20 --engine map      # the datasets.map engine
@@ -61,10 +61,8 @@ def _rss_mib(who) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
 
-def make_corpus(folder: Path, num_videos: int, seconds: float, name: str) -> None:
+def make_corpus(folder: Path, num_videos: int, seconds: float, name: str, make_video, setting: dict) -> None:
     """`num_videos` generated videos of `seconds` in `folder/videos` and their transcripts in `folder/captions.csv`."""
-    make_video = _load(HERE / "bench_video_decoding.py", "bench_video_decoding").make_video
-    setting = _load(HERE / "bench_tokenize_pipeline.py", "bench_tokenize_pipeline").SETTINGS["demo"]
     videos = folder / "videos"
     videos.mkdir(parents=True)
     with open(folder / "captions.csv", "w", newline="") as handle:
@@ -110,6 +108,11 @@ def main(argv=None):
     parser.add_argument("--engine", choices=("stream", "map"), default="stream")
     parser.add_argument("--num_workers", type=int, default=1, help="decoding processes of the stream engine")
     parser.add_argument("--workdir", help="where to write (and reuse) the corpora; default a temporary folder")
+    parser.add_argument(
+        "--mmap_threshold",
+        type=int,
+        help="Bytes: run each job with MALLOC_MMAP_THRESHOLD_ set to this (glibc then keeps its mmap threshold fixed).",
+    )
     parser.add_argument("--_child", nargs=2, metavar=("CORPUS", "VOCABULARY"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._child:
@@ -124,20 +127,24 @@ def main(argv=None):
         "long": (1, total),
     }
     print(f"{os.cpu_count()} CPUs, engine {args.engine}, {args.num_workers} decoding workers; work in {root}")
+    pipeline = _load(HERE / "bench_tokenize_pipeline.py", "bench_tokenize_pipeline")
+    setting = pipeline.SETTINGS["demo"]
     vocabulary = root / "vocab"
     if not (vocabulary / "processor_config.json").exists():
-        pipeline = _load(HERE / "bench_tokenize_pipeline.py", "bench_tokenize_pipeline")
-        pipeline.build_vocabulary(vocabulary, pipeline.SETTINGS["demo"], "cpu", None)
+        pipeline.build_vocabulary(vocabulary, setting, "cpu", None)
+    env = dict(os.environ)
+    if args.mmap_threshold is not None:
+        env["MALLOC_MMAP_THRESHOLD_"] = str(args.mmap_threshold)
     results = {}
     for name, (num_videos, seconds) in corpora.items():
         folder = root / f"{name}_{num_videos}x{seconds:g}s"
         if not (folder / "captions.csv").exists():
             start = time.perf_counter()
-            make_corpus(folder, num_videos, seconds, name)
+            make_corpus(folder, num_videos, seconds, name, pipeline._make_video(), setting)
             print(f"generated {num_videos} x {seconds:g} s in {time.perf_counter() - start:.1f} s", flush=True)
         command = [sys.executable, os.path.abspath(__file__), "--_child", str(folder), str(vocabulary),
                    "--engine", args.engine, "--num_workers", str(args.num_workers)]  # fmt: skip
-        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
         result = results[name] = json.loads(done.stdout.strip().splitlines()[-1])
         print(
             f"{name:>8}: {num_videos:4d} x {seconds:6g} s -> {result['videos']} videos, {result['clips']} clips in "
