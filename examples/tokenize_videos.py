@@ -170,6 +170,12 @@ def parse_args(argv=None):
     parser.add_argument("--ray_address", help="Address of a running Ray cluster (default: start a local Ray).")
     parser.add_argument("--ray_num_cpus", type=int, help="CPUs of the embedded local Ray (default: all).")
     parser.add_argument("--ray_num_actors", type=int, default=1, help="Clip-encoder actors (one model, one GPU each).")
+    parser.add_argument(
+        "--ray_encoder_threads",
+        type=int,
+        help="Intra-op threads of a CPU encoder actor (default: this machine's CPUs over --ray_num_actors; Ray would "
+        "start it with 1).",
+    )
     args = parser.parse_args(argv)
     if args.num_workers < 0:
         parser.error(f"--num_workers must be >= 0, got {args.num_workers}.")

@@ -203,3 +203,20 @@ def test_ray_pipeline_skips_a_hung_decoder(corpus, local_ray):
     assert time.monotonic() - start < 90
     assert {index for index, _ in rows} == {1}  # the hung video has no row: the engine reports it as bad
     assert (1, -1) in rows and any(clip >= 0 for _, clip in rows)
+
+
+def test_ray_cpu_encoder_actor_gets_its_threads(corpus, local_ray):
+    # Ray starts an actor of num_cpus=1 with OMP_NUM_THREADS=1: without num_threads a CPU encoder runs on one thread
+    import torch
+
+    from videobert_hf.corpus.ray_engine import ClipEncoder
+
+    def threads(**kwargs):
+        actor = local_ray.remote(num_cpus=1)(ClipEncoder).remote(corpus["vocab"], "cpu", None, 4, **kwargs)
+        try:
+            return local_ray.get(actor.__ray_call__.remote(lambda self: torch.get_num_threads()))
+        finally:
+            local_ray.kill(actor)
+
+    assert threads() == 1
+    assert threads(num_threads=2) == 2

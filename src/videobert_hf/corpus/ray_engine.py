@@ -166,7 +166,10 @@ def decode_video(batch, vocabulary_dir, clip_batch, decode_timeout, clip_shape):
 class ClipEncoder:
     """Encoder stage (an actor: one model each): the visual token id of each clip; marker rows pass through."""
 
-    def __init__(self, vocabulary_dir, device, dtype, batch_size):
+    def __init__(self, vocabulary_dir, device, dtype, batch_size, num_threads=None):
+        # Ray starts an actor with OMP_NUM_THREADS = its `num_cpus` (1), which leaves a CPU encoder one intra-op thread
+        if num_threads:
+            torch.set_num_threads(num_threads)
         self.visual_tokenizer = _load_visual_tokenizer(vocabulary_dir, device, dtype)
         self.batch_size = batch_size
 
@@ -307,7 +310,7 @@ def tokenize_with_ray(rows, args, features_dir, shards_dir, on_file_done=None):
     Tokenizes the corpus `rows` (`video_id`, `path`, `sentences`, `sentence_times` lists) into Parquet files under
     `shards_dir`, skipping the videos already there. `args`: the script's arguments (`vocabulary_dir`, `device`,
     `dtype`, `batch_size`, `decode_timeout`, `shard_size` = rows per Parquet file, `ray_address`, `ray_num_cpus`,
-    `ray_num_actors`).
+    `ray_num_actors`, optionally `ray_encoder_threads`).
     """
     global _SCHEMA
     _SCHEMA = _SCHEMA or _schema()
@@ -369,11 +372,15 @@ def _cached_first(todo, rows, features_dir, args, assembler):
     return others
 
 
-def build_pipeline(ray, items, vocabulary_dir, *, batch_size, decode_timeout, clip_shape, device, dtype, num_actors):
+def build_pipeline(
+    ray, items, vocabulary_dir, *, batch_size, decode_timeout, clip_shape, device, dtype, num_actors, encoder_threads=None
+):
     """
     The Ray Data pipeline of `items` (`{"index", "path"}` rows): decode tasks (one CPU each) -> encoder actors
     (`num_actors`, one GPU each on `cuda`). Rows out: `index`, `clip` (-1: a video's marker row), `visual_id`,
-    `start`, `end`, `num_clips` and `error`.
+    `start`, `end`, `num_clips` and `error`. A CPU encoder actor reserves one CPU (the rest stay free for decode
+    tasks) but runs `encoder_threads` intra-op threads (default: the driver machine's CPUs over `num_actors`), as
+    the one-machine engines' encoder runs torch's default threads beside its decoding processes.
     """
     context = ray.data.DataContext.get_current()
     context.max_errored_blocks = -1  # a decode task that dies (a hung video) loses its video only
@@ -394,10 +401,12 @@ def build_pipeline(ray, items, vocabulary_dir, *, batch_size, decode_timeout, cl
         },
     )
     on_gpu = device.startswith("cuda")
+    if encoder_threads is None and not on_gpu:
+        encoder_threads = max(1, (os.cpu_count() or 1) // num_actors)
     return dataset.map_batches(
         ClipEncoder,
         batch_size=batch_size,
-        concurrency=num_actors,
+        compute=ray.data.ActorPoolStrategy(size=num_actors),
         num_gpus=1 if on_gpu else 0,
         num_cpus=1,
         fn_constructor_kwargs={
@@ -405,6 +414,7 @@ def build_pipeline(ray, items, vocabulary_dir, *, batch_size, decode_timeout, cl
             "device": "cuda" if on_gpu else device,
             "dtype": dtype,
             "batch_size": batch_size,
+            "num_threads": None if on_gpu else encoder_threads,
         },
     )
 
@@ -422,6 +432,7 @@ def _run_pipeline(ray, todo, rows, args, device, gpus, processor, assembler):
         device=device,
         dtype=args.dtype,
         num_actors=args.ray_num_actors,
+        encoder_threads=getattr(args, "ray_encoder_threads", None),
     )
     for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
         assembler.add(batch)
