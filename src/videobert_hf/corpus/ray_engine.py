@@ -373,7 +373,17 @@ def _cached_first(todo, rows, features_dir, args, assembler):
 
 
 def build_pipeline(
-    ray, items, vocabulary_dir, *, batch_size, decode_timeout, clip_shape, device, dtype, num_actors, encoder_threads=None
+    ray,
+    items,
+    vocabulary_dir,
+    *,
+    batch_size,
+    decode_timeout,
+    clip_shape,
+    device,
+    dtype,
+    num_actors,
+    encoder_threads=None,
 ):
     """
     The Ray Data pipeline of `items` (`{"index", "path"}` rows): decode tasks (one CPU each) -> encoder actors
