@@ -27,10 +27,12 @@ from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig
 from videobert_hf.visual_tokenizer_videobert import (
     _ENCODE_MIN_ROWS,
     _ENCODE_PIECE_ROWS,
+    _FIT_PIECE_ROWS,
     NonFiniteFeaturesError,
     VideoBertHierarchicalKMeans,
     VideoBertVisualTokenizer,
     _node_dots,
+    _squared_norms,
 )
 
 
@@ -116,6 +118,21 @@ def test_fit_is_deterministic_and_seed_dependent():
     c = codebook_state(codebook_tokenizer(levels=2, branching=4).fit(features, show_progress=False, kmeans_seed=1))
     assert_same_state(a, b)
     assert not torch.equal(a["codebook.centroids_1"], c["codebook.centroids_1"])
+
+
+def test_fit_speed_ups_keep_the_codebook(monkeypatch):
+    # the fit's row norms in pieces, its exact distances in place and its reordering into the buffer of two levels
+    # before are speed-ups only: every value as with fresh whole-tensor temporaries
+    rows = torch.randn(2 * _FIT_PIECE_ROWS + 7, DIM, generator=torch.Generator().manual_seed(3)) * 40
+    assert torch.equal(_squared_norms(rows), rows.square().sum(-1))
+    features = torch.randn(3000, DIM, generator=torch.Generator().manual_seed(2)) * 40
+    fast = codebook_state(codebook_tokenizer(levels=3, branching=3).fit(features, show_progress=False))
+    layout = VideoBertHierarchicalKMeans._layout
+    monkeypatch.setattr(VideoBertHierarchicalKMeans, "_layout", lambda self, *args, out=None: layout(self, *args))
+    monkeypatch.setattr("videobert_hf.visual_tokenizer_videobert._FIT_PIECE_ROWS", 10**9)
+    assert_same_state(
+        fast, codebook_state(codebook_tokenizer(levels=3, branching=3).fit(features, show_progress=False))
+    )
 
 
 @pytest.mark.parametrize("max_fit_points", [None, 250])

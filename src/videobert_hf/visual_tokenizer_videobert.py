@@ -36,6 +36,9 @@ logger = logging.get_logger(__name__)
 
 # Rows read from an in-memory or memory-mapped array at a time while fitting.
 _FIT_CHUNK_ROWS = 65536
+# Row-wise reductions over all fitted vectors run on pieces of this many rows: a temporary of every row (hundreds of
+# MB) is a fresh allocation whose page faults cost several times the arithmetic; a row's result does not depend on it.
+_FIT_PIECE_ROWS = 2048
 # Grey of the thumbnail of a visual token that no fitted clip fell into.
 _BLANK_THUMBNAIL_VALUE = 128
 # Encoding multiplies a node's vectors by its children in pieces of at most this many rows (gathered into a reused
@@ -192,6 +195,14 @@ class VideoBertFeatureConditioning(nn.Module):
         if self.l2_normalize:
             features = F.normalize(features, dim=-1)
         return features
+
+
+def _squared_norms(rows: torch.Tensor) -> torch.Tensor:
+    """`rows.square().sum(-1)` (the same values) computed `_FIT_PIECE_ROWS` rows at a time."""
+    out = torch.empty(rows.shape[0], dtype=rows.dtype, device=rows.device)
+    for start in range(0, rows.shape[0], _FIT_PIECE_ROWS):
+        torch.sum(rows[start : start + _FIT_PIECE_ROWS].square(), -1, out=out[start : start + _FIT_PIECE_ROWS])
+    return out
 
 
 def _segment_bounds(sorted_ids: torch.Tensor, num_segments: int) -> list[int]:
@@ -396,12 +407,14 @@ class VideoBertHierarchicalKMeans(nn.Module):
         row_index = torch.arange(num_rows)
         node = torch.zeros(num_rows, dtype=torch.long)
         parent = features.mean(dim=0, keepdim=True)
+        spare = None  # the reordered copy of two levels ago: written again, not allocated (new memory costs more)
         for level in range(self.levels):
             num_nodes = branching**level
             cap = None if max_points_per_centroid is None else max_points_per_centroid * branching
-            features, row_index, node, iter_rows, bounds = self._layout(
-                features, row_index, node, num_nodes, cap, generator
+            reordered, row_index, node, iter_rows, bounds = self._layout(
+                features, row_index, node, num_nodes, cap, generator, out=spare
             )
+            spare, features = (features if level > 0 else None), reordered  # level 0 read the caller's features
             with logging.tqdm(
                 total=max_iter, desc=f"k-means level {level + 1}/{self.levels}", disable=not show_progress
             ) as bar:
@@ -418,19 +431,22 @@ class VideoBertHierarchicalKMeans(nn.Module):
             node = node % num_nodes * branching + child
         # Exact squared distances to the leaf centroid (the expanded form loses precision far from the origin).
         leaf_centroids = parent
-        for start in range(0, num_rows, _FIT_CHUNK_ROWS):
-            rows = slice(start, start + _FIT_CHUNK_ROWS)
-            distances[rows] = (features[rows] - leaf_centroids[node[rows]]).square().sum(-1)
+        for start in range(0, num_rows, _FIT_PIECE_ROWS):
+            rows = slice(start, start + _FIT_PIECE_ROWS)
+            # (c - x)^2 in place of a gathered copy: the same values as (x - c)^2, without two more temporaries
+            difference = leaf_centroids.index_select(0, node[rows]).sub_(features[rows])
+            torch.sum(difference.square_(), -1, out=distances[rows])
         return row_index, node, distances
 
-    def _layout(self, features, row_index, node, num_nodes, cap, generator):
+    def _layout(self, features, row_index, node, num_nodes, cap, generator, out=None):
         """
         Reorders the rows so that the Lloyd-iteration subset of every node (its first `cap` rows in a seeded random
         order) comes first, grouped by node, followed by the remaining rows, grouped by node.
 
         Returns the reordered `features`, `row_index`, `node`, the number of iteration rows and the segment bounds of
         the `2 * num_nodes` segments (segment `i < num_nodes`: iteration rows of node `i`; segment `num_nodes + i`:
-        the other rows of node `i`). `node` is returned as segment ids.
+        the other rows of node `i`). `node` is returned as segment ids. `out`: where to reorder the features (a
+        tensor of their shape that is not `features`), or None for a new tensor.
         """
         shuffle = torch.randperm(node.shape[0], generator=generator)
         by_node = shuffle[torch.sort(node[shuffle], stable=True).indices]
@@ -441,7 +457,7 @@ class VideoBertHierarchicalKMeans(nn.Module):
         segment = sorted_nodes + num_nodes * extra
         order = by_node[torch.sort(segment, stable=True).indices]
         segment = torch.sort(segment, stable=True).values
-        features = features.index_select(0, order)
+        features = features.index_select(0, order) if out is None else torch.index_select(features, 0, order, out=out)
         bounds = _segment_bounds(segment, 2 * num_nodes)
         return features, row_index[order], segment, bounds[num_nodes], bounds
 
@@ -468,7 +484,7 @@ class VideoBertHierarchicalKMeans(nn.Module):
             return centroids
         self._init_centroids(points, node, bounds, full_nodes, centroids, generator, kmeans_init)
 
-        point_norms = points.square().sum(-1)
+        point_norms = _squared_norms(points)
         dots = torch.zeros(iter_rows, branching)
         labels = torch.full((iter_rows,), -1, dtype=torch.long)
         active = full.clone()
@@ -508,7 +524,7 @@ class VideoBertHierarchicalKMeans(nn.Module):
         starts = torch.tensor(bounds[:num_nodes])
         ends = torch.tensor(bounds[1 : num_nodes + 1])
         centroids[full, 0] = points[starts[full]]  # first seed: a random row of the node
-        point_norms = points.square().sum(-1)
+        point_norms = _squared_norms(points)
         min_distance = torch.full((points.shape[0],), float("inf"))
         dots = torch.zeros(points.shape[0], 1)
         row_full = full[node]
@@ -978,7 +994,7 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             group = sample[:, columns] if len(parts) == 1 else sample[:, columns].contiguous()
             conditioning.fit(group, whiten_eps=whiten_eps)
             group = conditioning(group)
-            if not bool(torch.isfinite(group.square().sum(-1)).all()):  # the k-means distances must be finite
+            if not bool(torch.isfinite(_squared_norms(group)).all()):  # the k-means distances must be finite
                 raise ValueError(
                     "The features are finite but their conditioned vectors or squared norms are not: whitening with "
                     "whiten_eps=0 divides by a zero eigenvalue when the features span fewer than whiten_dim "
