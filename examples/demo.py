@@ -393,7 +393,12 @@ def main(argv=None):
         "text_to_video": evaluate_text_to_video(
             model, processor, list(annotated_segments(heldout, heldout_annotations)), votes
         ),
-        "forecasting": evaluate_forecasting(model, processor, [row["visual_ids"] for row in heldout]),
+        "forecasting": evaluate_forecasting(
+            model,
+            processor,
+            [row["visual_ids"] for row in heldout],
+            reference_videos=[row["visual_ids"] for row in datasets.load_from_disk(out / "tokenized" / "train")],
+        ),
     }
     if not args.alignment_steps:
         retrieval = {"heldout": evaluate_retrieval(model, processor, sentence_segments(heldout, heldout_annotations))}

@@ -31,6 +31,7 @@ from videobert_benchmark.evaluation import (
     evaluate_forecasting,
     evaluate_retrieval,
     evaluate_text_to_video,
+    forecasting_markov_baseline,
     retrieval_metrics,
     retrieval_ranks,
     sentence_segments,
@@ -419,6 +420,21 @@ def test_evaluate_forecasting_against_the_repeat_last_baseline(mlm_model, proces
         evaluate_forecasting(mlm_model, processor, [[1, 2]], show_progress=False)
     with pytest.raises(ValueError, match="must be >= 1"):
         evaluate_forecasting(mlm_model, processor, [video], horizon=0)
+
+
+def test_forecasting_markov_baseline_reads_the_training_transitions(processor):
+    special = processor.special_ids
+    # training videos: 1 -> 2 -> 3 -> 1 ..., and 5 is followed by 6 twice, by 9 once
+    reference = [[1, 2, 3, 1, 2, 3], [5, 6, 5, 6, 5, 9]]
+    cycle = forecasting_markov_baseline([[1, 2, 3, 1, 2, 3, 1]], reference, special, horizon=3, min_prefix=2, stride=2)
+    assert cycle == {"h1_markov_top1": 100.0, "h2_markov_top1": 100.0, "h3_markov_top1": 100.0}  # chained
+    # after 5 the most frequent successor (6); a clip never seen in training repeats itself (11 -> 11)
+    mixed = forecasting_markov_baseline([[5, 9, 11, 11]], reference, special, horizon=1, min_prefix=1, stride=1)
+    assert mixed == {"h1_markov_top1": round(100 / 3, 2)}  # 5 -> 6 wrong (9), 9 -> 9 wrong (11), 11 -> 11 right
+    # evaluate_forecasting reports it beside the model when given the training videos
+    oracle = OracleFillMask(processor, VERBS)
+    results = evaluate_forecasting(oracle, processor, [[1, 2, 3, 1, 2, 3]], 2, 2, 2, reference_videos=reference)
+    assert results["h1_markov_top1"] == results["h2_markov_top1"] == 100.0
 
 
 def tile_colours(path, row, count, tile, has_title=True):

@@ -298,6 +298,39 @@ def evaluate_text_to_video(
     return results
 
 
+def _video_clips(videos, special) -> list[list[tuple[int, ...]]]:
+    """Each video's clips as tuples of their words (one word each with one codebook)."""
+    groups = special.num_codebooks
+    words = [clip_words(v, special) for v in videos]
+    return [[tuple(v[i : i + groups]) for i in range(0, len(v), groups)] for v in words]
+
+
+def forecasting_markov_baseline(
+    videos, reference_videos, special, horizon: int = 4, min_prefix: int = 4, stride: int = 4
+) -> dict[str, float]:
+    """
+    A baseline for `evaluate_forecasting` that reads no model: at the same cuts, the clip that followed the last
+    observed one most often in `reference_videos` (e.g. the training videos; ties: the one met first), chained for
+    `h > 1` (a first-order Markov chain over clips), or the last clip itself when it never had a successor there.
+    Returns `h<h>_markov_top1` in percent: how well the training videos' own transition statistics forecast. `special`:
+    the processor's `special_ids` (for the number of codebooks).
+    """
+    following = {}
+    for video in _video_clips(reference_videos, special):
+        for clip, after in zip(video, video[1:]):
+            following.setdefault(clip, Counter())[after] += 1
+    successor = {clip: counter.most_common(1)[0][0] for clip, counter in following.items()}
+    hits, counts = [0] * horizon, [0] * horizon
+    for video in _video_clips(videos, special):
+        for t in range(min_prefix, len(video), stride):
+            guess = video[t - 1]
+            for h in range(min(horizon, len(video) - t)):
+                guess = successor.get(guess, guess)
+                hits[h] += guess == video[t + h]
+                counts[h] += 1
+    return {f"h{h + 1}_markov_top1": round(100 * hits[h] / counts[h], 2) for h in range(horizon) if counts[h]}
+
+
 def evaluate_forecasting(
     model,
     processor,
@@ -307,6 +340,7 @@ def evaluate_forecasting(
     stride: int = 4,
     batch_size: int = 32,
     show_progress: bool = True,
+    reference_videos: Sequence[Sequence[int]] | None = None,
 ) -> dict[str, float]:
     """
     Forecasting on whole videos (their visual tokens): from every cut `t = min_prefix, min_prefix + stride, ...`
@@ -316,7 +350,9 @@ def evaluate_forecasting(
     (repeating the last observed token, the baseline to beat on video where neighbouring clips look alike),
     `h<h>_count`; `chance_top1` is a uniformly random token. Videos with no cut (at most `min_prefix` tokens) are
     counted in `skipped_videos`. With several codebooks tokens are clips (a list of words per clip, or flat words):
-    a clip is right when each of its words is (top-5: each word among its codebook's 5 most likely).
+    a clip is right when each of its words is (top-5: each word among its codebook's 5 most likely). With
+    `reference_videos` (the training videos) the results also hold `h<h>_markov_top1`, the training videos' own
+    next-clip statistics as a second baseline (`forecasting_markov_baseline`).
     """
     if horizon < 1 or min_prefix < 1 or stride < 1:
         raise ValueError(f"horizon, min_prefix and stride must be >= 1, got {horizon}, {min_prefix}, {stride}.")
@@ -325,8 +361,10 @@ def evaluate_forecasting(
     room = (model.config.max_position_embeddings - 2) // groups - horizon
     if room < 1:
         raise ValueError(f"horizon={horizon} leaves no room for the prefix in the model's positions.")
-    videos = [clip_words(v, special) for v in videos]
-    videos = [[tuple(v[i : i + groups]) for i in range(0, len(v), groups)] for v in videos]
+    markov = {}
+    if reference_videos is not None:
+        markov = forecasting_markov_baseline(videos, reference_videos, special, horizon, min_prefix, stride)
+    videos = _video_clips(videos, special)
     cuts = [(v, t) for v in videos for t in range(min_prefix, len(v), stride)]
     if not cuts:
         raise ValueError(f"No video of {len(videos)} has more than min_prefix={min_prefix} visual tokens.")
@@ -353,7 +391,7 @@ def evaluate_forecasting(
             ("last_top1", lambda real, top, last: real == last),
         ):
             results[f"h{h}_{name}"] = round(100 * sum(hit(*item) for item in scored) / len(scored), 2)
-    return results
+    return {**results, **markov}
 
 
 __all__ = [
@@ -364,6 +402,7 @@ __all__ = [
     "evaluate_retrieval",
     "evaluate_text_to_video",
     "evaluate_zero_shot",
+    "forecasting_markov_baseline",
     "labelled_segments",
     "retrieval_metrics",
     "retrieval_ranks",

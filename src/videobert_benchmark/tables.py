@@ -70,8 +70,12 @@ def format_visual_prediction_tables(results) -> str:
         + " |",
         "|---" * (len(horizons) + 1) + "|",
     ]
-    for name, label in (("top1", "top-1"), ("top5", "top-5"), ("last_top1", "repeating the last token, top-1")):
-        lines.append(f"| {label} | " + " | ".join(f"{forecast[f'h{h}_{name}']:.1f}" for h in horizons) + " |")
+    rows = [("top1", "top-1"), ("top5", "top-5"), ("last_top1", "repeating the last token, top-1")]
+    if "h1_markov_top1" in forecast:
+        rows.append(("markov_top1", "the training videos' most frequent next token (chained), top-1"))
+    for name, label in rows:
+        values = [forecast.get(f"h{h}_{name}") for h in horizons]
+        lines.append(f"| {label} | " + " | ".join("-" if v is None else f"{v:.1f}" for v in values) + " |")
     lines.append("| a random token, top-1 | " + " | ".join(f"{forecast['chance_top1']:.1f}" for _ in horizons) + " |")
     return "\n".join(lines)
 
