@@ -22,7 +22,8 @@ Two modes:
   it generates the synthetic benchmark into DIR (the demo's settings: 64 training videos, 16 per evaluation split,
   64-px frames, 8 fps, 8-frame clips, random S3D pooled over Conv_2c, Mixed_3c, Mixed_4c, Mixed_5c), caches the clip
   features there, then fits each factorisation (16 ** 2 words per codebook, whitening to 64 dimensions, L2) on the
-  training clips and prints the token-vote accuracy of all words together and of each codebook alone:
+  training clips and prints the token-vote accuracy of all words together and of each codebook alone; two rows
+  put an appearance-only feature beside S3D (each clip's colour histogram, as a word of its own):
 
     .venv/bin/python benchmarks/token_purity.py --demo_output demo_output
     .venv/bin/python benchmarks/token_purity.py --factorisations /tmp/purity --seed 0
@@ -76,10 +77,29 @@ def demo_purity(root: Path, splits: str) -> None:
 
 # ---------------------------------------------------------------------------------------------- factorisations
 BLOCKS = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]
+S3D_DIM = 192 + 480 + 512 + 1024  # the pooled blocks' widths, concatenated
+COLOUR_BINS = 5  # levels per RGB channel of the appearance-only colour histogram: 125 cells
+
+
+def colour_histograms(pixel_values_videos: torch.Tensor, mean, std, bins: int = COLOUR_BINS) -> torch.Tensor:
+    """
+    Each clip's colour histogram over all its frames' pixels (`bins` levels per RGB channel, `bins ** 3` cells),
+    square-rooted (Hellinger): an appearance feature that knows nothing of motion. `mean` / `std`: the video
+    processor's normalisation, undone first.
+    """
+    shape = (1, 3, 1, 1, 1)
+    pixels = pixel_values_videos * torch.tensor(std).view(shape) + torch.tensor(mean).view(shape)
+    levels = (pixels.clamp(0, 1 - 1e-6) * bins).long()
+    cells = (levels[:, 0] * bins + levels[:, 1]) * bins + levels[:, 2]
+    counts = torch.stack([torch.bincount(clip.flatten(), minlength=bins**3) for clip in cells]).float()
+    return (counts / counts.sum(1, keepdim=True)).sqrt()
 
 
 def clip_features(root: Path, seed: int):
-    """`{split: [(features [n, D], clip_times [n, 2], annotations)]}` of a synthetic benchmark, cached in `root`."""
+    """
+    `{split: [(features [n, D], clip_times [n, 2], annotations)]}` of a synthetic benchmark, cached in `root`: the
+    random S3D's pooled blocks (`S3D_DIM` columns), then each clip's colour histogram (`colour_histograms`).
+    """
     from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
     from videobert_hf import VideoBertVideoProcessor, VideoBertVisualTokenizer
     from videobert_hf.corpus import read_youcook2
@@ -105,9 +125,21 @@ def clip_features(root: Path, seed: int):
                 arrays[f"{video_id}/features"] = torch.cat([p[0] for p in parts]).numpy()
                 arrays[f"{video_id}/clip_times"] = torch.cat([p[1] for p in parts]).numpy()
             np.savez(cache, **arrays)
-        arrays = np.load(cache)
+        colour_cache = root / f"colour_{split}.npz"
+        if not colour_cache.exists():
+            colours = {}
+            for video_id in sorted(annotations):
+                path = next((data / split / "videos").glob(f"{video_id}.*"))
+                batches = processor.iter_clips(path, batch_size=8)
+                clips = [
+                    colour_histograms(b["pixel_values_videos"], processor.image_mean, processor.image_std)
+                    for b in batches
+                ]
+                colours[video_id] = torch.cat(clips).numpy()
+            np.savez(colour_cache, **colours)
+        arrays, colours = np.load(cache), np.load(colour_cache)
         out[split] = [
-            (arrays[f"{v}/features"], arrays[f"{v}/clip_times"], annotations[v])
+            (np.concatenate([arrays[f"{v}/features"], colours[v]], 1), arrays[f"{v}/clip_times"], annotations[v])
             for v in sorted(annotations)
             if f"{v}/features" in arrays
         ]
@@ -145,7 +177,8 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
     size = 16**2
     blocks = VideoBertVisualTokenizerConfig(s3d_blocks=BLOCKS, num_codebooks=2).feature_groups
     per_block = VideoBertVisualTokenizerConfig(s3d_blocks=BLOCKS, num_codebooks=4).feature_groups
-    half = train.shape[1] // 2
+    half = S3D_DIM // 2
+    colour = (S3D_DIM, train.shape[1])
 
     def product(groups):
         encoders = [fit_codebook(train[:, a:b].contiguous(), seed + g) for g, (a, b) in enumerate(groups)]
@@ -157,7 +190,7 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
         from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig as Config
         from videobert_hf.visual_tokenizer_videobert import VideoBertHierarchicalKMeans
 
-        first = fit_codebook(train, seed)
+        first = fit_codebook(train[:, :S3D_DIM].contiguous(), seed)
         _, rest = first(train)
         second = VideoBertHierarchicalKMeans(Config(levels=2, branching=16, whiten_dim=64), dim=64)
         second.fit(
@@ -166,17 +199,19 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
         )  # fmt: skip
 
         def encode(x):
-            ids, rest = first(x)
+            ids, rest = first(x[:, :S3D_DIM].contiguous())
             return torch.stack([ids, second(rest.contiguous()) + size], 1)
 
         return encode
 
     return {
-        "one word (G=1, the paper)": product([(0, train.shape[1])]),
+        "one word (G=1, the paper)": product([(0, S3D_DIM)]),
         "PQ, S3D block groups (G=2)": product(blocks),
-        "PQ, equal halves (G=2)": product([(0, half), (half, train.shape[1])]),
+        "PQ, equal halves (G=2)": product([(0, half), (half, S3D_DIM)]),
         "residual k-means (G=2)": residual(),
         "PQ, one per block (G=4)": product(per_block),
+        "colour histogram alone (G=1)": product([colour]),
+        "colour histogram / S3D late blocks (G=2)": product([colour, blocks[1]]),
     }
 
 
