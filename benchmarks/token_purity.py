@@ -191,7 +191,7 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
         from videobert_hf.visual_tokenizer_videobert import VideoBertHierarchicalKMeans
 
         first = fit_codebook(train[:, :S3D_DIM].contiguous(), seed)
-        _, rest = first(train)
+        _, rest = first(train[:, :S3D_DIM].contiguous())
         second = VideoBertHierarchicalKMeans(Config(levels=2, branching=16, whiten_dim=64), dim=64)
         second.fit(
             rest.contiguous(), torch.Generator().manual_seed(seed + 1), show_progress=False, kmeans_init="k-means++",
