@@ -31,6 +31,7 @@ from videobert_hf.visual_tokenizer_videobert import (
     NonFiniteFeaturesError,
     VideoBertHierarchicalKMeans,
     VideoBertVisualTokenizer,
+    _active_row_runs,
     _node_dots,
     _squared_norms,
 )
@@ -133,6 +134,14 @@ def test_fit_speed_ups_keep_the_codebook(monkeypatch):
     assert_same_state(
         fast, codebook_state(codebook_tokenizer(levels=3, branching=3).fit(features, show_progress=False))
     )
+
+
+def test_lloyd_updates_only_the_rows_of_nodes_still_moving():
+    # nodes 0-4 own rows [0, 3), [3, 3), [3, 7), [7, 9), [9, 12): active 1, 2 and 4 (node 1 is empty) give two runs
+    active = torch.tensor([False, True, True, False, True])
+    assert _active_row_runs(active, [0, 3, 3, 7, 9, 12]) == [(3, 7), (9, 12)]
+    assert _active_row_runs(torch.ones(5, dtype=torch.bool), [0, 3, 3, 7, 9, 12]) == [(0, 12)]
+    assert _active_row_runs(torch.zeros(5, dtype=torch.bool), [0, 3, 3, 7, 9, 12]) == []
 
 
 @pytest.mark.parametrize("max_fit_points", [None, 250])

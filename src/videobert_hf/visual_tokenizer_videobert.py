@@ -205,6 +205,17 @@ def _squared_norms(rows: torch.Tensor) -> torch.Tensor:
     return out
 
 
+def _active_row_runs(active: torch.Tensor, bounds: list[int]) -> list[tuple[int, int]]:
+    """The row ranges `[start, end)` of the runs of consecutive `active` nodes (node `i`'s rows: `bounds[i:i + 2]`)."""
+    runs = []
+    for i in torch.nonzero(active).flatten().tolist():
+        if runs and runs[-1][1] == bounds[i]:
+            runs[-1] = (runs[-1][0], bounds[i + 1])
+        else:
+            runs.append((bounds[i], bounds[i + 1]))
+    return runs
+
+
 def _segment_bounds(sorted_ids: torch.Tensor, num_segments: int) -> list[int]:
     """Start offsets (plus the end) of the segments of a sorted id vector with ids in `[0, num_segments)`."""
     counts = torch.bincount(sorted_ids, minlength=num_segments)
@@ -495,11 +506,14 @@ class VideoBertHierarchicalKMeans(nn.Module):
             distances, new_labels = (centroids.square().sum(-1)[node] - 2 * dots).min(dim=1)
             changed = torch.bincount(node[new_labels != labels], minlength=num_nodes) > 0
             labels = new_labels
-            # Update: mean of the points of each cluster.
+            # Update: mean of the points of each cluster, for the nodes just assigned (a converged node's labels, and
+            # so its means, are the same as the last time they were computed: the update would rewrite equal values).
             keys = node * branching + labels
             counts = torch.bincount(keys, minlength=num_nodes * branching)
-            sums.zero_().index_add_(0, keys, points)
-            filled = (counts > 0) & full.repeat_interleave(branching)
+            sums.zero_()
+            for start, end in _active_row_runs(active, bounds):
+                sums.index_add_(0, keys[start:end], points[start:end])
+            filled = (counts > 0) & active.repeat_interleave(branching)
             flat = centroids.view(-1, dim)
             flat[filled] = sums[filled] / counts[filled, None].to(sums.dtype)
             reseeded = self._reseed_empty(points, node, labels, distances + point_norms, bounds, counts, flat, full)
