@@ -179,6 +179,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.num_workers < 0:
         parser.error(f"--num_workers must be >= 0, got {args.num_workers}.")
+    if args.ray_encoder_threads is not None and args.ray_encoder_threads < 1:
+        parser.error(f"--ray_encoder_threads must be >= 1, got {args.ray_encoder_threads}.")
     if args.engine != "ray":
         try:
             args.device = str(resolve_device(args.device))

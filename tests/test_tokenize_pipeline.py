@@ -167,6 +167,8 @@ def test_bad_arguments_fail_clearly_and_fast(corpus):
     script = load_example("tokenize_videos")
     common = ["--videos_dir", str(corpus["videos"]), "--vocabulary_dir", str(corpus["vocab"]), "--output_dir",
               str(corpus["root"] / "bad-args")]  # fmt: skip
+    with pytest.raises(SystemExit):
+        script.parse_args([*common, "--ray_encoder_threads", "0"])
     if not torch.cuda.is_available():
         with pytest.raises(SystemExit):
             script.parse_args([*common, "--device", "cuda"])
