@@ -36,6 +36,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from videobert_hf.configuration_videobert import S3D_BLOCKS
+
 
 def segments(root: Path, split: str):
     import datasets
@@ -77,7 +79,7 @@ def demo_purity(root: Path, splits: str) -> None:
 
 # ---------------------------------------------------------------------------------------------- factorisations
 BLOCKS = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]
-S3D_DIM = 192 + 480 + 512 + 1024  # the pooled blocks' widths, concatenated
+S3D_DIM = sum(S3D_BLOCKS[block][1] for block in BLOCKS)  # the pooled blocks' widths, concatenated (2,208)
 COLOUR_BINS = 5  # levels per RGB channel of the appearance-only colour histogram: 125 cells
 
 

@@ -368,10 +368,8 @@ def main(argv=None):
     processor.check_config(model.config)
 
     # each visual token votes for the label it co-occurred with most in training: what the tokens carry, no model
-    train_labelled = labelled_segments(
-        datasets.load_from_disk(out / "tokenized" / "train"),
-        read_youcook2(data["train"] / "youcookii_annotations.json"),
-    )
+    train = datasets.load_from_disk(out / "tokenized" / "train")
+    train_labelled = labelled_segments(train, read_youcook2(data["train"] / "youcookii_annotations.json"))
     votes = {key: token_label_votes(train_labelled, key) for key in ("verb", "noun")}
     results, token_vote = {}, {}
     for name in ("heldout", "unseen_pairs"):
@@ -397,7 +395,7 @@ def main(argv=None):
             model,
             processor,
             [row["visual_ids"] for row in heldout],
-            reference_videos=[row["visual_ids"] for row in datasets.load_from_disk(out / "tokenized" / "train")],
+            reference_videos=[row["visual_ids"] for row in train],
         ),
     }
     if not args.alignment_steps:

@@ -315,13 +315,19 @@ def forecasting_markov_baseline(
     Returns `h<h>_markov_top1` in percent: how well the training videos' own transition statistics forecast. `special`:
     the processor's `special_ids` (for the number of codebooks).
     """
+    clips, reference = _video_clips(videos, special), _video_clips(reference_videos, special)
+    return _markov_baseline(clips, reference, horizon, min_prefix, stride)
+
+
+def _markov_baseline(videos, reference_videos, horizon, min_prefix, stride) -> dict[str, float]:
+    """`forecasting_markov_baseline` on videos already cut into clips (`_video_clips`)."""
     following = {}
-    for video in _video_clips(reference_videos, special):
+    for video in reference_videos:
         for clip, after in zip(video, video[1:]):
             following.setdefault(clip, Counter())[after] += 1
     successor = {clip: counter.most_common(1)[0][0] for clip, counter in following.items()}
     hits, counts = [0] * horizon, [0] * horizon
-    for video in _video_clips(videos, special):
+    for video in videos:
         for t in range(min_prefix, len(video), stride):
             guess = video[t - 1]
             for h in range(min(horizon, len(video) - t)):
@@ -361,10 +367,10 @@ def evaluate_forecasting(
     room = (model.config.max_position_embeddings - 2) // groups - horizon
     if room < 1:
         raise ValueError(f"horizon={horizon} leaves no room for the prefix in the model's positions.")
+    videos = _video_clips(videos, special)
     markov = {}
     if reference_videos is not None:
-        markov = forecasting_markov_baseline(videos, reference_videos, special, horizon, min_prefix, stride)
-    videos = _video_clips(videos, special)
+        markov = _markov_baseline(videos, _video_clips(reference_videos, special), horizon, min_prefix, stride)
     cuts = [(v, t) for v in videos for t in range(min_prefix, len(v), stride)]
     if not cuts:
         raise ValueError(f"No video of {len(videos)} has more than min_prefix={min_prefix} visual tokens.")
