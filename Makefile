@@ -8,12 +8,13 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-# Re-installs only when the package metadata changes. torch/torchvision are unpinned: pip takes the
-# build this machine provides (see README) rather than downloading another one.
-$(STAMP): pyproject.toml
+# Re-installs only when the package metadata or the pinned versions change. constraints.txt pins every dependency
+# at the version last checked (a new release cannot change a run unseen); torch/torchvision are unpinned: pip takes
+# the build this machine provides (see README) rather than downloading another one.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 test: install

@@ -384,13 +384,16 @@ class VideoBertProcessor(ProcessorMixin):
         super().__init__(video_processor, tokenizer, **kwargs)
 
     @classmethod
-    def from_args_and_dict(cls, args, processor_dict, **kwargs):
-        # processor_config.json files written before `visual_vocab_size` described the visual vocabulary by its tree
+    def get_processor_dict(cls, pretrained_model_name_or_path, **kwargs):
+        # processor_config.json files written before `visual_vocab_size` described the visual vocabulary by its tree.
+        # Translated here, where every transformers v5 `from_pretrained` reads the file (5.24 then builds through
+        # `from_args_and_dict`, 5.25 through `from_dict`).
+        processor_dict, kwargs = super().get_processor_dict(pretrained_model_name_or_path, **kwargs)
         processor_dict = dict(processor_dict)
         levels, branching = processor_dict.pop("visual_levels", None), processor_dict.pop("visual_branching", None)
         if (levels is not None or branching is not None) and "visual_vocab_size" not in processor_dict:
             processor_dict["visual_vocab_size"] = (branching or 12) ** (levels or 4)
-        return super().from_args_and_dict(args, processor_dict, **kwargs)
+        return processor_dict, kwargs
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path, *args, **kwargs):
