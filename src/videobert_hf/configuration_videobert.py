@@ -30,9 +30,17 @@ ADDED_TOKENS = (TEXT_VIDEO_SEPARATOR, CLIP_TOKEN)
 # The paper's visual vocabulary: hierarchical k-means with 4 levels of 12 clusters.
 DEFAULT_VISUAL_VOCAB_SIZE = 12**4
 
+# An appearance-only clip feature that a visual tokenizer can put beside S3D's blocks (issue 20): each clip's colour
+# histogram over all its frames' pixels, COLOUR_HISTOGRAM_BINS levels per RGB channel, square-rooted (Hellinger: unit
+# L2 norm). It knows nothing of motion, so a codebook of its own gives a clip a word for what is in it.
+COLOUR_HISTOGRAM = "colour_histogram"
+COLOUR_HISTOGRAM_BINS = 5
+
 # The blocks of torchvision's S3D trunk (`s3d().features`) whose pooled outputs a visual tokenizer can use, with their
-# index in the trunk and their width: the end of each stage (the Inception names of the S3D / I3D papers).
+# index in the trunk and their width: the end of each stage (the Inception names of the S3D / I3D papers). The colour
+# histogram counts as a block computed from the clip's pixels, before the trunk's first (index -1).
 S3D_BLOCKS = {
+    COLOUR_HISTOGRAM: (-1, COLOUR_HISTOGRAM_BINS**3),
     "Conv_2c": (3, 192),
     "Mixed_3c": (6, 480),
     "Mixed_4c": (9, 512),
@@ -59,6 +67,8 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             (the default, the paper's 1024-d feature); several are each L2-normalised (so that no block outweighs the
             others by its scale) and concatenated, in trunk order. The trunk runs only up to the deepest block. Early
             blocks keep colour and shape, which a randomly initialised trunk's last block loses (see BENCHMARKS.md).
+            `"colour_histogram"` adds each clip's colour histogram (125 cells, Hellinger: `COLOUR_HISTOGRAM`), computed
+            from its pixels before the trunk (it undoes the S3D video processor's Kinetics mean / std first).
         backbone (`str`, *optional*):
             Hub name or local path of the transformers backbone. Read only when `backbone_config` is not given, to
             fetch that config; it then stays in the config as a record of where the encoder came from.
@@ -72,7 +82,9 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             feature is cut into G contiguous groups (product quantisation), each conditioned and clustered by its own
             codebook: with several `s3d_blocks` the groups are runs of whole blocks (G must divide their number; with
             `["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]` and G = 2, the early appearance blocks and the late
-            motion blocks), otherwise runs of `feature_dim / G` dimensions (G must divide `feature_dim`). Codebook g's
+            motion blocks), otherwise runs of `feature_dim / G` dimensions (G must divide `feature_dim`). With the
+            colour histogram among the blocks, it is the first codebook's feature alone (a word for appearance) and the
+            S3D blocks make the other G - 1 groups (G - 1 must divide their number). Codebook g's
             word k has the visual id `g * branching ** levels + k`, so `visual_vocab_size = G * branching ** levels`.
             Not saved in config.json when 1 (checkpoints of the paper's setting are unchanged).
         whiten_dim (`int`, *optional*):
@@ -172,11 +184,23 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             units = [S3D_BLOCKS[block][1] for block in self.s3d_blocks]
         else:
             units = [1] * self.feature_dim
-        per_group = len(units) // self.num_codebooks
-        bounds = [0]
-        for g in range(self.num_codebooks):
+        bounds, groups = [0], self.num_codebooks
+        if self.has_colour_codebook:  # the colour histogram (first in trunk order) is a codebook's feature alone
+            bounds, units, groups = [0, units[0]], units[1:], groups - 1
+        per_group = len(units) // groups
+        for g in range(groups):
             bounds.append(bounds[-1] + sum(units[g * per_group : (g + 1) * per_group]))
         return list(zip(bounds[:-1], bounds[1:]))
+
+    @property
+    def has_colour_codebook(self) -> bool:
+        """Whether the first of several codebooks quantises the colour histogram alone (see `num_codebooks`)."""
+        return (
+            self.clip_encoder == "s3d"
+            and self.num_codebooks > 1
+            and COLOUR_HISTOGRAM in self.s3d_blocks
+            and len(self.s3d_blocks) > 1
+        )
 
     @property
     def codebook_dims(self) -> list[int]:
@@ -223,7 +247,15 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             raise ValueError(f"thumbnail_size must be >= 1, got {self.thumbnail_size}.")
         if self.num_codebooks < 1:
             raise ValueError(f"num_codebooks must be >= 1, got {self.num_codebooks}.")
-        if self.clip_encoder == "s3d" and len(self.s3d_blocks) > 1:
+        if self.has_colour_codebook:
+            trunk_blocks = [block for block in self.s3d_blocks if block != COLOUR_HISTOGRAM]
+            if len(trunk_blocks) % (self.num_codebooks - 1):
+                raise ValueError(
+                    f"num_codebooks={self.num_codebooks}: the colour histogram takes one codebook and the other "
+                    f"{self.num_codebooks - 1} must divide the {len(trunk_blocks)} S3D blocks {trunk_blocks} "
+                    "(each quantises a run of whole blocks of the clip feature)."
+                )
+        elif self.clip_encoder == "s3d" and len(self.s3d_blocks) > 1:
             if len(self.s3d_blocks) % self.num_codebooks:
                 raise ValueError(
                     f"num_codebooks={self.num_codebooks} does not divide the {len(self.s3d_blocks)} s3d_blocks "

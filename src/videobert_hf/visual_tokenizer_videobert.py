@@ -28,7 +28,14 @@ from transformers import initialization as init
 from transformers.modeling_utils import PreTrainedModel
 from transformers.utils import logging
 
-from .configuration_videobert import S3D_BLOCKS, VideoBertVisualTokenizerConfig, check_saved_num_codebooks
+from .configuration_videobert import (
+    COLOUR_HISTOGRAM,
+    COLOUR_HISTOGRAM_BINS,
+    S3D_BLOCKS,
+    VideoBertVisualTokenizerConfig,
+    check_saved_num_codebooks,
+)
+from .video_processing_videobert import S3D_KINETICS400_MEAN, S3D_KINETICS400_STD
 from .io_videobert import CorruptCheckpointError, atomic_save_dir, checkpoint_load_errors
 
 
@@ -97,10 +104,26 @@ def _check_fit_settings(kmeans_init, kmeans_max_iter, max_points_per_centroid, m
         raise ValueError(f"whiten_eps must be >= 0, got {whiten_eps}.")
 
 
+def colour_histograms(pixel_values_videos: torch.Tensor, bins: int = COLOUR_HISTOGRAM_BINS) -> torch.Tensor:
+    """
+    Each clip's colour histogram over all its frames' pixels: clips `[N, 3, T, H, W]`, normalised by the S3D video
+    processor (Kinetics mean / std), -> `[N, bins ** 3]`, square-rooted (Hellinger, unit L2 norm). Pixels are rounded
+    to 8-bit values before binning, so that a pixel's cell does not depend on the device's float rounding.
+    """
+    shape, device = (1, 3, 1, 1, 1), pixel_values_videos.device
+    std = torch.tensor(S3D_KINETICS400_STD, device=device).view(shape)
+    pixels = pixel_values_videos.float() * std + torch.tensor(S3D_KINETICS400_MEAN, device=device).view(shape)
+    levels = (pixels * 255).round().clamp(0, 255).long() * bins // 256
+    cells = (levels[:, 0] * bins + levels[:, 1]) * bins + levels[:, 2]
+    counts = torch.stack([torch.bincount(clip.flatten(), minlength=bins**3) for clip in cells]).float()
+    return (counts / counts.sum(1, keepdim=True)).sqrt()
+
+
 class VideoBertS3DClipEncoder(nn.Module):
     """
     torchvision's S3D trunk, 3D average pooled: clips `[N, 3, T, H, W]` -> features `[N, 1024]` (the last block), or
-    the L2-normalised pooled outputs of several `blocks` (`S3D_BLOCKS` names) concatenated in trunk order.
+    the L2-normalised pooled outputs of several `blocks` (`S3D_BLOCKS` names) concatenated in trunk order; the colour
+    histogram (`colour_histograms`) comes first when it is one of them.
     """
 
     def __init__(self, blocks: Sequence[str] = ("Mixed_5c",)):
@@ -108,13 +131,17 @@ class VideoBertS3DClipEncoder(nn.Module):
         from torchvision.models.video import s3d
 
         self.features = s3d(weights=None).features
-        self.block_indices = sorted(S3D_BLOCKS[block][0] for block in blocks)
+        self.colour_histogram = COLOUR_HISTOGRAM in blocks
+        self.block_indices = sorted(S3D_BLOCKS[block][0] for block in blocks if block != COLOUR_HISTOGRAM)
 
     def forward(self, pixel_values_videos: torch.Tensor) -> torch.Tensor:
-        if len(self.block_indices) == 1:
+        if not self.colour_histogram and len(self.block_indices) == 1:
             return self.features[: self.block_indices[0] + 1](pixel_values_videos).mean(dim=(2, 3, 4))
         hidden, pooled = pixel_values_videos, []
-        for index, layer in enumerate(self.features[: self.block_indices[-1] + 1]):
+        if self.colour_histogram:
+            pooled.append(colour_histograms(pixel_values_videos))
+        deepest = self.block_indices[-1] + 1 if self.block_indices else 0
+        for index, layer in enumerate(self.features[:deepest]):
             hidden = layer(hidden)
             if index in self.block_indices:
                 pooled.append(F.normalize(hidden.mean(dim=(2, 3, 4)), dim=-1))
