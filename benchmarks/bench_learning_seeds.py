@@ -32,9 +32,16 @@ Writes `<output_dir>/seed_table.md` and `<output_dir>/seed_table.json` besides p
 prints the settings side by side (mean and min-max over the seeds; the spread over seeds is the noise):
 
     .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --compare_num_codebooks 1 2
+
+`--compare_settings` does the same for named ways of making a clip's visual words (`SETTINGS`), in
+`<output_dir>/<name>/seed_<S>`: the paper's one word, two S3D words (early / late blocks), or a colour-histogram word
+beside one word for all S3D blocks (issue 20):
+
+    .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --compare_settings one_word colour_s3d
 """
 
 import argparse
+import importlib.util
 import json
 import statistics
 import subprocess
@@ -44,6 +51,17 @@ from pathlib import Path
 
 
 ROOT = Path(__file__).resolve().parent.parent
+DEMO_S3D_BLOCKS = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]  # examples/demo.py's --s3d_blocks default
+
+# --compare_settings: name -> (column title, demo arguments)
+SETTINGS = {
+    "one_word": ("one word per clip (the paper)", ["--num_codebooks", "1"]),
+    "s3d_early_late": ("G = 2: S3D early / late blocks", ["--num_codebooks", "2"]),
+    "colour_s3d": (
+        "G = 2: colour histogram / S3D blocks",
+        ["--num_codebooks", "2", "--s3d_blocks", "colour_histogram", *DEMO_S3D_BLOCKS],
+    ),
+}
 
 # (label, path into demo_results.json or a function of it, target: (comparison, value) or None)
 FIGURES = [
@@ -170,12 +188,11 @@ def seed_table(per_seed: dict[int, dict]) -> tuple[str, list[dict]]:
     return "\n".join(lines), rows
 
 
-def side_by_side(tables: dict[int, dict[int, dict]]) -> str:
-    """Markdown table of every figure for each number of codebooks: `mean (min-max)` over its seeds, target met?"""
-    settings = sorted(tables)
-    header = (
-        "| figure | target | " + " | ".join(f"G = {g}" for g in settings) + " |\n|---|---|" + "---|" * len(settings)
-    )
+def side_by_side(tables: dict[str, dict[int, dict]]) -> str:
+    """Markdown table of every figure for each setting (column title -> seed -> results): `mean (min-max)` over its
+    seeds, target met?"""
+    settings = list(tables)
+    header = "| figure | target | " + " | ".join(settings) + " |\n|---|---|" + "---|" * len(settings)
     lines = [header]
     for label, key, target in FIGURES:
         cells, any_value = [], False
@@ -214,11 +231,30 @@ def with_markov_baseline(results: dict, directory: Path) -> dict:
     return results
 
 
+def demo_settings(seed: int, directory: Path, demo_args: list[str]) -> dict:
+    """The settings `examples/demo.py` records for these arguments (its `parse_args`), less the output folder."""
+    spec = importlib.util.spec_from_file_location("demo", ROOT / "examples" / "demo.py")
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    settings = vars(demo.parse_args(["--seed", str(seed), "--output_dir", str(directory), *demo_args]))
+    settings.pop("output_dir")
+    return settings
+
+
 def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool) -> dict:
     results_file = directory / "demo_results.json"
     if results_file.is_file() and not rerun:
+        results = json.loads(results_file.read_text(encoding="utf-8"))
+        wanted = demo_settings(seed, directory, demo_args)
+        stored = {key: results.get("settings", {}).get(key) for key in wanted}
+        if stored != wanted:
+            differ = {key: (stored[key], wanted[key]) for key in wanted if stored[key] != wanted[key]}
+            raise SystemExit(
+                f"seed {seed}: {results_file} was run with other demo settings ({differ}, as (stored, asked)): "
+                "pass --rerun to run it again, or another --output_dir."
+            )
         print(f"seed {seed}: reading {results_file}", flush=True)
-        return with_markov_baseline(json.loads(results_file.read_text(encoding="utf-8")), directory)
+        return with_markov_baseline(results, directory)
     command = [sys.executable, str(ROOT / "examples" / "demo.py"), "--seed", str(seed), "--output_dir", str(directory)]
     command += demo_args
     print(f"seed {seed}: $ {' '.join(command)}", flush=True)
@@ -253,28 +289,36 @@ def main(argv=None):
         nargs="+",
         help="Run every seed with each of these numbers of visual words per clip and print them side by side.",
     )
+    parser.add_argument(
+        "--compare_settings",
+        nargs="+",
+        choices=list(SETTINGS),
+        help="Run every seed with each of these named visual-word settings (SETTINGS) and print them side by side.",
+    )
     args = parser.parse_args(argv)
     root = Path(args.output_dir)
-    if args.compare_num_codebooks:
-        tables = {
-            g: {
-                seed: run_seed(
-                    seed,
-                    root / f"num_codebooks_{g}" / f"seed_{seed}",
-                    [*demo_args, "--num_codebooks", str(g)],
-                    args.rerun,
-                )
-                for seed in args.seeds
+    if args.compare_num_codebooks or args.compare_settings:
+        if args.compare_settings:
+            runs = {SETTINGS[name][0]: (root / name, SETTINGS[name][1]) for name in args.compare_settings}
+        else:
+            runs = {
+                f"G = {g}": (root / f"num_codebooks_{g}", ["--num_codebooks", str(g)])
+                for g in args.compare_num_codebooks
             }
-            for g in args.compare_num_codebooks
+        tables = {
+            title: {
+                seed: run_seed(seed, folder / f"seed_{seed}", [*demo_args, *extra], args.rerun) for seed in args.seeds
+            }
+            for title, (folder, extra) in runs.items()
         }
         table = side_by_side(tables)
         title = (
-            f"Seed benchmark, visual words per clip side by side: seeds {', '.join(map(str, args.seeds))}; demo "
+            f"Seed benchmark, visual-word settings side by side: seeds {', '.join(map(str, args.seeds))}; demo "
             f"arguments: {' '.join(demo_args) or '(defaults)'}; cells: mean (min-max) over the seeds"
         )
         print(f"\n{title}\n\n{table}")
-        (root / "num_codebooks_table.md").write_text(f"{title}\n\n{table}\n", encoding="utf-8")
+        name = "settings_table.md" if args.compare_settings else "num_codebooks_table.md"
+        (root / name).write_text(f"{title}\n\n{table}\n", encoding="utf-8")
         return tables
     per_seed = {seed: run_seed(seed, root / f"seed_{seed}", demo_args, args.rerun) for seed in args.seeds}
     table, rows = seed_table(per_seed)

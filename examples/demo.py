@@ -65,14 +65,16 @@ def parse_args(argv=None):
         "--s3d_blocks",
         nargs="+",
         default=["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"],
-        help="S3D blocks pooled into the clip feature (the paper: Mixed_5c, the last, of a Kinetics-trained S3D).",
+        help="S3D blocks pooled into the clip feature (the paper: Mixed_5c, the last, of a Kinetics-trained S3D); "
+        "colour_histogram adds each clip's colour histogram, with --num_codebooks 2 a word of its own (issue 20).",
     )
     parser.add_argument(
         "--num_codebooks",
         type=int,
         default=1,
         help="Visual words per clip (the paper: 1); 2 gives one word for the early (appearance) S3D blocks and one for "
-        "the late ones, and pretraining sequences room for twice the video positions.",
+        "the late ones (or, with colour_histogram among --s3d_blocks, one for the colour histogram and one for all "
+        "S3D blocks), and pretraining sequences room for twice the video positions.",
     )
     parser.add_argument("--whiten_dim", type=int, default=64, help="Whitened dimensions (per codebook).")
     parser.add_argument("--max_steps", type=int, default=400)
@@ -137,7 +139,12 @@ def settings_table(args) -> str:
         (
             "clip encoder",
             "S3D, random init (no Kinetics weights offline); pooled outputs of "
-            f"{', '.join(args.s3d_blocks)}, each L2-normalised, concatenated, whitened to {args.whiten_dim}",
+            f"{', '.join(args.s3d_blocks)}, each L2-normalised, concatenated, whitened to {args.whiten_dim}"
+            + (
+                " per codebook (the colour histogram's own codebook first)"
+                if "colour_histogram" in args.s3d_blocks
+                else ""
+            ),
             "S3D pretrained on Kinetics, pooled Mixed_5c (1024-d)",
         ),
         (

@@ -1,0 +1,65 @@
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""The seed benchmark's bookkeeping (no demo runs): it reuses a seed's results only when they were run with the
+settings asked for, and prints settings side by side."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_learning_seeds.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_learning_seeds", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def stored_run(bench, directory: Path, seed: int, demo_args: list[str], bleu: float) -> None:
+    """A seed folder as the demo leaves it (its results only), recorded with the settings of `demo_args`."""
+    directory.mkdir(parents=True)
+    settings = {"output_dir": str(directory), **bench.demo_settings(seed, directory, demo_args)}
+    results = {"captioning": {"eval_bleu_4": bleu}, "settings": settings, "wall_s": 500.0}
+    (directory / "demo_results.json").write_text(json.dumps(results))
+
+
+def test_reads_a_run_only_with_the_settings_asked_for(bench, tmp_path):
+    colour = bench.SETTINGS["colour_s3d"][1]
+    stored_run(bench, tmp_path / "seed_0", 0, colour, 0.9)
+    assert bench.run_seed(0, tmp_path / "seed_0", colour, rerun=False)["captioning"]["eval_bleu_4"] == 0.9
+    # the same folder asked for with the paper's one word: an error naming what differs, never the wrong figures
+    with pytest.raises(SystemExit, match=r"other demo settings .*'num_codebooks': \(2, 1\)"):
+        bench.run_seed(0, tmp_path / "seed_0", bench.SETTINGS["one_word"][1], rerun=False)
+
+
+def test_settings_side_by_side(bench, tmp_path):
+    tables = {}
+    for name, bleus in (("one_word", (0.9, 0.7)), ("colour_s3d", (0.85, 0.95))):
+        title, demo_args = bench.SETTINGS[name]
+        for seed, bleu in enumerate(bleus):
+            stored_run(bench, tmp_path / name / f"seed_{seed}", seed, demo_args, bleu)
+        tables[title] = {s: bench.run_seed(s, tmp_path / name / f"seed_{s}", demo_args, False) for s in (0, 1)}
+    table = bench.side_by_side(tables)
+    assert (
+        table.splitlines()[0]
+        == "| figure | target | one word per clip (the paper) | G = 2: colour histogram / S3D blocks |"
+    )
+    # a target is met only when every seed meets it
+    assert "| captioning BLEU-4 | >= 80 | 80.0 (70.0-90.0) **not met** | 90.0 (85.0-95.0) met |" in table.splitlines()
