@@ -210,7 +210,9 @@ def test_num_codebooks_must_divide_the_groups():
     with pytest.raises(StrictDataclassClassValidationError, match=r"num_codebooks=5 does not divide feature_dim=192"):
         VideoBertVisualTokenizerConfig(s3d_blocks=["Conv_2c"], num_codebooks=5)
     with pytest.raises(StrictDataclassClassValidationError, match=r"the other 2 must divide the 3 S3D blocks"):
-        VideoBertVisualTokenizerConfig(s3d_blocks=["colour_histogram", "Conv_2c", "Mixed_3c", "Mixed_4c"], num_codebooks=3)
+        VideoBertVisualTokenizerConfig(
+            s3d_blocks=["colour_histogram", "Conv_2c", "Mixed_3c", "Mixed_4c"], num_codebooks=3
+        )
     with pytest.raises(StrictDataclassClassValidationError, match=r"num_codebooks must be >= 1"):
         VideoBertVisualTokenizerConfig(num_codebooks=0)
     with pytest.raises(

@@ -35,8 +35,8 @@ from .configuration_videobert import (
     VideoBertVisualTokenizerConfig,
     check_saved_num_codebooks,
 )
-from .video_processing_videobert import S3D_KINETICS400_MEAN, S3D_KINETICS400_STD
 from .io_videobert import CorruptCheckpointError, atomic_save_dir, checkpoint_load_errors
+from .video_processing_videobert import S3D_KINETICS400_MEAN, S3D_KINETICS400_STD
 
 
 logger = logging.get_logger(__name__)
