@@ -34,8 +34,8 @@ prints the settings side by side (mean and min-max over the seeds; the spread ov
     .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --compare_num_codebooks 1 2
 
 `--compare_settings` does the same for named ways of making a clip's visual words (`SETTINGS`), in
-`<output_dir>/<name>/seed_<S>`: the paper's one word, two S3D words (early / late blocks), or a colour-histogram word
-beside one word for all S3D blocks (issue 20):
+`<output_dir>/<name>/seed_<S>`: the paper's one word, two S3D words (early / late blocks), a colour-histogram word
+beside one word for all S3D blocks, or a colour word beside two S3D words (issue 20):
 
     .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --compare_settings one_word colour_s3d
 """
@@ -60,6 +60,10 @@ SETTINGS = {
     "colour_s3d": (
         "G = 2: colour histogram / S3D blocks",
         ["--num_codebooks", "2", "--s3d_blocks", "colour_histogram", *DEMO_S3D_BLOCKS],
+    ),
+    "colour_s3d_early_late": (
+        "G = 3: colour histogram / S3D early / late blocks",
+        ["--num_codebooks", "3", "--s3d_blocks", "colour_histogram", *DEMO_S3D_BLOCKS],
     ),
 }
 
