@@ -750,6 +750,12 @@ def test_clips_with_non_finite_pixels_or_features_are_rejected():
         tokenizer(clips)
     with pytest.raises(NonFiniteFeaturesError, match="clip 0"):
         tokenizer(torch.full((2, 3, 8, 32, 32), float("nan")))
+    # the same named error when the colour histogram (which bins pixels) is part of the clip feature
+    colour = VideoBertVisualTokenizer(
+        VideoBertVisualTokenizerConfig(levels=1, branching=2, s3d_blocks=["colour_histogram", "Conv_2c"])
+    )
+    with pytest.raises(NonFiniteFeaturesError, match=r"`pixel_values_videos` clip 3 holds NaN or inf values"):
+        colour.get_clip_features(clips, batch_size=2)
     # finite pixels, non-finite output (an encoder that overflows)
     tokenizer.clip_encoder.features[0][0][0].weight.data.fill_(float("inf"))
     with pytest.raises(NonFiniteFeaturesError, match="The clip encoder's output for clip 0 .*its pixels are finite"):

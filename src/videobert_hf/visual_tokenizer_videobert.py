@@ -113,6 +113,8 @@ def colour_histograms(pixel_values_videos: torch.Tensor, bins: int = COLOUR_HIST
     shape, device = (1, 3, 1, 1, 1), pixel_values_videos.device
     std = torch.tensor(S3D_KINETICS400_STD, device=device).view(shape)
     pixels = pixel_values_videos.float() * std + torch.tensor(S3D_KINETICS400_MEAN, device=device).view(shape)
+    # NaN / inf pixels land in a cell instead of breaking bincount; `get_clip_features` then rejects their clip by name
+    pixels = torch.nan_to_num(pixels, nan=0.0, posinf=1.0, neginf=0.0)
     levels = (pixels * 255).round().clamp(0, 255).long() * bins // 256
     cells = (levels[:, 0] * bins + levels[:, 1]) * bins + levels[:, 2]
     counts = torch.stack([torch.bincount(clip.flatten(), minlength=bins**3) for clip in cells]).float()
