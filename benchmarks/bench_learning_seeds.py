@@ -41,6 +41,7 @@ beside one word for all S3D blocks, or a colour word beside two S3D words (issue
 """
 
 import argparse
+import functools
 import importlib.util
 import json
 import statistics
@@ -51,7 +52,18 @@ from pathlib import Path
 
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_S3D_BLOCKS = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]  # examples/demo.py's --s3d_blocks default
+
+
+@functools.cache
+def demo_module():
+    """`examples/demo.py`, imported once (its `parse_args` is the source of the demo's settings)."""
+    spec = importlib.util.spec_from_file_location("demo", ROOT / "examples" / "demo.py")
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    return demo
+
+
+DEMO_S3D_BLOCKS = demo_module().parse_args([]).s3d_blocks  # the demo's --s3d_blocks default
 
 # --compare_settings: name -> (column title, demo arguments)
 SETTINGS = {
@@ -237,10 +249,7 @@ def with_markov_baseline(results: dict, directory: Path) -> dict:
 
 def demo_settings(seed: int, directory: Path, demo_args: list[str]) -> dict:
     """The settings `examples/demo.py` records for these arguments (its `parse_args`), less the output folder."""
-    spec = importlib.util.spec_from_file_location("demo", ROOT / "examples" / "demo.py")
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
-    settings = vars(demo.parse_args(["--seed", str(seed), "--output_dir", str(directory), *demo_args]))
+    settings = vars(demo_module().parse_args(["--seed", str(seed), "--output_dir", str(directory), *demo_args]))
     settings.pop("output_dir")
     return settings
 
