@@ -116,8 +116,10 @@ def colour_histograms(pixel_values_videos: torch.Tensor, bins: int = COLOUR_HIST
     # NaN / inf pixels land in a cell instead of breaking bincount; `get_clip_features` then rejects their clip by name
     pixels = torch.nan_to_num(pixels, nan=0.0, posinf=1.0, neginf=0.0)
     levels = (pixels * 255).round().clamp(0, 255).long() * bins // 256
-    cells = (levels[:, 0] * bins + levels[:, 1]) * bins + levels[:, 2]
-    counts = torch.stack([torch.bincount(clip.flatten(), minlength=bins**3) for clip in cells]).float()
+    cells = (levels[:, 0] * bins + levels[:, 1]) * bins + levels[:, 2]  # [N, T, H, W]
+    offsets = torch.arange(cells.shape[0], device=device).view(-1, 1, 1, 1) * bins**3  # clip n's cells: its own range
+    counts = torch.bincount((cells + offsets).flatten(), minlength=cells.shape[0] * bins**3)
+    counts = counts.view(-1, bins**3).float()
     return (counts / counts.sum(1, keepdim=True)).sqrt()
 
 
