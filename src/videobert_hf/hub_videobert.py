@@ -228,9 +228,10 @@ that treats the model's fill-ins as facts.
   cultural slant of such videos and of BERT's text corpus.
 - **Visual tokens lose detail.** One token per 1.5 s clip from a fixed codebook keeps coarse appearance and motion;
   fine detail, small objects, counts and exact timing are lost, and rare visual concepts share tokens with common ones.
-  A word stands for a whole scene, so an object seen doing a new action is poorly named (the demo's unseen-pair noun,
-  28 % with one word per clip). Several words per clip (`num_codebooks`, with a colour-histogram word for appearance)
-  raise it (41 % on the same seeds) but lower retrieval; BENCHMARKS.md has the seed benchmark of each setting.
+  A word stands for a whole scene, so an object seen doing a new action is poorly named (the demo's unseen-pair noun:
+  28 %, 18-39 over seeds 0-2, with one word per clip). Several words per clip (`num_codebooks`, with a colour-histogram
+  word for appearance) raise it (41 %, 32-51 on the same seeds) but lower retrieval; BENCHMARKS.md has the seed
+  benchmark of each setting.
 - **Clip encoder of the demo.** The demo's S3D is randomly initialised (no Kinetics weights are downloaded) and pooled
   at four blocks, so its visual tokens reflect colour, shape and motion statistics of synthetic videos, not semantics;
   its figures say that the pipeline works, not how well VideoBERT recognises actions in real video.
