@@ -35,7 +35,9 @@ prints the settings side by side (mean and min-max over the seeds; the spread ov
 
 `--compare_settings` does the same for named ways of making a clip's visual words (`SETTINGS`), in
 `<output_dir>/<name>/seed_<S>`: the paper's one word, two S3D words (early / late blocks), a colour-histogram word
-beside one word for all S3D blocks, or a colour word beside two S3D words (issue 20):
+beside one word for all S3D blocks, or a colour word beside two S3D words (issue 20); an ImageNet-trained
+EfficientNet-Lite0 feature of the frame joined to the S3D blocks in one word, or of the frame's centre as a word of its
+own between a colour word and an S3D word:
 
     .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --compare_settings one_word colour_s3d
 """
@@ -76,6 +78,14 @@ SETTINGS = {
     "colour_s3d_early_late": (
         "G = 3: colour histogram / S3D early / late blocks",
         ["--num_codebooks", "3", "--s3d_blocks", "colour_histogram", *DEMO_S3D_BLOCKS],
+    ),
+    "appearance_one_word": (
+        "one word: EfficientNet-Lite0 (ImageNet) + S3D blocks",
+        ["--num_codebooks", "1", "--s3d_blocks", "efficientnet_lite0", *DEMO_S3D_BLOCKS],
+    ),
+    "colour_centre_s3d": (
+        "G = 3: colour histogram / EfficientNet-Lite0 of the frame's centre / S3D blocks",
+        ["--num_codebooks", "3", "--s3d_blocks", "colour_histogram", "efficientnet_lite0_centre", *DEMO_S3D_BLOCKS],
     ),
 }
 

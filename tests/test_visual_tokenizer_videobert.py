@@ -756,6 +756,11 @@ def test_clips_with_non_finite_pixels_or_features_are_rejected():
     )
     with pytest.raises(NonFiniteFeaturesError, match=r"`pixel_values_videos` clip 3 holds NaN or inf values"):
         colour.get_clip_features(clips, batch_size=2)
+    appearance = VideoBertVisualTokenizer(  # and with the EfficientNet-Lite0 feature (which resizes frames)
+        VideoBertVisualTokenizerConfig(levels=1, branching=2, s3d_blocks=["efficientnet_lite0_centre", "Conv_2c"])
+    )
+    with pytest.raises(NonFiniteFeaturesError, match=r"`pixel_values_videos` clip 3 holds NaN or inf values"):
+        appearance.get_clip_features(clips, batch_size=2)
     # finite pixels, non-finite output (an encoder that overflows)
     tokenizer.clip_encoder.features[0][0][0].weight.data.fill_(float("inf"))
     with pytest.raises(NonFiniteFeaturesError, match="The clip encoder's output for clip 0 .*its pixels are finite"):

