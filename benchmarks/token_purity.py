@@ -22,8 +22,9 @@ Two modes:
   it generates the synthetic benchmark into DIR (the demo's settings: 64 training videos, 16 per evaluation split,
   64-px frames, 8 fps, 8-frame clips, random S3D pooled over Conv_2c, Mixed_3c, Mixed_4c, Mixed_5c), caches the clip
   features there, then fits each factorisation (16 ** 2 words per codebook, whitening to 64 dimensions, L2) on the
-  training clips and prints the token-vote accuracy of all words together and of each codebook alone; two rows
-  put an appearance-only feature beside S3D (each clip's colour histogram, as a word of its own):
+  training clips and prints the token-vote accuracy of all words together and of each codebook alone; the last rows
+  put appearance features beside S3D (each clip's colour histogram; the ImageNet-trained EfficientNet-Lite0 on the
+  frame and on its centre, one frame per clip at 128 px), each as a word of its own:
 
     .venv/bin/python benchmarks/token_purity.py --demo_output demo_output
     .venv/bin/python benchmarks/token_purity.py --factorisations /tmp/purity --seed 0
@@ -80,13 +81,17 @@ def demo_purity(root: Path, splits: str) -> None:
 # ---------------------------------------------------------------------------------------------- factorisations
 BLOCKS = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]
 S3D_DIM = sum(S3D_BLOCKS[block][1] for block in BLOCKS)  # the pooled blocks' widths, concatenated (2,208)
+# The ImageNet-trained EfficientNet-Lite0 features of the whole frame and of its centre, at the demo's frame side.
+APPEARANCE = ["efficientnet_lite0", "efficientnet_lite0_centre"]
+APPEARANCE_IMAGE_SIZE = 128
 
 
 def clip_features(root: Path, seed: int):
     """
     `{split: [(features [n, D], clip_times [n, 2], annotations)]}` of a synthetic benchmark, cached in `root`: the
     random S3D's pooled blocks (`S3D_DIM` columns), then each clip's colour histogram (the visual tokenizer's
-    `colour_histograms`, its `s3d_blocks` feature `"colour_histogram"`).
+    `colour_histograms`, its `s3d_blocks` feature `"colour_histogram"`), then its EfficientNet-Lite0 features of the
+    frame and of the frame's centre (`APPEARANCE`, 1,280 columns each, L2-normalised).
     """
     from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
     from videobert_hf import VideoBertVideoProcessor, VideoBertVisualTokenizer
@@ -123,9 +128,26 @@ def clip_features(root: Path, seed: int):
                 clips = [colour_histograms(b["pixel_values_videos"]) for b in batches]
                 colours[video_id] = torch.cat(clips).numpy()
             np.savez(colour_cache, **colours)
-        arrays, colours = np.load(cache), np.load(colour_cache)
+        appearance_cache = root / f"appearance_{split}.npz"
+        if not appearance_cache.exists():
+            appearance = VideoBertVisualTokenizer.from_clip_encoder(
+                "s3d", s3d_blocks=APPEARANCE, appearance_image_size=APPEARANCE_IMAGE_SIZE, levels=1, branching=2
+            ).eval()
+            features = {}
+            for video_id in sorted(annotations):
+                path = next((data / split / "videos").glob(f"{video_id}.*"))
+                batches = processor.iter_clips(path, batch_size=8)
+                features[video_id] = torch.cat(
+                    [appearance.get_clip_features(b["pixel_values_videos"]) for b in batches]
+                )
+            np.savez(appearance_cache, **{k: v.numpy() for k, v in features.items()})
+        arrays, colours, appearance = np.load(cache), np.load(colour_cache), np.load(appearance_cache)
         out[split] = [
-            (np.concatenate([arrays[f"{v}/features"], colours[v]], 1), arrays[f"{v}/clip_times"], annotations[v])
+            (
+                np.concatenate([arrays[f"{v}/features"], colours[v], appearance[v]], 1),
+                arrays[f"{v}/clip_times"],
+                annotations[v],
+            )
             for v in sorted(annotations)
             if f"{v}/features" in arrays
         ]
@@ -164,13 +186,21 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
     blocks = VideoBertVisualTokenizerConfig(s3d_blocks=BLOCKS, num_codebooks=2).feature_groups
     per_block = VideoBertVisualTokenizerConfig(s3d_blocks=BLOCKS, num_codebooks=4).feature_groups
     half = S3D_DIM // 2
-    colour = (S3D_DIM, train.shape[1])
+    colour = (S3D_DIM, S3D_DIM + 125)
+    frame, centre = (colour[1], colour[1] + 1280), (colour[1] + 1280, colour[1] + 2560)
+    s3d = (0, S3D_DIM)
 
     def product(groups):
         encoders = [fit_codebook(train[:, a:b].contiguous(), seed + g) for g, (a, b) in enumerate(groups)]
         return lambda x: torch.stack(
             [enc(x[:, a:b].contiguous())[0] + g * size for g, (enc, (a, b)) in enumerate(zip(encoders, groups))], 1
         )
+
+    def one_word(groups):
+        """One codebook over several column runs side by side (each already L2-normalised)."""
+        columns = torch.cat([torch.arange(a, b) for a, b in groups])
+        encoder = fit_codebook(train[:, columns].contiguous(), seed)
+        return lambda x: encoder(x[:, columns].contiguous())[0][:, None]
 
     def residual():
         from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig as Config
@@ -200,6 +230,12 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
         "colour histogram / S3D late blocks (G=2)": product([colour, blocks[1]]),
         "colour histogram / S3D blocks (G=2)": product([colour, (0, S3D_DIM)]),
         "colour / S3D early / S3D late (G=3)": product([colour, *blocks]),
+        "EfficientNet frame alone (G=1)": product([frame]),
+        "EfficientNet centre alone (G=1)": product([centre]),
+        "EfficientNet frame + S3D, one word (G=1)": one_word([frame, s3d]),
+        "colour / EffNet centre / S3D (G=3)": product([colour, centre, s3d]),
+        "EffNet frame / centre / S3D (G=3)": product([frame, centre, s3d]),
+        "colour / frame / centre / S3D (G=4)": product([colour, frame, centre, s3d]),
     }
 
 
