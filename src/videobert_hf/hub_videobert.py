@@ -231,12 +231,13 @@ that treats the model's fill-ins as facts.
 - **Visual tokens lose detail.** One token per 1.5 s clip from a fixed codebook keeps coarse appearance and motion;
   fine detail, small objects, counts and exact timing are lost, and rare visual concepts share tokens with common ones.
   A word stands for a whole scene, so an object seen doing a new action is poorly named (the demo's unseen-pair noun:
-  28 %, 18-39 over seeds 0-2, with one word per clip). Several words per clip (`num_codebooks`, with a colour-histogram
-  word for appearance) raise it (41 %, 32-51 on the same seeds) but lower retrieval; BENCHMARKS.md has the seed
-  benchmark of each setting.
+  18 %, 7-27 over seeds 0-2, with one word per clip). Several words per clip (`num_codebooks`, with a colour-histogram
+  word for appearance) raise it (41 %, 32-51 on the same seeds, with the random S3D alone) but lower retrieval;
+  BENCHMARKS.md has the seed benchmark of each setting.
 - **Clip encoder of the demo.** The demo's S3D is randomly initialised (no Kinetics weights are downloaded) and pooled
-  at four blocks, so its visual tokens reflect colour, shape and motion statistics of synthetic videos, not semantics;
-  its figures say that the pipeline works, not how well VideoBERT recognises actions in real video.
+  at four blocks, beside an ImageNet-trained EfficientNet-Lite0 on one frame per clip (not a video model: it sees
+  objects and scenes, not motion); on synthetic videos its figures say that the pipeline works, not how well VideoBERT
+  recognises actions in real video.
 - Fill-mask predictions are likelihoods under the training data, not facts; alignment scores are not calibrated.
 """
 
