@@ -54,7 +54,7 @@ from videobert_hf.corpus import (
     stream_clip_features,
 )
 from videobert_hf.io_videobert import atomic_write
-from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
+from videobert_hf.visual_tokenizer_videobert import APPEARANCE_CROPS, VideoBertVisualTokenizer
 
 
 logger = logging.getLogger("build_visual_vocabulary")
@@ -178,7 +178,11 @@ def main(argv=None):
         args.clip_encoder,
         weights=args.s3d_weights,
         **({"appearance_weights": args.appearance_weights} if args.appearance_weights else {}),
-        **({"appearance_image_size": args.appearance_image_size} if args.clip_encoder == "s3d" else {}),
+        **(
+            {"appearance_image_size": args.appearance_image_size}
+            if set(APPEARANCE_CROPS) & set(args.s3d_blocks or [])
+            else {}
+        ),
         levels=args.levels,
         branching=args.branching,
         num_codebooks=args.num_codebooks,
