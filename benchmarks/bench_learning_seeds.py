@@ -98,6 +98,19 @@ SETTINGS = {
         "G = 3: colour histogram / EfficientNet-Lite0 of the frame's centre / S3D blocks, 400 steps",
         ["--num_codebooks", "3", "--s3d_blocks", "colour_histogram", "efficientnet_lite0_centre", *S3D, *STEPS_400],
     ),
+    "colour_centre_surround": (
+        "G = 3: colour histogram / EfficientNet-Lite0 of the frame's centre / of its surround, 800 steps",
+        [
+            "--num_codebooks",
+            "3",
+            "--s3d_blocks",
+            "colour_histogram",
+            "efficientnet_lite0_centre",
+            "efficientnet_lite0_surround",
+            "--max_steps",
+            "800",
+        ],
+    ),
 }
 
 # (label, path into demo_results.json or a function of it, target: (comparison, value) or None)

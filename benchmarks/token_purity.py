@@ -24,7 +24,8 @@ Two modes:
   features there, then fits each factorisation (16 ** 2 words per codebook, whitening to 64 dimensions, L2) on the
   training clips and prints the token-vote accuracy of all words together and of each codebook alone; the last rows
   put appearance features beside S3D (each clip's colour histogram; the ImageNet-trained EfficientNet-Lite0 on the
-  frame and on its centre, one frame per clip at 128 px), each as a word of its own:
+  frame, on its centre and on its surround (the frame with that centre blanked), one frame per clip at 128 px), each
+  as a word of its own:
 
     .venv/bin/python benchmarks/token_purity.py --demo_output demo_output
     .venv/bin/python benchmarks/token_purity.py --factorisations /tmp/purity --seed 0
@@ -81,8 +82,8 @@ def demo_purity(root: Path, splits: str) -> None:
 # ---------------------------------------------------------------------------------------------- factorisations
 BLOCKS = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]
 S3D_DIM = sum(S3D_BLOCKS[block][1] for block in BLOCKS)  # the pooled blocks' widths, concatenated (2,208)
-# The ImageNet-trained EfficientNet-Lite0 features of the whole frame and of its centre, at the demo's frame side.
-APPEARANCE = ["efficientnet_lite0", "efficientnet_lite0_centre"]
+# The ImageNet-trained EfficientNet-Lite0 features of the whole frame, of its centre and of its surround.
+APPEARANCE = ["efficientnet_lite0", "efficientnet_lite0_centre", "efficientnet_lite0_surround"]
 APPEARANCE_IMAGE_SIZE = 128
 
 
@@ -91,7 +92,7 @@ def clip_features(root: Path, seed: int):
     `{split: [(features [n, D], clip_times [n, 2], annotations)]}` of a synthetic benchmark, cached in `root`: the
     random S3D's pooled blocks (`S3D_DIM` columns), then each clip's colour histogram (the visual tokenizer's
     `colour_histograms`, its `s3d_blocks` feature `"colour_histogram"`), then its EfficientNet-Lite0 features of the
-    frame and of the frame's centre (`APPEARANCE`, 1,280 columns each, L2-normalised).
+    frame, of its centre and of its surround (`APPEARANCE`, 1,280 columns each, L2-normalised).
     """
     from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
     from videobert_hf import VideoBertVideoProcessor, VideoBertVisualTokenizer
@@ -129,6 +130,10 @@ def clip_features(root: Path, seed: int):
                 colours[video_id] = torch.cat(clips).numpy()
             np.savez(colour_cache, **colours)
         appearance_cache = root / f"appearance_{split}.npz"
+        if appearance_cache.exists():  # a cache of fewer features (before the surround feature) is computed again
+            with np.load(appearance_cache) as cached:
+                if next(iter(cached.values())).shape[1] != 1280 * len(APPEARANCE):
+                    appearance_cache.unlink()
         if not appearance_cache.exists():
             appearance = VideoBertVisualTokenizer.from_clip_encoder(
                 "s3d", s3d_blocks=APPEARANCE, appearance_image_size=APPEARANCE_IMAGE_SIZE, levels=1, branching=2
@@ -188,6 +193,7 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
     half = S3D_DIM // 2
     colour = (S3D_DIM, S3D_DIM + 125)
     frame, centre = (colour[1], colour[1] + 1280), (colour[1] + 1280, colour[1] + 2560)
+    surround = (centre[1], centre[1] + 1280)
     s3d = (0, S3D_DIM)
 
     def product(groups):
@@ -236,6 +242,9 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
         "colour / EffNet centre / S3D (G=3)": product([colour, centre, s3d]),
         "EffNet frame / centre / S3D (G=3)": product([frame, centre, s3d]),
         "colour / frame / centre / S3D (G=4)": product([colour, frame, centre, s3d]),
+        "EffNet surround alone (G=1)": product([surround]),
+        "EffNet centre / surround (G=2)": product([centre, surround]),
+        "colour / centre / surround (G=3)": product([colour, centre, surround]),
     }
 
 

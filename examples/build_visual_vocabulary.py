@@ -54,7 +54,7 @@ from videobert_hf.corpus import (
     stream_clip_features,
 )
 from videobert_hf.io_videobert import atomic_write
-from videobert_hf.visual_tokenizer_videobert import APPEARANCE_CROPS, VideoBertVisualTokenizer
+from videobert_hf.visual_tokenizer_videobert import APPEARANCE_REGIONS, VideoBertVisualTokenizer
 
 
 logger = logging.getLogger("build_visual_vocabulary")
@@ -82,7 +82,7 @@ def parse_args(argv=None):
         help="S3D blocks pooled into the clip feature (several: each L2-normalised, then concatenated), e.g. "
         "Conv_2c Mixed_3c Mixed_4c Mixed_5c; default Mixed_5c alone, the paper's feature. Frame features may join "
         "them: colour_histogram, efficientnet_lite0 (ImageNet-trained, the whole frame), efficientnet_lite0_centre "
-        "(the same, the frame's centre).",
+        "(the same, the frame's centre), efficientnet_lite0_surround (the frame with that centre blanked).",
     )
     parser.add_argument(
         "--appearance_weights",
@@ -180,7 +180,7 @@ def main(argv=None):
         **({"appearance_weights": args.appearance_weights} if args.appearance_weights else {}),
         **(
             {"appearance_image_size": args.appearance_image_size}
-            if set(APPEARANCE_CROPS) & set(args.s3d_blocks or [])
+            if set(APPEARANCE_REGIONS) & set(args.s3d_blocks or [])
             else {}
         ),
         levels=args.levels,

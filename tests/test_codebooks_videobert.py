@@ -242,6 +242,8 @@ def test_efficientnet_lite0_recognises_a_real_video():
          [(0, 1280), (1280, 2560), (2560, 2752), (2752, 3232)]),
         (("efficientnet_lite0", "efficientnet_lite0_centre"), 2, [(0, 1280), (1280, 2560)]),
         (("efficientnet_lite0", "Conv_2c"), 1, [(0, 1472)]),
+        (("efficientnet_lite0_surround", "colour_histogram", "efficientnet_lite0_centre"), 3,
+         [(0, 125), (125, 1405), (1405, 2685)]),
     ],
 )  # fmt: skip
 def test_frame_features_take_a_codebook_each(blocks, num_codebooks, groups):
@@ -273,6 +275,32 @@ def test_appearance_word_fit_encode_save_load(tmp_path):
     loaded = AutoModel.from_pretrained(tmp_path)
     torch.testing.assert_close(loaded.get_clip_features(clips, batch_size=5), features)
     assert torch.equal(loaded(clips), ids)
+
+
+def test_surround_feature_blanks_the_centre_that_the_centre_feature_sees():
+    """`efficientnet_lite0_surround` sees the frame with its centre half (of each side) blanked, the complement of
+    `efficientnet_lite0_centre`: new centre pixels move only the centre feature, new border pixels only the surround."""
+    from videobert_hf.visual_tokenizer_videobert import VideoBertEfficientNetLite0
+
+    pytest.importorskip(VideoBertEfficientNetLite0.WEIGHTS_PACKAGE)  # random weights give near-constant features
+    tokenizer = VideoBertVisualTokenizer.from_clip_encoder(
+        "s3d", levels=1, branching=2, appearance_image_size=64, num_codebooks=2,
+        s3d_blocks=["efficientnet_lite0_surround", "efficientnet_lite0_centre"],
+    ).eval()  # fmt: skip
+    assert tokenizer.config.s3d_blocks == ["efficientnet_lite0_centre", "efficientnet_lite0_surround"]
+    clips = torch.randn(2, 3, 4, 32, 32, generator=torch.Generator().manual_seed(0))
+    centre_changed, border_changed = clips.clone(), clips.clone()
+    centre_changed[..., 8:24, 8:24] += 1.0
+    border_changed[..., :4, :] -= 1.0
+    with torch.no_grad():
+        features, new_centre, new_border = (
+            tokenizer.get_clip_features(c) for c in (clips, centre_changed, border_changed)
+        )
+    centre, surround = slice(0, 1280), slice(1280, 2560)
+    torch.testing.assert_close(new_centre[:, surround], features[:, surround])
+    torch.testing.assert_close(new_border[:, centre], features[:, centre])
+    assert (new_centre[:, centre] - features[:, centre]).norm(dim=1).min() > 0.05
+    assert (new_border[:, surround] - features[:, surround]).norm(dim=1).min() > 0.05
 
 
 def test_appearance_bad_input(monkeypatch, tmp_path):

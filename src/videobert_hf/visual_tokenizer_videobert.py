@@ -36,6 +36,7 @@ from .configuration_videobert import (
     COLOUR_HISTOGRAM_BINS,
     EFFICIENTNET_LITE0,
     EFFICIENTNET_LITE0_CENTRE,
+    EFFICIENTNET_LITE0_SURROUND,
     FRAME_FEATURES,
     S3D_BLOCKS,
     VideoBertVisualTokenizerConfig,
@@ -48,7 +49,15 @@ from .video_processing_videobert import S3D_KINETICS400_MEAN, S3D_KINETICS400_ST
 logger = logging.get_logger(__name__)
 
 # The part of each side of the frame that each EfficientNet-Lite0 feature sees.
-APPEARANCE_CROPS = {EFFICIENTNET_LITE0: 1.0, EFFICIENTNET_LITE0_CENTRE: APPEARANCE_CENTRE_CROP}
+# Each EfficientNet-Lite0 feature's region of the frame: (the centre `crop` of each side it sees, the centre `hole` of
+# each side it blanks).
+APPEARANCE_REGIONS = {
+    EFFICIENTNET_LITE0: (1.0, 0.0),
+    EFFICIENTNET_LITE0_CENTRE: (APPEARANCE_CENTRE_CROP, 0.0),
+    EFFICIENTNET_LITE0_SURROUND: (1.0, APPEARANCE_CENTRE_CROP),
+}
+# The grey a blanked region is filled with ([0, 1] RGB; the network's input scaling maps it to 0).
+_BLANK_PIXEL = 0.5
 
 # Rows read from an in-memory or memory-mapped array at a time while fitting.
 _FIT_CHUNK_ROWS = 65536
@@ -230,20 +239,32 @@ class VideoBertEfficientNetLite0(nn.Module):
             )
 
 
+def _centre_box(height: int, width: int, fraction: float) -> tuple[slice, slice]:
+    """The rows and columns of the centre `fraction` of each side of a `height` x `width` image."""
+    top, left = round(height * (1 - fraction) / 2), round(width * (1 - fraction) / 2)
+    return slice(top, height - top), slice(left, width - left)
+
+
 def appearance_features(
-    encoder: VideoBertEfficientNetLite0, pixel_values_videos: torch.Tensor, crop: float = 1.0, image_size: int = 224
+    encoder: VideoBertEfficientNetLite0,
+    pixel_values_videos: torch.Tensor,
+    crop: float = 1.0,
+    image_size: int = 224,
+    hole: float = 0.0,
 ) -> torch.Tensor:
     """
     The image feature of each clip `[N, 3, T, H, W]` (Kinetics-normalised): `encoder` on `APPEARANCE_FRAMES` evenly
-    spaced frames (the centre `crop` of each side), resized to `image_size` pixels, averaged -> `[N, 1280]`.
+    spaced frames (the centre `crop` of each side; with `hole` > 0 the centre `hole` of each side blanked to mid-grey),
+    resized to `image_size` pixels, averaged -> `[N, 1280]`.
     """
     frames = pixel_values_videos.shape[2]
     picks = torch.linspace(0, frames - 1, min(APPEARANCE_FRAMES, frames)).round().long().tolist()
     images = clip_pixels(pixel_values_videos[:, :, picks]).transpose(1, 2).flatten(0, 1)  # [N * F, 3, H, W]
     if crop < 1:
-        height, width = images.shape[-2:]
-        top, left = round(height * (1 - crop) / 2), round(width * (1 - crop) / 2)
-        images = images[..., top : height - top, left : width - left]
+        images = images[(..., *_centre_box(*images.shape[-2:], crop))]
+    if hole > 0:
+        images = images.clone()
+        images[(..., *_centre_box(*images.shape[-2:], hole))] = _BLANK_PIXEL
     images = F.interpolate(images, size=(image_size, image_size), mode="bilinear", align_corners=False).to(
         pixel_values_videos.dtype
     )
@@ -254,8 +275,8 @@ class VideoBertS3DClipEncoder(nn.Module):
     """
     torchvision's S3D trunk, 3D average pooled: clips `[N, 3, T, H, W]` -> features `[N, 1024]` (the last block), or
     the L2-normalised pooled outputs of several `blocks` (`S3D_BLOCKS` names) concatenated in trunk order; the frame
-    features (`colour_histograms`, then EfficientNet-Lite0's `appearance_features` of the whole frame and of its
-    centre) come first, in that order, when they are among them.
+    features (`colour_histograms`, then EfficientNet-Lite0's `appearance_features` of the whole frame, of its centre
+    and of its surround) come first, in that order, when they are among them.
     """
 
     def __init__(self, blocks: Sequence[str] = ("Mixed_5c",), appearance_image_size: int = 224):
@@ -264,20 +285,20 @@ class VideoBertS3DClipEncoder(nn.Module):
 
         self.features = s3d(weights=None).features
         self.colour_histogram = COLOUR_HISTOGRAM in blocks
-        self.appearance_crops = [crop for block, crop in APPEARANCE_CROPS.items() if block in blocks]
-        if self.appearance_crops:
+        self.appearance_regions = [region for block, region in APPEARANCE_REGIONS.items() if block in blocks]
+        if self.appearance_regions:
             self.appearance = VideoBertEfficientNetLite0()
             self.appearance_image_size = appearance_image_size
         self.block_indices = sorted(S3D_BLOCKS[block][0] for block in blocks if block not in FRAME_FEATURES)
 
     def forward(self, pixel_values_videos: torch.Tensor) -> torch.Tensor:
-        if not self.colour_histogram and not self.appearance_crops and len(self.block_indices) == 1:
+        if not self.colour_histogram and not self.appearance_regions and len(self.block_indices) == 1:
             return self.features[: self.block_indices[0] + 1](pixel_values_videos).mean(dim=(2, 3, 4))
         hidden, pooled = pixel_values_videos, []
         if self.colour_histogram:
             pooled.append(colour_histograms(pixel_values_videos))
-        for crop in self.appearance_crops:
-            feature = appearance_features(self.appearance, pixel_values_videos, crop, self.appearance_image_size)
+        for crop, hole in self.appearance_regions:
+            feature = appearance_features(self.appearance, pixel_values_videos, crop, self.appearance_image_size, hole)
             pooled.append(F.normalize(feature, dim=-1))
         deepest = self.block_indices[-1] + 1 if self.block_indices else 0
         for index, layer in enumerate(self.features[:deepest]):
@@ -911,11 +932,11 @@ class VideoBertVisualTokenizer(PreTrainedModel):
             model = cls(VideoBertVisualTokenizerConfig(clip_encoder="s3d", **config_kwargs))
             if weights is not None:
                 model.clip_encoder.load_kinetics_weights(weights)
-            if model.clip_encoder.appearance_crops and appearance_weights != "random":
+            if model.clip_encoder.appearance_regions and appearance_weights != "random":
                 model.clip_encoder.appearance.load_imagenet_weights(appearance_weights)
-            elif appearance_weights is not None and not model.clip_encoder.appearance_crops:
+            elif appearance_weights is not None and not model.clip_encoder.appearance_regions:
                 raise ValueError(
-                    f"`appearance_weights` is for the {EFFICIENTNET_LITE0!r} / {EFFICIENTNET_LITE0_CENTRE!r} features "
+                    f"`appearance_weights` is for the {', '.join(map(repr, APPEARANCE_REGIONS))} features "
                     f"of `s3d_blocks`, which are not among {model.config.s3d_blocks}."
                 )
             return model
