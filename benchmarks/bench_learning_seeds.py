@@ -37,7 +37,8 @@ prints the settings side by side (mean and min-max over the seeds; the spread ov
 `<output_dir>/<name>/seed_<S>`: the paper's one word, two S3D words (early / late blocks), a colour-histogram word
 beside one word for all S3D blocks, or a colour word beside two S3D words (issue 20); an ImageNet-trained
 EfficientNet-Lite0 feature of the frame joined to the S3D blocks in one word, or of the frame's centre as a word of its
-own between a colour word and an S3D word:
+own between a colour word and an S3D word, or beside a word for the frame with that centre blanked (the surround);
+the colour histogram of the frame's centre beside the surround word (an object word and an action word):
 
     .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --compare_settings one_word colour_s3d
 """
@@ -106,6 +107,18 @@ SETTINGS = {
             "--s3d_blocks",
             "colour_histogram",
             "efficientnet_lite0_centre",
+            "efficientnet_lite0_surround",
+            "--max_steps",
+            "800",
+        ],
+    ),
+    "centre_colour_surround": (
+        "G = 2: colour histogram of the frame's centre / EfficientNet-Lite0 of its surround, 800 steps",
+        [
+            "--num_codebooks",
+            "2",
+            "--s3d_blocks",
+            "colour_histogram_centre",
             "efficientnet_lite0_surround",
             "--max_steps",
             "800",

@@ -23,9 +23,9 @@ Two modes:
   64-px frames, 8 fps, 8-frame clips, random S3D pooled over Conv_2c, Mixed_3c, Mixed_4c, Mixed_5c), caches the clip
   features there, then fits each factorisation (16 ** 2 words per codebook, whitening to 64 dimensions, L2) on the
   training clips and prints the token-vote accuracy of all words together and of each codebook alone; the last rows
-  put appearance features beside S3D (each clip's colour histogram; the ImageNet-trained EfficientNet-Lite0 on the
-  frame, on its centre and on its surround (the frame with that centre blanked), one frame per clip at 128 px), each
-  as a word of its own:
+  put appearance features beside S3D (each clip's colour histogram, of the frame and of its centre; the
+  ImageNet-trained EfficientNet-Lite0 on the frame, on its centre and on its surround (the frame with that centre
+  blanked), one frame per clip at 128 px), each as a word of its own:
 
     .venv/bin/python benchmarks/token_purity.py --demo_output demo_output
     .venv/bin/python benchmarks/token_purity.py --factorisations /tmp/purity --seed 0
@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from videobert_hf.configuration_videobert import S3D_BLOCKS
+from videobert_hf.configuration_videobert import APPEARANCE_CENTRE_CROP, S3D_BLOCKS
 
 
 def segments(root: Path, split: str):
@@ -84,14 +84,17 @@ BLOCKS = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]
 S3D_DIM = sum(S3D_BLOCKS[block][1] for block in BLOCKS)  # the pooled blocks' widths, concatenated (2,208)
 # The ImageNet-trained EfficientNet-Lite0 features of the whole frame, of its centre and of its surround.
 APPEARANCE = ["efficientnet_lite0", "efficientnet_lite0_centre", "efficientnet_lite0_surround"]
+# The colour histograms: of the whole frame (`"colour_histogram"`), of its centre (`"colour_histogram_centre"`).
+COLOUR_CROPS = (1.0, APPEARANCE_CENTRE_CROP)
 APPEARANCE_IMAGE_SIZE = 128
 
 
 def clip_features(root: Path, seed: int):
     """
     `{split: [(features [n, D], clip_times [n, 2], annotations)]}` of a synthetic benchmark, cached in `root`: the
-    random S3D's pooled blocks (`S3D_DIM` columns), then each clip's colour histogram (the visual tokenizer's
-    `colour_histograms`, its `s3d_blocks` feature `"colour_histogram"`), then its EfficientNet-Lite0 features of the
+    random S3D's pooled blocks (`S3D_DIM` columns), then each clip's colour histogram of the frame and of its centre
+    (the visual tokenizer's `colour_histograms`, its `s3d_blocks` features `"colour_histogram"` and
+    `"colour_histogram_centre"`, 125 columns each), then its EfficientNet-Lite0 features of the
     frame, of its centre and of its surround (`APPEARANCE`, 1,280 columns each, L2-normalised).
     """
     from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
@@ -121,12 +124,19 @@ def clip_features(root: Path, seed: int):
                 arrays[f"{video_id}/clip_times"] = torch.cat([p[1] for p in parts]).numpy()
             np.savez(cache, **arrays)
         colour_cache = root / f"colour_histogram_{split}.npz"
+        if colour_cache.exists():  # a cache of the frame's histogram alone (before the centre one) is computed again
+            with np.load(colour_cache) as cached:
+                if next(iter(cached.values())).shape[1] != 125 * len(COLOUR_CROPS):
+                    colour_cache.unlink()
         if not colour_cache.exists():
             colours = {}
             for video_id in sorted(annotations):
                 path = next((data / split / "videos").glob(f"{video_id}.*"))
                 batches = processor.iter_clips(path, batch_size=8)
-                clips = [colour_histograms(b["pixel_values_videos"]) for b in batches]
+                clips = [
+                    torch.cat([colour_histograms(b["pixel_values_videos"], crop=crop) for crop in COLOUR_CROPS], 1)
+                    for b in batches
+                ]
                 colours[video_id] = torch.cat(clips).numpy()
             np.savez(colour_cache, **colours)
         appearance_cache = root / f"appearance_{split}.npz"
@@ -191,8 +201,8 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
     blocks = VideoBertVisualTokenizerConfig(s3d_blocks=BLOCKS, num_codebooks=2).feature_groups
     per_block = VideoBertVisualTokenizerConfig(s3d_blocks=BLOCKS, num_codebooks=4).feature_groups
     half = S3D_DIM // 2
-    colour = (S3D_DIM, S3D_DIM + 125)
-    frame, centre = (colour[1], colour[1] + 1280), (colour[1] + 1280, colour[1] + 2560)
+    colour, colour_centre = (S3D_DIM, S3D_DIM + 125), (S3D_DIM + 125, S3D_DIM + 250)
+    frame, centre = (colour_centre[1], colour_centre[1] + 1280), (colour_centre[1] + 1280, colour_centre[1] + 2560)
     surround = (centre[1], centre[1] + 1280)
     s3d = (0, S3D_DIM)
 
@@ -245,6 +255,9 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
         "EffNet surround alone (G=1)": product([surround]),
         "EffNet centre / surround (G=2)": product([centre, surround]),
         "colour / centre / surround (G=3)": product([colour, centre, surround]),
+        "centre colour alone (G=1)": product([colour_centre]),
+        "centre colour / surround (G=2)": product([colour_centre, surround]),
+        "centre colour / centre / surround (G=3)": product([colour_centre, centre, surround]),
     }
 
 

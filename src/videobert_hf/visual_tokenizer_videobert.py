@@ -34,6 +34,7 @@ from .configuration_videobert import (
     APPEARANCE_FRAMES,
     COLOUR_HISTOGRAM,
     COLOUR_HISTOGRAM_BINS,
+    COLOUR_HISTOGRAM_CENTRE,
     EFFICIENTNET_LITE0,
     EFFICIENTNET_LITE0_CENTRE,
     EFFICIENTNET_LITE0_SURROUND,
@@ -48,7 +49,8 @@ from .video_processing_videobert import S3D_KINETICS400_MEAN, S3D_KINETICS400_ST
 
 logger = logging.get_logger(__name__)
 
-# The part of each side of the frame that each EfficientNet-Lite0 feature sees.
+# Each colour histogram feature's region of the frame: the centre `crop` of each side it counts.
+COLOUR_REGIONS = {COLOUR_HISTOGRAM: 1.0, COLOUR_HISTOGRAM_CENTRE: APPEARANCE_CENTRE_CROP}
 # Each EfficientNet-Lite0 feature's region of the frame: (the centre `crop` of each side it sees, the centre `hole` of
 # each side it blanks).
 APPEARANCE_REGIONS = {
@@ -129,13 +131,24 @@ def clip_pixels(pixel_values_videos: torch.Tensor) -> torch.Tensor:
     return pixel_values_videos.float() * std + torch.tensor(S3D_KINETICS400_MEAN, device=device).view(shape)
 
 
-def colour_histograms(pixel_values_videos: torch.Tensor, bins: int = COLOUR_HISTOGRAM_BINS) -> torch.Tensor:
+def _centre_box(height: int, width: int, fraction: float) -> tuple[slice, slice]:
+    """The rows and columns of the centre `fraction` of each side of a `height` x `width` image."""
+    top, left = round(height * (1 - fraction) / 2), round(width * (1 - fraction) / 2)
+    return slice(top, height - top), slice(left, width - left)
+
+
+def colour_histograms(
+    pixel_values_videos: torch.Tensor, bins: int = COLOUR_HISTOGRAM_BINS, crop: float = 1.0
+) -> torch.Tensor:
     """
-    Each clip's colour histogram over all its frames' pixels: clips `[N, 3, T, H, W]`, normalised by the S3D video
-    processor (Kinetics mean / std), -> `[N, bins ** 3]`, square-rooted (Hellinger, unit L2 norm). Pixels are rounded
-    to 8-bit values before binning, so that a pixel's cell does not depend on the device's float rounding.
+    Each clip's colour histogram over all its frames' pixels (with `crop` < 1, over the centre `crop` of each side of
+    the frames only): clips `[N, 3, T, H, W]`, normalised by the S3D video processor (Kinetics mean / std), ->
+    `[N, bins ** 3]`, square-rooted (Hellinger, unit L2 norm). Pixels are rounded to 8-bit values before binning, so
+    that a pixel's cell does not depend on the device's float rounding.
     """
     device = pixel_values_videos.device
+    if crop < 1:
+        pixel_values_videos = pixel_values_videos[(..., *_centre_box(*pixel_values_videos.shape[-2:], crop))]
     pixels = clip_pixels(pixel_values_videos)
     # NaN / inf pixels land in a cell instead of breaking bincount; `get_clip_features` then rejects their clip by name
     pixels = torch.nan_to_num(pixels, nan=0.0, posinf=1.0, neginf=0.0)
@@ -239,12 +252,6 @@ class VideoBertEfficientNetLite0(nn.Module):
             )
 
 
-def _centre_box(height: int, width: int, fraction: float) -> tuple[slice, slice]:
-    """The rows and columns of the centre `fraction` of each side of a `height` x `width` image."""
-    top, left = round(height * (1 - fraction) / 2), round(width * (1 - fraction) / 2)
-    return slice(top, height - top), slice(left, width - left)
-
-
 def appearance_features(
     encoder: VideoBertEfficientNetLite0,
     pixel_values_videos: torch.Tensor,
@@ -275,7 +282,7 @@ class VideoBertS3DClipEncoder(nn.Module):
     """
     torchvision's S3D trunk, 3D average pooled: clips `[N, 3, T, H, W]` -> features `[N, 1024]` (the last block), or
     the L2-normalised pooled outputs of several `blocks` (`S3D_BLOCKS` names) concatenated in trunk order; the frame
-    features (`colour_histograms`, then EfficientNet-Lite0's `appearance_features` of the whole frame, of its centre
+    features (`colour_histograms` of the frame, then of its centre, then EfficientNet-Lite0's `appearance_features` of the whole frame, of its centre
     and of its surround) come first, in that order, when they are among them.
     """
 
@@ -284,7 +291,7 @@ class VideoBertS3DClipEncoder(nn.Module):
         from torchvision.models.video import s3d
 
         self.features = s3d(weights=None).features
-        self.colour_histogram = COLOUR_HISTOGRAM in blocks
+        self.colour_regions = [crop for block, crop in COLOUR_REGIONS.items() if block in blocks]
         self.appearance_regions = [region for block, region in APPEARANCE_REGIONS.items() if block in blocks]
         if self.appearance_regions:
             self.appearance = VideoBertEfficientNetLite0()
@@ -292,11 +299,11 @@ class VideoBertS3DClipEncoder(nn.Module):
         self.block_indices = sorted(S3D_BLOCKS[block][0] for block in blocks if block not in FRAME_FEATURES)
 
     def forward(self, pixel_values_videos: torch.Tensor) -> torch.Tensor:
-        if not self.colour_histogram and not self.appearance_regions and len(self.block_indices) == 1:
+        if not self.colour_regions and not self.appearance_regions and len(self.block_indices) == 1:
             return self.features[: self.block_indices[0] + 1](pixel_values_videos).mean(dim=(2, 3, 4))
         hidden, pooled = pixel_values_videos, []
-        if self.colour_histogram:
-            pooled.append(colour_histograms(pixel_values_videos))
+        for crop in self.colour_regions:
+            pooled.append(colour_histograms(pixel_values_videos, crop=crop))
         for crop, hole in self.appearance_regions:
             feature = appearance_features(self.appearance, pixel_values_videos, crop, self.appearance_image_size, hole)
             pooled.append(F.normalize(feature, dim=-1))
