@@ -72,6 +72,11 @@ S3D = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]
 # 400 steps they were measured with.
 STEPS_400 = ["--max_steps", "400"]
 
+CENTRE_COLOUR_SURROUND = [
+    "--num_codebooks", "2", "--s3d_blocks", "colour_histogram_centre", "efficientnet_lite0_surround",
+    "--max_steps", "800",
+]  # fmt: skip
+
 # --compare_settings: name -> (column title, demo arguments)
 SETTINGS = {
     "one_word": (
@@ -114,15 +119,11 @@ SETTINGS = {
     ),
     "centre_colour_surround": (
         "G = 2: colour histogram of the frame's centre / EfficientNet-Lite0 of its surround, 800 steps",
-        [
-            "--num_codebooks",
-            "2",
-            "--s3d_blocks",
-            "colour_histogram_centre",
-            "efficientnet_lite0_surround",
-            "--max_steps",
-            "800",
-        ],
+        CENTRE_COLOUR_SURROUND,
+    ),
+    "centre_colour_surround_dropout": (
+        "G = 2: centre colour / surround, one codebook hidden in half the examples, 800 steps",
+        [*CENTRE_COLOUR_SURROUND, "--codebook_dropout", "0.5"],
     ),
 }
 
@@ -306,7 +307,9 @@ def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool) -> d
     if results_file.is_file() and not rerun:
         results = json.loads(results_file.read_text(encoding="utf-8"))
         wanted = demo_settings(seed, directory, demo_args)
-        stored = {key: results.get("settings", {}).get(key) for key in wanted}
+        # a setting the demo did not have yet when the run was made: that run had its default
+        defaults = demo_settings(seed, directory, [])
+        stored = {key: results.get("settings", {}).get(key, defaults[key]) for key in wanted}
         if stored != wanted:
             differ = {key: (stored[key], wanted[key]) for key in wanted if stored[key] != wanted[key]}
             raise SystemExit(

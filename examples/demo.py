@@ -89,6 +89,12 @@ def parse_args(argv=None):
     )
     parser.add_argument("--whiten_dim", type=int, default=64, help="Whitened dimensions (per codebook).")
     parser.add_argument(
+        "--codebook_dropout",
+        type=float,
+        default=0.0,
+        help="With --num_codebooks > 1: share of pretraining examples that hide one codebook's words (issue 20).",
+    )
+    parser.add_argument(
         "--max_steps",
         type=int,
         default=800,
@@ -197,7 +203,12 @@ def settings_table(args) -> str:
             f"text {args.mlm_probability:g}, video 0.15; text-only:video-only:text-video = {args.regime_weights}; "
             f"{args.negative_probability:g} misaligned pairs; stride 1..{args.max_stride}; "
             f"concatenation {args.concat_probability:g}; whole video masked in {args.whole_video_mask_probability:g} "
-            "of aligned pairs",
+            "of aligned pairs"
+            + (
+                f"; one codebook's words hidden in {args.codebook_dropout:g} of examples"
+                if args.codebook_dropout
+                else ""
+            ),
             "15 %; a weighted mix of the three regimes; stride 1..5; random concatenation; no whole-video masking",
         ),
         (
@@ -381,6 +392,7 @@ def main(argv=None):
         "--regime_weights", args.regime_weights,
         "--negative_probability", str(args.negative_probability),
         "--whole_video_mask_probability", str(args.whole_video_mask_probability),
+        *(["--codebook_dropout", str(args.codebook_dropout)] if args.codebook_dropout else []),
         "--visual_tokenizer_name_or_path", str(vocab / "visual_tokenizer"),
         "--config_overrides",
         f"num_hidden_layers={args.num_layers},hidden_dropout_prob={args.dropout},"

@@ -115,6 +115,13 @@ class DataArguments:
         default=0.0,
         metadata={"help": "Share of aligned text-video examples whose whole video is masked (trains text-to-video)."},
     )
+    codebook_dropout: float = field(
+        default=0.0,
+        metadata={
+            "help": "With several visual words per clip: share of examples that hide one codebook's words (not "
+            "predicted), so that each label is learnt from each codebook alone."
+        },
+    )
     concat_probability: float = field(default=0.5, metadata={"help": "Chance to join neighbouring sentences."})
     max_concat_sentences: int = field(
         default=3, metadata={"help": "A joined example holds 2 to this many consecutive sentences."}
@@ -361,6 +368,7 @@ def main(argv=None, callbacks=None):
         visual_mask_probability=data_args.visual_mask_probability,
         negative_probability=data_args.negative_probability,
         whole_video_mask_probability=data_args.whole_video_mask_probability,
+        codebook_dropout=data_args.codebook_dropout,
         concat_probability=data_args.concat_probability,
         max_concat_sentences=data_args.max_concat_sentences,
         max_stride=data_args.max_stride,

@@ -460,6 +460,44 @@ def test_pretraining_steps_through_the_collator(wordpiece):
         optimizer.zero_grad()
 
 
+def test_codebook_dropout_hides_one_codebooks_words(wordpiece):
+    """`codebook_dropout=1`: every example shows `[MASK]` at all the unchosen words of one codebook (drawn per example,
+    both codebooks over the batch) and predicts none of them; 0 (the default) keeps the batches of before."""
+    processor, model = two_codebook_model(wordpiece)
+    text = processor.encode_sentences(["slice the tomato"])
+    rows = [
+        {"video_id": f"v{v}", "visual_ids": [[k % 9, 9 + (k + v) % 9] for k in range(8)], "sentence_text_ids": text,
+         "sentence_clip_spans": [[0, 8]]}
+        for v in range(16)
+    ]  # fmt: skip
+    kwargs = dict(
+        seed=0, regime_weights=(0, 0, 1), negative_probability=0.0, max_length=48, concat_probability=0.0, max_stride=1
+    )
+    plain = DataCollatorForVideoBertPretraining.from_config(wordpiece, model.config, **kwargs)
+    assert plain.codebook_dropout == 0.0
+    before = DataCollatorForVideoBertPretraining.from_config(wordpiece, model.config, **kwargs)(rows)
+    torch.testing.assert_close(plain(rows), before)
+    batch = DataCollatorForVideoBertPretraining.from_config(wordpiece, model.config, codebook_dropout=1.0, **kwargs)(
+        rows
+    )
+    mask_id, hidden_codebooks = wordpiece.mask_token_id, set()
+    for row in range(len(rows)):
+        visual = (batch["token_type_ids"][row] == 1) & (batch["input_ids"][row] != wordpiece.sep_token_id)
+        visual &= batch["attention_mask"][row].bool()
+        ids, labels = batch["input_ids"][row][visual].view(-1, 2), batch["labels"][row][visual].view(-1, 2)
+        unchosen = labels[:, 0] == -100
+        assert unchosen.sum() >= 2  # 8 clips, each chosen with probability 0.15
+        hidden = [g for g in range(2) if (ids[unchosen, g] == mask_id).all()]
+        assert len(hidden) == 1, (row, ids, labels)
+        assert (ids[unchosen, 1 - hidden[0]] != mask_id).all()  # the other codebook's words stay
+        hidden_codebooks.add(hidden[0])
+    assert hidden_codebooks == {0, 1}
+    with pytest.raises(ValueError, match=r"codebook_dropout=0.5 hides one of several codebooks' words"):
+        DataCollatorForVideoBertPretraining(
+            wordpiece, visual_token_offset=processor.visual_token_offset, visual_vocab_size=18, codebook_dropout=0.5
+        )
+
+
 def test_fill_mask_uses_take_whole_clips(wordpiece, tmp_path):
     processor, model = two_codebook_model(wordpiece)
     model.eval()
@@ -559,7 +597,7 @@ def test_scripts_build_tokenize_and_pretrain_with_two_codebooks(tmp_path):
             str(vocab / "visual_tokenizer"), "--hidden_size", "32", "--num_hidden_layers", "2",
             "--num_attention_heads", "4", "--intermediate_size", "37", "--max_steps", "2", "--save_steps", "2",
             "--per_device_train_batch_size", "2", "--max_seq_length", "32", "--use_cpu", "--report_to", "none",
-            "--dataloader_num_workers", "0", "--disable_tqdm", "true", "--seed", "0",
+            "--dataloader_num_workers", "0", "--disable_tqdm", "true", "--seed", "0", "--codebook_dropout", "0.5",
         ]
     )  # fmt: skip
     saved = json.loads((model_dir / "config.json").read_text())

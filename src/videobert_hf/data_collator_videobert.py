@@ -106,7 +106,11 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     spans and strides count clips, `video_only_length` is in clips, and a clip takes G consecutive positions. Masking
     treats a clip as one word: its G words are chosen (and predicted) together, so that a masked object word is never
     read off the same clip's visible action word; the 80/10/10 action is drawn per position, and a random replacement
-    is a word of the same codebook.
+    is a word of the same codebook. `codebook_dropout` p (G > 1 only; 0 by default): each example hides, with
+    probability p, every word of one of its codebooks (drawn uniformly) behind `[MASK]` without predicting it, so that
+    the model learns to read each label from each codebook's words alone instead of only from the pairs of words seen
+    in training (a clip of an unseen verb-noun pair shows a known action word beside a known object word). Clips chosen
+    for prediction keep their labels.
 
     Bad rows, by rule:
 
@@ -141,6 +145,7 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     visual_mask_probability: float = 0.15
     negative_probability: float = 0.5
     whole_video_mask_probability: float = 0.0
+    codebook_dropout: float = 0.0
     concat_probability: float = 0.5
     max_concat_sentences: int = 3
     max_stride: int = 5
@@ -168,6 +173,7 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
             "visual_mask_probability",
             "negative_probability",
             "whole_video_mask_probability",
+            "codebook_dropout",
             "concat_probability",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
@@ -183,6 +189,11 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         if self.num_codebooks < 1 or self.visual_vocab_size % self.num_codebooks:
             raise ValueError(
                 f"num_codebooks={self.num_codebooks} must be >= 1 and divide visual_vocab_size={self.visual_vocab_size}."
+            )
+        if self.codebook_dropout > 0 and self.num_codebooks == 1:
+            raise ValueError(
+                f"codebook_dropout={self.codebook_dropout} hides one of several codebooks' words: it needs "
+                "num_codebooks > 1 (with one word per clip it would hide the whole video)."
             )
         self.special = VideoBertSpecialIds.from_tokenizer(
             self.tokenizer, self.visual_token_offset, self.visual_vocab_size, self.num_codebooks
@@ -464,6 +475,11 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         action = torch.rand((batch_size, length), generator=generator)
         to_mask = chosen & (action < 0.8)
         to_random = chosen & (action >= 0.8) & (action < 0.9)
+        if self.codebook_dropout > 0:  # these rows: one codebook's words [MASK], not predicted
+            dropped_row = torch.rand(batch_size, generator=generator) < self.codebook_dropout
+            dropped_codebook = torch.randint(self.num_codebooks, (batch_size,), generator=generator)
+            dropped = is_visual & ~chosen & dropped_row[:, None] & (codebook == dropped_codebook[:, None])
+            to_mask, to_random = to_mask | dropped, to_random & ~dropped
         if whole_video is not None:  # these rows: every visual token [MASK] and predicted, the text left whole
             rows = whole_video.unsqueeze(1)
             hidden, shown_text = is_visual & rows, is_text & rows
