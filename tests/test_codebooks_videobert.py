@@ -523,6 +523,45 @@ def test_fill_mask_uses_take_whole_clips(wordpiece, tmp_path):
     assert forecast_storyboard(model, processor, [[0, 9], [1, 10]], tmp_path / "f.png", tokenizer, horizon=2)
 
 
+def test_zero_shot_asks_each_label_of_its_own_codebooks(wordpiece):
+    """`verb_codebooks=[1], noun_codebooks=[0]`: the verb's query shows the model codebook 1's words with codebook 0's
+    `[MASK]`, the noun's the reverse (two forward passes, the text and the other words unchanged); by default one pass
+    sees every word. A codebook the model does not have is an error naming it."""
+    from videobert_hf.uses import hide_codebooks
+
+    processor, model = two_codebook_model(wordpiece, seed=1)
+    model.eval()
+    special = processor.special_ids
+    segments = [[[0, 9], [1, 10]], [[2, 11], [3, 12], [4, 13]]]
+    seen = []
+    model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw["input_ids"].clone()), with_kwargs=True)
+
+    def ask(**kwargs):
+        seen.clear()
+        return zero_shot_action_classification(
+            model, processor, segments, ["slice", "stir"], ["tomato", "soup"], show_progress=False, **kwargs
+        )
+
+    ask()
+    (plain,) = seen
+    offset, words = special.visual_token_offset, torch.tensor([0, 9, 1, 10, 2, 11, 3, 12, 4, 13])
+    visual = (plain >= offset) & (plain < offset + 18)
+    assert torch.equal(torch.sort(plain[visual] - offset).values, torch.sort(words).values)
+    ask(verb_codebooks=[1], noun_codebooks=[0])
+    verb_query, noun_query = seen
+    codebook = (plain - offset) // 9
+    for query, shown in ((verb_query, 1), (noun_query, 0)):
+        assert torch.equal(query[visual & (codebook == shown)], plain[visual & (codebook == shown)])
+        assert (query[visual & (codebook != shown)] == special.mask).all()
+        assert torch.equal(query[~visual], plain[~visual])
+    ask(verb_codebooks=[0, 1], noun_codebooks=[0, 1])
+    assert len(seen) == 1 and torch.equal(seen[0], plain)  # every codebook: the default, one pass
+    ids = [special.cls, 5, offset + 1, offset + 10, special.sep]
+    assert hide_codebooks([(ids, [0] * 5)], special, [1])[0][0] == [*ids[:2], special.mask, *ids[3:]]
+    with pytest.raises(ValueError, match=r"noun_codebooks=\[2\] must name one or more of the model's codebooks 0..1"):
+        ask(noun_codebooks=[2])
+
+
 def test_two_codebook_checkpoint_loads_with_remote_code(wordpiece, tmp_path):
     torch.manual_seed(0)
     tokenizer_config = VideoBertVisualTokenizerConfig(levels=2, branching=3, thumbnail_size=8, num_codebooks=2)

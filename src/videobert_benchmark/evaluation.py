@@ -81,11 +81,21 @@ def annotated_segments(dataset, annotations):
 
 
 def evaluate_zero_shot(
-    model, processor, segments, verbs, nouns, template=PAPER_TEMPLATE, batch_size=32, show_progress=True
+    model,
+    processor,
+    segments,
+    verbs,
+    nouns,
+    template=PAPER_TEMPLATE,
+    batch_size=32,
+    show_progress=True,
+    verb_codebooks=None,
+    noun_codebooks=None,
 ) -> dict[str, float]:
     """
     Verb and noun top-1 / top-5 accuracy of the zero-shot protocol on `labelled_segments`, with the video and
-    without it (the text-only language prior, which sees the template alone), in percent.
+    without it (the text-only language prior, which sees the template alone), in percent. `verb_codebooks` /
+    `noun_codebooks`: the codebooks each query sees (`zero_shot_action_classification`; default all).
     """
     verb_labels = [verbs.index(labels["verb"]) for _, _, labels in segments]
     noun_labels = [nouns.index(labels["noun"]) for _, _, labels in segments]
@@ -101,6 +111,8 @@ def evaluate_zero_shot(
             top_k=5,
             batch_size=batch_size,
             show_progress=show_progress,
+            verb_codebooks=verb_codebooks,
+            noun_codebooks=noun_codebooks,
         )
         for k in (1, 5):
             for key, ranked, labels in (

@@ -43,6 +43,7 @@ from .visual_prediction import (
 from .zero_shot import (
     PAPER_TEMPLATE,
     ZeroShotPredictions,
+    hide_codebooks,
     single_token_ids,
     template_mask_positions,
     zero_shot_action_classification,
@@ -56,6 +57,7 @@ __all__ = [
     "SummaryStep",
     "VisualTokenPredictions",
     "ZeroShotPredictions",
+    "hide_codebooks",
     "alignment_probabilities",
     "alignment_scores",
     "forecast_storyboard",

@@ -1,0 +1,101 @@
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Zero-shot classification of `make demo` outputs (or seed-benchmark runs) with several visual words per clip, read
+two ways from the same trained model: every query sees all of a clip's words (the paper's protocol, what the demo
+prints), and each label is asked of its own codebooks (`zero_shot_action_classification(verb_codebooks=...,
+noun_codebooks=...)`: the other codebooks' words are `[MASK]` in that query). Prints top-1 per run and mean (min-max)
+over the runs, with issue 20's targets, and writes `--output` as JSON when given:
+
+    .venv/bin/python benchmarks/zero_shot_by_codebook.py \\
+        bench_output/learning_seeds/centre_colour_surround/seed_{0,1,2} --verb_codebooks 1 --noun_codebooks 0
+"""
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+
+# issue 20's targets (top-1, %), by (split, label)
+TARGETS = {
+    ("heldout", "verb"): 90,
+    ("heldout", "noun"): 85,
+    ("unseen_pairs", "verb"): 80,
+    ("unseen_pairs", "noun"): 60,
+}
+
+
+def evaluate_run(root: Path, verb_codebooks, noun_codebooks) -> dict:
+    import datasets
+    from transformers import AutoModelForPreTraining, AutoProcessor
+
+    import videobert_hf  # noqa: F401  (registers the Auto classes)
+    from videobert_benchmark.evaluation import evaluate_zero_shot, labelled_segments
+    from videobert_benchmark.synthetic import NOUNS, VERBS
+    from videobert_hf.corpus import read_youcook2
+
+    model = AutoModelForPreTraining.from_pretrained(root / "videobert")
+    processor = AutoProcessor.from_pretrained(root / "videobert")
+    out = {}
+    for split in ("heldout", "unseen_pairs"):
+        segments = labelled_segments(
+            datasets.load_from_disk(root / "tokenized" / split),
+            read_youcook2(root / "data" / split / "youcookii_annotations.json"),
+        )
+        for readout, kwargs in (
+            ("all words", {}),
+            ("own words", {"verb_codebooks": verb_codebooks, "noun_codebooks": noun_codebooks}),
+        ):
+            results = evaluate_zero_shot(
+                model, processor, segments, list(VERBS), list(NOUNS), show_progress=False, **kwargs
+            )
+            for label in ("verb", "noun"):
+                out[f"{split} {label} top-1, {readout}"] = results[f"video_{label}_top1"]
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("runs", nargs="+", help="Demo output folders (each with videobert/, tokenized/, data/).")
+    parser.add_argument(
+        "--verb_codebooks", type=int, nargs="+", required=True, help="Codebooks the verb's query sees."
+    )
+    parser.add_argument(
+        "--noun_codebooks", type=int, nargs="+", required=True, help="Codebooks the noun's query sees."
+    )
+    parser.add_argument("--output", help="JSON file for the figures of every run.")
+    args = parser.parse_args(argv)
+    per_run = {}
+    for run in args.runs:
+        if not (Path(run) / "videobert").is_dir():
+            raise SystemExit(f"{run} is not a demo output folder (no videobert/ model in it).")
+        per_run[run] = evaluate_run(Path(run), args.verb_codebooks, args.noun_codebooks)
+        print(f"{run}: done", flush=True)
+    names = list(next(iter(per_run.values())))
+    print(f"\n| figure | target | {' | '.join(Path(r).name for r in per_run)} | mean (min-max) |")
+    print(f"|---|---|{'---|' * len(per_run)}---|")
+    for name in names:
+        split, label = name.split()[:2]
+        target = TARGETS[(split, label)]
+        values = [per_run[r][name] for r in per_run]
+        held = "met" if min(values) >= target else "**not met**"
+        cells = " | ".join(f"{v:.1f}" for v in values)
+        summary = f"{statistics.mean(values):.1f} ({min(values):.1f}-{max(values):.1f}) {held}"
+        print(f"| {name} | >= {target} | {cells} | {summary} |")
+    if args.output:
+        Path(args.output).write_text(json.dumps(per_run, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
