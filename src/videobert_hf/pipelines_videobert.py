@@ -50,7 +50,9 @@ from transformers.utils import logging
 from .modeling_videobert import VideoBertForMaskedLM, VideoBertForVideoTextAlignment, VideoBertPreTrainedModel
 from .processing_videobert import (
     build_videobert_inputs,
+    check_shown_codebooks,
     first_clips,
+    hide_codebooks,
     num_special_tokens,
     pad_videobert_batch,
     part_positions,
@@ -292,8 +294,10 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
     the verb read from the template's first `[MASK]` and the noun from the second, ranking only the candidates.
 
     Call with a video path (or a list of them) and `verbs=[...]`, `nouns=[...]` (each a single WordPiece token),
-    optionally `template=` (two `[MASK]`s, verb first), `top_k=` (default 5) and `batch_size=` (videos per forward
-    pass; the results do not depend on it). Each result is
+    optionally `template=` (two `[MASK]`s, verb first), `top_k=` (default 5), `batch_size=` (videos per forward
+    pass; the results do not depend on it) and, with several visual words per clip, `verb_codebooks=` /
+    `noun_codebooks=` (the codebooks whose words each label's query sees, the others `[MASK]`; default all: see
+    `zero_shot_action_classification`). Each result is
 
     - `"verbs"`, `"nouns"`: `[{"label", "score"}]`, best first, scores being the softmax over the candidates;
     - `"num_clips"`: the video's number of clips;
@@ -308,10 +312,16 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
     a warning. An unreadable file raises `VideoDecodingError` naming it.
     """
 
-    def _sanitize_parameters(self, verbs=None, nouns=None, template=None, top_k=None, **kwargs):
+    def _sanitize_parameters(
+        self, verbs=None, nouns=None, template=None, top_k=None, verb_codebooks=None, noun_codebooks=None, **kwargs
+    ):
         if kwargs:
             raise TypeError(f"Unexpected arguments {sorted(kwargs)}.")
         preprocess_params, postprocess_params = {}, {}
+        for name, shown in (("verb_codebooks", verb_codebooks), ("noun_codebooks", noun_codebooks)):
+            if shown is not None:
+                check_shown_codebooks(name, shown, self.processor.special_ids.num_codebooks)
+                preprocess_params[name] = list(shown)
         if verbs is not None:
             preprocess_params["verbs"] = postprocess_params["verbs"] = list(verbs)
         if nouns is not None:
@@ -322,7 +332,9 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             postprocess_params["top_k"] = top_k
         return preprocess_params, {}, postprocess_params
 
-    def preprocess(self, video, verbs=None, nouns=None, template=PAPER_TEMPLATE):
+    def preprocess(
+        self, video, verbs=None, nouns=None, template=PAPER_TEMPLATE, verb_codebooks=None, noun_codebooks=None
+    ):
         if verbs is None or nouns is None:
             raise ValueError("Pass the candidate labels: verbs=[...] and nouns=[...].")
         tokenizer = self.processor.tokenizer
@@ -337,10 +349,16 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             raise ValueError("The template leaves no room for video in the model's positions.")
         special = self.processor.special_ids
         ids, types = build_videobert_inputs(template_ids, first_clips(video_ids, special, budget), special)
+        # the verb's query and the noun's: the same sequence unless each sees only some codebooks' words
+        verb_ids, noun_ids = (
+            ids if shown is None else hide_codebooks([(ids, types)], special, shown)[0][0]
+            for shown in (verb_codebooks, noun_codebooks)
+        )
         oov = out_of_vocabulary_score(self.visual_tokenizer, distances)
         # every value a tensor with a batch dimension of 1: transformers' collate pads and stacks them for batch_size > 1
         return {
-            "input_ids": torch.tensor([ids]),
+            "input_ids": torch.tensor([verb_ids]),
+            "noun_input_ids": torch.tensor([noun_ids]),
             "token_type_ids": torch.tensor([types]),
             "attention_mask": torch.ones(1, len(ids), dtype=torch.long),
             "mask_positions": torch.tensor([[part_positions(len(template_ids), 1)[0][p] for p in mask_positions]]),
@@ -354,10 +372,16 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             key: model_inputs.pop(key)
             for key in ("mask_positions", "num_clips", "out_of_vocabulary_score", "mean_distance")
         }
+        noun_input_ids = model_inputs.pop("noun_input_ids")
         logits = vocabulary_logits(self.model(**model_inputs))
         rows = torch.arange(logits.shape[0], device=logits.device)[:, None]
+        positions = extras.pop("mask_positions").to(logits.device)
+        mask_logits = logits[rows, positions]  # [batch, 2 (the verb's [MASK], the noun's), vocabulary]
+        if not torch.equal(noun_input_ids, model_inputs["input_ids"]):  # the noun's query sees other words
+            noun_logits = vocabulary_logits(self.model(**(model_inputs | {"input_ids": noun_input_ids})))
+            mask_logits = torch.stack([mask_logits[:, 0], noun_logits[rows[:, 0], positions[:, 1]]], 1)
         # first key: a batch tensor, which transformers' unbatching reads the batch size from
-        return {"mask_logits": logits[rows, extras.pop("mask_positions").to(logits.device)], **extras}
+        return {"mask_logits": mask_logits, **extras}
 
     def postprocess(self, model_outputs, verbs=None, nouns=None, top_k=5):
         tokenizer = self.processor.tokenizer

@@ -644,6 +644,36 @@ class VideoBertProcessor(ProcessorMixin):
         return [self.decode(ids, skip_special_tokens=skip_special_tokens) for ids in sequences]
 
 
+def check_shown_codebooks(name: str, shown: Sequence[int] | None, num_codebooks: int) -> None:
+    """`shown` (None: every codebook) must name one or more of `num_codebooks` codebooks; else an error naming `name`."""
+    if shown is not None and (not len(shown) or not set(shown) <= set(range(num_codebooks))):
+        raise ValueError(
+            f"{name}={list(shown)} must name one or more of the model's codebooks 0..{num_codebooks - 1} "
+            f"(num_codebooks={num_codebooks})."
+        )
+
+
+def hide_codebooks(sequences, special, shown: Sequence[int]) -> list[tuple[list[int], list[int]]]:
+    """
+    Sequences `(joint ids, segment ids)` (`build_videobert_inputs`) with the visual words of every codebook not in
+    `shown` set to `[MASK]`: what a query that asks a label of some of a clip's words sees.
+    """
+    size = special.visual_vocab_size // special.num_codebooks
+    hidden = []
+    for ids, types in sequences:
+        words = [i - special.visual_token_offset for i in ids]
+        hidden.append(
+            (
+                [
+                    special.mask if 0 <= w < special.visual_vocab_size and w // size not in shown else i
+                    for i, w in zip(ids, words)
+                ],
+                types,
+            )
+        )
+    return hidden
+
+
 __all__ = [
     "TEXT_ONLY",
     "TEXT_VIDEO",
@@ -653,8 +683,10 @@ __all__ = [
     "add_videobert_tokens",
     "align_sentences_to_clips",
     "build_videobert_inputs",
+    "check_shown_codebooks",
     "clip_words",
     "first_clips",
+    "hide_codebooks",
     "num_special_tokens",
     "pad_videobert_batch",
     "part_positions",

@@ -43,7 +43,6 @@ from .visual_prediction import (
 from .zero_shot import (
     PAPER_TEMPLATE,
     ZeroShotPredictions,
-    hide_codebooks,
     single_token_ids,
     template_mask_positions,
     zero_shot_action_classification,
@@ -57,7 +56,6 @@ __all__ = [
     "SummaryStep",
     "VisualTokenPredictions",
     "ZeroShotPredictions",
-    "hide_codebooks",
     "alignment_probabilities",
     "alignment_scores",
     "forecast_storyboard",

@@ -25,7 +25,9 @@ from tqdm.auto import tqdm
 from ..pipelines_videobert import PAPER_TEMPLATE, single_token_ids, template_mask_positions, vocabulary_logits
 from ..processing_videobert import (
     build_videobert_inputs,
+    check_shown_codebooks,
     first_clips,
+    hide_codebooks,
     num_special_tokens,
     pad_videobert_batch,
     part_positions,
@@ -38,24 +40,6 @@ class ZeroShotPredictions:
 
     verbs: torch.LongTensor
     nouns: torch.LongTensor
-
-
-def hide_codebooks(sequences, special, shown: Sequence[int]) -> list[tuple[list[int], list[int]]]:
-    """Sequences `(joint ids, segment ids)` with the visual words of every codebook not in `shown` set to `[MASK]`."""
-    size = special.visual_vocab_size // special.num_codebooks
-    hidden = []
-    for ids, types in sequences:
-        words = [i - special.visual_token_offset for i in ids]
-        hidden.append(
-            (
-                [
-                    special.mask if 0 <= w < special.visual_vocab_size and w // size not in shown else i
-                    for i, w in zip(ids, words)
-                ],
-                types,
-            )
-        )
-    return hidden
 
 
 def _logits(model, sequences, special, shown, device) -> torch.Tensor:
@@ -105,12 +89,8 @@ def zero_shot_action_classification(
     noun_ids = torch.tensor(single_token_ids(tokenizer, nouns, "noun"))
     top_k = min(top_k, len(verbs), len(nouns))
     special = processor.special_ids
-    for name, shown in (("verb_codebooks", verb_codebooks), ("noun_codebooks", noun_codebooks)):
-        if shown is not None and (not len(shown) or not set(shown) <= set(range(special.num_codebooks))):
-            raise ValueError(
-                f"{name}={list(shown)} must name one or more of the model's codebooks 0..{special.num_codebooks - 1} "
-                f"(num_codebooks={special.num_codebooks})."
-            )
+    check_shown_codebooks("verb_codebooks", verb_codebooks, special.num_codebooks)
+    check_shown_codebooks("noun_codebooks", noun_codebooks, special.num_codebooks)
     max_length = max_length or model.config.max_position_embeddings
     video_budget = max_length - len(template_ids) - num_special_tokens(True, True)
     if video_budget < 1:
@@ -143,7 +123,6 @@ def zero_shot_action_classification(
 __all__ = [
     "PAPER_TEMPLATE",
     "ZeroShotPredictions",
-    "hide_codebooks",
     "single_token_ids",
     "template_mask_positions",
     "zero_shot_action_classification",
