@@ -121,6 +121,18 @@ SETTINGS = {
         "G = 2: colour histogram of the frame's centre / EfficientNet-Lite0 of its surround, 800 steps",
         CENTRE_COLOUR_SURROUND,
     ),
+    "centre_chroma_surround": (
+        "G = 2: chroma-weighted colour histogram of the frame's centre / EfficientNet-Lite0 of its surround, 800 steps",
+        [
+            "--num_codebooks",
+            "2",
+            "--s3d_blocks",
+            "colour_histogram_centre_chroma",
+            "efficientnet_lite0_surround",
+            "--max_steps",
+            "800",
+        ],
+    ),  # fmt: skip
     "centre_colour_surround_dropout": (
         "G = 2: centre colour / surround, one codebook hidden in half the examples, 800 steps",
         [*CENTRE_COLOUR_SURROUND, "--codebook_dropout", "0.5"],

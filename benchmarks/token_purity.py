@@ -23,7 +23,8 @@ Two modes:
   64-px frames, 8 fps, 8-frame clips, random S3D pooled over Conv_2c, Mixed_3c, Mixed_4c, Mixed_5c), caches the clip
   features there, then fits each factorisation (16 ** 2 words per codebook, whitening to 64 dimensions, L2) on the
   training clips and prints the token-vote accuracy of all words together and of each codebook alone; the last rows
-  put appearance features beside S3D (each clip's colour histogram, of the frame and of its centre; the
+  put appearance features beside S3D (each clip's colour histogram, of the frame, of its centre and of its centre
+  with each pixel counted by its chroma; the
   ImageNet-trained EfficientNet-Lite0 on the frame, on its centre and on its surround (the frame with that centre
   blanked), one frame per clip at 128 px), each as a word of its own:
 
@@ -84,18 +85,20 @@ BLOCKS = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]
 S3D_DIM = sum(S3D_BLOCKS[block][1] for block in BLOCKS)  # the pooled blocks' widths, concatenated (2,208)
 # The ImageNet-trained EfficientNet-Lite0 features of the whole frame, of its centre and of its surround.
 APPEARANCE = ["efficientnet_lite0", "efficientnet_lite0_centre", "efficientnet_lite0_surround"]
-# The colour histograms: of the whole frame (`"colour_histogram"`), of its centre (`"colour_histogram_centre"`).
-COLOUR_CROPS = (1.0, APPEARANCE_CENTRE_CROP)
+# The colour histograms (crop, chroma-weighted): of the whole frame (`"colour_histogram"`), of its centre
+# (`"colour_histogram_centre"`), of its centre by chroma (`"colour_histogram_centre_chroma"`).
+COLOUR_CROPS = ((1.0, False), (APPEARANCE_CENTRE_CROP, False), (APPEARANCE_CENTRE_CROP, True))
 APPEARANCE_IMAGE_SIZE = 128
 
 
 def clip_features(root: Path, seed: int):
     """
     `{split: [(features [n, D], clip_times [n, 2], annotations)]}` of a synthetic benchmark, cached in `root`: the
-    random S3D's pooled blocks (`S3D_DIM` columns), then each clip's colour histogram of the frame and of its centre
-    (the visual tokenizer's `colour_histograms`, its `s3d_blocks` features `"colour_histogram"` and
-    `"colour_histogram_centre"`, 125 columns each), then its EfficientNet-Lite0 features of the
-    frame, of its centre and of its surround (`APPEARANCE`, 1,280 columns each, L2-normalised).
+    random S3D's pooled blocks (`S3D_DIM` columns), then each clip's colour histogram of the frame, of its centre
+    and of its centre by chroma (the visual tokenizer's `colour_histograms`, its `s3d_blocks` features
+    `"colour_histogram"`, `"colour_histogram_centre"` and `"colour_histogram_centre_chroma"`, 125 columns each), then
+    its EfficientNet-Lite0 features of the frame, of its centre and of its surround (`APPEARANCE`, 1,280 columns
+    each, L2-normalised).
     """
     from videobert_benchmark.synthetic import SyntheticCookingConfig, generate_benchmark
     from videobert_hf import VideoBertVideoProcessor, VideoBertVisualTokenizer
@@ -124,7 +127,7 @@ def clip_features(root: Path, seed: int):
                 arrays[f"{video_id}/clip_times"] = torch.cat([p[1] for p in parts]).numpy()
             np.savez(cache, **arrays)
         colour_cache = root / f"colour_histogram_{split}.npz"
-        if colour_cache.exists():  # a cache of the frame's histogram alone (before the centre one) is computed again
+        if colour_cache.exists():  # a cache of fewer histograms (before the centre ones) is computed again
             with np.load(colour_cache) as cached:
                 if next(iter(cached.values())).shape[1] != 125 * len(COLOUR_CROPS):
                     colour_cache.unlink()
@@ -134,7 +137,9 @@ def clip_features(root: Path, seed: int):
                 path = next((data / split / "videos").glob(f"{video_id}.*"))
                 batches = processor.iter_clips(path, batch_size=8)
                 clips = [
-                    torch.cat([colour_histograms(b["pixel_values_videos"], crop=crop) for crop in COLOUR_CROPS], 1)
+                    torch.cat(
+                        [colour_histograms(b["pixel_values_videos"], crop=c, chroma=w) for c, w in COLOUR_CROPS], 1
+                    )
                     for b in batches
                 ]
                 colours[video_id] = torch.cat(clips).numpy()
@@ -202,7 +207,8 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
     per_block = VideoBertVisualTokenizerConfig(s3d_blocks=BLOCKS, num_codebooks=4).feature_groups
     half = S3D_DIM // 2
     colour, colour_centre = (S3D_DIM, S3D_DIM + 125), (S3D_DIM + 125, S3D_DIM + 250)
-    frame, centre = (colour_centre[1], colour_centre[1] + 1280), (colour_centre[1] + 1280, colour_centre[1] + 2560)
+    chroma = (S3D_DIM + 250, S3D_DIM + 375)
+    frame, centre = (chroma[1], chroma[1] + 1280), (chroma[1] + 1280, chroma[1] + 2560)
     surround = (centre[1], centre[1] + 1280)
     s3d = (0, S3D_DIM)
 
@@ -258,6 +264,8 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
         "centre colour alone (G=1)": product([colour_centre]),
         "centre colour / surround (G=2)": product([colour_centre, surround]),
         "centre colour / centre / surround (G=3)": product([colour_centre, centre, surround]),
+        "centre colour by chroma alone (G=1)": product([chroma]),
+        "centre chroma colour / surround (G=2)": product([chroma, surround]),
     }
 
 

