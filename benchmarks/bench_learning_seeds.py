@@ -72,10 +72,11 @@ S3D = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]
 # 400 steps they were measured with.
 STEPS_400 = ["--max_steps", "400"]
 
-CENTRE_COLOUR_SURROUND = [
-    "--num_codebooks", "2", "--s3d_blocks", "colour_histogram_centre", "efficientnet_lite0_surround",
-    "--max_steps", "800",
-]  # fmt: skip
+
+def object_and_action_words(object_word: str) -> list[str]:
+    """Demo arguments for G = 2: an object word of the frame's centre and the surround's action word, 800 steps."""
+    return ["--num_codebooks", "2", "--s3d_blocks", object_word, "efficientnet_lite0_surround", "--max_steps", "800"]
+
 
 # --compare_settings: name -> (column title, demo arguments)
 SETTINGS = {
@@ -119,23 +120,15 @@ SETTINGS = {
     ),
     "centre_colour_surround": (
         "G = 2: colour histogram of the frame's centre / EfficientNet-Lite0 of its surround, 800 steps",
-        CENTRE_COLOUR_SURROUND,
+        object_and_action_words("colour_histogram_centre"),
     ),
     "centre_chroma_surround": (
         "G = 2: chroma-weighted colour histogram of the frame's centre / EfficientNet-Lite0 of its surround, 800 steps",
-        [
-            "--num_codebooks",
-            "2",
-            "--s3d_blocks",
-            "colour_histogram_centre_chroma",
-            "efficientnet_lite0_surround",
-            "--max_steps",
-            "800",
-        ],
-    ),  # fmt: skip
+        object_and_action_words("colour_histogram_centre_chroma"),
+    ),
     "centre_colour_surround_dropout": (
         "G = 2: centre colour / surround, one codebook hidden in half the examples, 800 steps",
-        [*CENTRE_COLOUR_SURROUND, "--codebook_dropout", "0.5"],
+        [*object_and_action_words("colour_histogram_centre"), "--codebook_dropout", "0.5"],
     ),
 }
 

@@ -349,16 +349,17 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             raise ValueError("The template leaves no room for video in the model's positions.")
         special = self.processor.special_ids
         ids, types = build_videobert_inputs(template_ids, first_clips(video_ids, special, budget), special)
-        # the verb's query and the noun's: the same sequence unless each sees only some codebooks' words
+        # the verb's query and, when it sees other codebooks' words, the noun's (a second forward pass)
         verb_ids, noun_ids = (
             ids if shown is None else hide_codebooks([(ids, types)], special, shown)[0][0]
             for shown in (verb_codebooks, noun_codebooks)
         )
+        noun_query = {"noun_input_ids": torch.tensor([noun_ids])} if noun_codebooks != verb_codebooks else {}
         oov = out_of_vocabulary_score(self.visual_tokenizer, distances)
         # every value a tensor with a batch dimension of 1: transformers' collate pads and stacks them for batch_size > 1
         return {
             "input_ids": torch.tensor([verb_ids]),
-            "noun_input_ids": torch.tensor([noun_ids]),
+            **noun_query,
             "token_type_ids": torch.tensor([types]),
             "attention_mask": torch.ones(1, len(ids), dtype=torch.long),
             "mask_positions": torch.tensor([[part_positions(len(template_ids), 1)[0][p] for p in mask_positions]]),
@@ -372,12 +373,12 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             key: model_inputs.pop(key)
             for key in ("mask_positions", "num_clips", "out_of_vocabulary_score", "mean_distance")
         }
-        noun_input_ids = model_inputs.pop("noun_input_ids")
+        noun_input_ids = model_inputs.pop("noun_input_ids", None)
         logits = vocabulary_logits(self.model(**model_inputs))
         rows = torch.arange(logits.shape[0], device=logits.device)[:, None]
         positions = extras.pop("mask_positions").to(logits.device)
         mask_logits = logits[rows, positions]  # [batch, 2 (the verb's [MASK], the noun's), vocabulary]
-        if not torch.equal(noun_input_ids, model_inputs["input_ids"]):  # the noun's query sees other words
+        if noun_input_ids is not None:  # the noun's query sees other codebooks' words
             noun_logits = vocabulary_logits(self.model(**(model_inputs | {"input_ids": noun_input_ids})))
             mask_logits = torch.stack([mask_logits[:, 0], noun_logits[rows[:, 0], positions[:, 1]]], 1)
         # first key: a batch tensor, which transformers' unbatching reads the batch size from

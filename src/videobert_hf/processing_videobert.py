@@ -658,20 +658,9 @@ def hide_codebooks(sequences, special, shown: Sequence[int]) -> list[tuple[list[
     Sequences `(joint ids, segment ids)` (`build_videobert_inputs`) with the visual words of every codebook not in
     `shown` set to `[MASK]`: what a query that asks a label of some of a clip's words sees.
     """
-    size = special.visual_vocab_size // special.num_codebooks
-    hidden = []
-    for ids, types in sequences:
-        words = [i - special.visual_token_offset for i in ids]
-        hidden.append(
-            (
-                [
-                    special.mask if 0 <= w < special.visual_vocab_size and w // size not in shown else i
-                    for i, w in zip(ids, words)
-                ],
-                types,
-            )
-        )
-    return hidden
+    offset, size = special.visual_token_offset, special.visual_vocab_size // special.num_codebooks
+    hidden = {offset + word for word in range(special.visual_vocab_size) if word // size not in shown}
+    return [([special.mask if i in hidden else i for i in ids], types) for ids, types in sequences]
 
 
 __all__ = [
