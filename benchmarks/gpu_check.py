@@ -12,9 +12,10 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 """
-VideoBERT on one GPU in one bounded run (8 minutes at most through benchmarks/gpu_check.sh): the CUDA tests, the
-attention backends' agreement in bf16, pretraining-step throughput and model-FLOPs utilisation at BERT-base and
-BERT-large size, the clip encoder's throughput at the paper's clip size, peak GPU memory. Writes a JSON and a Markdown
+VideoBERT on one GPU in one bounded run (8 minutes at most through benchmarks/gpu_check.sh): the tokenization
+pipeline's stages (decoding per core, the clip encoder in bf16, the overlapped path, the decoding cores one GPU needs),
+the clip encoder's throughput at the paper's clip size, the CUDA tests, the attention backends' agreement in bf16,
+pretraining-step throughput and model-FLOPs utilisation at BERT-base and BERT-large size, peak GPU memory. Writes a JSON and a Markdown
 report (rewritten after every section, so that a run stopped at its time limit still leaves one).
 
     bash benchmarks/gpu_check.sh --output-json gpu_check.json --output-md gpu_check.md   # on a GPU machine
@@ -26,11 +27,20 @@ that no longer fits in what is left of --budget-s is skipped and says so) and it
 1. environment: device, versions, the device's dense bf16 peak from bench_cuda_attention.PEAK_BF16_TFLOPS (H100 SXM /
    H200 989 TFLOP/s, A100 312, ...; vendor data sheets; an unknown device gets MFU "n/a") and a bf16 N x N x N matmul
    measured on the device (N = 8192) as the practical ceiling.
-2. cuda_tests: `pytest -q tests/test_cuda_videobert.py` in a subprocess.
-3. attention: eager, sdpa and, when `flash_attn` is importable, flash_attention_2 in bf16 against eager attention in
+2. tokenize_pipeline: bench_tokenize_pipeline's stages at the paper's settings (20 fps, 30-frame clips at 224 px from
+   640x360 H.264, generated) with the clip encoder (S3D, random weights) on the device in bf16, batch 32: (a) decoding
+   alone on one worker process (the per-core rate) and on the machine's CPUs less two, (b) the encoder alone on
+   decoded clips, (c) today's sequential path, (d) the overlapped path (`stream_clip_features`) on as many workers;
+   then the decoding cores one GPU needs (b / a at one worker), d / min(a, b) (target >= 0.85), d / c, and the bf16
+   features' relative L2 against float32 on the same clips.
+3. clip_encoder: `VideoBertVisualTokenizer.get_clip_features` (S3D, random weights) on 30 x 224 x 224 random clips in
+   bf16: clips/s, x real time (a clip is 1.5 s of video), FLOPs per clip counted with torch.utils.flop_counter, MFU,
+   and the GPU-hours to encode a HowTo100M-sized corpus (15 years of video, pretraining_cost.HOWTO100M_CLIPS clips).
+4. cuda_tests: `pytest -q tests/test_cuda_videobert.py` in a subprocess.
+5. attention: eager, sdpa and, when `flash_attn` is importable, flash_attention_2 in bf16 against eager attention in
    float32 on the same weights and padded batch (bench_cuda_attention.check_agreement; BERT-base size, joint
    vocabulary, 4 x 512): relative L2 and max absolute error of the last hidden state and of the logits; tolerance 3e-2.
-4. training: the full pretraining step (`VideoBertForPreTraining` forward with masked-token and alignment labels,
+6. training: the full pretraining step (`VideoBertForPreTraining` forward with masked-token and alignment labels,
    backward, fused AdamW) at BERT-base (768 x 12) and BERT-large (1024 x 24) size with the joint vocabulary
    30,522 + 2 + 12^4 = 51,260, batch 128 x 128 (the paper's batch; sequence length 128, run_pretraining.py's
    default), 15 % of positions masked, sdpa, bf16 autocast over float32 weights (what `Trainer --bf16` runs), dropout
@@ -39,9 +49,9 @@ that no longer fits in what is left of --budget-s is skipped and says so) and it
    weights x tokens, the prediction head on masked positions only, + attention), against the peak and against the
    measured matmul; compiled / eager; peak memory; the first step's time (the compile). Then BERT-large eager at 16
    and 2 sequences per GPU: the paper's batch of 128 on 8 and on 64 GPUs (benchmarks/pretraining_cost.py).
-5. clip_encoder: `VideoBertVisualTokenizer.get_clip_features` (S3D, random weights) on 30 x 224 x 224 clips in bf16:
-   clips/s, x real time (a clip is 1.5 s of video), FLOPs per clip counted with torch.utils.flop_counter, MFU, and the
-   GPU-hours to encode a HowTo100M-sized corpus (15 years of video, pretraining_cost.HOWTO100M_CLIPS clips of 1.5 s).
+
+`--sections NAME...` runs only the sections whose names start with those (environment always runs): a short second
+run after one section failed.
 
 Without a CUDA device (and no --device cpu) it prints why, writes reports that say "skipped" and exits 0. Exit 1 when a
 section failed (an exception, failed tests, a backend beyond tolerance); 124 when the check ran past its time limit.
@@ -85,6 +95,12 @@ class Sizes:
     clip_frames: int = 30
     clip_size: int = 224
     clip_batch: int = 16
+    pipeline_setting: str = "paper"  # bench_tokenize_pipeline.SETTINGS
+    pipeline_seconds: float = 30.0  # length of each generated video (one is made, the rest are copies)
+    pipeline_videos: int = 48  # (a) at many workers, (d)
+    pipeline_videos_one_core: int = 3  # (a) at one worker, (c)
+    pipeline_batch: int = 32
+    pipeline_workers: int = 0  # decoding processes of (a) and (d); 0: the machine's CPUs less two
     matmul_size: int = 8192
     warmup_steps: int = 2  # after the first step (which compiles)
     min_timed_steps: int = 3
@@ -98,12 +114,13 @@ class Sizes:
             models={"BERT-base": (768, 12, 12), "BERT-large": (1024, 24, 16)},
             budgets={
                 "environment": 30,
-                "cuda_tests": 90,
-                "attention": 45,
-                "train_eager": 35,
-                "train_compiled": 75,
-                "train_per_gpu_batch": 15,
-                "clip_encoder": 40,
+                "cuda_tests": 60,
+                "attention": 30,
+                "train_eager": 25,
+                "train_compiled": 60,
+                "train_per_gpu_batch": 10,
+                "clip_encoder": 30,
+                "tokenize_pipeline": 90,
             },
         )
 
@@ -122,6 +139,12 @@ class Sizes:
             clip_frames=8,
             clip_size=32,
             clip_batch=2,
+            pipeline_setting="demo",
+            pipeline_seconds=3.0,
+            pipeline_videos=3,
+            pipeline_videos_one_core=1,
+            pipeline_batch=4,
+            pipeline_workers=2,
             matmul_size=256,
             warmup_steps=0,
             min_timed_steps=1,
@@ -135,6 +158,7 @@ class Sizes:
                 "train_compiled": 30,
                 "train_per_gpu_batch": 10,
                 "clip_encoder": 10,
+                "tokenize_pipeline": 30,
             },
         )
 
@@ -159,6 +183,11 @@ class Check:
         budget = min(self.sizes.budgets[budget_key], self.remaining())
         entry = {"status": "running", "budget_s": round(budget, 1)}
         self.report["sections"][name] = entry
+        if self.args.sections and name != "environment" and not name.startswith(tuple(self.args.sections)):
+            entry.update(status="skipped", reason="not in --sections")
+            print(f"[{name}] skipped: {entry['reason']}", flush=True)
+            self.write()
+            return entry
         if budget < minimum_s:
             entry.update(status="skipped", reason=f"{self.remaining():.0f} s left of --budget-s {self.args.budget_s}")
             print(f"[{name}] skipped: {entry['reason']}", flush=True)
@@ -468,6 +497,110 @@ def clip_encoder(budget_s, check: Check):
     return result
 
 
+def tokenize_pipeline(budget_s, check: Check):
+    """
+    bench_tokenize_pipeline's stages on this machine, the encoder on the device in bf16: (a) decoding alone on one
+    worker (the per-core rate) and on `pipeline_workers`, (b) the encoder alone on decoded clips, (c) today's
+    sequential path, (d) the overlapped path (`stream_clip_features`) on `pipeline_workers`; then the decoding cores
+    one device needs (b / a at one worker) and the overlap ratio d / min(a, b). (e), Ray, is not run: its wheel does
+    not fit beside the others in what may travel to the GPU machine.
+    """
+    import shutil
+    import tempfile
+
+    import bench_tokenize_pipeline as pipeline
+
+    from videobert_hf.corpus import iter_clip_features, stream_clip_features
+
+    device, sizes = check.device, check.sizes
+    started = time.monotonic()
+    setting = pipeline.SETTINGS[sizes.pipeline_setting]
+    workers = sizes.pipeline_workers or max(1, (os.cpu_count() or 3) - 2)
+    batch = sizes.pipeline_batch
+    dtype = "bfloat16" if device.type == "cuda" else None
+    rates, seconds = {}, {}
+
+    def timed(label, function):
+        synchronize(device)
+        begun = time.perf_counter()
+        clips = function()
+        synchronize(device)
+        seconds[label] = time.perf_counter() - begun
+        rates[label] = clips / seconds[label]
+        print(f"  {label:<26} {clips:5d} clips in {seconds[label]:6.2f} s = {rates[label]:8.1f} clips/s", flush=True)
+
+    with tempfile.TemporaryDirectory() as root:
+        root = Path(root)
+        first = root / "v0.mp4"
+        pipeline._make_video()(str(first), sizes.pipeline_seconds, width=setting["width"], height=setting["height"])
+        videos = [("v0", first)]
+        for i in range(1, max(sizes.pipeline_videos, sizes.pipeline_videos_one_core)):
+            shutil.copyfile(first, root / f"v{i}.mp4")  # the same bytes: every copy is decoded again
+            videos.append((f"v{i}", root / f"v{i}.mp4"))
+        few = videos[: sizes.pipeline_videos_one_core]
+        video_processor, tokenizer = pipeline.build_vocabulary(root / "vocab", setting, device, dtype)
+        no_encoder = pipeline._NoEncoder(tokenizer.config.feature_dim)
+
+        def stream(encoder, corpus, num_workers):
+            results = stream_clip_features(encoder, video_processor, corpus, batch_size=batch, num_workers=num_workers)
+            return sum(len(r.features) for r in results)
+
+        timed("(a) decode, 1 worker", lambda: stream(no_encoder, few, 1))
+        timed(f"(a) decode, {workers} workers", lambda: stream(no_encoder, videos, workers))
+        decoded = torch.cat([b["pixel_values_videos"] for b in video_processor.iter_clips(first, batch_size=batch)])
+        decoded = torch.cat([decoded] * math.ceil(4 * batch / decoded.shape[0]))  # full batches, from host memory
+        tokenizer.get_clip_features(decoded[:batch], batch_size=batch)  # warm-up (cuDNN's algorithm choice)
+
+        def encode_alone():
+            passes, begun = 0, time.perf_counter()
+            while passes < 2 or (passes < 50 and time.perf_counter() - begun < min(10.0, budget_s / 8)):
+                tokenizer.get_clip_features(decoded, batch_size=batch)
+                passes += 1
+            return passes * decoded.shape[0]
+
+        timed("(b) encode", encode_alone)
+        bf16_features = tokenizer.get_clip_features(decoded[:batch], batch_size=batch)
+        tokenizer.clip_encoder.float()
+        float32_features = tokenizer.get_clip_features(decoded[:batch], batch_size=batch)
+        if dtype is not None:
+            tokenizer.clip_encoder.to(torch.bfloat16)
+        difference = (bf16_features - float32_features).norm() / float32_features.norm()
+        decoded = None  # frees the clips before (c) and (d)
+        timed("(c) sequential", lambda: sum(len(f) for _, path in few for f, _, _ in iter_clip_features(
+            tokenizer, video_processor, path, batch)))  # fmt: skip
+        timed(f"(d) overlapped, {workers} workers", lambda: stream(tokenizer, videos, workers))
+
+    one_core, many, encode = (
+        rates["(a) decode, 1 worker"],
+        rates[f"(a) decode, {workers} workers"],
+        rates["(b) encode"],
+    )
+    overlapped, sequential = rates[f"(d) overlapped, {workers} workers"], rates["(c) sequential"]
+    result = {
+        "setting": sizes.pipeline_setting,
+        "clip": setting,
+        "videos": len(videos),
+        "video_seconds": sizes.pipeline_seconds,
+        "batch": batch,
+        "dtype": dtype or "float32",
+        "cpus": os.cpu_count(),
+        "workers": workers,
+        "clips_per_s": rates,
+        "stage_seconds": seconds,
+        "decode_ms_per_clip_one_core": 1e3 / one_core,
+        "decode_scaling": many / (one_core * workers),
+        "encode_ms_per_clip": 1e3 / encode,
+        "decoding_cores_per_device": encode / one_core,
+        "overlapped_vs_slower_stage": overlapped / min(many, encode),
+        "overlapped_vs_sequential": overlapped / sequential,
+        "features_relative_l2_vs_float32": float(difference),
+        "setup_s": time.monotonic() - started - sum(seconds.values()),
+    }
+    if not math.isfinite(result["features_relative_l2_vs_float32"]):
+        result.update(status="failed", reason="non-finite clip features")
+    return result
+
+
 # ---------------------------------------------------------------------------------------------------- report
 def percent(value):
     return f"{100 * value:.1f} %" if value is not None else "n/a"
@@ -563,6 +696,31 @@ def markdown(report: dict) -> str:
             f"{clips['corpus_gpu_hours']:,.0f} ({clips['corpus_clips'] / 1e6:.1f} M clips) | "
             f"{number(clips['peak_memory_gib'])} |",
         ]
+
+    tokenize = sections.get("tokenize_pipeline", {})
+    if "clips_per_s" in tokenize:
+        clip = tokenize["clip"]
+        lines += [
+            "",
+            f"## Tokenization pipeline ({tokenize['setting']} settings: {clip['fps']} fps, {clip['clip_length']}-frame "
+            f"clips at {clip['frame_size']} px from {clip['width']}x{clip['height']} H.264; {tokenize['videos']} videos "
+            f"x {tokenize['video_seconds']:g} s; batch {tokenize['batch']}; encoder in {tokenize['dtype']}; "
+            f"{tokenize['cpus']} CPUs)",
+            "",
+            "| stage | clips/s | ms per clip | seconds |",
+            "|---|---|---|---|",
+        ]
+        for label, rate in tokenize["clips_per_s"].items():
+            lines.append(f"| {label} | {rate:,.1f} | {1e3 / rate:.2f} | {tokenize['stage_seconds'][label]:.2f} |")
+        lines += [
+            "",
+            f"Decoding cores one device needs (b / a at one worker): **{tokenize['decoding_cores_per_device']:.0f}**; "
+            f"decoding on {tokenize['workers']} workers scales at {percent(tokenize['decode_scaling'])} of "
+            f"{tokenize['workers']} x one worker; overlapped / slower stage (d / min(a, b), target >= 0.85): "
+            f"{tokenize['overlapped_vs_slower_stage']:.2f}; overlapped / sequential (d / c): "
+            f"{tokenize['overlapped_vs_sequential']:.2f}; features in {tokenize['dtype']} against float32, relative L2: "
+            f"{tokenize['features_relative_l2_vs_float32']:.2e}.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -589,6 +747,13 @@ def parse_args(argv=None):
         "minute to compile on 2 CPU cores)",
     )
     parser.add_argument("--peak-tflops", type=float, default=None, help="the device's dense bf16 peak, for MFU")
+    parser.add_argument(
+        "--sections",
+        nargs="+",
+        default=None,
+        help="run only the sections whose names start with these (e.g. tokenize_pipeline train; environment always "
+        "runs): a second, shorter run after one section failed",
+    )
     args = parser.parse_args(argv)
     if args.budget_s is None:
         args.budget_s = 120.0 if args.smoke else 450.0
@@ -618,6 +783,8 @@ def main(argv=None) -> int:
         check.section("environment", "environment", environment, check)
         if check.report["sections"]["environment"]["status"] != "ok":
             raise RuntimeError("the environment section failed: nothing else can run")
+        check.section("tokenize_pipeline", "tokenize_pipeline", tokenize_pipeline, check)
+        check.section("clip_encoder", "clip_encoder", clip_encoder, check)
         check.section("cuda_tests", "cuda_tests", cuda_tests, check)
         check.section("attention", "attention", attention, check)
         for model_name in sizes.models:
@@ -642,7 +809,6 @@ def main(argv=None) -> int:
                 batch_size,
                 None,
             )
-        check.section("clip_encoder", "clip_encoder", clip_encoder, check)
     except (CheckTimeout, KeyboardInterrupt):
         status = 124
     except RuntimeError as error:

@@ -65,9 +65,9 @@ def test_smoke_on_cpu_runs_every_section(tmp_path):
     completed, report, markdown = run_check(tmp_path, "--device", "cpu", "--smoke", "--budget-s", "240")
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
     sections = report["sections"]
-    expected = ["environment", "cuda_tests", "attention"]
+    expected = ["environment", "tokenize_pipeline", "clip_encoder", "cuda_tests", "attention"]
     expected += [f"train {size} {mode}" for size in ("BERT-base", "BERT-large") for mode in ("eager", "compiled")]
-    expected += ["train BERT-large eager, 2 per GPU", "clip_encoder"]
+    expected += ["train BERT-large eager, 2 per GPU"]
     assert list(sections) == expected
     for name, entry in sections.items():
         assert entry["status"] == "ok", (name, entry)
@@ -89,11 +89,35 @@ def test_smoke_on_cpu_runs_every_section(tmp_path):
     clips = sections["clip_encoder"]
     assert clips["clip_shape"] == [3, 8, 32, 32] and clips["feature_dim"] == 1024
     assert clips["clips_per_s"] > 0 and clips["flops_per_clip"] > 0 and clips["corpus_gpu_hours"] > 0
+    tokenize = sections["tokenize_pipeline"]
+    assert tokenize["setting"] == "demo" and tokenize["workers"] == 2 and tokenize["dtype"] == "float32"
+    stages = [
+        "(a) decode, 1 worker",
+        "(a) decode, 2 workers",
+        "(b) encode",
+        "(c) sequential",
+        "(d) overlapped, 2 workers",
+    ]
+    assert list(tokenize["clips_per_s"]) == stages and all(rate > 0 for rate in tokenize["clips_per_s"].values())
+    assert tokenize["decoding_cores_per_device"] > 0 and tokenize["overlapped_vs_slower_stage"] > 0
+    assert tokenize["features_relative_l2_vs_float32"] == 0.0  # float32 on the CPU: the same encoder twice
 
     # every figure comes with its anchor
     for anchor in ("of the peak", "of the measured matmul", "x eager", "x batch 4", "x real time", "tolerance"):
         assert anchor in markdown, anchor
     assert "| sdpa |" in markdown and "| clip_encoder | ok |" in markdown
+    assert "Decoding cores one device needs" in markdown and "| (d) overlapped, 2 workers |" in markdown
+
+
+def test_sections_runs_only_the_named_ones(tmp_path):
+    completed, report, _ = run_check(
+        tmp_path, "--device", "cpu", "--smoke", "--budget-s", "60", "--sections", "clip_encoder", timeout=120
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-4000:]
+    ran = [name for name, entry in report["sections"].items() if entry["status"] == "ok"]
+    assert ran == ["environment", "clip_encoder"]
+    skipped = {entry.get("reason") for name, entry in report["sections"].items() if name not in ran}
+    assert skipped == {"not in --sections"}
 
 
 def test_pretraining_cost_prints_the_table(tmp_path):
