@@ -16,7 +16,8 @@ Benchmark: clips per second of the tokenization pipeline's stages and engines, i
 (moving content; `bench_video_decoding.make_video`):
 
   (a) decode alone      `--num_workers` decoding processes of `stream_clip_features`, the encoder a no-op
-  (b) encode alone      the visual tokenizer's `get_clip_features` on clips decoded beforehand (S3D, random weights)
+  (b) encode alone      `encode_clips` (normalisation on the encoder's device, then S3D, random weights) on uint8
+                        clips decoded beforehand, as the pipeline hands them over
   (c) sequential        today's path: each video decoded then encoded in one process (`iter_clip_features`)
   (d) overlapped        `stream_clip_features`: `--num_workers` decoders overlapped with the encoder, batches
                         across videos
@@ -59,7 +60,10 @@ def _make_video():
 
 
 class _NoEncoder:
-    """Stands for the visual tokenizer when decoding is timed alone: zero features, no work."""
+    """Stands for the visual tokenizer when decoding is timed alone: zero features, no work (its "meta" device
+    normalises the clips without touching their values)."""
+
+    device = torch.device("meta")
 
     def __init__(self, feature_dim):
         self.config = type("Config", (), {"feature_dim": feature_dim})()
@@ -136,18 +140,19 @@ def run_setting(name, args, root):
 
 def run_round(args, videos, folder, setting, video_processor, tokenizer, timed):
     """One measurement of each of (a)-(e), in turn."""
-    from videobert_hf.corpus import iter_clip_features, stream_clip_features
+    from videobert_hf.corpus import encode_clips, iter_clip_features, stream_clip_features
 
     batch = args.batch_size
     no_encoder = _NoEncoder(tokenizer.config.feature_dim)
     timed("(a) decode", lambda: sum(len(r.features) for r in stream_clip_features(
         no_encoder, video_processor, videos, batch_size=batch, num_workers=args.num_workers)))  # fmt: skip
-    decoded = [b["pixel_values_videos"] for _, p in videos for b in video_processor.iter_clips(p, batch_size=batch)]
-    tokenizer.get_clip_features(decoded[0][:1])  # warm-up
+    decoded = [b["pixel_values_videos"] for _, p in videos for b in video_processor.iter_clips(
+        p, batch_size=batch, do_rescale=False, do_normalize=False)]  # fmt: skip
+    encode_clips(tokenizer, video_processor, decoded[0][:1])  # warm-up
 
     def encode_alone():
         for clips in decoded:
-            tokenizer.get_clip_features(clips, batch_size=batch)
+            encode_clips(tokenizer, video_processor, clips, batch_size=batch)
         if args.device.startswith("cuda"):
             torch.cuda.synchronize()
         return sum(len(c) for c in decoded)

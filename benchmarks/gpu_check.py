@@ -510,7 +510,7 @@ def tokenize_pipeline(budget_s, check: Check):
 
     import bench_tokenize_pipeline as pipeline
 
-    from videobert_hf.corpus import iter_clip_features, stream_clip_features
+    from videobert_hf.corpus import encode_clips, iter_clip_features, stream_clip_features
 
     device, sizes = check.device, check.sizes
     started = time.monotonic()
@@ -518,16 +518,23 @@ def tokenize_pipeline(budget_s, check: Check):
     workers = sizes.pipeline_workers or max(1, (os.cpu_count() or 3) - 2)
     batch = sizes.pipeline_batch
     dtype = "bfloat16" if device.type == "cuda" else None
-    rates, seconds = {}, {}
+    rates, seconds, busy, core_ms = {}, {}, {}, {}
+
+    def cpu_seconds():
+        times = os.times()  # this process and its finished (joined) children: the decoding workers
+        return times.user + times.system + times.children_user + times.children_system
 
     def timed(label, function):
         synchronize(device)
-        begun = time.perf_counter()
+        begun, cpu, all_cpu = time.perf_counter(), time.process_time(), cpu_seconds()
         clips = function()
         synchronize(device)
         seconds[label] = time.perf_counter() - begun
+        busy[label] = (time.process_time() - cpu) / seconds[label]  # the main process's CPU time per wall second
+        core_ms[label] = 1e3 * (cpu_seconds() - all_cpu) / clips  # CPU time per clip, workers included
         rates[label] = clips / seconds[label]
-        print(f"  {label:<26} {clips:5d} clips in {seconds[label]:6.2f} s = {rates[label]:8.1f} clips/s", flush=True)
+        print(f"  {label:<26} {clips:5d} clips in {seconds[label]:6.2f} s = {rates[label]:8.1f} clips/s, main process "
+              f"busy {busy[label]:.2f}, {core_ms[label]:.1f} CPU ms per clip", flush=True)  # fmt: skip
 
     with tempfile.TemporaryDirectory() as root:
         root = Path(root)
@@ -547,21 +554,23 @@ def tokenize_pipeline(budget_s, check: Check):
 
         timed("(a) decode, 1 worker", lambda: stream(no_encoder, few, 1))
         timed(f"(a) decode, {workers} workers", lambda: stream(no_encoder, videos, workers))
-        decoded = torch.cat([b["pixel_values_videos"] for b in video_processor.iter_clips(first, batch_size=batch)])
-        decoded = torch.cat([decoded] * math.ceil(4 * batch / decoded.shape[0]))  # full batches, from host memory
-        tokenizer.get_clip_features(decoded[:batch], batch_size=batch)  # warm-up (cuDNN's algorithm choice)
+        decoded = [b["pixel_values_videos"] for b in video_processor.iter_clips(
+            first, batch_size=batch, do_rescale=False, do_normalize=False)]  # fmt: skip
+        decoded = torch.cat(decoded * math.ceil(4 * batch / sum(len(clips) for clips in decoded)))
+        encode_clips(tokenizer, video_processor, decoded[:batch], batch_size=batch)  # warm-up (cuDNN's algorithms)
 
-        def encode_alone():
+        def encode_alone():  # uint8 clips from host memory, in the stream's batches
             passes, begun = 0, time.perf_counter()
             while passes < 2 or (passes < 50 and time.perf_counter() - begun < min(10.0, budget_s / 8)):
-                tokenizer.get_clip_features(decoded, batch_size=batch)
+                for clips in decoded.split(batch):
+                    encode_clips(tokenizer, video_processor, clips, batch_size=batch)
                 passes += 1
             return passes * decoded.shape[0]
 
         timed("(b) encode", encode_alone)
-        bf16_features = tokenizer.get_clip_features(decoded[:batch], batch_size=batch)
+        bf16_features = encode_clips(tokenizer, video_processor, decoded[:batch], batch_size=batch)
         tokenizer.clip_encoder.float()
-        float32_features = tokenizer.get_clip_features(decoded[:batch], batch_size=batch)
+        float32_features = encode_clips(tokenizer, video_processor, decoded[:batch], batch_size=batch)
         if dtype is not None:
             tokenizer.clip_encoder.to(torch.bfloat16)
         difference = (bf16_features - float32_features).norm() / float32_features.norm()
@@ -587,10 +596,13 @@ def tokenize_pipeline(budget_s, check: Check):
         "workers": workers,
         "clips_per_s": rates,
         "stage_seconds": seconds,
+        "main_process_cpu_per_second": busy,
         "decode_ms_per_clip_one_core": 1e3 / one_core,
         "decode_scaling": many / (one_core * workers),
         "encode_ms_per_clip": 1e3 / encode,
         "decoding_cores_per_device": encode / one_core,
+        "cpu_ms_per_clip": core_ms,
+        "decoding_cores_per_device_by_cpu_time": encode * core_ms[f"(a) decode, {workers} workers"] / 1e3,
         "overlapped_vs_slower_stage": overlapped / min(many, encode),
         "overlapped_vs_sequential": overlapped / sequential,
         "features_relative_l2_vs_float32": float(difference),
@@ -707,14 +719,19 @@ def markdown(report: dict) -> str:
             f"x {tokenize['video_seconds']:g} s; batch {tokenize['batch']}; encoder in {tokenize['dtype']}; "
             f"{tokenize['cpus']} CPUs)",
             "",
-            "| stage | clips/s | ms per clip | seconds |",
-            "|---|---|---|---|",
+            "| stage | clips/s | ms per clip | seconds | main process CPU s per s | CPU ms per clip (workers too) |",
+            "|---|---|---|---|---|---|",
         ]
         for label, rate in tokenize["clips_per_s"].items():
-            lines.append(f"| {label} | {rate:,.1f} | {1e3 / rate:.2f} | {tokenize['stage_seconds'][label]:.2f} |")
+            lines.append(
+                f"| {label} | {rate:,.1f} | {1e3 / rate:.2f} | {tokenize['stage_seconds'][label]:.2f} | "
+                f"{tokenize['main_process_cpu_per_second'][label]:.2f} | {tokenize['cpu_ms_per_clip'][label]:.1f} |"
+            )
         lines += [
             "",
-            f"Decoding cores one device needs (b / a at one worker): **{tokenize['decoding_cores_per_device']:.0f}**; "
+            "Decoding cores one device needs, b x the CPU time per clip of decoding on "
+            f"{tokenize['workers']} workers: **{tokenize['decoding_cores_per_device_by_cpu_time']:.0f}** (b / a at one "
+            f"worker, which uses FFmpeg threads on every core: {tokenize['decoding_cores_per_device']:.0f}); "
             f"decoding on {tokenize['workers']} workers scales at {percent(tokenize['decode_scaling'])} of "
             f"{tokenize['workers']} x one worker; overlapped / slower stage (d / min(a, b), target >= 0.85): "
             f"{tokenize['overlapped_vs_slower_stage']:.2f}; overlapped / sequential (d / c): "

@@ -166,6 +166,40 @@ def test_iter_clips_batches_equal_one_shot(tmp_path):
     it.close()
 
 
+def test_normalize_clips_gives_the_float_clips_of_iter_clips(tmp_path):
+    """The decoding workers' uint8 clips, normalised on the encoder's side, are bit for bit iter_clips's clips."""
+    path = write_video(tmp_path / "v.mp4", moving_frames(90), 30, preset="ultrafast")
+    processor = VideoBertVideoProcessor(clip_length=8, pad_last_clip=True, image_mean=[0.4, 0.5, 0.6])
+    floats = list(processor.iter_clips(path, batch_size=4))
+    uint8 = list(processor.iter_clips(path, batch_size=4, do_rescale=False, do_normalize=False))
+    assert len(floats) == len(uint8) == 2
+    for f, u in zip(floats, uint8):
+        assert u["pixel_values_videos"].dtype == torch.uint8 and u["pixel_values_videos"].shape[1] == 3
+        normalised = processor.normalize_clips(u["pixel_values_videos"])
+        assert normalised.dtype == torch.float32 and torch.equal(normalised, f["pixel_values_videos"])
+        assert torch.equal(u["clip_times"], f["clip_times"])
+    # per-call overrides, as iter_clips takes them
+    rescaled = processor.normalize_clips(uint8[0]["pixel_values_videos"], do_normalize=False)
+    assert torch.equal(rescaled, uint8[0]["pixel_values_videos"].float() * processor.rescale_factor)
+    for bad in (floats[0]["pixel_values_videos"], uint8[0]["pixel_values_videos"][0]):
+        with pytest.raises(ValueError, match="normalize_clips expects uint8 clips"):
+            processor.normalize_clips(bad)
+
+
+def test_decode_threads_change_nothing_but_the_threads(tmp_path):
+    path = write_video(tmp_path / "v.mp4", moving_frames(90), 30, preset="ultrafast")
+    processor = VideoBertVideoProcessor(clip_length=8)
+    default = torch.cat([b["pixel_values_videos"] for b in processor.iter_clips(path, batch_size=4)])
+    for threads in (1, 3):
+        one = torch.cat(
+            [b["pixel_values_videos"] for b in processor.iter_clips(path, batch_size=4, decode_threads=threads)]
+        )
+        assert torch.equal(one, default)
+    for bad in (0, 2.5, "2"):
+        with pytest.raises(ValueError, match="decode_threads"):
+            next(processor.iter_clips(path, decode_threads=bad))
+
+
 # -------------------------------------------------------------------------------------------- in-memory path
 def test_streaming_equals_in_memory_lossless(tmp_path):
     frames = index_frames(90) + np.arange(W, dtype=np.uint8)[None, None, :, None]  # add spatial structure

@@ -114,7 +114,7 @@ class _StreamDecoder:
 
     _QUEUE_FRAMES = 16
 
-    def __init__(self, path, fps, start, end, size, interpolation):
+    def __init__(self, path, fps, start, end, size, interpolation, threads=None):
         self.path = path
         self.fps = float(fps)
         self.start = max(float(start or 0.0), 0.0)
@@ -136,6 +136,8 @@ class _StreamDecoder:
             raise VideoDecodingError(path, "the file has no video stream")
         self.stream = self.container.streams.video[0]
         self.stream.thread_type = "AUTO"
+        if threads:  # else FFmpeg's default: as many as the machine has cores
+            self.stream.thread_count = int(threads)
         if self.stream.average_rate:
             self.source_fps = float(self.stream.average_rate)
         # Frames without timestamps (raw elementary streams) are spaced by the frame rate the bitstream declares
@@ -417,20 +419,41 @@ class VideoBertVideoProcessor(BaseVideoProcessor):
         return torch.tensor([[s, s + n / fps] for s, n in zip(starts, lengths)], dtype=torch.float64).reshape(-1, 2)
 
     def _normalize_clips(self, clips: torch.Tensor, kw: dict) -> torch.Tensor:
-        """`[b, L, 3, H, W]` uint8 (any strides) -> `[b, 3, L, H, W]` float32, rescaled / normalised like the base.
+        """`[b, L, 3, H, W]` uint8 (any strides) -> `[b, 3, L, H, W]` float32, rescaled / normalised like the base, on
+        the clips' device.
 
         Without rescaling and normalisation the clips stay uint8, as in `BaseVideoProcessor`."""
         dtype = torch.float32 if kw["do_rescale"] or kw["do_normalize"] else clips.dtype
-        out = torch.empty(clips.shape[0], clips.shape[2], clips.shape[1], *clips.shape[3:], dtype=dtype)
+        shape = (clips.shape[0], clips.shape[2], clips.shape[1], *clips.shape[3:])
+        out = torch.empty(shape, dtype=dtype, device=clips.device)
         out.copy_(clips.permute(0, 2, 1, 3, 4))
         if kw["do_normalize"]:
             scale = 1.0 / kw["rescale_factor"] if kw["do_rescale"] else 1.0
             mean = (torch.tensor(kw["image_mean"], dtype=torch.float32) * scale).view(1, -1, 1, 1, 1)
             std = (torch.tensor(kw["image_std"], dtype=torch.float32) * scale).view(1, -1, 1, 1, 1)
-            out.sub_(mean).div_(std)
+            out.sub_(mean.to(out.device)).div_(std.to(out.device))
         elif kw["do_rescale"]:
             out.mul_(kw["rescale_factor"])
         return out
+
+    def normalize_clips(self, clips: torch.Tensor, **kwargs: Unpack[VideoBertVideoProcessorKwargs]) -> torch.Tensor:
+        """
+        Rescale and normalise uint8 clips `[b, 3, clip_length, H, W]`, those of `iter_clips(..., do_rescale=False,
+        do_normalize=False)`, into the float32 clips `iter_clips` yields, with the same arithmetic (the same values on
+        the CPU), on the clips' device. Decoding workers send uint8 clips and the encoder's device normalises them: a
+        quarter of the bytes of float32 pixels cross the processes and the bus to the GPU.
+
+        Args:
+            clips: uint8 tensor `[b, 3, clip_length, H, W]`, on any device.
+            **kwargs: per-call overrides of the processor's settings (`do_rescale`, `rescale_factor`,
+                `do_normalize`, `image_mean`, `image_std`).
+        """
+        if clips.dtype != torch.uint8 or clips.ndim != 5 or clips.shape[1] != 3:
+            raise ValueError(
+                "normalize_clips expects uint8 clips [b, 3, clip_length, H, W] (iter_clips with do_rescale=False, "
+                f"do_normalize=False), got {clips.dtype} of shape {tuple(clips.shape)}."
+            )
+        return self._normalize_clips(clips.transpose(1, 2), self._resolve_kwargs(kwargs))
 
     # --------------------------------------------------------------------------------------------- in-memory path
     def sample_frames(self, metadata: VideoMetadata, fps: int | float | None = None, **kwargs) -> np.ndarray:
@@ -483,6 +506,7 @@ class VideoBertVideoProcessor(BaseVideoProcessor):
         start: float | None = None,
         end: float | None = None,
         batch_size: int = 4,
+        decode_threads: int | None = None,
         **kwargs: Unpack[VideoBertVideoProcessorKwargs],
     ) -> Iterator[BatchFeature]:
         """
@@ -497,6 +521,9 @@ class VideoBertVideoProcessor(BaseVideoProcessor):
             video: path of the video file.
             start, end: time range in seconds (default: the whole video).
             batch_size: clips per yielded batch (the last one may be smaller).
+            decode_threads: FFmpeg's decoding threads (default: FFmpeg's choice, as many as the machine has cores).
+                Processes that decode side by side set it to their share of the cores (`stream_clip_features`'s
+                workers, the Ray engine's decode tasks); the frames are the same whatever the count.
             **kwargs: per-call overrides of the processor's settings (`fps`, `clip_length`, `pad_last_clip`,
                 `size`, `crop_size`, `do_normalize`, ...).
 
@@ -512,13 +539,16 @@ class VideoBertVideoProcessor(BaseVideoProcessor):
             raise ValueError(f"`batch_size` must be >= 1, got {batch_size}")
         if start is not None and end is not None and end <= start:
             raise ValueError(f"`end` ({end}) must be greater than `start` ({start})")
+        if decode_threads is not None and (not isinstance(decode_threads, int) or decode_threads < 1):
+            raise ValueError(f"`decode_threads` must be a positive integer or None, got {decode_threads!r}")
         kw = self._resolve_kwargs(kwargs)
-        yield from self._iter_clips(os.fspath(video), start, end, batch_size, kw)
+        yield from self._iter_clips(os.fspath(video), start, end, batch_size, kw, threads=decode_threads)
 
-    def _iter_clips(self, path: str, start, end, batch_size: int, kw: dict, info: dict | None = None):
+    def _iter_clips(self, path: str, start, end, batch_size: int, kw: dict, info: dict | None = None, threads=None):
         clip_length, pad_last_clip, fps = kw["clip_length"], kw["pad_last_clip"], kw["fps"]
         interpolation = _SWS_INTERPOLATION.get(kw["resample"], "BILINEAR") if kw["do_resize"] else None
-        decoder = _StreamDecoder(path, fps, start, end, kw["size"] if kw["do_resize"] else None, interpolation)
+        size = kw["size"] if kw["do_resize"] else None
+        decoder = _StreamDecoder(path, fps, start, end, size, interpolation, threads)
         t0 = decoder.start
         try:
             buffer = None  # [batch_size, clip_length, h, w, 3] uint8, filled frame by frame

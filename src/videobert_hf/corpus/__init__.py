@@ -40,6 +40,7 @@ from .rows import TOKENIZED_COLUMNS, tokenized_row, visual_tokens
 from .stream import (
     DEFAULT_DECODE_TIMEOUT,
     VideoClipFeatures,
+    encode_clips,
     place_visual_tokenizer,
     resolve_device,
     resolve_dtype,
@@ -51,6 +52,7 @@ __all__ = [
     "DEFAULT_DECODE_TIMEOUT",
     "TOKENIZED_COLUMNS",
     "VideoClipFeatures",
+    "encode_clips",
     "place_visual_tokenizer",
     "resolve_device",
     "resolve_dtype",

@@ -40,7 +40,7 @@ import torch
 
 from ..visual_tokenizer_videobert import NonFiniteFeaturesError
 from .rows import tokenized_row, visual_tokens
-from .stream import place_visual_tokenizer, resolve_dtype
+from .stream import encode_clips, place_visual_tokenizer, resolve_dtype
 
 
 class RayEngineError(RuntimeError):
@@ -126,7 +126,12 @@ def decode_video(batch, vocabulary_dir, clip_batch, decode_timeout, clip_shape):
         threading.Thread(target=watchdog, daemon=True).start()
     num_clips, error = 0, ""
     try:
-        for clips in video_processor.iter_clips(str(path), batch_size=clip_batch):
+        # uint8 clips: a quarter of float32's bytes through the object store; the encoder actor normalises them. One
+        # FFmpeg thread: the task holds one CPU (FFmpeg's default takes every core, in every task).
+        clips_of = video_processor.iter_clips(
+            str(path), batch_size=clip_batch, decode_threads=1, do_rescale=False, do_normalize=False
+        )
+        for clips in clips_of:
             pixels = clips["pixel_values_videos"].numpy()
             count = pixels.shape[0]
             times = np.asarray(clips["clip_times"], dtype=np.float64)
@@ -155,7 +160,7 @@ def decode_video(batch, vocabulary_dir, clip_batch, decode_timeout, clip_shape):
         "index": np.array([index]),
         "path": np.array([path], dtype=object),
         "clip": np.array([-1]),
-        "pixels": np.zeros((1, *clip_shape), dtype=np.float32),
+        "pixels": np.zeros((1, *clip_shape), dtype=np.uint8),
         "start": np.zeros(1),
         "end": np.zeros(1),
         "num_clips": np.array([num_clips]),
@@ -171,10 +176,12 @@ class ClipEncoder:
         if num_threads:
             torch.set_num_threads(num_threads)
         self.visual_tokenizer = _load_visual_tokenizer(vocabulary_dir, device, dtype)
+        self.video_processor = _processor(vocabulary_dir).video_processor
         self.batch_size = batch_size
 
     def _ids(self, pixels):
-        features = self.visual_tokenizer.get_clip_features(torch.from_numpy(pixels), batch_size=self.batch_size)
+        clips = torch.from_numpy(np.ascontiguousarray(pixels))
+        features = encode_clips(self.visual_tokenizer, self.video_processor, clips, batch_size=self.batch_size)
         return self.visual_tokenizer.encode(features).cpu().numpy()
 
     def __call__(self, batch):

@@ -100,14 +100,33 @@ class VideoClipFeatures:
     error: str = ""
 
 
-def _decode_messages(video_processor, index, path, batch_size, with_thumbnails):
-    """The messages of one video: ("clips", index, pixels, times, thumbnails)..., then ("done", index) or ("error", ...)."""
+def encode_clips(visual_tokenizer, video_processor, clips: torch.Tensor, batch_size: int = 8) -> torch.Tensor:
+    """
+    Clip features `[b, feature_dim]` (float32, on the visual tokenizer's device) of uint8 clips `[b, 3, L, H, W]`
+    (`iter_clips(..., do_rescale=False, do_normalize=False)`), moved to the tokenizer's device and normalised there
+    (`video_processor.normalize_clips`: the values of `iter_clips`'s float32 clips), then encoded `batch_size` at a
+    time. Float clips are taken as normalised already. The stream and the Ray engine's encoder actors encode here.
+    """
+    if clips.dtype == torch.uint8:
+        clips = video_processor.normalize_clips(clips.to(visual_tokenizer.device))
+    return visual_tokenizer.get_clip_features(clips, batch_size=batch_size)
+
+
+def _decode_messages(video_processor, index, path, batch_size, with_thumbnails, decode_threads=None):
+    """
+    The messages of one video: ("clips", index, uint8 clips, times, thumbnails)..., then ("done", index) or ("error",
+    ...). The clips stay uint8 (a quarter of the bytes of float32 pixels through the pipe and to the GPU); the
+    encoder's device normalises them (`encode_clips`).
+    """
     try:
-        for batch in video_processor.iter_clips(path, batch_size=batch_size):
+        clips_of = video_processor.iter_clips(
+            path, batch_size=batch_size, decode_threads=decode_threads, do_rescale=False, do_normalize=False
+        )
+        for batch in clips_of:
             clips = batch["pixel_values_videos"]
             thumbnails = None
-            if with_thumbnails:
-                middle = clips[:, :, clips.shape[2] // 2]
+            if with_thumbnails:  # from the normalised middle frames, as `iter_clip_features` makes them
+                middle = video_processor.normalize_clips(clips[:, :, clips.shape[2] // 2 :][:, :, :1])[:, :, 0]
                 thumbnails = denormalize_frames(middle, video_processor.image_mean, video_processor.image_std)
             yield ("clips", index, clips, torch.as_tensor(batch["clip_times"]), thumbnails)
     except VideoDecodingError as error:
@@ -134,8 +153,12 @@ def _die_with_parent():
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _worker_main(video_processor, batch_size, with_thumbnails, tasks, connection, credits):
-    """A decoding worker: takes (index, path) tasks until None; sends its messages, one credit per batch of clips."""
+def _worker_main(video_processor, batch_size, with_thumbnails, decode_threads, tasks, connection, credits):
+    """
+    A decoding worker: takes (index, path) tasks until None; sends its messages, one credit per batch of clips. It
+    decodes with `decode_threads` FFmpeg threads (its share of the cores: FFmpeg's default, one per core in every
+    worker, oversubscribes the machine num_workers times).
+    """
     _die_with_parent()
     torch.set_num_threads(1)
     while True:
@@ -144,7 +167,7 @@ def _worker_main(video_processor, batch_size, with_thumbnails, tasks, connection
             break
         index, path = task
         connection.send(("start", index))
-        for message in _decode_messages(video_processor, index, path, batch_size, with_thumbnails):
+        for message in _decode_messages(video_processor, index, path, batch_size, with_thumbnails, decode_threads):
             if message[0] == "clips":
                 credits.acquire()  # bounded prefetch: at most `prefetch` batches waiting per worker
             connection.send(message)
@@ -152,14 +175,14 @@ def _worker_main(video_processor, batch_size, with_thumbnails, tasks, connection
 
 
 class _Worker:
-    def __init__(self, context, video_processor, batch_size, with_thumbnails, prefetch):
+    def __init__(self, context, video_processor, batch_size, with_thumbnails, prefetch, decode_threads):
         self.tasks = context.SimpleQueue()
         self.credits = context.Semaphore(prefetch)
         receive, send = context.Pipe(duplex=False)
         self.connection = receive
         self.process = context.Process(
             target=_worker_main,
-            args=(video_processor, batch_size, with_thumbnails, self.tasks, send, self.credits),
+            args=(video_processor, batch_size, with_thumbnails, decode_threads, self.tasks, send, self.credits),
             daemon=True,
         )
         self.process.start()
@@ -271,7 +294,7 @@ class _ClipStream:
 
     # ------------------------------------------------------------------ encoding
     def _features(self, clips):
-        return self.visual_tokenizer.get_clip_features(clips, batch_size=self.batch_size).cpu().numpy()
+        return encode_clips(self.visual_tokenizer, self.video_processor, clips, self.batch_size).cpu().numpy()
 
     def encode(self, size):
         """Encodes the first `size` pending clips (one batch across videos) and files their features by video."""
@@ -326,7 +349,8 @@ class _ClipStream:
         yield from self.drain()
 
     def _start_worker(self, context, prefetch):
-        return _Worker(context, self.video_processor, self.batch_size, self.with_thumbnails, prefetch)
+        threads = max(1, (os.cpu_count() or 1) // self.num_workers)
+        return _Worker(context, self.video_processor, self.batch_size, self.with_thumbnails, prefetch, threads)
 
     def _retire(self, workers, worker, context, prefetch, reason, only_current):
         """Kills `worker`; its current video (all its videos, if `only_current` is False) fail; the rest move on."""
@@ -345,6 +369,7 @@ class _ClipStream:
 
     def run_with_workers(self, videos, num_workers, decode_timeout, prefetch, videos_ahead):
         context = torch.multiprocessing.get_context("fork")
+        self.num_workers = num_workers
         videos = enumerate(videos)
         workers = [self._start_worker(context, prefetch) for _ in range(num_workers)]
         exhausted = False
