@@ -95,6 +95,7 @@ class Sizes:
     clip_frames: int = 30
     clip_size: int = 224
     clip_batch: int = 16
+    clip_variant_batches: tuple = (16, 64)  # each in the contiguous and the channels_last_3d memory format
     pipeline_setting: str = "paper"  # bench_tokenize_pipeline.SETTINGS
     pipeline_seconds: float = 30.0  # length of each generated video (one is made, the rest are copies)
     pipeline_videos: int = 48  # (a) at many workers, (d)
@@ -139,6 +140,7 @@ class Sizes:
             clip_frames=8,
             clip_size=32,
             clip_batch=2,
+            clip_variant_batches=(2,),
             pipeline_setting="demo",
             pipeline_seconds=3.0,
             pipeline_videos=3,
@@ -492,9 +494,54 @@ def clip_encoder(budget_s, check: Check):
         "corpus_gpu_hours": pretraining_cost.HOWTO100M_CLIPS / clips_per_s / 3600,
         "peak_memory_gib": peak_memory_gib(device),
     }
+    result["variants"] = clip_encoder_variants(tokenizer, clips, features, check)
     if not bool(torch.isfinite(features).all()):
         result.update(status="failed", reason="non-finite clip features")
     return result
+
+
+def clip_encoder_variants(tokenizer, clips, features, check: Check):
+    """The clip encoder's clips/s at other batch sizes and in the channels_last_3d memory format (cuDNN's NDHWC
+    kernels), with each variant's features on the same clips against the section's (relative L2)."""
+    device, sizes = check.device, check.sizes
+    flops_per_clip = None
+    variants = []
+    try:
+        for memory_format in ("contiguous_format", "channels_last_3d"):
+            layout = getattr(torch, memory_format)
+            tokenizer.clip_encoder.to(memory_format=layout)
+            for batch in sizes.clip_variant_batches:
+                inputs = torch.randn((batch, *clips.shape[1:]), device=device, dtype=clips.dtype)
+                inputs = inputs.contiguous(memory_format=layout)
+                tokenizer.get_clip_features(inputs, batch_size=batch)  # warm-up: cuDNN picks its algorithms
+                synchronize(device)
+                batches, begun = 0, time.perf_counter()
+                while batches < sizes.min_timed_steps or (
+                    batches < sizes.max_timed_steps and time.perf_counter() - begun < 2.0
+                ):
+                    tokenizer.get_clip_features(inputs, batch_size=batch)
+                    batches += 1
+                synchronize(device)
+                rate = batches * batch / (time.perf_counter() - begun)
+                same = tokenizer.get_clip_features(clips.contiguous(memory_format=layout), batch_size=len(clips))
+                if flops_per_clip is None:
+                    from torch.utils.flop_counter import FlopCounterMode
+
+                    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+                        tokenizer.clip_encoder(clips[:1])
+                    flops_per_clip = counter.get_total_flops()
+                variants.append(
+                    {
+                        "memory_format": memory_format,
+                        "batch": batch,
+                        "clips_per_s": rate,
+                        "mfu": flops_per_clip * rate / 1e12 / check.peak if check.peak else None,
+                        "relative_l2_vs_section": float((same - features).norm() / features.norm()),
+                    }
+                )
+    finally:
+        tokenizer.clip_encoder.to(memory_format=torch.contiguous_format)
+    return variants
 
 
 def tokenize_pipeline(budget_s, check: Check):
@@ -708,6 +755,17 @@ def markdown(report: dict) -> str:
             f"{clips['corpus_gpu_hours']:,.0f} ({clips['corpus_clips'] / 1e6:.1f} M clips) | "
             f"{number(clips['peak_memory_gib'])} |",
         ]
+        if clips.get("variants"):
+            lines += [
+                "",
+                "| memory format | batch | clips/s | MFU (of the peak) | features against the row above (rel. L2) |",
+                "|---|---|---|---|---|",
+            ]
+            for v in clips["variants"]:
+                lines.append(
+                    f"| {v['memory_format']} | {v['batch']} | {v['clips_per_s']:,.1f} | {percent(v['mfu'])} | "
+                    f"{v['relative_l2_vs_section']:.1e} |"
+                )
 
     tokenize = sections.get("tokenize_pipeline", {})
     if "clips_per_s" in tokenize:

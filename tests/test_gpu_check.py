@@ -89,6 +89,9 @@ def test_smoke_on_cpu_runs_every_section(tmp_path):
     clips = sections["clip_encoder"]
     assert clips["clip_shape"] == [3, 8, 32, 32] and clips["feature_dim"] == 1024
     assert clips["clips_per_s"] > 0 and clips["flops_per_clip"] > 0 and clips["corpus_gpu_hours"] > 0
+    variants = [(v["memory_format"], v["batch"]) for v in clips["variants"]]
+    assert variants == [("contiguous_format", 2), ("channels_last_3d", 2)]
+    assert all(v["clips_per_s"] > 0 and v["relative_l2_vs_section"] < 3e-2 for v in clips["variants"])  # bf16
     tokenize = sections["tokenize_pipeline"]
     assert tokenize["setting"] == "demo" and tokenize["workers"] == 2 and tokenize["dtype"] == "float32"
     stages = [
