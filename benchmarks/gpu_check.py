@@ -47,8 +47,11 @@ that no longer fits in what is left of --budget-s is skipped and says so) and it
    on; eager, and with torch.compile applied to each `VideoBertLayer` (regional compilation: the 24 layers share one
    compiled graph). tokens/s, TFLOP/s and MFU from the model FLOPs of bench_cuda_attention.model_flops_per_step (6 x
    weights x tokens, the prediction head on masked positions only, + attention), against the peak and against the
-   measured matmul; compiled / eager; peak memory; the first step's time (the compile). Then BERT-large eager at 16
-   and 2 sequences per GPU: the paper's batch of 128 on 8 and on 64 GPUs (benchmarks/pretraining_cost.py).
+   measured matmul; compiled / eager; peak memory; the first step's time (the compile). Then BERT-large with the
+   whole model compiled (the embeddings, the prediction head and the loss fused too); where the eager BERT-large
+   step's device time goes (torch.profiler: matrix products, attention, optimizer, softmax and loss, the rest; the
+   longest kernels); BERT-large eager at 16 and 2 sequences per GPU: the paper's batch of 128 on 8 and on 64 GPUs
+   (benchmarks/pretraining_cost.py).
 
 `--sections NAME...` runs only the sections whose names start with those (environment always runs): a short second
 run after one section failed.
@@ -120,6 +123,7 @@ class Sizes:
                 "train_eager": 25,
                 "train_compiled": 60,
                 "train_per_gpu_batch": 10,
+                "profile": 30,
                 "clip_encoder": 30,
                 "tokenize_pipeline": 90,
             },
@@ -159,6 +163,7 @@ class Sizes:
                 "train_eager": 10,
                 "train_compiled": 30,
                 "train_per_gpu_batch": 10,
+                "profile": 20,
                 "clip_encoder": 10,
                 "tokenize_pipeline": 30,
             },
@@ -367,30 +372,25 @@ def attention(budget_s, check: Check):
     return result
 
 
-def train(budget_s, check: Check, model_name: str, batch_size: int, compile_backend: str | None):
-    """Pretraining steps of one size; returns throughput, FLOPs, MFU and memory."""
-    from torch._dynamo.utils import counters
-
+def training_step(check: Check, model_name: str, batch_size: int, compile_backend: str | None, scope: str):
+    """The pretraining step of one size: `(model, config, batch, step)`, compiled per layer or whole when asked."""
     from videobert_hf import VideoBertForPreTraining
 
     device, sizes = check.device, check.sizes
-    started = time.monotonic()
     hidden, layers, heads = sizes.models[model_name]
     config = video_bert_config(sizes, hidden, layers, heads, sizes.length)
-    reset_peak_memory(device)
     torch.manual_seed(0)
     with torch.device(device):
         model = VideoBertForPreTraining(config)
     model.train()
-    torch._dynamo.reset()
-    counters.clear()
-    if compile_backend:
+    if compile_backend and scope == "model":
+        model.compile(backend=compile_backend)
+    elif compile_backend:
         for layer in model.videobert.encoder.layer:
             layer.compile(backend=compile_backend)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=True)
     batch = bench_cuda_attention.make_batch(config, batch_size, sizes.length, 0.15, 0, padded=False)
     inputs = {key: value.to(device) for key, value in batch.items()}
-    masked_tokens = int((batch["labels"] != -100).sum())
 
     def step():
         with torch.autocast(device.type, dtype=torch.bfloat16):
@@ -399,6 +399,24 @@ def train(budget_s, check: Check, model_name: str, batch_size: int, compile_back
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         return loss
+
+    return model, config, batch, step
+
+
+def train(
+    budget_s, check: Check, model_name: str, batch_size: int, compile_backend: str | None, scope: str = "layers"
+):
+    """Pretraining steps of one size; returns throughput, FLOPs, MFU and memory."""
+    from torch._dynamo.utils import counters
+
+    device, sizes = check.device, check.sizes
+    started = time.monotonic()
+    hidden, layers, heads = sizes.models[model_name]
+    reset_peak_memory(device)
+    torch._dynamo.reset()
+    counters.clear()
+    model, config, batch, step = training_step(check, model_name, batch_size, compile_backend, scope)
+    masked_tokens = int((batch["labels"] != -100).sum())
 
     try:
         first_started = time.perf_counter()
@@ -433,6 +451,7 @@ def train(budget_s, check: Check, model_name: str, batch_size: int, compile_back
         "length": sizes.length,
         "masked_tokens": masked_tokens,
         "compile": compile_backend or "none",
+        "compile_scope": scope if compile_backend else None,
         "compiled_graphs": compiled_graphs,
         "first_step_s": first_step_s,
         "steps_timed": steps,
@@ -448,6 +467,57 @@ def train(budget_s, check: Check, model_name: str, batch_size: int, compile_back
     if not math.isfinite(final_loss):
         result.update(status="failed", reason=f"loss is {final_loss}")
     return result
+
+
+KERNEL_KINDS = (  # first match wins, on the lower-cased kernel (or, on a CPU, operator) name
+    ("attention", r"flash|fmha|attention|efficient"),
+    ("matrix products", r"gemm|cutlass|nvjet|sm90_xmma|sm80_xmma|matmul|addmm|\bmm\b|bmm|linear"),
+    ("optimizer", r"adam|multi_tensor|foreach"),
+    ("softmax and loss", r"softmax|cross_entropy|nll"),
+)
+
+
+def profile_step(budget_s, check: Check, model_name: str):
+    """
+    Where the eager pretraining step's device time goes: three steps under torch.profiler after two warm-up steps;
+    the kernels' time per step by kind (matrix products, attention, optimizer, softmax and loss, the rest: elementwise,
+    normalisation, dropout, copies) and the longest kernels. On a CPU: the operators' self time instead.
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    device, sizes = check.device, check.sizes
+    model, config, batch, step = training_step(check, model_name, sizes.batch_size, None, "layers")
+    for _ in range(2):
+        step()
+    synchronize(device)
+    steps = 3
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    with profile(activities=activities) as profiler:
+        for _ in range(steps):
+            step()
+        synchronize(device)
+    times = {}
+    if device.type == "cuda":
+        for event in profiler.events():
+            if event.device_type == torch.autograd.DeviceType.CUDA:
+                times[event.name] = times.get(event.name, 0.0) + event.time_range.elapsed_us()
+    else:
+        times = {event.key: event.self_cpu_time_total for event in profiler.key_averages()}
+    total = sum(times.values())
+    kinds = dict.fromkeys([kind for kind, _ in KERNEL_KINDS] + ["the rest"], 0.0)
+    for name, microseconds in times.items():
+        kind = next((kind for kind, pattern in KERNEL_KINDS if re.search(pattern, name.lower())), "the rest")
+        kinds[kind] += microseconds
+    longest = sorted(times.items(), key=lambda item: -item[1])[:12]
+    return {
+        "model": model_name,
+        "batch_size": sizes.batch_size,
+        "length": sizes.length,
+        "timed": "kernels" if device.type == "cuda" else "operators (self CPU time)",
+        "ms_per_step": total / steps / 1e3,
+        "kinds_ms_per_step": {kind: value / steps / 1e3 for kind, value in kinds.items()},
+        "longest": [{"name": name[:120], "ms_per_step": value / steps / 1e3} for name, value in longest],
+    }
 
 
 def clip_encoder(budget_s, check: Check):
@@ -734,7 +804,8 @@ def markdown(report: dict) -> str:
             else:
                 anchor = "-"
             lines.append(
-                f"| {e['model']} | {e['parameters'] / 1e6:.0f} M | {e['batch_size']} x {e['length']} | {e['compile']} | "
+                f"| {e['model']} | {e['parameters'] / 1e6:.0f} M | {e['batch_size']} x {e['length']} | {e['compile']}"
+                f"{' (whole model)' if e.get('compile_scope') == 'model' else ''} | "
                 f"{e['tokens_per_s']:,.0f} | {anchor} | {e['seconds_per_step']:.4f} | {e['achieved_tflops']:.1f} | "
                 f"{percent(e['mfu'])} | {percent(e['vs_matmul'])} | {number(e['peak_memory_gib'])} | "
                 f"{e['first_step_s']:.1f} | {e['steps_timed']} |"
@@ -766,6 +837,24 @@ def markdown(report: dict) -> str:
                     f"| {v['memory_format']} | {v['batch']} | {v['clips_per_s']:,.1f} | {percent(v['mfu'])} | "
                     f"{v['relative_l2_vs_section']:.1e} |"
                 )
+
+    profiled = sections.get("profile BERT-large eager", {})
+    if "kinds_ms_per_step" in profiled:
+        lines += [
+            "",
+            f"## Where the eager step's time goes ({profiled['model']}, {profiled['batch_size']} x {profiled['length']}, "
+            f"{profiled['timed']}: {profiled['ms_per_step']:.1f} ms per step)",
+            "",
+            "| kind | ms per step | share |",
+            "|---|---|---|",
+        ]
+        total = profiled["ms_per_step"] or 1.0
+        for kind, value in profiled["kinds_ms_per_step"].items():
+            lines.append(f"| {kind} | {value:.2f} | {percent(value / total)} |")
+        lines += ["", "| longest | ms per step | share |", "|---|---|---|"]
+        for row in profiled["longest"]:
+            name = row["name"].replace("|", "/")
+            lines.append(f"| `{name}` | {row['ms_per_step']:.2f} | {percent(row['ms_per_step'] / total)} |")
 
     tokenize = sections.get("tokenize_pipeline", {})
     if "clips_per_s" in tokenize:
@@ -874,6 +963,18 @@ def main(argv=None) -> int:
                 args.compile_backend,
                 minimum_s=min(30.0, sizes.budgets["train_compiled"]),
             )
+        check.section(
+            "train BERT-large compiled whole model",
+            "train_compiled",
+            train,
+            check,
+            "BERT-large",
+            sizes.batch_size,
+            args.compile_backend,
+            "model",
+            minimum_s=min(30.0, sizes.budgets["train_compiled"]),
+        )
+        check.section("profile BERT-large eager", "profile", profile_step, check, "BERT-large")
         for batch_size in sizes.per_gpu_batches:
             check.section(
                 f"train BERT-large eager, {batch_size} per GPU",

@@ -67,7 +67,11 @@ def test_smoke_on_cpu_runs_every_section(tmp_path):
     sections = report["sections"]
     expected = ["environment", "tokenize_pipeline", "clip_encoder", "cuda_tests", "attention"]
     expected += [f"train {size} {mode}" for size in ("BERT-base", "BERT-large") for mode in ("eager", "compiled")]
-    expected += ["train BERT-large eager, 2 per GPU"]
+    expected += [
+        "train BERT-large compiled whole model",
+        "profile BERT-large eager",
+        "train BERT-large eager, 2 per GPU",
+    ]
     assert list(sections) == expected
     for name, entry in sections.items():
         assert entry["status"] == "ok", (name, entry)
@@ -86,6 +90,12 @@ def test_smoke_on_cpu_runs_every_section(tmp_path):
             assert run["tokens_per_s"] > 0 and run["model_flops_per_step"] > 0 and run["vs_matmul"] > 0
             assert run["mfu"] is None and run["vocab_size"] == 200 + 2 + 4**2
     assert sections["train BERT-large eager, 2 per GPU"]["batch_size"] == 2
+    whole = sections["train BERT-large compiled whole model"]
+    assert whole["compile_scope"] == "model" and whole["compiled_graphs"] >= 1 and whole["tokens_per_s"] > 0
+    profiled = sections["profile BERT-large eager"]
+    assert profiled["ms_per_step"] > 0 and profiled["longest"]
+    assert abs(sum(profiled["kinds_ms_per_step"].values()) - profiled["ms_per_step"]) < 1e-6 * profiled["ms_per_step"]
+    assert profiled["kinds_ms_per_step"]["matrix products"] > 0  # aten::addmm / aten::mm on the CPU
     clips = sections["clip_encoder"]
     assert clips["clip_shape"] == [3, 8, 32, 32] and clips["feature_dim"] == 1024
     assert clips["clips_per_s"] > 0 and clips["flops_per_clip"] > 0 and clips["corpus_gpu_hours"] > 0
