@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import datasets
+import numpy as np
 import pytest
 import torch
 
@@ -134,6 +135,27 @@ def test_ray_engine_gives_todays_rows_and_resumes(corpus, reference, local_ray, 
     assert "2 of 7 videos already tokenized" in capsys.readouterr().out
     assert rows == reference
     assert set(summary["bad_videos"]) == {"noise"}
+
+
+def test_workers_uint8_clips_give_the_features_and_thumbnails_of_the_float_path(corpus):
+    """The workers send uint8 clips normalised by the encoder's side: features, clip times and thumbnails equal
+    `iter_clip_features`'s (float32 clips from `iter_clips`), on a real H.264 file."""
+    from transformers import AutoProcessor
+
+    from videobert_hf.corpus import iter_clip_features, stream_clip_features
+    from videobert_hf.visual_tokenizer_videobert import VideoBertVisualTokenizer
+
+    processor = AutoProcessor.from_pretrained(corpus["vocab"])
+    tokenizer = VideoBertVisualTokenizer.from_pretrained(corpus["vocab"] / "visual_tokenizer").eval()
+    good = next(corpus["videos"].glob("carphone_pristine.mp4"))
+    (streamed,) = stream_clip_features(
+        tokenizer, processor.video_processor, [("good", good)], batch_size=4, num_workers=1, with_thumbnails=True
+    )
+    parts = list(iter_clip_features(tokenizer, processor.video_processor, good, 4, with_thumbnails=True))
+    assert streamed.features.dtype == np.float32 and len(streamed.features) == sum(len(f) for f, _, _ in parts) > 0
+    assert (streamed.features == np.concatenate([f.numpy() for f, _, _ in parts])).all()
+    assert (streamed.clip_times == np.concatenate([t.numpy() for _, t, _ in parts])).all()
+    assert (streamed.thumbnails == np.concatenate([m for _, _, m in parts])).all()
 
 
 def test_a_hung_decoder_is_reported_and_skipped(corpus):

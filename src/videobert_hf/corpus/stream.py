@@ -126,7 +126,8 @@ def _decode_messages(video_processor, index, path, batch_size, with_thumbnails, 
             clips = batch["pixel_values_videos"]
             thumbnails = None
             if with_thumbnails:  # from the normalised middle frames, as `iter_clip_features` makes them
-                middle = video_processor.normalize_clips(clips[:, :, clips.shape[2] // 2 :][:, :, :1])[:, :, 0]
+                middle = clips.shape[2] // 2
+                middle = video_processor.normalize_clips(clips[:, :, middle : middle + 1])[:, :, 0]
                 thumbnails = denormalize_frames(middle, video_processor.image_mean, video_processor.image_std)
             yield ("clips", index, clips, torch.as_tensor(batch["clip_times"]), thumbnails)
     except VideoDecodingError as error:
