@@ -31,7 +31,7 @@ that no longer fits in what is left of --budget-s is skipped and says so) and it
    640x360 H.264, generated) with the clip encoder (S3D, random weights) on the device in bf16, batch 32: (a) decoding
    alone on one worker process (the per-core rate) and on the machine's CPUs less two, (b) the encoder alone on
    decoded clips, (c) today's sequential path, (d) the overlapped path (`stream_clip_features`) on as many workers;
-   then the decoding cores one GPU needs (b / a at one worker), d / min(a, b) (target >= 0.85), d / c, and the bf16
+   then the decoding cores one GPU needs (b x the CPU time per clip of decoding on those workers), d / min(a, b) (target >= 0.85), d / c, and the bf16
    features' relative L2 against float32 on the same clips.
 3. clip_encoder: `VideoBertVisualTokenizer.get_clip_features` (S3D, random weights) on 30 x 224 x 224 random clips in
    bf16: clips/s, x real time (a clip is 1.5 s of video), FLOPs per clip counted with torch.utils.flop_counter, MFU,
@@ -564,17 +564,16 @@ def clip_encoder(budget_s, check: Check):
         "corpus_gpu_hours": pretraining_cost.HOWTO100M_CLIPS / clips_per_s / 3600,
         "peak_memory_gib": peak_memory_gib(device),
     }
-    result["variants"] = clip_encoder_variants(tokenizer, clips, features, check)
+    result["variants"] = clip_encoder_variants(tokenizer, clips, features, flops_per_clip, check)
     if not bool(torch.isfinite(features).all()):
         result.update(status="failed", reason="non-finite clip features")
     return result
 
 
-def clip_encoder_variants(tokenizer, clips, features, check: Check):
+def clip_encoder_variants(tokenizer, clips, features, flops_per_clip, check: Check):
     """The clip encoder's clips/s at other batch sizes and in the channels_last_3d memory format (cuDNN's NDHWC
     kernels), with each variant's features on the same clips against the section's (relative L2)."""
     device, sizes = check.device, check.sizes
-    flops_per_clip = None
     variants = []
     try:
         for memory_format in ("contiguous_format", "channels_last_3d"):
@@ -594,12 +593,6 @@ def clip_encoder_variants(tokenizer, clips, features, check: Check):
                 synchronize(device)
                 rate = batches * batch / (time.perf_counter() - begun)
                 same = tokenizer.get_clip_features(clips.contiguous(memory_format=layout), batch_size=len(clips))
-                if flops_per_clip is None:
-                    from torch.utils.flop_counter import FlopCounterMode
-
-                    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-                        tokenizer.clip_encoder(clips[:1])
-                    flops_per_clip = counter.get_total_flops()
                 variants.append(
                     {
                         "memory_format": memory_format,
@@ -619,7 +612,7 @@ def tokenize_pipeline(budget_s, check: Check):
     bench_tokenize_pipeline's stages on this machine, the encoder on the device in bf16: (a) decoding alone on one
     worker (the per-core rate) and on `pipeline_workers`, (b) the encoder alone on decoded clips, (c) today's
     sequential path, (d) the overlapped path (`stream_clip_features`) on `pipeline_workers`; then the decoding cores
-    one device needs (b / a at one worker) and the overlap ratio d / min(a, b). (e), Ray, is not run: its wheel does
+    one device needs (b x the CPU time per decoded clip, workers included) and the overlap ratio d / min(a, b). (e), Ray, is not run: its wheel does
     not fit beside the others in what may travel to the GPU machine.
     """
     import shutil
