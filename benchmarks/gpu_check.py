@@ -29,10 +29,10 @@ that no longer fits in what is left of --budget-s is skipped and says so) and it
    measured on the device (N = 8192) as the practical ceiling.
 2. tokenize_pipeline: bench_tokenize_pipeline's stages at the paper's settings (20 fps, 30-frame clips at 224 px from
    640x360 H.264, generated) with the clip encoder (S3D, random weights) on the device in bf16, batch 32: (a) decoding
-   alone on one worker process (the per-core rate) and on the machine's CPUs less two, (b) the encoder alone on
-   decoded clips, (c) today's sequential path, (d) the overlapped path (`stream_clip_features`) on as many workers;
-   then the decoding cores one GPU needs (b x the CPU time per clip of decoding on those workers), d / min(a, b) (target >= 0.85), d / c, and the bf16
-   features' relative L2 against float32 on the same clips.
+   alone on one worker process (the per-core rate) and on the machine's CPUs less two, (b) the encoder alone on decoded
+   clips, (c) today's sequential path, (d) the overlapped path (`stream_clip_features`) on as many workers; then the
+   decoding cores one GPU needs (b x the CPU time per clip of decoding on those workers), d / min(a, b) (target >=
+   0.85), d / c, and the bf16 features' relative L2 against float32 on the same clips.
 3. clip_encoder: `VideoBertVisualTokenizer.get_clip_features` (S3D, random weights) on 30 x 224 x 224 random clips in
    bf16: clips/s, x real time (a clip is 1.5 s of video), FLOPs per clip counted with torch.utils.flop_counter, MFU,
    and the GPU-hours to encode a HowTo100M-sized corpus (15 years of video, pretraining_cost.HOWTO100M_CLIPS clips).
@@ -612,8 +612,8 @@ def tokenize_pipeline(budget_s, check: Check):
     bench_tokenize_pipeline's stages on this machine, the encoder on the device in bf16: (a) decoding alone on one
     worker (the per-core rate) and on `pipeline_workers`, (b) the encoder alone on decoded clips, (c) today's
     sequential path, (d) the overlapped path (`stream_clip_features`) on `pipeline_workers`; then the decoding cores
-    one device needs (b x the CPU time per decoded clip, workers included) and the overlap ratio d / min(a, b). (e), Ray, is not run: its wheel does
-    not fit beside the others in what may travel to the GPU machine.
+    one device needs (b x the CPU time per decoded clip, workers included) and the overlap ratio d / min(a, b). (e),
+    Ray, is not run: its wheel does not fit beside the others in what may travel to the GPU machine.
     """
     import shutil
     import tempfile
