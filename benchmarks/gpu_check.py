@@ -29,7 +29,7 @@ that no longer fits in what is left of --budget-s is skipped and says so) and it
    measured on the device (N = 8192) as the practical ceiling.
 2. tokenize_pipeline: bench_tokenize_pipeline's stages at the paper's settings (20 fps, 30-frame clips at 224 px from
    640x360 H.264, generated) with the clip encoder (S3D, random weights) on the device in bf16, batch 32: (a) decoding
-   alone on one worker process (the per-core rate) and on the machine's CPUs less two, (b) the encoder alone on decoded
+   alone on one worker process and on the machine's CPUs less two, (b) the encoder alone on decoded
    clips, (c) today's sequential path, (d) the overlapped path (`stream_clip_features`) on as many workers; then the
    decoding cores one GPU needs (b x the CPU time per clip of decoding on those workers), d / min(a, b) (target >=
    0.85), d / c, and the bf16 features' relative L2 against float32 on the same clips.
