@@ -610,10 +610,10 @@ def clip_encoder_variants(tokenizer, clips, features, flops_per_clip, check: Che
 def tokenize_pipeline(budget_s, check: Check):
     """
     bench_tokenize_pipeline's stages on this machine, the encoder on the device in bf16: (a) decoding alone on one
-    worker (FFmpeg threads on every core) and on `pipeline_workers`, (b) the encoder alone on decoded clips, (c) today's
-    sequential path, (d) the overlapped path (`stream_clip_features`) on `pipeline_workers`; then the decoding cores
-    one device needs (b x the CPU time per decoded clip, workers included) and the overlap ratio d / min(a, b). (e),
-    Ray, is not run: its wheel does not fit beside the others in what may travel to the GPU machine.
+    worker (FFmpeg threads on every core) and on `pipeline_workers`, (b) the encoder alone on decoded clips, (c)
+    today's sequential path, (d) the overlapped path (`stream_clip_features`) on `pipeline_workers`; then the decoding
+    cores one device needs (b x the CPU time per decoded clip, workers included) and the overlap ratio d / min(a, b).
+    (e), Ray, is not run: its wheel does not fit beside the others in what may travel to the GPU machine.
     """
     import shutil
     import tempfile
