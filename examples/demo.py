@@ -88,6 +88,13 @@ def parse_args(argv=None):
         "the late ones (or, with colour_histogram among --s3d_blocks, one for the colour histogram and one for all "
         "S3D blocks), and pretraining sequences room for twice the video positions.",
     )
+    parser.add_argument(
+        "--codebook_layout",
+        choices=["positions", "summed"],
+        default="positions",
+        help="With --num_codebooks > 1: a clip's words take a position each, or one position with their embeddings "
+        "summed (the encoder's sequence as long as with one word per clip; VideoBertConfig.codebook_layout).",
+    )
     parser.add_argument("--whiten_dim", type=int, default=64, help="Whitened dimensions (per codebook).")
     parser.add_argument(
         "--codebook_dropout",
@@ -183,7 +190,8 @@ def settings_table(args) -> str:
             "visual vocabulary",
             f"{args.levels} x {args.branching} = {args.branching**args.levels} tokens"
             + (
-                f" in each of {args.num_codebooks} codebooks (one word per codebook and clip)"
+                f" in each of {args.num_codebooks} codebooks (one word per codebook and clip"
+                + ("; a clip's words summed into one position)" if args.codebook_layout == "summed" else ")")
                 if args.num_codebooks > 1
                 else ""
             ),
@@ -397,7 +405,8 @@ def main(argv=None):
         "--visual_tokenizer_name_or_path", str(vocab / "visual_tokenizer"),
         "--config_overrides",
         f"num_hidden_layers={args.num_layers},hidden_dropout_prob={args.dropout},"
-        f"attention_probs_dropout_prob={args.dropout}",
+        f"attention_probs_dropout_prob={args.dropout}"
+        + (f",codebook_layout={args.codebook_layout}" if args.codebook_layout != "positions" else ""),
         "--logging_steps", "25",
         "--save_steps", str(args.max_steps),
         "--save_total_limit", "1",

@@ -426,10 +426,12 @@ def test_ids_outside_a_codebooks_range(wordpiece):
 
 
 # ------------------------------------------------------------------------------------------------ G = 2: data path
-def two_codebook_model(wordpiece, seed=0):
+def two_codebook_model(wordpiece, seed=0, layout="positions"):
     processor = VideoBertProcessor(VideoBertVideoProcessor(), wordpiece, visual_vocab_size=18, num_codebooks=2)
     torch.manual_seed(seed)
-    config = VideoBertConfig(**TINY | {"visual_vocab_size": 18}, num_codebooks=2, max_position_embeddings=64)
+    config = VideoBertConfig(
+        **TINY | {"visual_vocab_size": 18}, num_codebooks=2, max_position_embeddings=64, codebook_layout=layout
+    )
     processor.check_config(config)
     return processor, VideoBertForPreTraining(config)
 
@@ -448,8 +450,9 @@ def test_processor_lays_out_a_clips_words_in_order(wordpiece):
     assert video == [0, 9]
 
 
-def test_pretraining_steps_through_the_collator(wordpiece):
-    processor, model = two_codebook_model(wordpiece)
+@pytest.mark.parametrize("layout", ["positions", "summed"])
+def test_pretraining_steps_through_the_collator(wordpiece, layout):
+    processor, model = two_codebook_model(wordpiece, layout=layout)
     collator = DataCollatorForVideoBertPretraining.from_config(
         wordpiece, model.config, seed=0, visual_mask_probability=0.5, max_length=48
     )
@@ -521,8 +524,9 @@ def test_codebook_dropout_hides_one_codebooks_words(wordpiece):
         )
 
 
-def test_fill_mask_uses_take_whole_clips(wordpiece, tmp_path):
-    processor, model = two_codebook_model(wordpiece)
+@pytest.mark.parametrize("layout", ["positions", "summed"])
+def test_fill_mask_uses_take_whole_clips(wordpiece, tmp_path, layout):
+    processor, model = two_codebook_model(wordpiece, layout=layout)
     model.eval()
     predictions = zero_shot_action_classification(
         model, processor, [[[0, 9], [1, 10]], [0, 9, 2, 11, 3, 12], None], ["slice", "stir"], ["tomato", "soup"],
@@ -635,14 +639,17 @@ def test_zero_shot_pipeline_asks_each_label_of_its_own_codebooks(wordpiece):
         classifier(paths[0], verbs=verbs, nouns=nouns, verb_codebooks=[0, 2])
 
 
-def test_two_codebook_checkpoint_loads_with_remote_code(wordpiece, tmp_path):
+@pytest.mark.parametrize("layout", ["positions", "summed"])
+def test_two_codebook_checkpoint_loads_with_remote_code(wordpiece, tmp_path, layout):
     torch.manual_seed(0)
     tokenizer_config = VideoBertVisualTokenizerConfig(levels=2, branching=3, thumbnail_size=8, num_codebooks=2)
     visual_tokenizer = VideoBertVisualTokenizer(tokenizer_config)
     clip_features = visual_tokenizer.get_clip_features(torch.randn(12, 3, 8, 32, 32))
     visual_tokenizer.fit(clip_features, show_progress=False)
     visual_tokenizer.save_pretrained(tmp_path / "visual_tokenizer")
-    config = VideoBertConfig(**TINY | {"visual_vocab_size": None}, visual_tokenizer_config=tokenizer_config)
+    config = VideoBertConfig(
+        **TINY | {"visual_vocab_size": None}, visual_tokenizer_config=tokenizer_config, codebook_layout=layout
+    )
     assert config.num_codebooks == 2 and config.visual_vocab_size == 18
     model = VideoBertForPreTraining(config).eval()
     model.videobert.load_visual_tokenizer(visual_tokenizer)
@@ -654,6 +661,7 @@ def test_two_codebook_checkpoint_loads_with_remote_code(wordpiece, tmp_path):
     model.save_pretrained(folder)
     processor.save_pretrained(folder)
     assert json.loads((folder / "processor_config.json").read_text())["num_codebooks"] == 2
+    assert json.loads((folder / "config.json").read_text()).get("codebook_layout", "positions") == layout
     # raw video -> 2 [CLIP] placeholders per clip, filled by the model's own two-codebook tokenizer
     data = expected_outputs(model, processor, {"text": ["slice the tomato"], "videos": [fixed_frames()]})
     placeholders = int((data["inputs"]["input_ids"] == config.clip_token_id).sum())
@@ -714,3 +722,87 @@ def test_scripts_build_tokenize_and_pretrain_with_two_codebooks(tmp_path):
     )  # fmt: skip
     saved = json.loads((model_dir / "config.json").read_text())
     assert saved["num_codebooks"] == 2 and saved["visual_vocab_size"] == 8
+
+
+# ------------------------------------------------------------------------------------ G = 2, codebook_layout="summed"
+def folded_batch(wordpiece, processor):
+    """Two rows: text + 3 clips, and video-only 1 clip (padded), in the processor's layout."""
+    from videobert_hf.processing_videobert import build_videobert_inputs, pad_videobert_batch
+
+    special = processor.special_ids
+    text = processor.encode_sentences(["slice the tomato"])[0]
+    rows = [
+        build_videobert_inputs(text, [[0, 9], [4, 13], [2, 11]], special),
+        build_videobert_inputs(None, [[5, 17]], special),
+    ]
+    return processor.visual_token_offset, pad_videobert_batch(rows, special.pad)
+
+
+def test_summed_layout_reads_one_position_per_clip(wordpiece):
+    """The encoder reads each clip once, the sum of its two words' embeddings (checked against the positions layout's
+    encoder fed that folded sequence as `inputs_embeds`); each word gets its clip's state plus its codebook's embedding;
+    a row's outputs do not depend on the other rows of the batch (padding is dropped and re-added)."""
+    processor, summed = two_codebook_model(wordpiece, layout="summed")
+    _, positions = two_codebook_model(wordpiece, layout="positions")
+    missing, unexpected = positions.load_state_dict(summed.state_dict(), strict=False)
+    assert not missing and unexpected == ["videobert.codebook_embeddings.weight"]
+    summed.eval(), positions.eval()
+    offset, batch = folded_batch(wordpiece, processor)
+    ids, types, mask = batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]
+    with torch.no_grad():
+        out = summed.videobert(**batch, output_hidden_states=True)
+        # the encoder's length: row 0 folds its 3 clips' 6 words into 3 positions
+        assert out.hidden_states[0].shape[1] == ids.shape[1] - 3
+        words = positions.videobert.embeddings.word_embeddings(ids[0])
+        is_word = (types[0] == 1) & (ids[0] != wordpiece.sep_token_id)
+        first = torch.nonzero(is_word).flatten()[::2]
+        folded, folded_types, kept = [], [], []
+        for position in range(ids.shape[1]):
+            if position in first.tolist():
+                folded.append(words[position] + words[position + 1])
+            elif not is_word[position]:
+                folded.append(words[position])
+            else:
+                continue
+            folded_types.append(int(types[0, position]))
+            kept.append(position)
+        reference = positions.videobert(
+            inputs_embeds=torch.stack(folded)[None], token_type_ids=torch.tensor([folded_types])
+        ).last_hidden_state[0]
+        codebook = summed.videobert.codebook_embeddings.weight
+        state = out.last_hidden_state[0]
+        for slot, position in enumerate(kept):
+            offset_g0 = codebook[0] if position in first.tolist() else 0
+            torch.testing.assert_close(state[position], reference[slot] + offset_g0, atol=1e-5, rtol=1e-5)
+        for position in first.tolist():  # the clip's second word: the same state, codebook 1's embedding
+            torch.testing.assert_close(state[position + 1], reference[kept.index(position)] + codebook[1])
+        # row 1 alone, unpadded, equals row 1 of the batch
+        length = int(mask[1].sum())
+        alone = summed(input_ids=ids[1:, :length], token_type_ids=types[1:, :length]).prediction_logits
+        torch.testing.assert_close(alone[0], summed(**batch).prediction_logits[1, :length], atol=1e-5, rtol=1e-5)
+
+
+def test_summed_layout_settings_and_bad_input(wordpiece, tmp_path):
+    """G = 1 has no summed form to build (one position per clip either way: same model, same weights); the layout is
+    saved in config.json only when not the default; a sequence that is not whole clips, an unknown layout: errors."""
+    one = VideoBertConfig(**TINY, codebook_layout="summed")
+    torch.manual_seed(0)
+    a = VideoBertForPreTraining(one)
+    torch.manual_seed(0)
+    b = VideoBertForPreTraining(VideoBertConfig(**TINY))
+    assert a.videobert.codebook_embeddings is None and a.state_dict().keys() == b.state_dict().keys()
+    assert "codebook_layout" not in VideoBertConfig(**TINY).to_dict()
+    processor, model = two_codebook_model(wordpiece, layout="summed")
+    model.save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["codebook_layout"] == "summed"
+    loaded = VideoBertForPreTraining.from_pretrained(tmp_path)
+    torch.testing.assert_close(loaded.videobert.codebook_embeddings.weight, model.videobert.codebook_embeddings.weight)
+    offset, batch = folded_batch(wordpiece, processor)
+    # row 0 without its last clip's second word (its [SEP] kept)
+    ids, types = (
+        torch.cat([batch[key][:1, :-2], batch[key][:1, -1:]], dim=1) for key in ("input_ids", "token_type_ids")
+    )
+    with pytest.raises(ValueError, match=r"5 visual words, not whole clips of num_codebooks=2"):
+        model(input_ids=ids, token_type_ids=types)
+    with pytest.raises(StrictDataclassClassValidationError, match=r"codebook_layout='sum' must be one of"):
+        VideoBertConfig(**TINY, codebook_layout="sum")

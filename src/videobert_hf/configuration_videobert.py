@@ -29,6 +29,8 @@ CLIP_TOKEN = "[CLIP]"
 ADDED_TOKENS = (TEXT_VIDEO_SEPARATOR, CLIP_TOKEN)
 # The paper's visual vocabulary: hierarchical k-means with 4 levels of 12 clusters.
 DEFAULT_VISUAL_VOCAB_SIZE = 12**4
+# `VideoBertConfig.codebook_layout`: a clip's G words as G encoder positions, or one position with their embeddings summed
+CODEBOOK_LAYOUTS = ("positions", "summed")
 
 # An appearance-only clip feature that a visual tokenizer can put beside S3D's blocks (issue 20): each clip's colour
 # histogram over all its frames' pixels, COLOUR_HISTOGRAM_BINS levels per RGB channel, square-rooted (Hellinger: unit
@@ -210,6 +212,8 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             }
         if output.get("num_codebooks") == 1:  # the paper's setting: config.json as before codebooks existed
             del output["num_codebooks"]
+        if output.get("codebook_layout") == "positions":  # likewise before the summed layout existed
+            del output["codebook_layout"]
         if output.get("appearance_image_size") == 224:  # likewise before the EfficientNet-Lite0 features existed
             del output["appearance_image_size"]
         return output
@@ -360,6 +364,13 @@ class VideoBertConfig(PreTrainedConfig):
             default). A clip takes G consecutive positions, its codebooks' words in order; codebook g's word k is visual
             token `g * (visual_vocab_size / G) + k`. Defaults to the `visual_tokenizer_config`'s when the model owns a
             visual tokenizer (a different value is an error). Not saved in config.json when 1.
+        codebook_layout (`str`, defaults to `"positions"`):
+            How the model reads a clip's G words (inputs are the same either way: G consecutive positions per clip).
+            `"positions"`: each word is a position of the encoder. `"summed"`: the encoder reads one position per clip,
+            the sum of its G words' embeddings (the sequence keeps the length of one word per clip); its output is
+            copied back to the clip's G positions with a learned embedding of each codebook added (`codebook_embeddings`),
+            so that the prediction head gives each position its own codebook's word (G heads sharing the tied
+            decoder). Only meaningful with `num_codebooks` > 1; not saved in config.json when `"positions"`.
         text_video_separator_token_id (`int`, *optional*):
             Id of `[>]`, which joins a sentence and its video segment. Defaults to `text_vocab_size`.
         clip_token_id (`int`, *optional*):
@@ -410,6 +421,7 @@ class VideoBertConfig(PreTrainedConfig):
     text_vocab_size: int = 30522
     visual_vocab_size: int | None = None
     num_codebooks: int | None = None
+    codebook_layout: str = "positions"
     text_video_separator_token_id: int | None = None
     clip_token_id: int | None = None
     hidden_size: int = 768
@@ -504,6 +516,8 @@ class VideoBertConfig(PreTrainedConfig):
         output = super().to_dict()
         if output.get("num_codebooks") == 1:  # the paper's setting: config.json as before codebooks existed
             del output["num_codebooks"]
+        if output.get("codebook_layout") == "positions":  # likewise before the summed layout existed
+            del output["codebook_layout"]
         if output.get("appearance_image_size") == 224:  # likewise before the EfficientNet-Lite0 features existed
             del output["appearance_image_size"]
         return output
@@ -516,6 +530,11 @@ class VideoBertConfig(PreTrainedConfig):
             raise ValueError(
                 f"num_codebooks={self.num_codebooks} must be >= 1 and divide visual_vocab_size={self.visual_vocab_size} "
                 "(every codebook has as many words)."
+            )
+        if self.codebook_layout not in CODEBOOK_LAYOUTS:
+            raise ValueError(
+                f"codebook_layout={self.codebook_layout!r} must be one of {CODEBOOK_LAYOUTS}: a clip's words take a "
+                "position each, or one position with their embeddings summed."
             )
         if self.text_vocab_size < 1:
             raise ValueError(f"text_vocab_size must be positive, got {self.text_vocab_size}.")

@@ -246,6 +246,58 @@ def lookup(embedding: nn.Embedding, ids: torch.Tensor, name: str) -> torch.Tenso
         raise out_of_range_error(name, ids, embedding.num_embeddings) from error
 
 
+@dataclass
+class ClipFold:
+    """
+    Where `codebook_layout="summed"` puts each position (see `fold_clip_words`): `index` `(batch, folded_length)`, the
+    original position each folded slot reads; `valid` `(batch, folded_length)`, False on the padding slots of rows
+    shorter than the longest; `unfold` `(batch, length)`, the folded slot each original position reads back;
+    `codebook` `(batch, length)`, the codebook of each clip word (-1 elsewhere).
+    """
+
+    index: torch.Tensor
+    valid: torch.Tensor
+    unfold: torch.Tensor
+    codebook: torch.Tensor
+
+
+def fold_clip_words(token_type_ids: torch.Tensor, attention_mask: torch.Tensor | None, num_codebooks: int) -> ClipFold:
+    """
+    The layout of `codebook_layout="summed"`: a clip's `num_codebooks` G words (G consecutive positions of segment 1, the
+    processor's layout, see `build_videobert_inputs`) fold into the position of its first word. The clip words are the
+    attended segment-1 positions but the segment's last (`[SEP]`), in whole clips; every other attended position keeps a
+    slot of its own, in order, and padding is dropped (rows are re-padded to the longest folded row). Reads one number
+    back from the device (the longest folded row, which sizes the folded batch), as boolean-mask indexing does.
+    """
+    attended = torch.ones_like(token_type_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
+    video = (token_type_ids == VIDEO_TYPE_ID) & attended
+    clip_word = torch.zeros_like(video)
+    clip_word[:, :-1] = video[:, :-1] & video[:, 1:]  # a video position followed by another: not the segment's [SEP]
+    rank = torch.cumsum(clip_word, dim=1) - 1
+    words = clip_word.sum(dim=1)
+    if bool((words % num_codebooks).any()):
+        row = int((words % num_codebooks).nonzero()[0, 0])
+        raise ValueError(
+            f"Row {row} of the batch has {int(words[row])} visual words, not whole clips of num_codebooks="
+            f"{num_codebooks}: codebook_layout='summed' sums each clip's {num_codebooks} consecutive words."
+        )
+    codebook = torch.where(clip_word, rank % num_codebooks, -1)
+    keep = attended & (codebook <= 0)  # every attended position but a clip's second, third ... word
+    length = int(keep.sum(dim=1).max())
+    index = torch.sort((~keep).to(torch.uint8), dim=1, stable=True).indices[:, :length]
+    unfold = (torch.cumsum(keep, dim=1) - 1).clamp(min=0)
+    return ClipFold(index=index, valid=keep.gather(1, index), unfold=unfold, codebook=codebook)
+
+
+def sum_clip_words(embeddings: torch.Tensor, fold: ClipFold, num_codebooks: int) -> torch.Tensor:
+    """`(batch, length, hidden)` word embeddings -> `(batch, folded_length, hidden)`: each clip's words summed."""
+    summed = embeddings.clone()
+    first = (fold.codebook == 0).unsqueeze(-1)
+    for g in range(1, num_codebooks):
+        summed[:, :-g] = summed[:, :-g] + torch.where(first[:, :-g], embeddings[:, g:], 0)
+    return summed.gather(1, fold.index.unsqueeze(-1).expand(-1, -1, summed.shape[-1]))
+
+
 def eager_attention_forward(
     module: nn.Module,
     query: torch.Tensor,
@@ -743,6 +795,11 @@ class VideoBertModel(VideoBertPreTrainedModel):
         self.embeddings = VideoBertEmbeddings(config)
         self.encoder = VideoBertEncoder(config)
         self.pooler = VideoBertPooler(config) if add_pooling_layer else None
+        self.codebook_embeddings = None
+        # CODEPATH: checkpoints with several codebooks and codebook_layout="summed" read a clip at one position; this
+        # embedding tells its G words apart once the clip's state is copied back to them (every other checkpoint: None)
+        if config.codebook_layout == "summed" and config.num_codebooks > 1:
+            self.codebook_embeddings = nn.Embedding(config.num_codebooks, config.hidden_size)
         self.visual_tokenizer = None
         # CODEPATH: checkpoints that tokenize raw clips themselves own a visual tokenizer; token-id checkpoints do not
         if config.visual_tokenizer_config is not None:
@@ -819,6 +876,11 @@ class VideoBertModel(VideoBertPreTrainedModel):
         pixel_values_videos (`torch.FloatTensor` of shape `(num_clips, 3, frames, height, width)`, *optional*):
             The clips of the `[CLIP]` placeholders of `input_ids`, in row-major order (what `VideoBertProcessor` emits
             without a visual tokenizer); the model's own visual tokenizer turns them into visual tokens.
+
+        With `config.codebook_layout="summed"` (and several codebooks) the encoder reads each clip at one position, the
+        sum of its words' embeddings (`fold_clip_words`, found through `token_type_ids`); `last_hidden_state` has the
+        inputs' length again (each word: its clip's state plus its codebook's embedding), while `hidden_states` and
+        `attentions` are those of the folded sequence.
         """
         if (input_ids is None) ^ (inputs_embeds is not None):
             raise ValueError("You must specify exactly one of input_ids or inputs_embeds")
@@ -826,6 +888,17 @@ class VideoBertModel(VideoBertPreTrainedModel):
         if pixel_values_videos is not None:
             input_ids = self.tokenize_clips(input_ids, pixel_values_videos)
 
+        fold = None
+        if self.codebook_embeddings is not None and token_type_ids is not None:  # codebook_layout="summed"
+            if attention_mask is not None and attention_mask.dim() != 2:
+                raise ValueError("codebook_layout='summed' folds the sequence: pass a 2-D attention_mask.")
+            fold = fold_clip_words(token_type_ids, attention_mask, self.config.num_codebooks)
+            if inputs_embeds is None:
+                inputs_embeds = lookup(self.embeddings.word_embeddings, input_ids, "input_ids")
+            inputs_embeds = sum_clip_words(inputs_embeds, fold, self.config.num_codebooks)
+            token_type_ids = token_type_ids.gather(1, fold.index)
+            position_ids = None if position_ids is None else position_ids.expand_as(fold.unfold).gather(1, fold.index)
+            attention_mask, input_ids = fold.valid.long(), None
         embedding_output = self.embeddings(
             input_ids=input_ids,
             position_ids=position_ids,
@@ -839,6 +912,12 @@ class VideoBertModel(VideoBertPreTrainedModel):
         )
         sequence_output = self.encoder(embedding_output, attention_mask=attention_mask, **kwargs)
         pooled_output = self.pooler(sequence_output) if self.pooler is not None else None
+        if fold is not None:  # back to one position per word: a clip's state at each of its words, plus its codebook's
+            sequence_output = sequence_output.gather(
+                1, fold.unfold.unsqueeze(-1).expand(-1, -1, sequence_output.shape[-1])
+            )
+            codebook = self.codebook_embeddings(fold.codebook.clamp(min=0))
+            sequence_output = sequence_output + torch.where(fold.codebook.unsqueeze(-1) >= 0, codebook, 0)
         return BaseModelOutputWithPooling(last_hidden_state=sequence_output, pooler_output=pooled_output)
 
 
