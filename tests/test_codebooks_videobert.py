@@ -677,7 +677,7 @@ def test_two_codebook_checkpoint_loads_with_remote_code(wordpiece, tmp_path, lay
 
 
 def test_scripts_build_tokenize_and_pretrain_with_two_codebooks(tmp_path):
-    """build_visual_vocabulary -> tokenize_videos (a list of words per clip) -> run_pretraining, G = 2."""
+    """build_visual_vocabulary -> tokenize_videos (a list of words per clip) -> run_pretraining, G = 2 (summed)."""
     import subprocess
     import sys
 
@@ -718,10 +718,11 @@ def test_scripts_build_tokenize_and_pretrain_with_two_codebooks(tmp_path):
             "--num_attention_heads", "4", "--intermediate_size", "37", "--max_steps", "2", "--save_steps", "2",
             "--per_device_train_batch_size", "2", "--max_seq_length", "32", "--use_cpu", "--report_to", "none",
             "--dataloader_num_workers", "0", "--disable_tqdm", "true", "--seed", "0", "--codebook_dropout", "0.5",
+            "--config_overrides", "codebook_layout=summed",
         ]
     )  # fmt: skip
     saved = json.loads((model_dir / "config.json").read_text())
-    assert saved["num_codebooks"] == 2 and saved["visual_vocab_size"] == 8
+    assert saved["num_codebooks"] == 2 and saved["visual_vocab_size"] == 8 and saved["codebook_layout"] == "summed"
 
 
 # ------------------------------------------------------------------------------------ G = 2, codebook_layout="summed"

@@ -239,7 +239,10 @@ that treats the model's fill-ins as facts.
   `benchmarks/zero_shot_by_codebook.py`). Counting the object word's pixels by their chroma
   (`centre_chroma_surround`) steadies it: asked of its own word, the unseen pair's noun 71 % (69-72) and verb 92 %
   (90-94) on every seed, though the held-out verb asked of the action word alone falls to 84 % on one seed and
-  retrieval drops further (11-79 %). BENCHMARKS.md has the seed benchmark of each setting.
+  retrieval drops further (11-79 %). Summing a clip's words into one encoder position (`codebook_layout="summed"`,
+  `centre_chroma_surround_summed`) keeps one word's step time (0.99-1.08x) and brings retrieval back to 39-79 %, with
+  the unseen pair's noun 67 % (64-71) and verb 91 % (87-96) asked of their own words, but the held-out verb asked of
+  the action word alone at 85-91 %. BENCHMARKS.md has the seed benchmark of each setting.
 - **Clip encoder of the demo.** The demo's S3D is randomly initialised (no Kinetics weights are downloaded) and pooled
   at four blocks, beside an ImageNet-trained EfficientNet-Lite0 on one frame per clip (not a video model: it sees
   objects and scenes, not motion); on synthetic videos its figures say that the pipeline works, not how well VideoBERT
