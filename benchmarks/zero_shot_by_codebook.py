@@ -14,7 +14,8 @@
 """Zero-shot classification of `make demo` outputs (or seed-benchmark runs) with several visual words per clip, read
 two ways from the same trained model: every query sees all of a clip's words (the paper's protocol, what the demo
 prints), and each label is asked of its own codebooks (`zero_shot_action_classification(verb_codebooks=...,
-noun_codebooks=...)`: the other codebooks' words are `[MASK]` in that query). Prints top-1 per run and mean (min-max)
+noun_codebooks=...)`: the other codebooks' words are `[MASK]` in that query), and both at once (`combine_all_words`:
+each label ranked by the product of its candidates' softmax in the two queries). Prints top-1 per run and mean (min-max)
 over the runs, with issue 20's targets, and writes `--output` as JSON when given:
 
     .venv/bin/python benchmarks/zero_shot_by_codebook.py \\
@@ -56,6 +57,10 @@ def evaluate_run(root: Path, verb_codebooks, noun_codebooks) -> dict:
         for readout, kwargs in (
             ("all words", {}),
             ("own words", {"verb_codebooks": verb_codebooks, "noun_codebooks": noun_codebooks}),
+            (
+                "own x all words",
+                {"verb_codebooks": verb_codebooks, "noun_codebooks": noun_codebooks, "combine_all_words": True},
+            ),
         ):
             results = evaluate_zero_shot(
                 model, processor, segments, list(VERBS), list(NOUNS), show_progress=False, **kwargs

@@ -554,20 +554,27 @@ def test_zero_shot_asks_each_label_of_its_own_codebooks(wordpiece):
     """`verb_codebooks=[1], noun_codebooks=[0]`: the verb's query shows the model codebook 1's words with codebook 0's
     `[MASK]`, the noun's the reverse (two forward passes, the text and the other words unchanged); by default one pass
     sees every word. A codebook the model does not have is an error naming it."""
-    from videobert_hf.processing_videobert import hide_codebooks
+    from videobert_hf.pipelines_videobert import PAPER_TEMPLATE, template_mask_positions
+    from videobert_hf.processing_videobert import (
+        build_videobert_inputs,
+        hide_codebooks,
+        pad_videobert_batch,
+        part_positions,
+    )
 
     processor, model = two_codebook_model(wordpiece, seed=1)
     model.eval()
     special = processor.special_ids
     segments = [[[0, 9], [1, 10]], [[2, 11], [3, 12], [4, 13]]]
+    verbs, nouns = ["slice", "stir", "peel"], ["tomato", "soup", "onion"]
+    template_ids, slots = template_mask_positions(wordpiece, PAPER_TEMPLATE)
+    sequences = [build_videobert_inputs(template_ids, segment, special) for segment in segments]
     seen = []
     model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw["input_ids"].clone()), with_kwargs=True)
 
     def ask(**kwargs):
         seen.clear()
-        return zero_shot_action_classification(
-            model, processor, segments, ["slice", "stir"], ["tomato", "soup"], show_progress=False, **kwargs
-        )
+        return zero_shot_action_classification(model, processor, segments, verbs, nouns, show_progress=False, **kwargs)
 
     ask()
     (plain,) = seen
@@ -583,6 +590,18 @@ def test_zero_shot_asks_each_label_of_its_own_codebooks(wordpiece):
         assert torch.equal(query[~visual], plain[~visual])
     ask(verb_codebooks=[0, 1], noun_codebooks=[0, 1])
     assert len(seen) == 1 and torch.equal(seen[0], plain)  # every codebook: the default, one pass
+    # combine_all_words: a third pass sees every word; each label ranks by the product of the two softmaxes
+    combined = ask(verb_codebooks=[1], noun_codebooks=[0], combine_all_words=True, top_k=2)
+    assert len(seen) == 3 and sum(torch.equal(query, plain) for query in seen) == 1
+    with torch.no_grad():
+        logits = {name: model(**pad_videobert_batch(query, special.pad)).prediction_logits for name, query in (
+            ("verb", hide_codebooks(sequences, special, [1])), ("noun", hide_codebooks(sequences, special, [0])),
+            ("all", sequences))}  # fmt: skip
+    for slot, (name, labels, ranked) in enumerate((("verb", verbs, combined.verbs), ("noun", nouns, combined.nouns))):
+        ids = wordpiece.convert_tokens_to_ids(labels)
+        position = part_positions(len(template_ids), 1)[0][slots[slot]]
+        product = sum(logits[q][:, position][:, ids].log_softmax(-1) for q in (name, "all"))
+        assert torch.equal(ranked, product.topk(2, dim=-1).indices)
     ids = [special.cls, 5, offset + 1, offset + 10, special.sep]
     assert hide_codebooks([(ids, [0] * 5)], special, [1])[0][0] == [*ids[:2], special.mask, *ids[3:]]
     with pytest.raises(ValueError, match=r"noun_codebooks=\[2\] must name one or more of the model's codebooks 0..1"):
@@ -635,6 +654,16 @@ def test_zero_shot_pipeline_asks_each_label_of_its_own_codebooks(wordpiece):
             assert [got[label] for label in labels] == pytest.approx(expected.tolist(), abs=1e-5), (path, key)
     plain = classifier(paths[0], verbs=verbs, nouns=nouns)
     assert plain["verbs"] != results[0]["verbs"] and plain["nouns"] != results[0]["nouns"]
+    # combine_all_words: each label's scores are the product of its own query's softmax and the all-words one's
+    combined = classifier(paths[0], combine_all_words=True, **kwargs)
+    assert classifier(paths, batch_size=2, combine_all_words=True, **kwargs)[0] == combined
+    for key in ("verbs", "nouns"):
+        own = {e["label"]: e["score"] for e in results[0][key]}
+        every = {e["label"]: e["score"] for e in plain[key]}
+        product = {label: own[label] * every[label] for label in own}
+        total = sum(product.values())
+        got = {e["label"]: e["score"] for e in combined[key]}
+        assert got == pytest.approx({label: value / total for label, value in product.items()}, abs=1e-5), key
     with pytest.raises(ValueError, match=r"verb_codebooks=\[0, 2\] must name one or more of the model's codebooks"):
         classifier(paths[0], verbs=verbs, nouns=nouns, verb_codebooks=[0, 2])
 

@@ -91,11 +91,13 @@ def evaluate_zero_shot(
     show_progress=True,
     verb_codebooks=None,
     noun_codebooks=None,
+    combine_all_words=False,
 ) -> dict[str, float]:
     """
     Verb and noun top-1 / top-5 accuracy of the zero-shot protocol on `labelled_segments`, with the video and
     without it (the text-only language prior, which sees the template alone), in percent. `verb_codebooks` /
-    `noun_codebooks`: the codebooks each query sees (`zero_shot_action_classification`; default all).
+    `noun_codebooks`: the codebooks each query sees (`zero_shot_action_classification`; default all), and
+    `combine_all_words` multiplies in the query that sees every word.
     """
     verb_labels = [verbs.index(labels["verb"]) for _, _, labels in segments]
     noun_labels = [nouns.index(labels["noun"]) for _, _, labels in segments]
@@ -113,6 +115,7 @@ def evaluate_zero_shot(
             show_progress=show_progress,
             verb_codebooks=verb_codebooks,
             noun_codebooks=noun_codebooks,
+            combine_all_words=combine_all_words,
         )
         for k in (1, 5):
             for key, ranked, labels in (

@@ -296,8 +296,9 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
     Call with a video path (or a list of them) and `verbs=[...]`, `nouns=[...]` (each a single WordPiece token),
     optionally `template=` (two `[MASK]`s, verb first), `top_k=` (default 5), `batch_size=` (videos per forward
     pass; the results do not depend on it) and, with several visual words per clip, `verb_codebooks=` /
-    `noun_codebooks=` (the codebooks whose words each label's query sees, the others `[MASK]`; default all: see
-    `zero_shot_action_classification`). Each result is
+    `noun_codebooks=` (the codebooks whose words each label's query sees, the others `[MASK]`; default all) with
+    `combine_all_words=True` to multiply in the query that sees every word (see `zero_shot_action_classification`).
+    Each result is
 
     - `"verbs"`, `"nouns"`: `[{"label", "score"}]`, best first, scores being the softmax over the candidates;
     - `"num_clips"`: the video's number of clips;
@@ -313,7 +314,15 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
     """
 
     def _sanitize_parameters(
-        self, verbs=None, nouns=None, template=None, top_k=None, verb_codebooks=None, noun_codebooks=None, **kwargs
+        self,
+        verbs=None,
+        nouns=None,
+        template=None,
+        top_k=None,
+        verb_codebooks=None,
+        noun_codebooks=None,
+        combine_all_words=None,
+        **kwargs,
     ):
         if kwargs:
             raise TypeError(f"Unexpected arguments {sorted(kwargs)}.")
@@ -328,12 +337,21 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             preprocess_params["nouns"] = postprocess_params["nouns"] = list(nouns)
         if template is not None:
             preprocess_params["template"] = template
+        if combine_all_words:
+            preprocess_params["combine_all_words"] = True
         if top_k is not None:
             postprocess_params["top_k"] = top_k
         return preprocess_params, {}, postprocess_params
 
     def preprocess(
-        self, video, verbs=None, nouns=None, template=PAPER_TEMPLATE, verb_codebooks=None, noun_codebooks=None
+        self,
+        video,
+        verbs=None,
+        nouns=None,
+        template=PAPER_TEMPLATE,
+        verb_codebooks=None,
+        noun_codebooks=None,
+        combine_all_words=False,
     ):
         if verbs is None or nouns is None:
             raise ValueError("Pass the candidate labels: verbs=[...] and nouns=[...].")
@@ -355,6 +373,10 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             for shown in (verb_codebooks, noun_codebooks)
         )
         noun_query = {"noun_input_ids": torch.tensor([noun_ids])} if noun_codebooks != verb_codebooks else {}
+        if combine_all_words and (verb_codebooks is not None or noun_codebooks is not None):
+            # which label's query the every-word query multiplies: 1 where that label sees only some codebooks
+            combined = [float(shown is not None) for shown in (verb_codebooks, noun_codebooks)]
+            noun_query |= {"all_input_ids": torch.tensor([ids]), "combined": torch.tensor([combined])}
         oov = out_of_vocabulary_score(self.visual_tokenizer, distances)
         # every value a tensor with a batch dimension of 1: transformers' collate pads and stacks them for batch_size > 1
         return {
@@ -374,6 +396,7 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             for key in ("mask_positions", "num_clips", "out_of_vocabulary_score", "mean_distance")
         }
         noun_input_ids = model_inputs.pop("noun_input_ids", None)
+        all_input_ids, combined = model_inputs.pop("all_input_ids", None), model_inputs.pop("combined", None)
         logits = vocabulary_logits(self.model(**model_inputs))
         rows = torch.arange(logits.shape[0], device=logits.device)[:, None]
         positions = extras.pop("mask_positions").to(logits.device)
@@ -381,6 +404,9 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
         if noun_input_ids is not None:  # the noun's query sees other codebooks' words
             noun_logits = vocabulary_logits(self.model(**(model_inputs | {"input_ids": noun_input_ids})))
             mask_logits = torch.stack([mask_logits[:, 0], noun_logits[rows[:, 0], positions[:, 1]]], 1)
+        if all_input_ids is not None:  # the query that sees every word, multiplied in by postprocess
+            all_logits = vocabulary_logits(self.model(**(model_inputs | {"input_ids": all_input_ids})))
+            extras |= {"all_mask_logits": all_logits[rows, positions], "combined": combined}
         # first key: a batch tensor, which transformers' unbatching reads the batch size from
         return {"mask_logits": mask_logits, **extras}
 
@@ -391,6 +417,9 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
         for slot, (name, labels) in enumerate((("verbs", verbs), ("nouns", nouns))):
             ids = single_token_ids(tokenizer, labels, name[:-1])
             scores = logits[slot, ids].softmax(dim=-1)
+            if "all_mask_logits" in model_outputs and model_outputs["combined"][0, slot]:
+                every_word = model_outputs["all_mask_logits"][0, slot, ids].float().log_softmax(dim=-1)
+                scores = (scores.log() + every_word).softmax(dim=-1)  # the two softmaxes' product, renormalised
             top = scores.topk(min(top_k, len(labels)))
             result[name] = [
                 {"label": labels[i], "score": s} for s, i in zip(top.values.tolist(), top.indices.tolist())
