@@ -267,6 +267,7 @@ def main(argv=None):
             json.dump(metrics, handle, indent=2)
         print("\nVideo-text retrieval with the fine-tuned alignment head (in %):\n")
         print(format_retrieval_table({"eval": metrics}))
+    accelerator.end_training()  # destroys the process group before exit, see run_pretraining.py
     return metrics
 
 

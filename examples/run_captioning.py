@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import datasets
 import numpy as np
+from accelerate import PartialState
 from transformers import (
     AutoConfig,
     DataCollatorForSeq2Seq,
@@ -279,3 +280,4 @@ def print_table(results, ceiling):
 
 if __name__ == "__main__":
     main()
+    PartialState().destroy_process_group()  # before exit, see run_pretraining.py

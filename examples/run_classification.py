@@ -37,6 +37,7 @@ import datasets
 import numpy as np
 import torch
 import transformers
+from accelerate import PartialState
 from transformers import AutoProcessor, HfArgumentParser, Trainer, TrainingArguments
 
 import videobert_hf  # noqa: F401  (registers VideoBERT with the Auto classes)
@@ -190,3 +191,4 @@ def main(argv=None, callbacks=None):
 
 if __name__ == "__main__":
     main()
+    PartialState().destroy_process_group()  # before exit, see run_pretraining.py

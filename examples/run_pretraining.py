@@ -414,4 +414,6 @@ def main(argv=None, callbacks=None):
 
 
 if __name__ == "__main__":
-    main()
+    # Trainer leaves the process group up; destroyed here, before the interpreter tears down, since gloo's worker
+    # threads still alive at exit can abort the process (SIGABRT) after a finished run (pytorch/pytorch#190489).
+    main().accelerator.end_training()

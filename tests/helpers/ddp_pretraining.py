@@ -162,3 +162,5 @@ if __name__ == "__main__":
     module = first_step_grads(dataset, grads_dir, int(batch))
     if len(sys.argv) > 4:
         module.main(sys.argv[4:])
+    if torch.distributed.is_initialized():  # destroyed before exit, see examples/run_pretraining.py
+        torch.distributed.destroy_process_group()

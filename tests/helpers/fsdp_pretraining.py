@@ -99,3 +99,4 @@ if __name__ == "__main__":
         callbacks.append(load_module("kill_after_save", HELPERS / "kill_after_save.py").KillAfterSave(kill_step))
     trainer = run_pretraining.main(sys.argv[3:], callbacks=callbacks)
     record_sharding(trainer.model_wrapped, record_path, trainer.args.process_index)
+    trainer.accelerator.end_training()  # destroys the process group before exit, see examples/run_pretraining.py
