@@ -17,7 +17,8 @@ it co-occurred with most in the training split, and an evaluation segment takes 
 Two modes:
 
 - `--demo_output DIR` reads the output of `make demo` (or any folder laid out like it) and prints segment-level vote
-  accuracy per label, an upper-bound-style reference for the zero-shot figures.
+  accuracy per label, an upper-bound-style reference for the zero-shot figures; with several visual words per clip,
+  also of each codebook's words alone (what asking a label of its own word can read at best, by this vote).
 - `--factorisations DIR` compares ways of giving a clip several visual words (issue 20) on the same clip features:
   it generates the synthetic benchmark into DIR (the demo's settings: 64 training videos, 16 per evaluation split,
   64-px frames, 8 fps, 8-frame clips, random S3D pooled over Conv_2c, Mixed_3c, Mixed_4c, Mixed_5c), caches the clip
@@ -71,13 +72,27 @@ def vote_accuracy(train, evaluated, key: str) -> float:
     return 100 * correct / len(evaluated)
 
 
+def codebook_words(ids, codebook: int) -> list[int]:
+    """The words of one codebook in a segment whose clips each hold one id per codebook."""
+    return [int(clip[codebook]) for clip in ids]
+
+
 def demo_purity(root: Path, splits: str) -> None:
-    train = [(clip_words(ids), labels) for _, ids, labels in segments(root, "train")]
+    """Token-vote accuracy of a demo output's words; with several codebooks per clip, also of each codebook alone."""
+    train = segments(root, "train")
+    first = train[0][1][0]
+    num_codebooks = len(first) if isinstance(first, (list, tuple, np.ndarray)) else 1
+    readings = [("all words", clip_words)]
+    if num_codebooks > 1:
+        readings += [(f"codebook {g} alone", lambda ids, g=g: codebook_words(ids, g)) for g in range(num_codebooks)]
     for split in splits.split(","):
-        evaluated = [(clip_words(ids), labels) for _, ids, labels in segments(root, split)]
-        for key in ("verb", "noun"):
-            accuracy = vote_accuracy(train, evaluated, key)
-            print(f"{split:13s} {key}: token-vote accuracy {accuracy:.1f} % of {len(evaluated)}")
+        evaluated = segments(root, split)
+        for reading, words in readings:
+            picked_train = [(words(ids), labels) for _, ids, labels in train]
+            picked = [(words(ids), labels) for _, ids, labels in evaluated]
+            for key in ("verb", "noun"):
+                accuracy = vote_accuracy(picked_train, picked, key)
+                print(f"{split:13s} {key}, {reading}: token-vote accuracy {accuracy:.1f} % of {len(picked)}")
 
 
 # ---------------------------------------------------------------------------------------------- factorisations

@@ -836,3 +836,32 @@ def test_summed_layout_settings_and_bad_input(wordpiece, tmp_path):
         model(input_ids=ids, token_type_ids=types)
     with pytest.raises(StrictDataclassClassValidationError, match=r"codebook_layout='sum' must be one of"):
         VideoBertConfig(**TINY, codebook_layout="sum")
+
+
+def test_token_purity_reads_each_codebook_of_a_demo_output(monkeypatch, capsys):
+    """benchmarks/token_purity.py --demo_output: all words, then each codebook's words alone, per split and label."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "token_purity.py"
+    spec = importlib.util.spec_from_file_location("token_purity", path)
+    token_purity = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(token_purity)
+    # codebook 0 names the noun, codebook 1 the verb; the unseen pairs recombine them
+    train = [
+        (None, [[n, 10 + v]] * 3, {"verb": f"v{v}", "noun": f"n{n}"}) for v in range(2) for n in range(2) if v == n
+    ]
+    unseen = [
+        (None, [[n, 10 + v]] * 3, {"verb": f"v{v}", "noun": f"n{n}"}) for v in range(2) for n in range(2) if v != n
+    ]
+    monkeypatch.setattr(token_purity, "segments", lambda root, split: train if split == "train" else unseen)
+    token_purity.main(["--demo_output", "unused", "--splits", "unseen_pairs"])
+    printed = dict(
+        line.split(": token-vote accuracy ") for line in capsys.readouterr().out.splitlines() if "token-vote" in line
+    )
+    figures = {" ".join(key.split()[1:]): float(value.split()[0]) for key, value in printed.items()}
+    assert figures["noun, codebook 0 alone"] == 100.0 and figures["verb, codebook 1 alone"] == 100.0
+    assert figures["verb, codebook 0 alone"] == 0.0 and figures["noun, codebook 1 alone"] == 0.0
+    assert set(figures) == {
+        f"{k}, {r}" for k in ("verb", "noun") for r in ("all words", "codebook 0 alone", "codebook 1 alone")
+    }
