@@ -242,7 +242,10 @@ that treats the model's fill-ins as facts.
   retrieval drops further (11-79 %). Summing a clip's words into one encoder position (`codebook_layout="summed"`,
   `centre_chroma_surround_summed`) keeps one word's step time (0.99-1.08x) and brings retrieval back to 39-79 %, with
   the unseen pair's noun 67 % (64-71) and verb 91 % (87-96) asked of their own words, but the held-out verb asked of
-  the action word alone at 85-91 %. BENCHMARKS.md has the seed benchmark of each setting.
+  the action word alone at 85-91 %. Ranking each label by the product of its own words' query and the every-word
+  query (`combine_all_words=True`) with two positions per clip gives the unseen pair's noun 69 % (68-69) and verb 86 %
+  (83-90), the held-out verb 95 % (95-96) and noun 95 % (91-98.5) on seeds 0-2, but the unseen pair's noun falls to 49 %
+  on a fresh seed whose object word carries no more. BENCHMARKS.md has the seed benchmark of each setting.
 - **Clip encoder of the demo.** The demo's S3D is randomly initialised (no Kinetics weights are downloaded) and pooled
   at four blocks, beside an ImageNet-trained EfficientNet-Lite0 on one frame per clip (not a video model: it sees
   objects and scenes, not motion); on synthetic videos its figures say that the pipeline works, not how well VideoBERT
