@@ -41,6 +41,10 @@ own between a colour word and an S3D word, or beside a word for the frame with t
 the colour histogram of the frame's centre beside the surround word (an object word and an action word):
 
     .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --compare_settings one_word colour_s3d
+
+The settings with an object word and an action word (`READ_BY_CODEBOOK`) also get issue 20's zero-shot rows read by
+codebook from each seed's saved model (`benchmarks/zero_shot_by_codebook.py`: each label asked of its own word, and
+the product of that and the every-word query), cached in the seed's folder as `zero_shot_by_codebook.json`.
 """
 
 import argparse
@@ -136,6 +140,41 @@ SETTINGS = {
     ),
 }
 
+# The settings with an object word (codebook 0) and an action word (codebook 1): their zero-shot labels are also read
+# each from its own word, and from both readouts at once (`benchmarks/zero_shot_by_codebook.py`, rows "own words" and
+# "own x all words" with issue 20's targets).
+OWN_WORDS = {"verb_codebooks": [1], "noun_codebooks": [0]}
+READ_BY_CODEBOOK = {
+    "centre_colour_surround",
+    "centre_chroma_surround",
+    "centre_chroma_surround_summed",
+    "centre_colour_surround_dropout",
+}
+READOUT_CACHE = "zero_shot_by_codebook.json"
+
+
+@functools.cache
+def zero_shot_by_codebook():
+    """`benchmarks/zero_shot_by_codebook.py`, imported once (its `evaluate_run` and issue 20's `TARGETS`)."""
+    spec = importlib.util.spec_from_file_location(
+        "zero_shot_by_codebook", ROOT / "benchmarks" / "zero_shot_by_codebook.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def codebook_readout_figures() -> list[tuple]:
+    """FIGURES rows of the per-codebook readouts, with issue 20's targets."""
+    rows = []
+    for readout in ("own words", "own x all words"):
+        for (split, label), bound in zero_shot_by_codebook().TARGETS.items():
+            name = "held-out" if split == "heldout" else "unseen-pair"
+            key = ("zero_shot_by_codebook", f"{split} {label} top-1, {readout}")
+            rows.append((f"{name} zero-shot {label} top-1, {readout} (issue 20)", key, (">=", bound)))
+    return rows
+
+
 # (label, path into demo_results.json or a function of it, target: (comparison, value) or None)
 FIGURES = [
     ("held-out zero-shot verb top-1", ("zero_shot", "heldout", "video_verb_top1"), (">=", 80)),
@@ -149,6 +188,7 @@ FIGURES = [
     ("unseen-pair zero-shot noun top-1", ("zero_shot", "unseen_pairs", "video_noun_top1"), None),
     ("unseen-pair zero-shot noun top-5", ("zero_shot", "unseen_pairs", "video_noun_top5"), None),
     ("unseen-pair language prior noun top-1", ("zero_shot", "unseen_pairs", "prior_noun_top1"), None),
+    *codebook_readout_figures(),
     ("token-vote ceiling, held-out verb", ("token_vote", "heldout", "verb"), None),
     ("token-vote ceiling, held-out noun", ("token_vote", "heldout", "noun"), None),
     ("token-vote ceiling, unseen-pair verb", ("token_vote", "unseen_pairs", "verb"), None),
@@ -304,6 +344,27 @@ def with_markov_baseline(results: dict, directory: Path) -> dict:
     return results
 
 
+def with_codebook_readouts(results: dict, directory: Path, readout: dict | None) -> dict:
+    """
+    Adds the zero-shot figures read by codebook (`readout`: the `verb_codebooks` / `noun_codebooks` of
+    `zero_shot_by_codebook.evaluate_run`) from the seed's saved model, cached in `READOUT_CACHE` beside it; a seed
+    without its model keeps its results as they are.
+    """
+    cache = directory / READOUT_CACHE
+    if readout is None:
+        return results
+    stored = json.loads(cache.read_text(encoding="utf-8")) if cache.is_file() else {}
+    if stored.get("codebooks") != readout:
+        if not (directory / "videobert").is_dir():
+            return results
+        print(f"{directory}: zero-shot read by codebook ({readout})", flush=True)
+        figures = zero_shot_by_codebook().evaluate_run(directory, readout["verb_codebooks"], readout["noun_codebooks"])
+        stored = {"codebooks": readout, "figures": figures}
+        cache.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+    results["zero_shot_by_codebook"] = stored["figures"]
+    return results
+
+
 def demo_settings(seed: int, directory: Path, demo_args: list[str]) -> dict:
     """The settings `examples/demo.py` records for these arguments (its `parse_args`), less the output folder."""
     settings = vars(demo_module().parse_args(["--seed", str(seed), "--output_dir", str(directory), *demo_args]))
@@ -311,7 +372,8 @@ def demo_settings(seed: int, directory: Path, demo_args: list[str]) -> dict:
     return settings
 
 
-def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool) -> dict:
+def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool, readout: dict | None = None) -> dict:
+    """The results of one seed's demo (run, or read when already there), with the codebook readouts of `readout`."""
     results_file = directory / "demo_results.json"
     if results_file.is_file() and not rerun:
         results = json.loads(results_file.read_text(encoding="utf-8"))
@@ -326,12 +388,13 @@ def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool) -> d
                 "pass --rerun to run it again, or another --output_dir."
             )
         print(f"seed {seed}: reading {results_file}", flush=True)
-        return with_markov_baseline(results, directory)
+        return with_codebook_readouts(with_markov_baseline(results, directory), directory, readout)
     command = [sys.executable, str(ROOT / "examples" / "demo.py"), "--seed", str(seed), "--output_dir", str(directory)]
     command += demo_args
     print(f"seed {seed}: $ {' '.join(command)}", flush=True)
     log = directory.with_suffix(".log")
     directory.parent.mkdir(parents=True, exist_ok=True)
+    (directory / READOUT_CACHE).unlink(missing_ok=True)  # read from an earlier run's model
     start = time.perf_counter()
     with open(log, "w", encoding="utf-8") as handle:
         completed = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -342,7 +405,7 @@ def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool) -> d
     results["wall_s"] = round(wall, 1)
     results_file.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"seed {seed}: done in {wall / 60:.1f} min (log {log})", flush=True)
-    return with_markov_baseline(results, directory)
+    return with_codebook_readouts(with_markov_baseline(results, directory), directory, readout)
 
 
 def main(argv=None):
@@ -371,17 +434,21 @@ def main(argv=None):
     root = Path(args.output_dir)
     if args.compare_num_codebooks or args.compare_settings:
         if args.compare_settings:
-            runs = {SETTINGS[name][0]: (root / name, SETTINGS[name][1]) for name in args.compare_settings}
+            runs = {
+                SETTINGS[name][0]: (root / name, SETTINGS[name][1], OWN_WORDS if name in READ_BY_CODEBOOK else None)
+                for name in args.compare_settings
+            }
         else:
             runs = {
-                f"G = {g}": (root / f"num_codebooks_{g}", ["--num_codebooks", str(g)])
+                f"G = {g}": (root / f"num_codebooks_{g}", ["--num_codebooks", str(g)], None)
                 for g in args.compare_num_codebooks
             }
         tables = {
             title: {
-                seed: run_seed(seed, folder / f"seed_{seed}", [*demo_args, *extra], args.rerun) for seed in args.seeds
+                seed: run_seed(seed, folder / f"seed_{seed}", [*demo_args, *extra], args.rerun, readout)
+                for seed in args.seeds
             }
-            for title, (folder, extra) in runs.items()
+            for title, (folder, extra, readout) in runs.items()
         }
         table = side_by_side(tables)
         title = (

@@ -63,3 +63,34 @@ def test_settings_side_by_side(bench, tmp_path):
     )
     # a target is met only when every seed meets it
     assert "| captioning BLEU-4 | >= 80 | 80.0 (70.0-90.0) **not met** | 90.0 (85.0-95.0) met |" in table.splitlines()
+
+
+def test_object_and_action_settings_get_issue_20_rows_read_by_codebook(bench, tmp_path):
+    """A setting with an object word and an action word shows the zero-shot figures read by codebook (from the seed's
+    cache of `zero_shot_by_codebook.evaluate_run`) with issue 20's targets; the paper's one word shows none."""
+    title, demo_args = bench.SETTINGS["centre_chroma_surround"]
+    readout = bench.OWN_WORDS
+    for seed, unseen_noun in ((0, 67.6), (1, 49.4)):
+        directory = tmp_path / f"seed_{seed}"
+        stored_run(bench, directory, seed, demo_args, 0.9)
+        figures = {
+            f"{split} {label} top-1, {reading}": 95.0
+            for split in ("heldout", "unseen_pairs")
+            for label in ("verb", "noun")
+            for reading in ("all words", "own words", "own x all words")
+        }
+        figures["unseen_pairs noun top-1, own x all words"] = unseen_noun
+        (directory / bench.READOUT_CACHE).write_text(json.dumps({"codebooks": readout, "figures": figures}))
+    tables = {title: {s: bench.run_seed(s, tmp_path / f"seed_{s}", demo_args, False, readout) for s in (0, 1)}}
+    lines = bench.side_by_side(tables).splitlines()
+    assert (
+        "| unseen-pair zero-shot noun top-1, own x all words (issue 20) | >= 60 | 58.5 (49.4-67.6) **not met** |"
+        in lines
+    )
+    assert "| held-out zero-shot verb top-1, own words (issue 20) | >= 90 | 95.0 (95.0-95.0) met |" in lines
+    # a cache made for other codebooks is not read; without the seed's model nothing is recomputed or shown
+    other = {"verb_codebooks": [0], "noun_codebooks": [1]}
+    results = bench.run_seed(0, tmp_path / "seed_0", demo_args, False, other)
+    assert "zero_shot_by_codebook" not in results
+    one_word = {0: bench.run_seed(0, tmp_path / "seed_0", demo_args, False)}
+    assert "issue 20" not in bench.side_by_side({"no readout": one_word})
