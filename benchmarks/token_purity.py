@@ -31,6 +31,8 @@ Two modes:
 
     .venv/bin/python benchmarks/token_purity.py --demo_output demo_output
     .venv/bin/python benchmarks/token_purity.py --factorisations /tmp/purity --seed 0
+    .venv/bin/python benchmarks/token_purity.py --factorisations /tmp/purity_3 --seed 3 \
+        --only "centre chroma colour / surround (G=2)" --kmeans_seeds 0 1 2 3 4 5 6 7
 """
 
 import argparse
@@ -214,7 +216,10 @@ def fit_codebook(features: torch.Tensor, seed: int):
 
 
 def factorisations(train: torch.Tensor, seed: int) -> dict:
-    """Name -> function of features `[n, D]` -> words `[n, G]` (codebook g's words offset by g * 256)."""
+    """
+    Name -> a builder that fits the factorisation (codebook g's k-means seeded with `seed + g`) and returns its
+    function of features `[n, D]` -> words `[n, G]` (codebook g's words offset by g * 256).
+    """
     from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig
 
     size = 16**2
@@ -258,29 +263,29 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
         return encode
 
     return {
-        "one word (G=1, the paper)": product([(0, S3D_DIM)]),
-        "PQ, S3D block groups (G=2)": product(blocks),
-        "PQ, equal halves (G=2)": product([(0, half), (half, S3D_DIM)]),
-        "residual k-means (G=2)": residual(),
-        "PQ, one per block (G=4)": product(per_block),
-        "colour histogram alone (G=1)": product([colour]),
-        "colour histogram / S3D late blocks (G=2)": product([colour, blocks[1]]),
-        "colour histogram / S3D blocks (G=2)": product([colour, (0, S3D_DIM)]),
-        "colour / S3D early / S3D late (G=3)": product([colour, *blocks]),
-        "EfficientNet frame alone (G=1)": product([frame]),
-        "EfficientNet centre alone (G=1)": product([centre]),
-        "EfficientNet frame + S3D, one word (G=1)": one_word([frame, s3d]),
-        "colour / EffNet centre / S3D (G=3)": product([colour, centre, s3d]),
-        "EffNet frame / centre / S3D (G=3)": product([frame, centre, s3d]),
-        "colour / frame / centre / S3D (G=4)": product([colour, frame, centre, s3d]),
-        "EffNet surround alone (G=1)": product([surround]),
-        "EffNet centre / surround (G=2)": product([centre, surround]),
-        "colour / centre / surround (G=3)": product([colour, centre, surround]),
-        "centre colour alone (G=1)": product([colour_centre]),
-        "centre colour / surround (G=2)": product([colour_centre, surround]),
-        "centre colour / centre / surround (G=3)": product([colour_centre, centre, surround]),
-        "centre colour by chroma alone (G=1)": product([chroma]),
-        "centre chroma colour / surround (G=2)": product([chroma, surround]),
+        "one word (G=1, the paper)": lambda: product([(0, S3D_DIM)]),
+        "PQ, S3D block groups (G=2)": lambda: product(blocks),
+        "PQ, equal halves (G=2)": lambda: product([(0, half), (half, S3D_DIM)]),
+        "residual k-means (G=2)": residual,
+        "PQ, one per block (G=4)": lambda: product(per_block),
+        "colour histogram alone (G=1)": lambda: product([colour]),
+        "colour histogram / S3D late blocks (G=2)": lambda: product([colour, blocks[1]]),
+        "colour histogram / S3D blocks (G=2)": lambda: product([colour, (0, S3D_DIM)]),
+        "colour / S3D early / S3D late (G=3)": lambda: product([colour, *blocks]),
+        "EfficientNet frame alone (G=1)": lambda: product([frame]),
+        "EfficientNet centre alone (G=1)": lambda: product([centre]),
+        "EfficientNet frame + S3D, one word (G=1)": lambda: one_word([frame, s3d]),
+        "colour / EffNet centre / S3D (G=3)": lambda: product([colour, centre, s3d]),
+        "EffNet frame / centre / S3D (G=3)": lambda: product([frame, centre, s3d]),
+        "colour / frame / centre / S3D (G=4)": lambda: product([colour, frame, centre, s3d]),
+        "EffNet surround alone (G=1)": lambda: product([surround]),
+        "EffNet centre / surround (G=2)": lambda: product([centre, surround]),
+        "colour / centre / surround (G=3)": lambda: product([colour, centre, surround]),
+        "centre colour alone (G=1)": lambda: product([colour_centre]),
+        "centre colour / surround (G=2)": lambda: product([colour_centre, surround]),
+        "centre colour / centre / surround (G=3)": lambda: product([colour_centre, centre, surround]),
+        "centre colour by chroma alone (G=1)": lambda: product([chroma]),
+        "centre chroma colour / surround (G=2)": lambda: product([chroma, surround]),
     }
 
 
@@ -297,15 +302,25 @@ def labelled(videos, encode) -> list[tuple[np.ndarray, dict]]:
     return out
 
 
-def compare_factorisations(root: Path, seed: int) -> None:
+def compare_factorisations(root: Path, seed: int, only=None, kmeans_seed: int | None = None) -> None:
+    """Prints the token vote of every factorisation (or of those named in `only`), its k-means seeded with
+    `kmeans_seed` (default: the benchmark's `seed`)."""
     videos = clip_features(root, seed)
     train = torch.from_numpy(np.concatenate([f for f, _, _ in videos["train"]]))
-    print(f"token-vote accuracy (%), seed {seed}, {train.shape[0]} training clips of {train.shape[1]}-d features")
+    kmeans_seed = seed if kmeans_seed is None else kmeans_seed
+    builders = factorisations(train, kmeans_seed)
+    print(
+        f"token-vote accuracy (%), seed {seed}, k-means seed {kmeans_seed}, {train.shape[0]} training clips of "
+        f"{train.shape[1]}-d features"
+    )
     header = (
         f"{'factorisation':30s} {'words':>5s}  {'held-out verb':>13s} {'noun':>5s}  {'unseen verb':>11s} {'noun':>5s}"
     )
     print(header)
-    for name, encode in factorisations(train, seed).items():
+    for name, build in builders.items():
+        if only and name not in only:
+            continue
+        encode = build()
         split_segments = {split: labelled(videos[split], encode) for split in ("train", "heldout", "unseen_pairs")}
         num_codebooks = split_segments["train"][0][0].shape[1]
         rows = [("all", slice(None))] + (
@@ -327,9 +342,22 @@ def main(argv=None):
     parser.add_argument("--splits", default="heldout,unseen_pairs")
     parser.add_argument("--factorisations", help="Folder for a synthetic benchmark: compare codebook factorisations.")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", nargs="+", help="With --factorisations: only these factorisations (their names).")
+    parser.add_argument(
+        "--kmeans_seeds",
+        type=int,
+        nargs="+",
+        help="With --factorisations: fit each factorisation once per k-means seed (default: the benchmark's --seed), "
+        "on the same clips: how much the words depend on the k-means alone.",
+    )
     args = parser.parse_args(argv)
+    names = factorisations(torch.empty(0), 0)  # builders only: nothing is fitted until one is called
+    unknown = sorted(set(args.only or ()) - set(names))
+    if unknown:
+        parser.error(f"--only: no factorisation named {unknown}; the names are {list(names)}")
     if args.factorisations:
-        compare_factorisations(Path(args.factorisations), args.seed)
+        for kmeans_seed in args.kmeans_seeds or [None]:
+            compare_factorisations(Path(args.factorisations), args.seed, args.only, kmeans_seed)
     else:
         demo_purity(Path(args.demo_output or "demo_output"), args.splits)
 

@@ -838,15 +838,21 @@ def test_summed_layout_settings_and_bad_input(wordpiece, tmp_path):
         VideoBertConfig(**TINY, codebook_layout="sum")
 
 
-def test_token_purity_reads_each_codebook_of_a_demo_output(monkeypatch, capsys):
-    """benchmarks/token_purity.py --demo_output: all words, then each codebook's words alone, per split and label."""
+def token_purity_script():
+    """benchmarks/token_purity.py as a module."""
     import importlib.util
     from pathlib import Path
 
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "token_purity.py"
     spec = importlib.util.spec_from_file_location("token_purity", path)
-    token_purity = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(token_purity)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_token_purity_reads_each_codebook_of_a_demo_output(monkeypatch, capsys):
+    """benchmarks/token_purity.py --demo_output: all words, then each codebook's words alone, per split and label."""
+    token_purity = token_purity_script()
     # codebook 0 names the noun, codebook 1 the verb; the unseen pairs recombine them
     train = [
         (None, [[n, 10 + v]] * 3, {"verb": f"v{v}", "noun": f"n{n}"}) for v in range(2) for n in range(2) if v == n
@@ -865,3 +871,12 @@ def test_token_purity_reads_each_codebook_of_a_demo_output(monkeypatch, capsys):
     assert set(figures) == {
         f"{k}, {r}" for k in ("verb", "noun") for r in ("all words", "codebook 0 alone", "codebook 1 alone")
     }
+
+
+def test_token_purity_names_an_unknown_factorisation_before_any_work(tmp_path, capsys):
+    token_purity = token_purity_script()
+    with pytest.raises(SystemExit):
+        token_purity.main(["--factorisations", str(tmp_path / "purity"), "--only", "nope", "--kmeans_seeds", "0", "1"])
+    error = capsys.readouterr().err
+    assert "no factorisation named ['nope']" in error and "centre chroma colour / surround (G=2)" in error
+    assert not (tmp_path / "purity").exists()  # nothing generated
