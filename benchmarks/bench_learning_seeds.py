@@ -49,6 +49,7 @@ the product of that and the every-word query), cached in the seed's folder as `z
 
 import argparse
 import functools
+import hashlib
 import importlib.util
 import json
 import statistics
@@ -347,19 +348,21 @@ def with_markov_baseline(results: dict, directory: Path) -> dict:
 def with_codebook_readouts(results: dict, directory: Path, readout: dict | None) -> dict:
     """
     Adds the zero-shot figures read by codebook (`readout`: the `verb_codebooks` / `noun_codebooks` of
-    `zero_shot_by_codebook.evaluate_run`) from the seed's saved model, cached in `READOUT_CACHE` beside it; a seed
-    without its model keeps its results as they are.
+    `zero_shot_by_codebook.evaluate_run`) from the seed's saved model, cached in `READOUT_CACHE` beside it with the
+    codebooks and the model file's sha256 they were read with (a model trained again is read again); a seed without
+    its model keeps its results, or the cache's figures for these codebooks.
     """
-    cache = directory / READOUT_CACHE
     if readout is None:
         return results
+    cache, model = directory / READOUT_CACHE, directory / "videobert" / "model.safetensors"
     stored = json.loads(cache.read_text(encoding="utf-8")) if cache.is_file() else {}
-    if stored.get("codebooks") != readout:
-        if not (directory / "videobert").is_dir():
+    fingerprint = hashlib.sha256(model.read_bytes()).hexdigest() if model.is_file() else None
+    if stored.get("codebooks") != readout or fingerprint not in (None, stored.get("model_sha256")):
+        if fingerprint is None:
             return results
         print(f"{directory}: zero-shot read by codebook ({readout})", flush=True)
         figures = zero_shot_by_codebook().evaluate_run(directory, readout["verb_codebooks"], readout["noun_codebooks"])
-        stored = {"codebooks": readout, "figures": figures}
+        stored = {"codebooks": readout, "model_sha256": fingerprint, "figures": figures}
         cache.write_text(json.dumps(stored, indent=2), encoding="utf-8")
     results["zero_shot_by_codebook"] = stored["figures"]
     return results
@@ -394,7 +397,6 @@ def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool, read
     print(f"seed {seed}: $ {' '.join(command)}", flush=True)
     log = directory.with_suffix(".log")
     directory.parent.mkdir(parents=True, exist_ok=True)
-    (directory / READOUT_CACHE).unlink(missing_ok=True)  # read from an earlier run's model
     start = time.perf_counter()
     with open(log, "w", encoding="utf-8") as handle:
         completed = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)

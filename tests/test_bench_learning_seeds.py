@@ -94,3 +94,27 @@ def test_object_and_action_settings_get_issue_20_rows_read_by_codebook(bench, tm
     assert "zero_shot_by_codebook" not in results
     one_word = {0: bench.run_seed(0, tmp_path / "seed_0", demo_args, False)}
     assert "issue 20" not in bench.side_by_side({"no readout": one_word})
+
+
+def test_codebook_readouts_are_read_again_when_the_model_changes(bench, tmp_path, monkeypatch):
+    import types
+
+    title, demo_args = bench.SETTINGS["centre_chroma_surround"]
+    directory = tmp_path / "seed_0"
+    stored_run(bench, directory, 0, demo_args, 0.9)
+    (directory / "videobert").mkdir()
+    model = directory / "videobert" / "model.safetensors"
+    model.write_bytes(b"first weights")
+    calls = []
+
+    def evaluate_run(root, verb_codebooks, noun_codebooks):
+        calls.append((root, verb_codebooks, noun_codebooks))
+        return {"unseen_pairs noun top-1, own x all words": float(len(calls))}
+
+    monkeypatch.setattr(bench, "zero_shot_by_codebook", lambda: types.SimpleNamespace(evaluate_run=evaluate_run))
+    read = lambda: bench.run_seed(0, directory, demo_args, False, bench.OWN_WORDS)["zero_shot_by_codebook"]  # noqa: E731
+    assert read() == {"unseen_pairs noun top-1, own x all words": 1.0}
+    assert calls == [(directory, [1], [0])]
+    assert read() == {"unseen_pairs noun top-1, own x all words": 1.0} and len(calls) == 1  # from the cache
+    model.write_bytes(b"weights of another run")
+    assert read() == {"unseen_pairs noun top-1, own x all words": 2.0} and len(calls) == 2
