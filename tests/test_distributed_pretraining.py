@@ -106,6 +106,7 @@ class Runs:
     def __init__(self, root: Path):
         self.root, self.procs, self.started = root, {}, {}
         self.env = dict(os.environ, OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1")
+        self.env["PYTHONFAULTHANDLER"] = "1"  # a rank that aborts prints where (every thread's Python stack)
         self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
     def start(self, name, args):

@@ -37,6 +37,7 @@ KILL_STEP > 0 SIGKILLs every rank right after checkpoint KILL_STEP is saved (tes
 
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -99,4 +100,13 @@ if __name__ == "__main__":
         callbacks.append(load_module("kill_after_save", HELPERS / "kill_after_save.py").KillAfterSave(kill_step))
     trainer = run_pretraining.main(sys.argv[3:], callbacks=callbacks)
     record_sharding(trainer.model_wrapped, record_path, trainer.args.process_index)
-    trainer.accelerator.end_training()  # destroys the process group before exit, see examples/run_pretraining.py
+    # Everything this rank writes is written; leave without the interpreter's teardown. A rank of the resumed run
+    # died there once in ten runs here and in two of three CI runs, after its metrics ("terminate called without an
+    # active exception", SIGABRT), with and without `destroy_process_group` first: the FSDP model and the loaded
+    # sharded state probably still hold the gloo group, whose threads then meet the finalizing interpreter (as in
+    # pytorch/pytorch#179291).
+    # The test is about the run, not about that teardown.
+    torch.distributed.barrier()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
