@@ -63,12 +63,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @functools.cache
+def load_script(relative_path: str):
+    """A script of this repository (`examples/demo.py`, ...) imported once, as a module named after its file."""
+    path = ROOT / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def demo_module():
-    """`examples/demo.py`, imported once (its `parse_args` is the source of the demo's settings)."""
-    spec = importlib.util.spec_from_file_location("demo", ROOT / "examples" / "demo.py")
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
-    return demo
+    """`examples/demo.py` (its `parse_args` is the source of the demo's settings)."""
+    return load_script("examples/demo.py")
 
 
 # The random S3D's four pooled blocks, in every setting's clip feature (the demo's default adds EfficientNet-Lite0).
@@ -154,15 +160,9 @@ READ_BY_CODEBOOK = {
 READOUT_CACHE = "zero_shot_by_codebook.json"
 
 
-@functools.cache
 def zero_shot_by_codebook():
-    """`benchmarks/zero_shot_by_codebook.py`, imported once (its `evaluate_run` and issue 20's `TARGETS`)."""
-    spec = importlib.util.spec_from_file_location(
-        "zero_shot_by_codebook", ROOT / "benchmarks" / "zero_shot_by_codebook.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """`benchmarks/zero_shot_by_codebook.py` (its `evaluate_run` and issue 20's `TARGETS`)."""
+    return load_script("benchmarks/zero_shot_by_codebook.py")
 
 
 def codebook_readout_figures() -> list[tuple]:

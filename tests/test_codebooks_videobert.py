@@ -20,6 +20,7 @@ import pytest
 import torch
 from huggingface_hub.errors import StrictDataclassClassValidationError
 
+from tests.helpers.examples import load_benchmark
 from tests.test_hub_videobert import TINY, expected_outputs, fixed_frames, run_without_package
 from videobert_hf import (
     VideoBertConfig,
@@ -838,21 +839,9 @@ def test_summed_layout_settings_and_bad_input(wordpiece, tmp_path):
         VideoBertConfig(**TINY, codebook_layout="sum")
 
 
-def token_purity_script():
-    """benchmarks/token_purity.py as a module."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "token_purity.py"
-    spec = importlib.util.spec_from_file_location("token_purity", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_token_purity_reads_each_codebook_of_a_demo_output(monkeypatch, capsys):
     """benchmarks/token_purity.py --demo_output: all words, then each codebook's words alone, per split and label."""
-    token_purity = token_purity_script()
+    token_purity = load_benchmark("token_purity")
     # codebook 0 names the noun, codebook 1 the verb; the unseen pairs recombine them
     train = [
         (None, [[n, 10 + v]] * 3, {"verb": f"v{v}", "noun": f"n{n}"}) for v in range(2) for n in range(2) if v == n
@@ -874,7 +863,7 @@ def test_token_purity_reads_each_codebook_of_a_demo_output(monkeypatch, capsys):
 
 
 def test_token_purity_names_an_unknown_factorisation_before_any_work(tmp_path, capsys):
-    token_purity = token_purity_script()
+    token_purity = load_benchmark("token_purity")
     with pytest.raises(SystemExit):
         token_purity.main(["--factorisations", str(tmp_path / "purity"), "--only", "nope", "--kmeans_seeds", "0", "1"])
     error = capsys.readouterr().err
