@@ -210,6 +210,11 @@ FIGURES = [
         ("text_to_video_and_forecasting", "forecasting", "h1_markov_top1"),
         None,
     ),
+    (
+        "forecasting t+1, an oracle told the clip's step (its most frequent training token)",
+        ("text_to_video_and_forecasting", "forecasting", "h1_step_oracle_top1"),
+        None,
+    ),
     ("forecasting t+2 top-1", ("text_to_video_and_forecasting", "forecasting", "h2_top1"), None),
     (
         "forecasting t+2, repeating the last token",
@@ -220,6 +225,11 @@ FIGURES = [
     (
         "forecasting t+2, the training videos' most frequent next token",
         ("text_to_video_and_forecasting", "forecasting", "h2_markov_top1"),
+        None,
+    ),
+    (
+        "forecasting t+2, an oracle told the clip's step (its most frequent training token)",
+        ("text_to_video_and_forecasting", "forecasting", "h2_step_oracle_top1"),
         None,
     ),
     ("verb classification (fine-tuned)", "classification_accuracy", None),
@@ -325,23 +335,35 @@ def side_by_side(tables: dict[str, dict[int, dict]]) -> str:
     return "\n".join(lines)
 
 
-def with_markov_baseline(results: dict, directory: Path) -> dict:
+def with_forecasting_baselines(results: dict, directory: Path) -> dict:
     """
-    Adds the forecasting baseline that reads no model (`forecasting_markov_baseline`) to the results of a demo that
-    predates it, from the seed's own tokenized splits; results that have it, or a seed without its files, are kept.
+    Adds the forecasting figures that read no model (`forecasting_markov_baseline`, `forecasting_step_oracle`) to the
+    results of a demo that predates them, from the seed's own tokenized splits and annotations; results that have
+    them, or a seed without its files, are kept.
     """
     forecast = results.get("text_to_video_and_forecasting", {}).get("forecasting")
-    splits = [directory / "tokenized" / name for name in ("train", "heldout")]
-    if forecast is None or "h1_markov_top1" in forecast or not all(path.is_dir() for path in splits):
+    names = ("train", "heldout")
+    splits = [directory / "tokenized" / name for name in names]
+    annotations = [directory / "data" / name / "youcookii_annotations.json" for name in names]
+    if forecast is None or not all(path.is_dir() for path in splits):
+        return results
+    missing_markov = "h1_markov_top1" not in forecast
+    missing_oracle = "h1_step_oracle_top1" not in forecast and all(path.is_file() for path in annotations)
+    if not (missing_markov or missing_oracle):
         return results
     import datasets
     from transformers import AutoProcessor
 
-    from videobert_benchmark.evaluation import forecasting_markov_baseline
+    from videobert_benchmark.evaluation import forecasting_markov_baseline, forecasting_step_oracle
+    from videobert_hf.corpus import read_youcook2
 
-    train, heldout = ([row["visual_ids"] for row in datasets.load_from_disk(path)] for path in splits)
+    train, heldout = (datasets.load_from_disk(path) for path in splits)
     special = AutoProcessor.from_pretrained(directory / "videobert").special_ids
-    forecast.update(forecasting_markov_baseline(heldout, train, special))
+    if missing_markov:
+        forecast.update(forecasting_markov_baseline(heldout["visual_ids"], train["visual_ids"], special))
+    if missing_oracle:
+        train_annotations, heldout_annotations = (read_youcook2(path) for path in annotations)
+        forecast.update(forecasting_step_oracle(heldout, heldout_annotations, train, train_annotations, special))
     return results
 
 
@@ -391,7 +413,7 @@ def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool, read
                 "pass --rerun to run it again, or another --output_dir."
             )
         print(f"seed {seed}: reading {results_file}", flush=True)
-        return with_codebook_readouts(with_markov_baseline(results, directory), directory, readout)
+        return with_codebook_readouts(with_forecasting_baselines(results, directory), directory, readout)
     command = [sys.executable, str(ROOT / "examples" / "demo.py"), "--seed", str(seed), "--output_dir", str(directory)]
     command += demo_args
     print(f"seed {seed}: $ {' '.join(command)}", flush=True)
@@ -407,7 +429,7 @@ def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool, read
     results["wall_s"] = round(wall, 1)
     results_file.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"seed {seed}: done in {wall / 60:.1f} min (log {log})", flush=True)
-    return with_codebook_readouts(with_markov_baseline(results, directory), directory, readout)
+    return with_codebook_readouts(with_forecasting_baselines(results, directory), directory, readout)
 
 
 def main(argv=None):

@@ -128,6 +128,13 @@ def parse_args(argv=None):
         help="Share of aligned text-video pairs whose whole video is masked (trains text-to-video; the paper: 0).",
     )
     parser.add_argument(
+        "--future_mask_probability",
+        type=float,
+        default=0.0,
+        help="Share of video-only examples whose last 1-4 clips are masked and predicted from the clips before them "
+        "(trains forecasting; the paper: 0).",
+    )
+    parser.add_argument(
         "--concat_probability",
         type=float,
         default=0.8,
@@ -299,6 +306,7 @@ def main(argv=None):
         evaluate_retrieval,
         evaluate_text_to_video,
         evaluate_zero_shot,
+        forecasting_step_oracle,
         labelled_segments,
         sentence_segments,
         token_label_votes,
@@ -402,6 +410,7 @@ def main(argv=None):
         "--negative_probability", str(args.negative_probability),
         "--whole_video_mask_probability", str(args.whole_video_mask_probability),
         *(["--codebook_dropout", str(args.codebook_dropout)] if args.codebook_dropout else []),
+        *(["--future_mask_probability", str(args.future_mask_probability)] if args.future_mask_probability else []),
         "--visual_tokenizer_name_or_path", str(vocab / "visual_tokenizer"),
         "--config_overrides",
         f"num_hidden_layers={args.num_layers},hidden_dropout_prob={args.dropout},"
@@ -424,7 +433,8 @@ def main(argv=None):
 
     # each visual token votes for the label it co-occurred with most in training: what the tokens carry, no model
     train = datasets.load_from_disk(out / "tokenized" / "train")
-    train_labelled = labelled_segments(train, read_youcook2(data["train"] / "youcookii_annotations.json"))
+    train_annotations = read_youcook2(data["train"] / "youcookii_annotations.json")
+    train_labelled = labelled_segments(train, train_annotations)
     votes = {key: token_label_votes(train_labelled, key) for key in ("verb", "noun")}
     results, token_vote = {}, {}
     for name in ("heldout", "unseen_pairs"):
@@ -453,6 +463,10 @@ def main(argv=None):
             reference_videos=[row["visual_ids"] for row in train],
         ),
     }
+    # what knowing the next step is worth on exact tokens (no model): a ceiling beside the baselines
+    generation["forecasting"].update(
+        forecasting_step_oracle(heldout, heldout_annotations, train, train_annotations, processor.special_ids)
+    )
     if not args.alignment_steps:
         retrieval = {"heldout": evaluate_retrieval(model, processor, sentence_segments(heldout, heldout_annotations))}
     timings["evaluate"] = time.perf_counter() - start

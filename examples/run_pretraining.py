@@ -115,6 +115,14 @@ class DataArguments:
         default=0.0,
         metadata={"help": "Share of aligned text-video examples whose whole video is masked (trains text-to-video)."},
     )
+    future_mask_probability: float = field(
+        default=0.0,
+        metadata={
+            "help": "Share of video-only examples whose last 1..max_future_clips clips are masked and predicted from "
+            "the clips before them alone (trains forecasting)."
+        },
+    )
+    max_future_clips: int = field(default=4, metadata={"help": "Most clips masked at a video-only example's end."})
     codebook_dropout: float = field(
         default=0.0,
         metadata={
@@ -368,6 +376,8 @@ def main(argv=None, callbacks=None):
         visual_mask_probability=data_args.visual_mask_probability,
         negative_probability=data_args.negative_probability,
         whole_video_mask_probability=data_args.whole_video_mask_probability,
+        future_mask_probability=data_args.future_mask_probability,
+        max_future_clips=data_args.max_future_clips,
         codebook_dropout=data_args.codebook_dropout,
         concat_probability=data_args.concat_probability,
         max_concat_sentences=data_args.max_concat_sentences,

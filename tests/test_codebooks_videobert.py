@@ -426,6 +426,29 @@ def test_ids_outside_a_codebooks_range(wordpiece):
         collator([row])
 
 
+def test_future_masking_hides_whole_clips(wordpiece):
+    offset = VideoBertProcessor(VideoBertVideoProcessor(), wordpiece, visual_vocab_size=18).visual_token_offset
+    collator = DataCollatorForVideoBertPretraining(
+        wordpiece, visual_token_offset=offset, visual_vocab_size=18, num_codebooks=2, future_mask_probability=1.0,
+        max_future_clips=2, visual_mask_probability=0.0, max_stride=1, seed=0,
+    )  # fmt: skip
+    rows = [
+        {"video_id": f"v{k}", "visual_ids": [[c % 9, 9 + c % 9] for c in range(12)], "sentence_text_ids": [],
+         "sentence_clip_spans": []}
+        for k in range(40)
+    ]  # fmt: skip
+    batch = collator(rows)
+    hidden = [int((row != -100).sum()) for row in batch["labels"]]
+    # every example hides its last one or two clips: both words of each, never half a clip
+    assert set(hidden) == {2, 4}
+    is_video = (batch["token_type_ids"] == 1) & (batch["input_ids"] != wordpiece.sep_token_id)
+    for row, video, count in zip(batch["input_ids"], is_video, hidden):
+        words = row[video]
+        assert (
+            len(words) == 24 and (words[-count:] == wordpiece.mask_token_id).all() and (words[:-count] >= offset).all()
+        )
+
+
 # ------------------------------------------------------------------------------------------------ G = 2: data path
 def two_codebook_model(wordpiece, seed=0, layout="positions"):
     processor = VideoBertProcessor(VideoBertVideoProcessor(), wordpiece, visual_vocab_size=18, num_codebooks=2)

@@ -279,6 +279,41 @@ def test_whole_video_masking_hides_every_visual_token_of_aligned_pairs(tokenizer
         make_collator(tokenizer, whole_video_mask_probability=1.5)
 
 
+def test_future_masking_hides_the_last_clips_of_video_only_examples(tokenizer):
+    rows = make_rows(400, num_sentences=5, num_clips=50, visual=lambda k: list(range(50)))
+    kwargs = dict(regime_weights=(1, 1, 1), visual_mask_probability=0.0, max_stride=1)
+    batch = make_collator(tokenizer, future_mask_probability=0.5, max_future_clips=3, **kwargs)(rows)
+    is_video = (batch["token_type_ids"] == 1) & batch["attention_mask"].bool()
+    is_video &= batch["input_ids"] != tokenizer.sep_token_id
+    labels, ids = batch["labels"], batch["input_ids"]
+    video_only = sequence_regimes(batch["token_type_ids"], batch["attention_mask"]) == VIDEO_ONLY
+    hidden_counts = []
+    for i in range(len(rows)):
+        predicted = (labels[i] != -100) & is_video[i]
+        if not video_only[i]:
+            assert not predicted.any()  # visual_mask_probability=0: only the future masking predicts clips
+            continue
+        positions = torch.nonzero(is_video[i]).flatten().tolist()
+        hidden = torch.nonzero(predicted).flatten().tolist()
+        # the hidden clips are the example's last ones, all [MASK], predicted as themselves
+        assert hidden == positions[len(positions) - len(hidden) :]
+        assert (ids[i, hidden] == tokenizer.mask_token_id).all()
+        assert (labels[i, hidden] >= OFFSET).all()
+        assert (ids[i, positions[: len(positions) - len(hidden)]] >= OFFSET).all()
+        hidden_counts.append(len(hidden))
+    # about half of the video-only examples, 1 to 3 clips each
+    assert 0.35 < sum(n > 0 for n in hidden_counts) / len(hidden_counts) < 0.65
+    assert set(hidden_counts) == {0, 1, 2, 3}
+    # 0 keeps the random stream of a collator without the option
+    plain = make_collator(tokenizer, **kwargs)(rows)
+    zero = make_collator(tokenizer, future_mask_probability=0.0, **kwargs)(rows)
+    assert all(torch.equal(plain[k], zero[k]) for k in plain)
+    with pytest.raises(ValueError, match="future_mask_probability must lie in"):
+        make_collator(tokenizer, future_mask_probability=-0.1)
+    with pytest.raises(ValueError, match="max_future_clips must be >= 1"):
+        make_collator(tokenizer, max_future_clips=0)
+
+
 def test_stride_subsampling(tokenizer):
     rows = make_rows(300, num_sentences=4, num_clips=200, visual=lambda k: list(range(200)))
     strides = set()

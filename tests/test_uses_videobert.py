@@ -32,6 +32,7 @@ from videobert_benchmark.evaluation import (
     evaluate_retrieval,
     evaluate_text_to_video,
     forecasting_markov_baseline,
+    forecasting_step_oracle,
     retrieval_metrics,
     retrieval_ranks,
     sentence_segments,
@@ -435,6 +436,28 @@ def test_forecasting_markov_baseline_reads_the_training_transitions(processor):
     oracle = OracleFillMask(processor, VERBS)
     results = evaluate_forecasting(oracle, processor, [[1, 2, 3, 1, 2, 3]], 2, 2, 2, reference_videos=reference)
     assert results["h1_markov_top1"] == results["h2_markov_top1"] == 100.0
+
+
+def test_forecasting_step_oracle_answers_the_next_steps_typical_clip(processor):
+    from videobert_hf.corpus.readers import TimedSentence
+
+    def step(start, end, verb, noun):
+        return TimedSentence(start, end, f"{verb} the {noun}", (("verb", verb), ("noun", noun)))
+
+    def row(video_id, ids):
+        return {"video_id": video_id, "visual_ids": ids, "clip_times": [[i, i + 1] for i in range(len(ids))]}
+
+    special = processor.special_ids
+    # training: "cut the egg" shows clip 4 most often, "stir the egg" clip 7; clip 5 lies between the steps
+    train = [row("t", [4, 4, 3, 5, 7, 7, 8])]
+    train_steps = {"t": [step(0, 3, "cut", "egg"), step(4, 7, "stir", "egg")]}
+    # evaluated: clips 0-2 cut, 3 between, 4-5 stir, 6-7 an unseen step (falls back to the last observed clip)
+    video = [row("v", [4, 3, 4, 5, 8, 7, 6, 6])]
+    steps = {"v": [step(0, 3, "cut", "egg"), step(4, 6, "stir", "egg"), step(6, 8, "boil", "egg")]}
+    oracle = forecasting_step_oracle(video, steps, train, train_steps, special, horizon=2, min_prefix=2, stride=2)
+    # cut t=2: h1 clip 2 (cut -> 4, right), h2 clip 3 (between -> 5, right); t=4: clip 4 (stir -> 7, wrong 8),
+    # clip 5 (7, right); t=6: clip 6 (boil unseen -> last clip 7, wrong 6), clip 7 (-> 7, wrong 6)
+    assert oracle == {"h1_step_oracle_top1": round(100 / 3, 2), "h2_step_oracle_top1": round(200 / 3, 2)}
 
 
 def tile_colours(path, row, count, tile, has_title=True):

@@ -352,6 +352,46 @@ def _markov_baseline(videos, reference_videos, horizon, min_prefix, stride) -> d
     return {f"h{h + 1}_markov_top1": round(100 * hits[h] / counts[h], 2) for h in range(horizon) if counts[h]}
 
 
+def _clip_steps(dataset, annotations, special, label_keys=("verb", "noun")):
+    """Each video's clips (`_video_clips`) with the labels of the annotated step each falls in (None between steps)."""
+    videos = []
+    for row in dataset:
+        clips = _video_clips([row["visual_ids"]], special)[0]
+        steps = [None] * len(clips)
+        sentences = annotations.get(row["video_id"], [])
+        spans = align_sentences_to_clips([(s.start, s.end) for s in sentences], row["clip_times"])
+        for sentence, (first, end) in zip(sentences, spans):
+            steps[first:end] = [tuple(sentence.get(key) for key in label_keys)] * (end - first)
+        videos.append((clips, steps))
+    return videos
+
+
+def forecasting_step_oracle(
+    dataset, annotations, reference_dataset, reference_annotations, special, horizon=4, min_prefix=4, stride=4
+) -> dict[str, float]:
+    """
+    A forecaster that is told what happens next, as a ceiling for what knowing the next step is worth on exact tokens:
+    at the cuts of `evaluate_forecasting`, it answers for clip `t + h` the most frequent clip of that clip's annotated
+    step (its verb-noun pair, or "between steps") in `reference_dataset` (the training split), falling back to the
+    last observed clip for a step never seen there. Where it stays under repeating the last token, top-1 on exact tokens
+    rewards the tokens' persistence from clip to clip (the same scene, the same rendering) more than knowing the step.
+    Datasets: tokenized rows (`video_id`, `visual_ids`, `clip_times`); annotations: `{video_id: [TimedSentence]}`
+    with `verb` and `noun`. Returns `h<h>_step_oracle_top1` in percent.
+    """
+    typical = {}
+    for clips, steps in _clip_steps(reference_dataset, reference_annotations, special):
+        for clip, step in zip(clips, steps):
+            typical.setdefault(step, Counter())[clip] += 1
+    typical = {step: counter.most_common(1)[0][0] for step, counter in typical.items()}
+    hits, counts = [0] * horizon, [0] * horizon
+    for clips, steps in _clip_steps(dataset, annotations, special):
+        for t in range(min_prefix, len(clips), stride):
+            for h in range(min(horizon, len(clips) - t)):
+                hits[h] += typical.get(steps[t + h], clips[t - 1]) == clips[t + h]
+                counts[h] += 1
+    return {f"h{h + 1}_step_oracle_top1": round(100 * hits[h] / counts[h], 2) for h in range(horizon) if counts[h]}
+
+
 def evaluate_forecasting(
     model,
     processor,
@@ -424,6 +464,7 @@ __all__ = [
     "evaluate_text_to_video",
     "evaluate_zero_shot",
     "forecasting_markov_baseline",
+    "forecasting_step_oracle",
     "labelled_segments",
     "retrieval_metrics",
     "retrieval_ranks",

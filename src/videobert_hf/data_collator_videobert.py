@@ -31,6 +31,7 @@ from .processing_videobert import (
     build_videobert_inputs,
     clip_words,
     pad_videobert_batch,
+    sequence_regimes,
 )
 
 
@@ -89,6 +90,11 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
       which 15 % masking inside a visible video hardly trains (a masked clip is then guessed from its neighbours).
       Its `alignment_labels` is -100: with the video hidden, alignment cannot be judged. At 0 (the default) the random
       stream is the same as without the option.
+    - With `future_mask_probability` a video-only example has its last 1 to `max_future_clips` clips (drawn uniformly)
+      replaced by `[MASK]` and predicted from the clips before them alone: the query of forecasting
+      (`[CLS] v1 .. vt [MASK] x h [SEP]`), which 15 % masking inside a visible video hardly trains (a masked clip is
+      then guessed from the clip after it as much as from the one before). At 0 (the default) the random stream is
+      the same as without the option.
 
     With `concat_probability` a sentence is joined with 1 to `max_concat_sentences - 1` following sentences (texts
     concatenated, the covering clip span of their spans), and the video of text-video and video-only examples is
@@ -145,6 +151,8 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     visual_mask_probability: float = 0.15
     negative_probability: float = 0.5
     whole_video_mask_probability: float = 0.0
+    future_mask_probability: float = 0.0
+    max_future_clips: int = 4
     codebook_dropout: float = 0.0
     concat_probability: float = 0.5
     max_concat_sentences: int = 3
@@ -173,12 +181,19 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
             "visual_mask_probability",
             "negative_probability",
             "whole_video_mask_probability",
+            "future_mask_probability",
             "codebook_dropout",
             "concat_probability",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [0, 1], got {getattr(self, name)}.")
-        for name in ("max_concat_sentences", "max_stride", "video_only_length", "log_skipped_every"):
+        for name in (
+            "max_concat_sentences",
+            "max_stride",
+            "video_only_length",
+            "max_future_clips",
+            "log_skipped_every",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}.")
         if self.pad_to_multiple_of is not None and self.pad_to_multiple_of < 1:
@@ -440,9 +455,13 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
                 (ids, types, -100 if hidden else alignment)
                 for (ids, types, alignment), hidden in zip(examples, whole_video.tolist())
             ]
-        return self._pad_and_mask(examples, generator, whole_video)
+        future = None
+        if self.future_mask_probability > 0:  # drawn only then, so that 0 keeps the random stream
+            drawn = torch.rand(len(examples), generator=generator) < self.future_mask_probability
+            future = torch.randint(1, self.max_future_clips + 1, (len(examples),), generator=generator) * drawn
+        return self._pad_and_mask(examples, generator, whole_video, future)
 
-    def _pad_and_mask(self, examples, generator, whole_video=None) -> dict[str, torch.Tensor]:
+    def _pad_and_mask(self, examples, generator, whole_video=None, future=None) -> dict[str, torch.Tensor]:
         batch = pad_videobert_batch(
             [(ids, types) for ids, types, _ in examples], self.special.pad, self.pad_to_multiple_of
         )
@@ -485,6 +504,11 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
             hidden, shown_text = is_visual & rows, is_text & rows
             chosen = (chosen | hidden) & ~shown_text
             to_mask, to_random = (to_mask | hidden) & ~shown_text, to_random & ~hidden & ~shown_text
+        if future is not None:  # video-only rows: their last `future` clips [MASK] and predicted
+            video_only = sequence_regimes(token_type_ids, attention_mask) == VIDEO_ONLY
+            words_after = is_visual.flip(1).cumsum(1).flip(1)  # visual positions from here to the row's end
+            tail = is_visual & video_only[:, None] & (words_after <= (future * self.num_codebooks)[:, None])
+            chosen, to_mask, to_random = chosen | tail, to_mask | tail, to_random & ~tail
         random_text = self._random_text_ids[
             torch.randint(len(self._random_text_ids), (batch_size, length), generator=generator)
         ]
