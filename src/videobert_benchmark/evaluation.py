@@ -370,26 +370,34 @@ def forecasting_step_oracle(
     dataset, annotations, reference_dataset, reference_annotations, special, horizon=4, min_prefix=4, stride=4
 ) -> dict[str, float]:
     """
-    A forecaster that is told what happens next, as a ceiling for what knowing the next step is worth on exact tokens:
-    at the cuts of `evaluate_forecasting`, it answers for clip `t + h` the most frequent clip of that clip's annotated
-    step (its verb-noun pair, or "between steps") in `reference_dataset` (the training split), falling back to the
-    last observed clip for a step never seen there. Where it stays under repeating the last token, top-1 on exact tokens
-    rewards the tokens' persistence from clip to clip (the same scene, the same rendering) more than knowing the step.
-    Datasets: tokenized rows (`video_id`, `visual_ids`, `clip_times`); annotations: `{video_id: [TimedSentence]}`
-    with `verb` and `noun`. Returns `h<h>_step_oracle_top1` in percent.
+    Forecasters told the annotated steps, as ceilings for what knowing the steps is worth on exact tokens: at the cuts
+    of `evaluate_forecasting`, `h<h>_step_oracle_top1` answers for clip `t + h` the most frequent clip of that clip's
+    own step (its verb-noun pair, or "between steps") in `reference_dataset` (the training split): it knows what
+    happens next. `h<h>_current_step_oracle_top1` answers the most frequent clip of the last observed clip's step: it
+    knows what is happening now, the most a forecaster that recognises steps perfectly can read when the next step is
+    not predictable. A step never seen in the reference falls back to the last observed clip. Where they stay under
+    repeating the last token, top-1 on exact tokens rewards the tokens' persistence from clip to clip (the same scene,
+    the same rendering) more than knowing the steps. Datasets: tokenized rows (`video_id`, `visual_ids`,
+    `clip_times`); annotations: `{video_id: [TimedSentence]}` with `verb` and `noun`. Values in percent.
     """
     typical = {}
     for clips, steps in _clip_steps(reference_dataset, reference_annotations, special):
         for clip, step in zip(clips, steps):
             typical.setdefault(step, Counter())[clip] += 1
     typical = {step: counter.most_common(1)[0][0] for step, counter in typical.items()}
-    hits, counts = [0] * horizon, [0] * horizon
+    hits, current, counts = [0] * horizon, [0] * horizon, [0] * horizon
     for clips, steps in _clip_steps(dataset, annotations, special):
         for t in range(min_prefix, len(clips), stride):
+            now = typical.get(steps[t - 1], clips[t - 1])
             for h in range(min(horizon, len(clips) - t)):
                 hits[h] += typical.get(steps[t + h], clips[t - 1]) == clips[t + h]
+                current[h] += now == clips[t + h]
                 counts[h] += 1
-    return {f"h{h + 1}_step_oracle_top1": round(100 * hits[h] / counts[h], 2) for h in range(horizon) if counts[h]}
+    results = {}
+    for h in (h for h in range(horizon) if counts[h]):
+        results[f"h{h + 1}_step_oracle_top1"] = round(100 * hits[h] / counts[h], 2)
+        results[f"h{h + 1}_current_step_oracle_top1"] = round(100 * current[h] / counts[h], 2)
+    return results
 
 
 def evaluate_forecasting(

@@ -75,6 +75,8 @@ def format_visual_prediction_tables(results) -> str:
         rows.append(("markov_top1", "the training videos' most frequent next token (chained), top-1"))
     if "h1_step_oracle_top1" in forecast:
         rows.append(("step_oracle_top1", "an oracle told the clip's step: its most frequent training token, top-1"))
+    if "h1_current_step_oracle_top1" in forecast:
+        rows.append(("current_step_oracle_top1", "an oracle told the last observed clip's step: the same, top-1"))
     for name, label in rows:
         values = [forecast.get(f"h{h}_{name}") for h in horizons]
         lines.append(f"| {label} | " + " | ".join("-" if v is None else f"{v:.1f}" for v in values) + " |")
