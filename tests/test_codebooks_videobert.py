@@ -14,6 +14,7 @@
 """Several codebooks per clip (issue 20): G = 1 is today's tokenizer and model; G = 2 works end to end."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ from huggingface_hub.errors import StrictDataclassClassValidationError
 
 from tests.helpers.examples import load_benchmark
 from tests.test_hub_videobert import TINY, expected_outputs, fixed_frames, run_without_package
+from videobert_benchmark.evaluation import evaluate_forecasting
 from videobert_hf import (
     VideoBertConfig,
     VideoBertForPreTraining,
@@ -568,6 +570,19 @@ def test_fill_mask_uses_take_whole_clips(wordpiece, tmp_path, layout):
     assert scores.shape == (2, 2)
     forecast = forecast_visual_tokens(model, processor, [[0, 9], [1, 10]], horizon=2)
     assert all(0 <= a < 9 <= b < 18 for a, b in forecast.clips)
+    # forecasting's keep-last rule rates the last clip by the product of its words' probabilities
+    videos, ratios = [[0, 9, 1, 10, 1, 10, 2, 11], [3, 12, 3, 12, 4, 13]], (0, 0.2, 1)
+    rules = evaluate_forecasting(model, processor, videos, 1, 1, 1, show_progress=False, keep_last_ratios=ratios)
+    hits = {r: [] for r in ratios}
+    for clips in ([v[i : i + 2] for i in range(0, len(v), 2)] for v in videos):
+        for t in range(1, len(clips)):
+            predicted = forecast_visual_tokens(model, processor, clips[:t], horizon=1, top_k=9)
+            ids, probs = predicted.ids.tolist(), predicted.probs.tolist()
+            ratio = math.prod(probs[g][ids[g].index(clips[t - 1][g])] / probs[g][0] for g in range(2))
+            for r in ratios:
+                hits[r].append((clips[t - 1] if ratio >= r else predicted.clips[0]) == clips[t])
+    for r in ratios:
+        assert rules[f"h1_keep_last_{r:g}_top1"] == pytest.approx(100 * sum(hits[r]) / len(hits[r]), abs=0.01)
     tokenizer = small_tokenizer(2)
     tokenizer.fit(features(tokenizer), show_progress=False)
     assert text_to_video_storyboard(model, processor, "slice the tomato", tmp_path / "t.png", tokenizer, 3)

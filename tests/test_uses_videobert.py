@@ -68,7 +68,7 @@ from videobert_hf.uses import (
 )
 from videobert_hf.uses.storyboard import tile_box, tile_size
 
-from .helpers.examples import load_example
+from .helpers.examples import load_benchmark, load_example
 from .helpers.tiny import TINY_LAYERS
 
 
@@ -421,6 +421,61 @@ def test_evaluate_forecasting_against_the_repeat_last_baseline(mlm_model, proces
         evaluate_forecasting(mlm_model, processor, [[1, 2]], show_progress=False)
     with pytest.raises(ValueError, match="must be >= 1"):
         evaluate_forecasting(mlm_model, processor, [video], horizon=0)
+    with pytest.raises(ValueError, match=r"keep_last_ratios must lie in \[0, 1\], got \[1.5\]"):
+        evaluate_forecasting(mlm_model, processor, [video], keep_last_ratios=[1.5])
+
+
+def test_keep_last_rule_repeats_the_last_clip_where_the_model_rates_it_close_to_its_top_clip(mlm_model, processor):
+    # the oracle puts all but e^-10 of its mass on the next token: any ratio above that follows it, 0 repeats
+    oracle = OracleFillMask(processor, VERBS)
+    video = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    rules = evaluate_forecasting(
+        oracle, processor, [video], horizon=2, min_prefix=4, stride=4, keep_last_ratios=(0, 0.5)
+    )
+    assert rules["h1_keep_last_0_top1"] == rules["h1_last_top1"] == 0
+    assert rules["h1_keep_last_0.5_top1"] == rules["h1_top1"] == 100
+    # a real model: the rule against each cut's own probabilities (forecast_visual_tokens, every token ranked)
+    videos = [[1, 1, 2, 1, 1, 3, 3, 3], [4, 5, 4, 4, 4, 6, 4]]
+    ratios = (0, 0.3, 0.7, 1)
+    real = evaluate_forecasting(
+        mlm_model, processor, videos, 1, 2, 1, batch_size=1, show_progress=False, keep_last_ratios=ratios
+    )
+    assert real["h1_keep_last_0_top1"] == real["h1_last_top1"] and real["h1_keep_last_1_top1"] == real["h1_top1"]
+    for r in ratios:
+        hits = []
+        for v in videos:
+            for t in range(2, len(v)):
+                forecast = forecast_visual_tokens(mlm_model, processor, v[:t], horizon=1, top_k=16)
+                ids, probs = forecast.ids[0].tolist(), forecast.probs[0].tolist()
+                keep = probs[ids.index(v[t - 1])] >= r * probs[0]
+                hits.append((v[t - 1] if keep else ids[0]) == v[t])
+        assert real[f"h1_keep_last_{r:g}_top1"] == pytest.approx(100 * sum(hits) / len(hits), abs=0.01), r
+
+
+def test_forecasting_probe_reads_a_demo_output(pretraining_model, mlm_model, processor, tmp_path, capsys):
+    """benchmarks/forecasting_probe.py: each split's keep-last rules from the saved model, as evaluate_forecasting
+    gives them; a folder without a model is named."""
+    import datasets
+
+    probe = load_benchmark("forecasting_probe")
+    videos = {"train": [[1, 1, 2, 2, 3, 3, 4, 4], [5, 5, 5, 6, 6]], "heldout": [[7, 7, 8, 8, 9, 9]]}
+    for split, rows in videos.items():
+        datasets.Dataset.from_dict({"visual_ids": rows}).save_to_disk(str(tmp_path / "tokenized" / split))
+    pretraining_model.save_pretrained(tmp_path / "videobert")
+    processor.save_pretrained(tmp_path / "videobert")
+    figures = probe.main([str(tmp_path), "--ratios", "0.5", "--output", str(tmp_path / "probe.json")])[str(tmp_path)]
+    for split, rows in videos.items():
+        expected = evaluate_forecasting(mlm_model, processor, rows, 4, 4, 1, keep_last_ratios=(0, 0.5, 1))
+        assert figures[split] == expected
+    assert json.loads((tmp_path / "probe.json").read_text())[str(tmp_path)] == figures
+    printed = capsys.readouterr().out
+    assert (
+        f"| {tmp_path.name}, t+1 top-1" in printed
+        and "train (5 cuts) | heldout (2 cuts)" in printed
+        and "r = 0.5 |" in printed
+    )
+    with pytest.raises(FileNotFoundError, match="holds no pretrained model"):
+        probe.main([str(tmp_path / "tokenized")])
 
 
 def test_forecasting_markov_baseline_reads_the_training_transitions(processor):

@@ -400,6 +400,18 @@ def forecasting_step_oracle(
     return results
 
 
+def _last_clip_ratios(predictions, last, groups: int) -> list[float]:
+    """Per predicted clip: p(the last observed clip) / p(the most likely clip), words independent (parallel decoding)."""
+    ratios = []
+    for row in range(0, len(predictions.ids), groups):
+        ratio = 1.0
+        for g, word in enumerate(last):
+            ids, probs = predictions.ids[row + g], predictions.probs[row + g]
+            ratio *= float(probs[ids == word].sum() / probs[0])
+        ratios.append(ratio)
+    return ratios
+
+
 def evaluate_forecasting(
     model,
     processor,
@@ -410,6 +422,7 @@ def evaluate_forecasting(
     batch_size: int = 32,
     show_progress: bool = True,
     reference_videos: Sequence[Sequence[int]] | None = None,
+    keep_last_ratios: Sequence[float] = (),
 ) -> dict[str, float]:
     """
     Forecasting on whole videos (their visual tokens): from every cut `t = min_prefix, min_prefix + stride, ...`
@@ -417,14 +430,20 @@ def evaluate_forecasting(
     parallel decoding). For `h = 1..horizon` steps ahead (in percent, over the cuts with a token there):
     `h<h>_top1` / `h<h>_top5` (the real token is the most likely / among the 5 most likely), `h<h>_last_top1`
     (repeating the last observed token, the baseline to beat on video where neighbouring clips look alike),
-    `h<h>_count`; `chance_top1` is a uniformly random token. Videos with no cut (at most `min_prefix` tokens) are
-    counted in `skipped_videos`. With several codebooks tokens are clips (a list of words per clip, or flat words):
+    `h<h>_count` (where it is 0 the horizon has no rates); `chance_top1` is a uniformly random token. Videos with no
+    cut (at most `min_prefix` tokens) are counted in `skipped_videos`. With several codebooks tokens are clips (a list of words per clip, or flat words):
     a clip is right when each of its words is (top-5: each word among its codebook's 5 most likely). With
     `reference_videos` (the training videos) the results also hold `h<h>_markov_top1`, the training videos' own
-    next-clip statistics as a second baseline (`forecasting_markov_baseline`).
+    next-clip statistics as a second baseline (`forecasting_markov_baseline`). Each of `keep_last_ratios` (in [0, 1])
+    adds `h<h>_keep_last_<r>_top1`: the model's top clip, except where the model gives the last observed clip at least
+    `r` times the top clip's probability, then that clip (`r = 0`: always repeating it; `r = 1`: the top clip, the
+    last one on a tie): whether the model knows *when* the video changes better than persistence does. These read
+    every word's probability, so they cost memory in proportion to the visual vocabulary (cuts are scored in chunks).
     """
     if horizon < 1 or min_prefix < 1 or stride < 1:
         raise ValueError(f"horizon, min_prefix and stride must be >= 1, got {horizon}, {min_prefix}, {stride}.")
+    if any(not 0 <= r <= 1 for r in keep_last_ratios):
+        raise ValueError(f"keep_last_ratios must lie in [0, 1], got {list(keep_last_ratios)}.")
     special = processor.special_ids
     groups = special.num_codebooks
     room = (model.config.max_position_embeddings - 2) // groups - horizon
@@ -438,9 +457,26 @@ def evaluate_forecasting(
     if not cuts:
         raise ValueError(f"No video of {len(videos)} has more than min_prefix={min_prefix} visual tokens.")
     requests = [(None, [w for clip in video[max(0, t - room) : t] for w in clip], horizon) for video, t in cuts]
-    predicted = predict_masked_visual_tokens_batch(
-        model, processor, requests, 5, batch_size, "forecasting", show_progress
-    )
+    if keep_last_ratios:
+        # every word's probability, a chunk of cuts at a time; kept: the top 5 and the last clip's probability ratio
+        predicted, ratios, chunk = [], [], 8 * batch_size
+        for start in range(0, len(requests), chunk):
+            full = predict_masked_visual_tokens_batch(
+                model,
+                processor,
+                requests[start : start + chunk],
+                special.visual_vocab_size,
+                batch_size,
+                "forecasting",
+                show_progress,
+            )
+            for (video, t), p in zip(cuts[start : start + chunk], full):
+                ratios.append(_last_clip_ratios(p, video[t - 1], groups))
+                predicted.append(type(p)(ids=p.ids[:, :5], probs=p.probs[:, :5], num_codebooks=groups))
+    else:
+        predicted = predict_masked_visual_tokens_batch(
+            model, processor, requests, 5, batch_size, "forecasting", show_progress
+        )
     results = {
         "videos": len(videos),
         "skipped_videos": sum(len(v) <= min_prefix for v in videos),
@@ -449,17 +485,24 @@ def evaluate_forecasting(
     }
     for h in range(1, horizon + 1):
         scored = [
-            (video[t + h - 1], [p.ids[(h - 1) * groups + g].tolist() for g in range(groups)], video[t - 1])
-            for (video, t), p in zip(cuts, predicted)
+            (video[t + h - 1], [p.ids[(h - 1) * groups + g].tolist() for g in range(groups)], video[t - 1], i)
+            for i, ((video, t), p) in enumerate(zip(cuts, predicted))
             if t + h - 1 < len(video)
         ]
         results[f"h{h}_count"] = len(scored)
-        for name, hit in (
-            ("top1", lambda real, top, last: all(w == t[0] for w, t in zip(real, top))),
-            ("top5", lambda real, top, last: all(w in t[:5] for w, t in zip(real, top))),
-            ("last_top1", lambda real, top, last: real == last),
-        ):
-            results[f"h{h}_{name}"] = round(100 * sum(hit(*item) for item in scored) / len(scored), 2)
+        if not scored:  # no cut has a clip h steps ahead (short videos): no rate at this horizon
+            continue
+        names = ["top1", "top5", "last_top1", *(f"keep_last_{r:g}_top1" for r in keep_last_ratios)]
+        hits = Counter()
+        for real, top, last, i in scored:
+            best = tuple(words[0] for words in top)
+            hits["top1"] += real == best
+            hits["top5"] += all(w in words[:5] for w, words in zip(real, top))
+            hits["last_top1"] += real == last
+            for r in keep_last_ratios:
+                hits[f"keep_last_{r:g}_top1"] += real == (last if ratios[i][h - 1] >= r else best)
+        for name in names:
+            results[f"h{h}_{name}"] = round(100 * hits[name] / len(scored), 2)
     return {**results, **markov}
 
 

@@ -1,0 +1,106 @@
+# Copyright 2026 The videobert_hf authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Does a pretrained model know *when* a video changes? Forecasting (issue 14) against repeating the last token, on
+the training videos and on held-out ones, with the model's own probabilities turned into every persistence rule.
+
+For each `make demo` output folder (e.g. the seed benchmark's `bench_output/learning_seeds/seed_N`) this reads the
+pretrained model (`videobert/`) and the tokenized splits, and runs `evaluate_forecasting` at every cut (`--stride`,
+default 1: four times the demo's cuts) with `keep_last_ratios`: the model's top clip, except where it rates the last
+observed clip at least `r` times as likely, then that clip (`r = 0` is repeating the last token, `r = 1` the model's
+top-1). Where some `r` beats `r = 0` on training videos but none does on held-out ones, the model has learnt *its*
+videos' continuations, and the held-out videos' future holds nothing it can learn beyond persistence. Prints one
+table per folder for t+1 and t+2 (the clips masked after each cut: `--horizon`, the demo's 4) and, with `--output`,
+writes every figure as JSON.
+
+    .venv/bin/python benchmarks/forecasting_probe.py bench_output/learning_seeds/seed_0 bench_output/learning_seeds/seed_1
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+
+RATIOS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+
+
+def probe(root: Path, splits, stride: int, horizon: int, ratios) -> dict:
+    import datasets
+    import torch
+    from transformers import AutoModelForPreTraining, AutoProcessor
+
+    import videobert_hf  # noqa: F401  (registers the model family with the Auto classes)
+    from videobert_benchmark.evaluation import evaluate_forecasting
+
+    model_dir = root / "videobert"
+    if not (model_dir / "config.json").is_file():
+        raise FileNotFoundError(f"{root} holds no pretrained model (videobert/config.json): is it a demo output?")
+    model = AutoModelForPreTraining.from_pretrained(model_dir).eval()
+    processor = AutoProcessor.from_pretrained(model_dir)
+    results = {}
+    for split in splits:
+        videos = [row["visual_ids"] for row in datasets.load_from_disk(root / "tokenized" / split)]
+        with torch.no_grad():
+            results[split] = evaluate_forecasting(
+                model, processor, videos, horizon=horizon, min_prefix=4, stride=stride, keep_last_ratios=ratios
+            )
+    return results
+
+
+def table(name: str, results: dict, horizon: int, ratios) -> str:
+    splits = list(results)
+    lines = [
+        f"| {name}, t+{horizon} top-1 (%) | "
+        + " | ".join(f"{s} ({results[s][f'h{horizon}_count']} cuts)" for s in splits)
+        + " |",
+        "|---" * (len(splits) + 1) + "|",
+    ]
+    for r in ratios:
+        label = {0.0: "0 (repeating the last token)", 1.0: "1 (the model's top-1)"}.get(r, f"{r:g}")
+        cells = [f"{results[s][f'h{horizon}_keep_last_{r:g}_top1']:.1f}" for s in splits]
+        lines.append(f"| keep the last clip when p(last) >= r x p(top), r = {label} | " + " | ".join(cells) + " |")
+    cells = []
+    for s in splits:
+        best = max(ratios, key=lambda r: results[s][f"h{horizon}_keep_last_{r:g}_top1"])
+        gain = results[s][f"h{horizon}_keep_last_{best:g}_top1"] - results[s][f"h{horizon}_last_top1"]
+        cells.append(f"r = {best:g}: {gain:+.1f}")
+    lines.append("| the best r, points over repeating the last token | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("demo_outputs", nargs="+", type=Path, help="`make demo` output folders (one per seed).")
+    parser.add_argument("--splits", nargs="+", default=["train", "heldout"], help="Tokenized splits to forecast on.")
+    parser.add_argument("--stride", type=int, default=1, help="Clips between cuts (the demo's evaluation: 4).")
+    parser.add_argument(
+        "--horizon", type=int, default=4, help="Clips masked after each cut (the demo's 4); tables for t+1 and t+2."
+    )
+    parser.add_argument(
+        "--ratios", type=float, nargs="+", default=list(RATIOS), help="The rule's r values, in [0, 1]."
+    )
+    parser.add_argument("--output", type=Path, help="Write every figure to this JSON file.")
+    args = parser.parse_args(argv)
+    ratios = sorted(set(args.ratios) | {0.0, 1.0})
+    figures = {}
+    for root in args.demo_outputs:
+        figures[str(root)] = probe(root, args.splits, args.stride, args.horizon, ratios)
+        for h in range(1, min(args.horizon, 2) + 1):
+            print(table(root.name, figures[str(root)], h, ratios) + "\n", flush=True)
+    if args.output:
+        args.output.write_text(json.dumps(figures, indent=1))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
