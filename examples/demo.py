@@ -58,6 +58,12 @@ def parse_args(argv=None):
     parser.add_argument("--train_videos", type=int, default=64)
     parser.add_argument("--eval_videos", type=int, default=16, help="Videos in each evaluation split.")
     parser.add_argument("--frame_size", type=int, default=64)
+    parser.add_argument(
+        "--step_order",
+        choices=("random", "recipe"),
+        default="random",
+        help="Order of a video's steps in the generated benchmark: each recipe's own fixed order, or a random one.",
+    )
     parser.add_argument("--fps", type=float, default=8, help="Clip sampling rate (the paper: 20).")
     parser.add_argument("--clip_length", type=int, default=8, help="Frames per clip (the paper: 30).")
     parser.add_argument("--levels", type=int, default=2, help="k-means tree depth (the paper: 4).")
@@ -336,7 +342,7 @@ def main(argv=None):
     print(settings_table(args))
 
     start = stage("1. generate the synthetic benchmark", f"generate_benchmark({str(out / 'data')!r})")
-    config = SyntheticCookingConfig(frame_size=args.frame_size, seed=args.seed)
+    config = SyntheticCookingConfig(frame_size=args.frame_size, seed=args.seed, step_order=args.step_order)
     splits = generate_benchmark(
         out / "data",
         num_train_videos=args.train_videos,

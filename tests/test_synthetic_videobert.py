@@ -114,6 +114,59 @@ def test_split_pairs_latin_square():
         split_pairs(SyntheticCookingConfig(num_verbs=2, num_nouns=3, num_unseen_diagonals=2))
 
 
+def _successors(plan, diagonal_of) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """Every step's next steps within its recipe (diagonal), over all videos of a plan."""
+    following = {}
+    for pairs in plan:
+        for a, b in zip(pairs, pairs[1:]):
+            if diagonal_of(a) == diagonal_of(b):
+                following.setdefault(a, set()).add(b)
+    return following
+
+
+def test_recipe_step_order_is_each_recipes_own_fixed_order():
+    config = SyntheticCookingConfig(step_order="recipe", seed=5)
+
+    def diagonal_of(pair):
+        return (NOUNS.index(pair[1]) - VERBS.index(pair[0])) % len(NOUNS)
+
+    train = syn._split_plan(config, "train", 64)
+    following = _successors(train, diagonal_of)
+    recipes = {diagonal_of(d[0]): syn._recipe(config, d) for d in syn._diagonals(config)[0]}
+    lasts = {recipe[-1] for recipe in recipes.values()}
+    # every step of the 7 training recipes but each one's last has one next step, always the same one (a recipe's
+    # last step is followed by another recipe's first, or by its own when the next video starts that recipe again)
+    assert {a for a in following if a not in lasts} == {a for recipe in recipes.values() for a in recipe[:-1]}
+    for recipe in recipes.values():
+        for a, b in zip(recipe, recipe[1:]):
+            assert following[a] == {b}
+        assert following.get(recipe[-1], {recipe[0]}) == {recipe[0]}
+    # the held-out videos follow the same recipes, the unseen pairs' recipe has an order of its own
+    heldout = syn._split_plan(config, "heldout", 16, {p for pairs in train for p in pairs})
+    assert all(after <= following[a] for a, after in _successors(heldout, diagonal_of).items())
+    (unseen_recipe,) = [syn._recipe(config, d) for d in syn._diagonals(config)[1]]
+    unseen = _successors(syn._split_plan(config, "unseen_pairs", 16), diagonal_of)
+    assert all(after == {unseen_recipe[(unseen_recipe.index(a) + 1) % 8]} for a, after in unseen.items())
+    # recipes differ in order: the verb that follows a verb is not the same in every recipe
+    verb_after = {}
+    for recipe in recipes.values():
+        for a, b in zip(recipe, recipe[1:]):
+            verb_after.setdefault(a[0], set()).add(b[0])
+    assert any(len(verbs) > 1 for verbs in verb_after.values())
+    # a random order has no fixed next step; it is the order the benchmark had before `step_order` (same plan)
+    random_following = _successors(syn._split_plan(SyntheticCookingConfig(seed=5), "train", 64), diagonal_of)
+    assert any(len(after) > 1 for after in random_following.values())
+    assert syn._split_plan(SyntheticCookingConfig(step_order="random"), "train", 3) == [
+        [("stir", "carrot"), ("slice", "tomato"), ("pour", "egg"), ("peel", "onion"), ("fry", "potato"),
+         ("shake", "lemon")],
+        [("lift", "apple"), ("boil", "pepper"), ("boil", "tomato"), ("pour", "lemon"), ("stir", "pepper"),
+         ("slice", "egg")],
+        [("peel", "potato"), ("lift", "carrot"), ("shake", "onion"), ("fry", "apple"), ("pour", "onion")],
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="step_order"):
+        SyntheticCookingConfig(step_order="sorted")
+
+
 def test_splits_are_disjoint_in_the_right_way(benchmark):
     root, splits = benchmark
     assert set(splits) == {"train", "heldout", "unseen_pairs"}

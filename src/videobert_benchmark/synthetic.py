@@ -118,6 +118,7 @@ VERB_CUES = {
 }
 
 SPLITS = ("train", "heldout", "unseen_pairs")
+STEP_ORDERS = ("random", "recipe")
 _SPLIT_SUBSETS = {"train": "training", "heldout": "validation", "unseen_pairs": "validation"}
 
 STEP_TEMPLATES = (
@@ -197,6 +198,7 @@ class SyntheticCookingConfig:
     num_train_videos: int = 64
     num_heldout_videos: int = 16
     num_unseen_videos: int = 16
+    step_order: str = "random"
 
     def __post_init__(self):
         if not 2 <= self.num_verbs <= len(VERBS):
@@ -218,6 +220,8 @@ class SyntheticCookingConfig:
             raise ValueError(f"gap_seconds must be (low, high) with 0 <= low <= high, got {self.gap_seconds}")
         if not 1 <= self.num_unseen_diagonals < self.num_nouns:
             raise ValueError(f"num_unseen_diagonals must be in [1, num_nouns - 1], got {self.num_unseen_diagonals}")
+        if self.step_order not in STEP_ORDERS:
+            raise ValueError(f"step_order must be one of {STEP_ORDERS}, got {self.step_order!r}")
 
     @property
     def verbs(self) -> tuple[str, ...]:
@@ -318,12 +322,22 @@ def split_pairs(config: SyntheticCookingConfig | None = None) -> tuple[list[tupl
     return [p for d in train_diagonals for p in d], [p for d in unseen_diagonals for p in d]
 
 
+def _recipe(config: SyntheticCookingConfig, diagonal: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A diagonal's steps in its recipe's order: a permutation drawn from the seed and the diagonal, the same in
+    every split."""
+    offset = (config.nouns.index(diagonal[0][1]) - config.verbs.index(diagonal[0][0])) % config.num_nouns
+    order = np.random.default_rng(np.random.SeedSequence([config.seed, offset, 2_000_003])).permutation(len(diagonal))
+    return [diagonal[i] for i in order]
+
+
 def _split_plan(
     config: SyntheticCookingConfig, split: str, num_videos: int, allowed: set[tuple[str, str]] | None = None
 ) -> list[list[tuple[str, str]]]:
     """The (verb, noun) steps of every video of a split: cycle through its diagonals (`allowed` pairs only)."""
     train_diagonals, unseen_diagonals = _diagonals(config)
     diagonals = unseen_diagonals if split == "unseen_pairs" else train_diagonals
+    if config.step_order == "recipe":
+        diagonals = [_recipe(config, diagonal) for diagonal in diagonals]
     if allowed is not None:
         diagonals = [[p for p in diagonal if p in allowed] for diagonal in diagonals]
         diagonals = [diagonal for diagonal in diagonals if diagonal]
@@ -334,8 +348,11 @@ def _split_plan(
     def cycle() -> Iterator[tuple[str, str]]:
         while True:
             for d in rng.permutation(len(diagonals)):
-                for i in rng.permutation(len(diagonals[d])):
-                    yield diagonals[d][i]
+                if config.step_order == "recipe":
+                    yield from diagonals[d]
+                else:
+                    for i in rng.permutation(len(diagonals[d])):
+                        yield diagonals[d][i]
 
     stream = cycle()
     return [[next(stream) for _ in range(int(n))] for n in counts]
