@@ -82,6 +82,10 @@ S3D = ["Conv_2c", "Mixed_3c", "Mixed_4c", "Mixed_5c"]
 # The settings measured before the demo's default became EfficientNet-Lite0 + S3D with 800 pretraining steps keep the
 # 400 steps they were measured with.
 STEPS_400 = ["--max_steps", "400"]
+# Every setting below was measured on the benchmark's random step order, without the future mask (the demo's defaults
+# until 2026-12-06); they keep them, and a stored run that predates a setting had the value it had then.
+RANDOM_ORDER = ["--step_order", "random", "--future_mask_probability", "0"]
+FORMER_DEFAULTS = {"step_order": "random", "future_mask_probability": 0.0}
 
 
 def object_and_action_words(object_word: str) -> list[str]:
@@ -147,6 +151,8 @@ SETTINGS = {
     ),
 }
 
+SETTINGS = {name: (title, [*demo_args, *RANDOM_ORDER]) for name, (title, demo_args) in SETTINGS.items()}
+
 # The settings with an object word (codebook 0) and an action word (codebook 1): their zero-shot labels are also read
 # each from its own word, and from both readouts at once (`benchmarks/zero_shot_by_codebook.py`, rows "own words" and
 # "own x all words" with issue 20's targets).
@@ -158,6 +164,7 @@ READ_BY_CODEBOOK = {
     "centre_colour_surround_dropout",
 }
 READOUT_CACHE = "zero_shot_by_codebook.json"
+FORECAST_CACHE = "forecasting.json"
 
 
 def zero_shot_by_codebook():
@@ -242,6 +249,28 @@ FIGURES = [
         ("text_to_video_and_forecasting", "forecasting", "h2_current_step_oracle_top1"),
         None,
     ),
+    *(
+        row
+        for h in (1, 2)
+        for row in (
+            (
+                f"forecasting t+{h} read as steps: the model's likeliest step",
+                ("text_to_video_and_forecasting", "forecasting", f"h{h}_step_top1"),
+                None,
+            ),
+            (
+                f"forecasting t+{h} read as steps: repeating the last clip",
+                ("text_to_video_and_forecasting", "forecasting", f"h{h}_step_last_top1"),
+                None,
+            ),
+            (f"forecasting t+{h} read as steps - repeating the last clip", f"step_forecast_gap_h{h}", (">", 0)),
+            (
+                f"forecasting t+{h} read as steps: the real clip (what its words carry)",
+                ("text_to_video_and_forecasting", "forecasting", f"h{h}_step_reference_top1"),
+                None,
+            ),
+        )
+    ),
     ("verb classification (fine-tuned)", "classification_accuracy", None),
     ("captioning BLEU-4", "bleu_4", (">=", 80)),
     ("captioning CIDEr", ("captioning", "eval_cider"), None),
@@ -262,6 +291,8 @@ def figure(results: dict, key) -> float | None:
         ),
         "forecast_gap_h1": lambda: forecast["h1_top1"] - forecast["h1_last_top1"],
         "forecast_gap_h2": lambda: forecast["h2_top1"] - forecast["h2_last_top1"],
+        "step_forecast_gap_h1": lambda: forecast["h1_step_top1"] - forecast["h1_step_last_top1"],
+        "step_forecast_gap_h2": lambda: forecast["h2_step_top1"] - forecast["h2_step_last_top1"],
         "classification_accuracy": lambda: 100 * results["classification"]["eval_accuracy"],
         "bleu_4": lambda: 100 * results["captioning"]["eval_bleu_4"],
         "wall_s": lambda: results["wall_s"],
@@ -345,35 +376,48 @@ def side_by_side(tables: dict[str, dict[int, dict]]) -> str:
     return "\n".join(lines)
 
 
-def with_forecasting_baselines(results: dict, directory: Path) -> dict:
-    """
-    Adds the forecasting figures that read no model (`forecasting_markov_baseline`, `forecasting_step_oracle`) to the
-    results of a demo that predates them, from the seed's own tokenized splits and annotations; results that have
-    them, or a seed without its files, are kept.
-    """
-    forecast = results.get("text_to_video_and_forecasting", {}).get("forecasting")
-    names = ("train", "heldout")
-    splits = [directory / "tokenized" / name for name in names]
-    annotations = [directory / "data" / name / "youcookii_annotations.json" for name in names]
-    if forecast is None or not all(path.is_dir() for path in splits):
-        return results
-    missing_markov = "h1_markov_top1" not in forecast
-    missing_oracle = "h1_current_step_oracle_top1" not in forecast and all(path.is_file() for path in annotations)
-    if not (missing_markov or missing_oracle):
-        return results
+def evaluate_stored_forecasting(directory: Path) -> dict:
+    """The demo's forecasting figures (`evaluate_demo_forecasting`) for a seed's saved model, splits and annotations."""
     import datasets
-    from transformers import AutoProcessor
+    import torch
+    from transformers import AutoModelForPreTraining, AutoProcessor
 
-    from videobert_benchmark.evaluation import forecasting_markov_baseline, forecasting_step_oracle
+    from videobert_benchmark.evaluation import labelled_segments, token_label_votes
     from videobert_hf.corpus import read_youcook2
 
-    train, heldout = (datasets.load_from_disk(path) for path in splits)
-    special = AutoProcessor.from_pretrained(directory / "videobert").special_ids
-    if missing_markov:
-        forecast.update(forecasting_markov_baseline(heldout["visual_ids"], train["visual_ids"], special))
-    if missing_oracle:
-        train_annotations, heldout_annotations = (read_youcook2(path) for path in annotations)
-        forecast.update(forecasting_step_oracle(heldout, heldout_annotations, train, train_annotations, special))
+    train, heldout = (datasets.load_from_disk(directory / "tokenized" / name) for name in ("train", "heldout"))
+    train_annotations, heldout_annotations = (
+        read_youcook2(directory / "data" / name / "youcookii_annotations.json") for name in ("train", "heldout")
+    )
+    labelled = labelled_segments(train, train_annotations)
+    votes = {key: token_label_votes(labelled, key) for key in ("verb", "noun")}
+    model = AutoModelForPreTraining.from_pretrained(directory / "videobert").eval()
+    processor = AutoProcessor.from_pretrained(directory / "videobert")
+    with torch.no_grad():
+        return demo_module().evaluate_demo_forecasting(
+            model, processor, heldout, heldout_annotations, train, train_annotations, votes
+        )
+
+
+def with_demo_forecasting(results: dict, directory: Path) -> dict:
+    """
+    The forecasting figures of a demo that predates the demo's current forecasting evaluation (cuts after every clip,
+    the clips read as steps), evaluated again from the seed's saved model (`evaluate_stored_forecasting`) and cached
+    in `FORECAST_CACHE` beside it with the model file's sha256 (a model trained again is evaluated again); results
+    that have them, or a seed without its model, are kept.
+    """
+    forecast = results.get("text_to_video_and_forecasting", {}).get("forecasting")
+    model = directory / "videobert" / "model.safetensors"
+    if forecast is None or "h1_step_top1" in forecast or not model.is_file():
+        return results
+    cache = directory / FORECAST_CACHE
+    fingerprint = hashlib.sha256(model.read_bytes()).hexdigest()
+    stored = json.loads(cache.read_text(encoding="utf-8")) if cache.is_file() else {}
+    if stored.get("model_sha256") != fingerprint:
+        print(f"{directory}: forecasting evaluated again from the saved model", flush=True)
+        stored = {"model_sha256": fingerprint, "forecasting": evaluate_stored_forecasting(directory)}
+        cache.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+    results["text_to_video_and_forecasting"]["forecasting"] = stored["forecasting"]
     return results
 
 
@@ -415,7 +459,7 @@ def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool, read
         wanted = demo_settings(seed, directory, demo_args)
         # a setting the demo did not have yet when the run was made: that run had its default
         defaults = demo_settings(seed, directory, [])
-        stored = {key: results.get("settings", {}).get(key, defaults[key]) for key in wanted}
+        stored = {key: results.get("settings", {}).get(key, FORMER_DEFAULTS.get(key, defaults[key])) for key in wanted}
         if stored != wanted:
             differ = {key: (stored[key], wanted[key]) for key in wanted if stored[key] != wanted[key]}
             raise SystemExit(
@@ -423,7 +467,7 @@ def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool, read
                 "pass --rerun to run it again, or another --output_dir."
             )
         print(f"seed {seed}: reading {results_file}", flush=True)
-        return with_codebook_readouts(with_forecasting_baselines(results, directory), directory, readout)
+        return with_codebook_readouts(with_demo_forecasting(results, directory), directory, readout)
     command = [sys.executable, str(ROOT / "examples" / "demo.py"), "--seed", str(seed), "--output_dir", str(directory)]
     command += demo_args
     print(f"seed {seed}: $ {' '.join(command)}", flush=True)
@@ -439,7 +483,7 @@ def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool, read
     results["wall_s"] = round(wall, 1)
     results_file.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"seed {seed}: done in {wall / 60:.1f} min (log {log})", flush=True)
-    return with_codebook_readouts(with_forecasting_baselines(results, directory), directory, readout)
+    return with_codebook_readouts(with_demo_forecasting(results, directory), directory, readout)
 
 
 def main(argv=None):

@@ -47,6 +47,15 @@ def test_reads_a_run_only_with_the_settings_asked_for(bench, tmp_path):
     # the same folder asked for with the paper's one word: an error naming what differs, never the wrong figures
     with pytest.raises(SystemExit, match=r"other demo settings .*'num_codebooks': \(2, 1\)"):
         bench.run_seed(0, tmp_path / "seed_0", bench.SETTINGS["one_word"][1], rerun=False)
+    # a run from before the recipe order and the future mask had the random order and no future mask
+    stored_run(bench, tmp_path / "old", 0, colour, 0.9)
+    results = json.loads((tmp_path / "old" / "demo_results.json").read_text())
+    for key in ("step_order", "future_mask_probability"):
+        del results["settings"][key]
+    (tmp_path / "old" / "demo_results.json").write_text(json.dumps(results))
+    assert bench.run_seed(0, tmp_path / "old", colour, rerun=False)["captioning"]["eval_bleu_4"] == 0.9
+    with pytest.raises(SystemExit, match=r"'step_order': \('random', 'recipe'\)"):
+        bench.run_seed(0, tmp_path / "old", [], rerun=False)
 
 
 def test_settings_side_by_side(bench, tmp_path):
@@ -118,3 +127,37 @@ def test_codebook_readouts_are_read_again_when_the_model_changes(bench, tmp_path
     assert read() == {"unseen_pairs noun top-1, own x all words": 1.0} and len(calls) == 1  # from the cache
     model.write_bytes(b"weights of another run")
     assert read() == {"unseen_pairs noun top-1, own x all words": 2.0} and len(calls) == 2
+
+
+def test_forecasting_of_an_older_demo_is_evaluated_again_from_its_model(bench, tmp_path, monkeypatch):
+    """A demo run from before the forecasting read as steps gets the demo's current forecasting figures from its saved
+    model, cached beside it and evaluated again when the model changes; the step rows carry issue 14's target."""
+    directory = tmp_path / "seed_0"
+    stored_run(bench, directory, 0, [], 0.9)
+    results = json.loads((directory / "demo_results.json").read_text())
+    results["text_to_video_and_forecasting"] = {"forecasting": {"h1_top1": 40.0, "h1_last_top1": 45.0}}
+    (directory / "demo_results.json").write_text(json.dumps(results))
+    (directory / "videobert").mkdir()
+    model = directory / "videobert" / "model.safetensors"
+    model.write_bytes(b"first weights")
+    calls = []
+
+    def evaluate(root):
+        calls.append(root)
+        return {"h1_top1": 38.0, "h1_last_top1": 45.0, "h1_step_top1": 60.0 + len(calls), "h1_step_last_top1": 58.0}
+
+    monkeypatch.setattr(bench, "evaluate_stored_forecasting", evaluate)
+    read = lambda: bench.run_seed(0, directory, [], False)["text_to_video_and_forecasting"]["forecasting"]  # noqa: E731
+    assert read()["h1_step_top1"] == 61.0 and calls == [directory]
+    assert read()["h1_step_top1"] == 61.0 and len(calls) == 1  # from the cache
+    model.write_bytes(b"weights of another run")
+    assert read()["h1_step_top1"] == 62.0 and len(calls) == 2
+    table, _ = bench.seed_table({0: bench.run_seed(0, directory, [], False)})
+    assert "| forecasting t+1 read as steps - repeating the last clip | > 0 | 4.0 | 4.0 | 4.0 | 4.0 | met |" in table
+    assert (
+        "| forecasting t+1 top-1 - repeating the last token | > 0 | -7.0 | -7.0 | -7.0 | -7.0 | **not met** |" in table
+    )
+    # a run that has them keeps its own figures
+    results["text_to_video_and_forecasting"]["forecasting"]["h1_step_top1"] = 50.0
+    (directory / "demo_results.json").write_text(json.dumps(results))
+    assert read()["h1_step_top1"] == 50.0 and len(calls) == 2

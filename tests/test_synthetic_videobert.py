@@ -154,7 +154,9 @@ def test_recipe_step_order_is_each_recipes_own_fixed_order():
             verb_after.setdefault(a[0], set()).add(b[0])
     assert any(len(verbs) > 1 for verbs in verb_after.values())
     # a random order has no fixed next step; it is the order the benchmark had before `step_order` (same plan)
-    random_following = _successors(syn._split_plan(SyntheticCookingConfig(seed=5), "train", 64), diagonal_of)
+    random_following = _successors(
+        syn._split_plan(SyntheticCookingConfig(seed=5, step_order="random"), "train", 64), diagonal_of
+    )
     assert any(len(after) > 1 for after in random_following.values())
     assert syn._split_plan(SyntheticCookingConfig(step_order="random"), "train", 3) == [
         [("stir", "carrot"), ("slice", "tomato"), ("pour", "egg"), ("peel", "onion"), ("fry", "potato"),

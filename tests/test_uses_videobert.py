@@ -478,6 +478,63 @@ def test_forecasting_probe_reads_a_demo_output(pretraining_model, mlm_model, pro
         probe.main([str(tmp_path / "tokenized")])
 
 
+class SpreadFillMask(StandInModel):
+    """A stand-in fill-mask model: every masked position has the same visual-token distribution `probs` (16 values)."""
+
+    def __init__(self, processor, probs):
+        super().__init__(processor, ())
+        self.probs = torch.tensor(probs)
+
+    def forward(self, input_ids, token_type_ids=None, attention_mask=None):
+        offset = self.special.visual_token_offset
+        logits = torch.full((*input_ids.shape, self.config.vocab_size), -30.0)
+        logits[..., offset : offset + 16] = self.probs.clamp_min(1e-12).log()
+        return MaskedLMOutput(logits=logits)
+
+
+def test_forecasting_read_as_steps(mlm_model, processor):
+    # tokens 1-2 show "slice the egg", 3-4 "stir the egg", 5 "boil the egg"; the others never met a step in training
+    steps = {1: ("slice", "egg"), 2: ("slice", "egg"), 3: ("stir", "egg"), 4: ("stir", "egg"), 5: ("boil", "egg")}
+    votes = {key: {token: step[k] for token, step in steps.items()} for k, key in enumerate(("verb", "noun"))}
+    video = [1, 2, 3, 4, 5, 5]
+    labels = [steps[1], steps[1], steps[3], steps[3], steps[5], None]  # the last clip lies between steps
+    # the oracle forecasts last + 1 + j: t=2 -> 3 (stir, right; repeating 2 = slice, wrong; the step changed), 4;
+    # t=3 -> 4 (stir, right, and so is repeating 3), 5 (boil, right); t=4 -> 5 (boil, right); t=5: clip 5 unlabelled
+    oracle = OracleFillMask(processor, VERBS)
+    results = evaluate_forecasting(oracle, processor, [video], 2, 2, 1, steps=[labels], label_votes=votes)
+    assert results["h1_step_cuts"] == 3 and results["h2_step_cuts"] == 2
+    assert results["h1_step_top1"] == results["h2_step_top1"] == 100 == results["h1_step_reference_top1"]
+    assert results["h1_step_last_top1"] == round(100 / 3, 2) and results["h2_step_last_top1"] == 0
+    assert results["h1_step_changed"] == round(200 / 3, 2) and results["h2_step_changed"] == 100
+    assert results["h1_step_changed_top1"] == 100 and results["h1_step_changed_last_top1"] == 0
+    # the likeliest step sums the words' probabilities: token 3 (stir) is the top word, slice's 1 and 2 weigh more
+    spread = SpreadFillMask(processor, [0.0, 0.25, 0.25, 0.4] + [0.1 / 12] * 12)
+    read = evaluate_forecasting(spread, processor, [video], 1, 2, 1, steps=[labels], label_votes=votes)
+    assert read["h1_top1"] == round(100 / 4, 2)  # the top word 3 is clip 2's
+    # the likeliest step is slice (0.5 against stir's 0.4): wrong at every cut (clips 2-4 are stir, stir, boil),
+    # where reading the top word (stir) would be right at two of three
+    assert read["h1_step_top1"] == 0 and read["h1_step_reference_top1"] == 100
+    with pytest.raises(ValueError, match="steps and label_votes go together"):
+        evaluate_forecasting(oracle, processor, [video], 2, 2, 1, steps=[labels])
+    with pytest.raises(ValueError, match="Video 0 has 6 clips but 5 step labels"):
+        evaluate_forecasting(oracle, processor, [video], 2, 2, 1, steps=[labels[:5]], label_votes=votes)
+    table = format_visual_prediction_tables(
+        {
+            "text_to_video": {
+                "segments": 0,
+                "token_hit_rate": 0,
+                "prior_token_hit_rate": 0,
+                "chance_token_hit_rate": 0,
+            },
+            "forecasting": results,
+        }
+    )
+    assert (
+        "| read as steps (a word names the verb and noun it met most in training): the model's likeliest step | 100.0 | 100.0 |"
+        in table
+    )
+
+
 def test_forecasting_markov_baseline_reads_the_training_transitions(processor):
     special = processor.special_ids
     # training videos: 1 -> 2 -> 3 -> 1 ..., and 5 is followed by 6 twice, by 9 once

@@ -352,8 +352,9 @@ def _markov_baseline(videos, reference_videos, horizon, min_prefix, stride) -> d
     return {f"h{h + 1}_markov_top1": round(100 * hits[h] / counts[h], 2) for h in range(horizon) if counts[h]}
 
 
-def _clip_steps(dataset, annotations, special, label_keys=("verb", "noun")):
-    """Each video's clips (`_video_clips`) with the labels of the annotated step each falls in (None between steps)."""
+def clip_steps(dataset, annotations, special, label_keys=("verb", "noun")):
+    """Each video's clips (tuples of their words) with the labels of the annotated step each falls in (a tuple of
+    `label_keys`' values; None between steps), as `[(clips, steps)]` in the dataset's order."""
     videos = []
     for row in dataset:
         clips = _video_clips([row["visual_ids"]], special)[0]
@@ -381,12 +382,12 @@ def forecasting_step_oracle(
     `clip_times`); annotations: `{video_id: [TimedSentence]}` with `verb` and `noun`. Values in percent.
     """
     typical = {}
-    for clips, steps in _clip_steps(reference_dataset, reference_annotations, special):
+    for clips, steps in clip_steps(reference_dataset, reference_annotations, special):
         for clip, step in zip(clips, steps):
             typical.setdefault(step, Counter())[clip] += 1
     typical = {step: counter.most_common(1)[0][0] for step, counter in typical.items()}
     hits, current, counts = [0] * horizon, [0] * horizon, [0] * horizon
-    for clips, steps in _clip_steps(dataset, annotations, special):
+    for clips, steps in clip_steps(dataset, annotations, special):
         for t in range(min_prefix, len(clips), stride):
             now = typical.get(steps[t - 1], clips[t - 1])
             for h in range(min(horizon, len(clips) - t)):
@@ -423,6 +424,8 @@ def evaluate_forecasting(
     show_progress: bool = True,
     reference_videos: Sequence[Sequence[int]] | None = None,
     keep_last_ratios: Sequence[float] = (),
+    steps: Sequence[Sequence[tuple | None]] | None = None,
+    label_votes: dict[str, dict[int, str]] | None = None,
 ) -> dict[str, float]:
     """
     Forecasting on whole videos (their visual tokens): from every cut `t = min_prefix, min_prefix + stride, ...`
@@ -439,6 +442,16 @@ def evaluate_forecasting(
     `r` times the top clip's probability, then that clip (`r = 0`: always repeating it; `r = 1`: the top clip, the
     last one on a tie): whether the model knows *when* the video changes better than persistence does. These read
     every word's probability, so they cost memory in proportion to the visual vocabulary (cuts are scored in chunks).
+
+    With `steps` (each video's annotated step per clip, a tuple of labels or None between steps: `clip_steps` with
+    `label_keys=tuple(label_votes)`) and `label_votes` (`{key: token_label_votes(training segments, key)}`), clips
+    are also read as steps, what happens rather than how it is rendered: a clip names the step its words' majority
+    labels make (`vote`, each key). Over the cuts whose clip `t + h` lies in a step (`h<h>_step_cuts` of them):
+    `h<h>_step_top1` (the model's likeliest step is that step: its probabilities summed over the words naming each
+    step; with several codebooks, the step its top clip names), `h<h>_step_last_top1` (the last observed clip does:
+    repeating it), `h<h>_step_reference_top1` (the real clip does: what its words carry), `h<h>_step_changed` (the
+    share where the step is another than the last observed clip's), and on those cuts alone `h<h>_step_changed_top1`
+    / `h<h>_step_changed_last_top1`.
     """
     if horizon < 1 or min_prefix < 1 or stride < 1:
         raise ValueError(f"horizon, min_prefix and stride must be >= 1, got {horizon}, {min_prefix}, {stride}.")
@@ -450,16 +463,33 @@ def evaluate_forecasting(
     if room < 1:
         raise ValueError(f"horizon={horizon} leaves no room for the prefix in the model's positions.")
     videos = _video_clips(videos, special)
+    if (steps is None) != (label_votes is None):
+        raise ValueError("steps and label_votes go together: pass both to read clips as steps, or neither.")
+    if steps is not None:
+        if len(steps) != len(videos):
+            raise ValueError(f"steps has {len(steps)} videos, videos has {len(videos)}.")
+        for index, (video, labels) in enumerate(zip(videos, steps)):
+            if len(labels) != len(video):
+                raise ValueError(f"Video {index} has {len(video)} clips but {len(labels)} step labels in steps.")
     markov = {}
     if reference_videos is not None:
         markov = _markov_baseline(videos, _video_clips(reference_videos, special), horizon, min_prefix, stride)
     cuts = [(v, t) for v in videos for t in range(min_prefix, len(v), stride)]
+    cut_steps = [] if steps is None else [s for s, v in zip(steps, videos) for _ in range(min_prefix, len(v), stride)]
     if not cuts:
         raise ValueError(f"No video of {len(videos)} has more than min_prefix={min_prefix} visual tokens.")
     requests = [(None, [w for clip in video[max(0, t - room) : t] for w in clip], horizon) for video, t in cuts]
-    if keep_last_ratios:
-        # every word's probability, a chunk of cuts at a time; kept: the top 5 and the last clip's probability ratio
-        predicted, ratios, chunk = [], [], 8 * batch_size
+    # the likeliest step needs every word's probability (one word per clip; with several, the top clip is read)
+    step_index = None
+    if steps is not None and groups == 1:
+        named = [tuple(votes.get(i) for votes in label_votes.values()) for i in range(special.visual_vocab_size)]
+        step_names = list(dict.fromkeys(named))
+        step_index = torch.tensor([step_names.index(name) for name in named])
+    ratios, likeliest = [], []
+    if keep_last_ratios or step_index is not None:
+        # every word's probability, a chunk of cuts at a time; kept: the top 5, the last clip's probability ratio and
+        # the likeliest step
+        predicted, chunk = [], 8 * batch_size
         for start in range(0, len(requests), chunk):
             full = predict_masked_visual_tokens_batch(
                 model,
@@ -471,7 +501,11 @@ def evaluate_forecasting(
                 show_progress,
             )
             for (video, t), p in zip(cuts[start : start + chunk], full):
-                ratios.append(_last_clip_ratios(p, video[t - 1], groups))
+                if keep_last_ratios:
+                    ratios.append(_last_clip_ratios(p, video[t - 1], groups))
+                if step_index is not None:
+                    mass = torch.zeros(len(p.ids), len(step_names)).scatter_add_(1, step_index[p.ids], p.probs.float())
+                    likeliest.append([step_names[i] for i in mass.argmax(dim=1).tolist()])
                 predicted.append(type(p)(ids=p.ids[:, :5], probs=p.probs[:, :5], num_codebooks=groups))
     else:
         predicted = predict_masked_visual_tokens_batch(
@@ -503,13 +537,48 @@ def evaluate_forecasting(
                 hits[f"keep_last_{r:g}_top1"] += real == (last if ratios[i][h - 1] >= r else best)
         for name in names:
             results[f"h{h}_{name}"] = round(100 * hits[name] / len(scored), 2)
+        if steps is not None:
+            results.update(_step_forecasting(h, scored, cuts, cut_steps, label_votes, likeliest))
     return {**results, **markov}
+
+
+def _step_forecasting(h, scored, cuts, cut_steps, label_votes, likeliest) -> dict[str, float]:
+    """`evaluate_forecasting`'s figures with clips read as steps at horizon `h` (`scored`: its cuts with a clip there;
+    `cut_steps`: each cut's video's step labels; `likeliest`: each cut's likeliest step per horizon, or empty to read
+    the top clip's)."""
+
+    def step_of(clip):
+        return tuple(vote(list(clip), votes) for votes in label_votes.values())
+
+    hits = Counter()
+    for real, top, last, i in scored:
+        labels, t = cut_steps[i], cuts[i][1]
+        step = labels[t + h - 1]
+        if step is None:
+            continue
+        changed = labels[t - 1] != step
+        hits["cuts"] += 1
+        hits["changed"] += changed
+        guess = likeliest[i][h - 1] if likeliest else step_of(tuple(words[0] for words in top))
+        for name, named in (("top1", guess), ("last_top1", step_of(last)), ("reference_top1", step_of(real))):
+            right = named == tuple(step)
+            hits[name] += right
+            hits[f"changed_{name}"] += right and changed
+    results = {f"h{h}_step_cuts": hits["cuts"]}
+    if hits["cuts"]:
+        for name in ("top1", "last_top1", "reference_top1", "changed"):
+            results[f"h{h}_step_{name}"] = round(100 * hits[name] / hits["cuts"], 2)
+    if hits["changed"]:
+        for name in ("top1", "last_top1"):
+            results[f"h{h}_step_changed_{name}"] = round(100 * hits[f"changed_{name}"] / hits["changed"], 2)
+    return results
 
 
 __all__ = [
     "RETRIEVAL_KEYS",
     "annotated_segments",
     "chance_recall_at_k",
+    "clip_steps",
     "evaluate_forecasting",
     "evaluate_retrieval",
     "evaluate_text_to_video",

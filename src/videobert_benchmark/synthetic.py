@@ -29,7 +29,8 @@ API:
     SyntheticCookingConfig(num_verbs=8, num_nouns=8, frame_size=64, fps=20.0, step_seconds=(3.0, 5.0),
                            steps_per_video=(3, 6), gap_seconds=(0.0, 1.0), num_unseen_diagonals=1,
                            distractor_prob=0.3, filler_prob=0.35, asr_jitter_seconds=0.75, crf=18, seed=0,
-                           num_train_videos=64, num_heldout_videos=16, num_unseen_videos=16)
+                           num_train_videos=64, num_heldout_videos=16, num_unseen_videos=16,
+                           step_order="recipe")
     split_pairs(config) -> (train_pairs, unseen_pairs)           # lists of (verb, noun)
     render_step_frames(verb, noun, num_frames, *, size=64, fps=20.0, seed=0, background=None,
                        distractor_prob=0.3) -> np.ndarray       # uint8 [num_frames, size, size, 3] RGB
@@ -45,6 +46,10 @@ that the generated `train` split shows; `unseen_pairs`: verb-noun pairs never sh
 pairs are a Latin-square subset, fixed whatever the seed: `num_unseen_diagonals` diagonals
 `{(VERBS[i], NOUNS[(i + d) % num_nouns])}`, so every verb and every noun still appears in `train` with other partners.
 Steps of a split cycle through its pairs diagonal by diagonal, so even a handful of videos covers every verb and noun.
+A diagonal is a *recipe*: with `step_order="recipe"` (the default) its steps always come in the recipe's own order (a
+permutation drawn from the seed, the same in every split; the unseen pairs' recipe has one too), as a cooking video's
+steps do, so what happens next is learnable from the training videos; `"random"` (the benchmark until 2026-12-06)
+draws a new order every time, which leaves a forecaster nothing to learn about the next step.
 
 Files written by `generate_benchmark(output_dir)`:
 
@@ -198,7 +203,7 @@ class SyntheticCookingConfig:
     num_train_videos: int = 64
     num_heldout_videos: int = 16
     num_unseen_videos: int = 16
-    step_order: str = "random"
+    step_order: str = "recipe"
 
     def __post_init__(self):
         if not 2 <= self.num_verbs <= len(VERBS):

@@ -77,10 +77,22 @@ def format_visual_prediction_tables(results) -> str:
         rows.append(("step_oracle_top1", "an oracle told the clip's step: its most frequent training token, top-1"))
     if "h1_current_step_oracle_top1" in forecast:
         rows.append(("current_step_oracle_top1", "an oracle told the last observed clip's step: the same, top-1"))
+    rows.append(("chance_top1", "a random token, top-1"))
+    if "h1_step_top1" in forecast:
+        rows += [
+            (
+                "step_top1",
+                "read as steps (a word names the verb and noun it met most in training): the model's likeliest step",
+            ),
+            ("step_last_top1", "read as a step: the last observed clip names it (repeating it)"),
+            ("step_reference_top1", "read as a step: the real clip names it (what its words carry)"),
+            ("step_changed", "read as a step: cuts where the step is not the last observed clip's (share)"),
+            ("step_changed_top1", "read as a step, on those cuts: the model's likeliest step"),
+            ("step_changed_last_top1", "read as a step, on those cuts: the last observed clip names it"),
+        ]
     for name, label in rows:
-        values = [forecast.get(f"h{h}_{name}") for h in horizons]
+        values = [forecast.get(f"h{h}_{name}", forecast.get(name)) for h in horizons]
         lines.append(f"| {label} | " + " | ".join("-" if v is None else f"{v:.1f}" for v in values) + " |")
-    lines.append("| a random token, top-1 | " + " | ".join(f"{forecast['chance_top1']:.1f}" for _ in horizons) + " |")
     return "\n".join(lines)
 
 
