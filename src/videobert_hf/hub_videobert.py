@@ -231,7 +231,8 @@ that treats the model's fill-ins as facts.
 - **Visual tokens lose detail.** One token per 1.5 s clip from a fixed codebook keeps coarse appearance and motion;
   fine detail, small objects, counts and exact timing are lost, and rare visual concepts share tokens with common ones.
   A word stands for a whole scene, so an object seen doing a new action is poorly named (the demo's unseen-pair noun:
-  18 %, 7-27 over seeds 0-2, with one word per clip). Several words per clip (`num_codebooks`) raise it: an object
+  8 %, 3-13 over seeds 0-2, with one word per clip; 19 %, 7-30, on the benchmark's previous random step order, on
+  which the settings below were measured). Several words per clip (`num_codebooks`) raise it: an object
   word (the colour histogram of the frame's centre) beside an action word (EfficientNet-Lite0 on the frame with that
   centre blanked) gives 59 % (56-62) reading both words and 69 % (56-77) asking the noun of the object word alone,
   with the unseen pair's verb at 60 % (41-76) and 92 % (89-94), but lower retrieval and captioning than one word
