@@ -24,7 +24,8 @@ tokens' thumbnails (the frame of the fitted clip nearest each codebook centroid)
 - `--evaluate`: both on a tokenized split with its annotations, in figures (`evaluate_text_to_video`,
   `evaluate_forecasting`): each annotated step's sentence predicts as many tokens as the step has clips, compared
   with the step's own tokens and, through the labels of a labelled split's tokens (`--label_dataset_path`), with
-  its verb and noun; every video is forecast from cuts every `--stride` tokens, against repeating the last token.
+  its verb and noun; every video is forecast from cuts every `--stride` tokens, against repeating the last token
+  (with the labels, also read as steps: the model's likeliest verb and noun against the last clip's).
 
     python examples/text_to_video.py --model_name_or_path videobert/ --visual_tokenizer_path vocab/visual_tokenizer \\
         --sentence "slice the onion" --output_file storyboard.png
@@ -44,6 +45,7 @@ from transformers import AutoModelForMaskedLM, AutoProcessor
 import videobert_hf  # noqa: F401  (registers VideoBERT with the Auto classes)
 from videobert_benchmark.evaluation import (
     annotated_segments,
+    clip_steps,
     evaluate_forecasting,
     evaluate_text_to_video,
     labelled_segments,
@@ -88,7 +90,9 @@ def parse_args(argv=None):
     parser.add_argument("--label_dataset_path", help="Evaluate: a tokenized split whose tokens' labels are read ...")
     parser.add_argument("--label_annotations", help="... from this YouCook II JSON (with the --label_keys).")
     parser.add_argument("--label_keys", nargs="+", default=["verb", "noun"], help="Evaluate: annotation labels.")
-    parser.add_argument("--stride", type=int, default=4, help="Evaluate: a forecast from every N-th token.")
+    parser.add_argument(
+        "--stride", type=int, default=4, help="Evaluate: a forecast from every N-th token (the demo's: 1)."
+    )
     return parser.parse_args(argv)
 
 
@@ -106,11 +110,21 @@ def evaluate(args, model, processor) -> dict:
             datasets.load_from_disk(args.label_dataset_path), read_youcook2(args.label_annotations), args.label_keys
         )
         votes = {key: token_label_votes(labelled, key) for key in args.label_keys}
-    segments = list(annotated_segments(dataset, read_youcook2(args.annotations)))
+    annotations = read_youcook2(args.annotations)
+    segments = list(annotated_segments(dataset, annotations))
+    steps = None  # with the labels: forecasting also read as steps
+    if votes is not None:
+        steps = [labels for _, labels in clip_steps(dataset, annotations, processor.special_ids, tuple(votes))]
     results = {
         "text_to_video": evaluate_text_to_video(model, processor, segments, votes),
         "forecasting": evaluate_forecasting(
-            model, processor, [row["visual_ids"] for row in dataset], args.horizon, stride=args.stride
+            model,
+            processor,
+            [row["visual_ids"] for row in dataset],
+            args.horizon,
+            stride=args.stride,
+            steps=steps,
+            label_votes=votes,
         ),
     }
     print(format_visual_prediction_tables(results))

@@ -883,7 +883,9 @@ def test_retrieval_and_text_to_video_examples(pretraining_model, processor, colo
     t2v, forecast = results["text_to_video"], results["forecasting"]
     assert t2v["segments"] == 8 and forecast["videos"] == 2 and forecast["cuts"] == 6  # cuts at 4, 7, 10 of 12
     assert t2v["reference_verb_accuracy"] == 100 and t2v["reference_noun_accuracy"] == 100
+    assert forecast["h1_step_cuts"] > 0 and 0 <= forecast["h1_step_top1"] <= 100  # read as steps with the labels
     table = format_visual_prediction_tables(results)
     assert "majority verb" in table and "majority noun" in table and "| t+1 | t+2 |" in table
+    assert "the model's likeliest step |" in table
     with pytest.raises(SystemExit, match="--evaluate needs"):
         example.main(["--model_name_or_path", str(checkpoint), "--evaluate"])
