@@ -399,48 +399,68 @@ def evaluate_stored_forecasting(directory: Path) -> dict:
         )
 
 
+def cached_from_model(directory: Path, cache_name: str, key_name: str, key, compute, what: str):
+    """
+    Figures `compute()` reads from a seed's saved model, cached in `directory / cache_name` with `key` (as `key_name`)
+    and the model file's sha256 they were read with: read again when the key differs or the model was trained again;
+    without the model, the cache's figures for this key, or None.
+    """
+    cache, model = directory / cache_name, directory / "videobert" / "model.safetensors"
+    stored = json.loads(cache.read_text(encoding="utf-8")) if cache.is_file() else {}
+    fingerprint = hashlib.sha256(model.read_bytes()).hexdigest() if model.is_file() else None
+    if stored.get(key_name) != key or fingerprint not in (None, stored.get("model_sha256")):
+        if fingerprint is None:
+            return None
+        print(f"{directory}: {what}", flush=True)
+        stored = {key_name: key, "model_sha256": fingerprint, "figures": compute()}
+        cache.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+    return stored["figures"]
+
+
 def with_demo_forecasting(results: dict, directory: Path) -> dict:
     """
     The forecasting figures of a demo that predates the demo's current forecasting evaluation (cuts after every clip,
-    the clips read as steps), evaluated again from the seed's saved model (`evaluate_stored_forecasting`) and cached
-    in `FORECAST_CACHE` beside it with the model file's sha256 (a model trained again is evaluated again); results
-    that have them, or a seed without its model, are kept.
+    the clips read as steps), evaluated again from the seed's saved model (`evaluate_stored_forecasting`, cached in
+    `FORECAST_CACHE` by `cached_from_model` with the demo's cuts); results that have them, or a seed with neither
+    its model nor the cache, are kept.
     """
     forecast = results.get("text_to_video_and_forecasting", {}).get("forecasting")
-    model = directory / "videobert" / "model.safetensors"
-    if forecast is None or "h1_step_top1" in forecast or not model.is_file():
+    if forecast is None or "h1_step_top1" in forecast:
         return results
-    cache = directory / FORECAST_CACHE
-    fingerprint = hashlib.sha256(model.read_bytes()).hexdigest()
-    stored = json.loads(cache.read_text(encoding="utf-8")) if cache.is_file() else {}
-    if stored.get("model_sha256") != fingerprint:
-        print(f"{directory}: forecasting evaluated again from the saved model", flush=True)
-        stored = {"model_sha256": fingerprint, "forecasting": evaluate_stored_forecasting(directory)}
-        cache.write_text(json.dumps(stored, indent=2), encoding="utf-8")
-    results["text_to_video_and_forecasting"]["forecasting"] = stored["forecasting"]
+    demo = demo_module()
+    cuts = {"min_prefix": demo.FORECAST_MIN_PREFIX, "stride": demo.FORECAST_STRIDE}
+    figures = cached_from_model(
+        directory,
+        FORECAST_CACHE,
+        "cuts",
+        cuts,
+        lambda: evaluate_stored_forecasting(directory),
+        "forecasting evaluated again from the saved model",
+    )
+    if figures is not None:
+        results["text_to_video_and_forecasting"]["forecasting"] = figures
     return results
 
 
 def with_codebook_readouts(results: dict, directory: Path, readout: dict | None) -> dict:
     """
     Adds the zero-shot figures read by codebook (`readout`: the `verb_codebooks` / `noun_codebooks` of
-    `zero_shot_by_codebook.evaluate_run`) from the seed's saved model, cached in `READOUT_CACHE` beside it with the
-    codebooks and the model file's sha256 they were read with (a model trained again is read again); a seed without
-    its model keeps its results, or the cache's figures for these codebooks.
+    `zero_shot_by_codebook.evaluate_run`) from the seed's saved model, cached in `READOUT_CACHE` by
+    `cached_from_model` with the codebooks; a seed with neither its model nor a cache for these codebooks keeps its
+    results.
     """
     if readout is None:
         return results
-    cache, model = directory / READOUT_CACHE, directory / "videobert" / "model.safetensors"
-    stored = json.loads(cache.read_text(encoding="utf-8")) if cache.is_file() else {}
-    fingerprint = hashlib.sha256(model.read_bytes()).hexdigest() if model.is_file() else None
-    if stored.get("codebooks") != readout or fingerprint not in (None, stored.get("model_sha256")):
-        if fingerprint is None:
-            return results
-        print(f"{directory}: zero-shot read by codebook ({readout})", flush=True)
-        figures = zero_shot_by_codebook().evaluate_run(directory, readout["verb_codebooks"], readout["noun_codebooks"])
-        stored = {"codebooks": readout, "model_sha256": fingerprint, "figures": figures}
-        cache.write_text(json.dumps(stored, indent=2), encoding="utf-8")
-    results["zero_shot_by_codebook"] = stored["figures"]
+    figures = cached_from_model(
+        directory,
+        READOUT_CACHE,
+        "codebooks",
+        readout,
+        lambda: zero_shot_by_codebook().evaluate_run(directory, readout["verb_codebooks"], readout["noun_codebooks"]),
+        f"zero-shot read by codebook ({readout})",
+    )
+    if figures is not None:
+        results["zero_shot_by_codebook"] = figures
     return results
 
 

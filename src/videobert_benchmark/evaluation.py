@@ -483,8 +483,9 @@ def evaluate_forecasting(
     step_index = None
     if steps is not None and groups == 1:
         named = [tuple(votes.get(i) for votes in label_votes.values()) for i in range(special.visual_vocab_size)]
-        step_names = list(dict.fromkeys(named))
-        step_index = torch.tensor([step_names.index(name) for name in named])
+        index = {name: i for i, name in enumerate(dict.fromkeys(named))}
+        step_names = list(index)
+        step_index = torch.tensor([index[name] for name in named])
     ratios, likeliest = [], []
     if keep_last_ratios or step_index is not None:
         # every word's probability, a chunk of cuts at a time; kept: the top 5, the last clip's probability ratio and
