@@ -353,6 +353,21 @@ def seed_table(per_seed: dict[int, dict]) -> tuple[str, list[dict]]:
     return "\n".join(lines), rows
 
 
+def machines_line(per_seed: dict[int, dict]) -> str:
+    """Which machine ran each seed (the demo's `machine` record), so that figures from two machines are told apart."""
+    described = {}
+    for seed in sorted(per_seed):
+        machine = per_seed[seed].get("machine")
+        text = (
+            "not recorded (a run older than the record)"
+            if machine is None
+            else f"{machine['cpu']} ({machine['cpu_family_model_stepping']}; {', '.join(machine['cpu_flags'])}), "
+            f"torch {machine['torch']} {machine['torch_cpu_capability']} kernels, {machine['torch_threads']} threads"
+        )
+        described.setdefault(text, []).append(str(seed))
+    return "Machines: " + "; ".join(f"seed {', '.join(seeds)}: {text}" for text, seeds in described.items())
+
+
 def side_by_side(tables: dict[str, dict[int, dict]]) -> str:
     """Markdown table of every figure for each setting (column title -> seed -> results): `mean (min-max)` over its
     seeds, target met?"""
@@ -560,6 +575,7 @@ def main(argv=None):
     per_seed = {seed: run_seed(seed, root / f"seed_{seed}", demo_args, args.rerun) for seed in args.seeds}
     table, rows = seed_table(per_seed)
     title = f"Seed benchmark: seeds {', '.join(map(str, args.seeds))}; demo arguments: {' '.join(demo_args) or '(defaults)'}"
+    table = f"{table}\n\n{machines_line(per_seed)}"
     print(f"\n{title}\n\n{table}")
     (root / "seed_table.md").write_text(f"{title}\n\n{table}\n", encoding="utf-8")
     (root / "seed_table.json").write_text(

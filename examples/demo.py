@@ -351,6 +351,7 @@ def main(argv=None):
         evaluate_text_to_video,
         evaluate_zero_shot,
         labelled_segments,
+        machine_description,
         sentence_segments,
         token_label_votes,
         vote,
@@ -630,6 +631,8 @@ def main(argv=None):
         )
     print(f"\nText-to-video storyboard for 'now we slice the tomato': {storyboard}")
     print("\nTime per stage (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+    machine = machine_description()
+    print(f"Machine: {machine['cpu']} ({machine['cpu_family_model_stepping']}), {machine['torch_threads']} threads")
     with atomic_write(out / "demo_results.json") as handle:
         json.dump(
             {
@@ -643,6 +646,7 @@ def main(argv=None):
                 "summary": summary,
                 "storyboard": storyboard,
                 "timings_s": timings,
+                "machine": machine,
                 "settings": vars(args),
             },
             handle,

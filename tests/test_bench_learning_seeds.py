@@ -161,3 +161,23 @@ def test_forecasting_of_an_older_demo_is_evaluated_again_from_its_model(bench, t
     results["text_to_video_and_forecasting"]["forecasting"]["h1_step_top1"] = 50.0
     (directory / "demo_results.json").write_text(json.dumps(results))
     assert read()["h1_step_top1"] == 50.0 and len(calls) == 2
+
+
+def test_the_table_names_each_seeds_machine(bench, tmp_path):
+    from videobert_benchmark.evaluation import machine_description
+
+    here = machine_description()
+    assert here["torch_threads"] >= 1 and here["cpu"] and here["torch"]
+    other = {**here, "cpu_family_model_stepping": "6/143/8", "cpu_flags": ["avx2"]}
+    line = bench.machines_line({0: {"machine": here}, 1: {"machine": other}, 2: {"machine": here}, 3: {}})
+    assert line.startswith("Machines: seed 0, 2: ")
+    assert "seed 1: " in line and "6/143/8; avx2)" in line
+    assert "seed 3: not recorded" in line
+    # the whole benchmark prints it under the table and writes it to seed_table.md
+    for seed in (0, 1):
+        stored_run(bench, tmp_path / f"seed_{seed}", seed, [], 0.9)
+        results = json.loads((tmp_path / f"seed_{seed}" / "demo_results.json").read_text())
+        results["machine"] = here
+        (tmp_path / f"seed_{seed}" / "demo_results.json").write_text(json.dumps(results))
+    bench.main(["--seeds", "0", "1", "--output_dir", str(tmp_path)])
+    assert f"Machines: seed 0, 1: {here['cpu']}" in (tmp_path / "seed_table.md").read_text()

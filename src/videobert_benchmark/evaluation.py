@@ -18,6 +18,8 @@ baseline it must beat, and the metrics they report.
 """
 
 import math
+import os
+import platform
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -42,6 +44,44 @@ def topk_accuracy(ranked: torch.LongTensor, labels: Sequence[int], k: int) -> fl
     if not len(labels):
         raise ValueError("No labels to score.")
     return (ranked[:, :k] == labels[:, None]).any(dim=1).float().mean().item()
+
+
+CPU_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_fp16", "amx_tile")
+
+
+def machine_description() -> dict:
+    """
+    What a figure's machine was: CPU model, the instruction sets that choose torch's and MKL's kernels, the thread
+    count and the library versions. Training on a CPU is bit-exact only for the same kernels and threads; two machines
+    of one kind can differ in their CPU model and so in the last bits of a matmul, which training amplifies into other
+    digits (BENCHMARKS.md, "Determinism"). Read from `/proc/cpuinfo` where there is one (Linux), else `platform`.
+    """
+    import transformers
+
+    cpu = {}
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key in ("model name", "cpu family", "model", "stepping", "flags") and key not in cpu:
+                    cpu[key] = value.strip()
+                if not line.strip() and cpu:
+                    break  # the first processor is enough
+    except OSError:
+        pass
+    flags = set(cpu.get("flags", "").split())
+    return {
+        "cpu": cpu.get("model name") or platform.processor() or platform.machine(),
+        "cpu_family_model_stepping": "/".join(cpu.get(key, "?") for key in ("cpu family", "model", "stepping")),
+        "cpu_flags": [flag for flag in CPU_FLAGS if flag in flags],
+        "logical_cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def labelled_segments(dataset, annotations, label_keys=("verb", "noun")):
