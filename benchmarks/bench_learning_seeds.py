@@ -25,7 +25,8 @@ read, not run again (`--rerun` runs it anyway). Arguments after `--` go to every
     .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2
     .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --output_dir seeds_g2 -- --num_codebooks 2
 
-Writes `<output_dir>/seed_table.md` and `<output_dir>/seed_table.json` besides printing the table.
+Writes `<output_dir>/seed_table.md` and `<output_dir>/seed_table.json` besides printing the table; both name the
+machine each seed ran on (the demo's `machine` record), as does each setting of the side-by-side tables.
 
 `--compare_num_codebooks 1 2` runs (or reads) every seed once per number of visual words per clip, in
 `<output_dir>/num_codebooks_<G>/seed_<S>` (the demo's `--num_codebooks G` added to the arguments after `--`), and
@@ -269,6 +270,21 @@ FIGURES = [
                 ("text_to_video_and_forecasting", "forecasting", f"h{h}_step_reference_top1"),
                 None,
             ),
+            (
+                f"forecasting t+{h} read as steps, told the steps (no model): repeating the last step",
+                ("text_to_video_and_forecasting", "forecasting", f"h{h}_told_last_step_top1"),
+                None,
+            ),
+            (
+                f"forecasting t+{h} read as steps, told the steps: the training recipes' likeliest next step",
+                ("text_to_video_and_forecasting", "forecasting", f"h{h}_told_next_step_top1"),
+                None,
+            ),
+            (
+                f"forecasting t+{h} read as steps, told the steps: the most to gain over repeating",
+                f"told_gap_h{h}",
+                None,
+            ),
         )
     ),
     ("verb classification (fine-tuned)", "classification_accuracy", None),
@@ -293,6 +309,8 @@ def figure(results: dict, key) -> float | None:
         "forecast_gap_h2": lambda: forecast["h2_top1"] - forecast["h2_last_top1"],
         "step_forecast_gap_h1": lambda: forecast["h1_step_top1"] - forecast["h1_step_last_top1"],
         "step_forecast_gap_h2": lambda: forecast["h2_step_top1"] - forecast["h2_step_last_top1"],
+        "told_gap_h1": lambda: forecast["h1_told_next_step_top1"] - forecast["h1_told_last_step_top1"],
+        "told_gap_h2": lambda: forecast["h2_told_next_step_top1"] - forecast["h2_told_last_step_top1"],
         "classification_accuracy": lambda: 100 * results["classification"]["eval_accuracy"],
         "bleu_4": lambda: 100 * results["captioning"]["eval_bleu_4"],
         "wall_s": lambda: results["wall_s"],
@@ -391,19 +409,27 @@ def side_by_side(tables: dict[str, dict[int, dict]]) -> str:
     return "\n".join(lines)
 
 
-def evaluate_stored_forecasting(directory: Path) -> dict:
-    """The demo's forecasting figures (`evaluate_demo_forecasting`) for a seed's saved model, splits and annotations."""
+def saved_splits(directory: Path) -> tuple:
+    """A seed's tokenized train and held-out splits and their annotations, as the demo saved them."""
     import datasets
-    import torch
-    from transformers import AutoModelForPreTraining, AutoProcessor
 
-    from videobert_benchmark.evaluation import labelled_segments, token_label_votes
     from videobert_hf.corpus import read_youcook2
 
     train, heldout = (datasets.load_from_disk(directory / "tokenized" / name) for name in ("train", "heldout"))
     train_annotations, heldout_annotations = (
         read_youcook2(directory / "data" / name / "youcookii_annotations.json") for name in ("train", "heldout")
     )
+    return train, heldout, train_annotations, heldout_annotations
+
+
+def evaluate_stored_forecasting(directory: Path) -> dict:
+    """The demo's forecasting figures (`evaluate_demo_forecasting`) for a seed's saved model, splits and annotations."""
+    import torch
+    from transformers import AutoModelForPreTraining, AutoProcessor
+
+    from videobert_benchmark.evaluation import labelled_segments, token_label_votes
+
+    train, heldout, train_annotations, heldout_annotations = saved_splits(directory)
     labelled = labelled_segments(train, train_annotations)
     votes = {key: token_label_votes(labelled, key) for key in ("verb", "noun")}
     model = AutoModelForPreTraining.from_pretrained(directory / "videobert").eval()
@@ -457,6 +483,37 @@ def with_demo_forecasting(results: dict, directory: Path) -> dict:
     return results
 
 
+def with_told_steps(results: dict, directory: Path) -> dict:
+    """
+    Adds what a forecaster told the observed clips' steps can gain over repeating (`forecasting_told_steps` at the
+    demo's cuts) to a demo that predates it, from the seed's saved splits and annotations (no model: the figures
+    depend on the benchmark's videos only); a seed without its splits keeps its results.
+    """
+    forecast = results.get("text_to_video_and_forecasting", {}).get("forecasting")
+    needed = (directory / "tokenized" / "heldout", directory / "videobert")
+    if forecast is None or "h1_told_next_step_top1" in forecast or not all(path.is_dir() for path in needed):
+        return results
+    from transformers import AutoProcessor
+
+    from videobert_benchmark.evaluation import forecasting_told_steps
+
+    demo = demo_module()
+    train, heldout, train_annotations, heldout_annotations = saved_splits(directory)
+    special = AutoProcessor.from_pretrained(directory / "videobert").special_ids
+    forecast.update(
+        forecasting_told_steps(
+            heldout,
+            heldout_annotations,
+            train,
+            train_annotations,
+            special,
+            min_prefix=demo.FORECAST_MIN_PREFIX,
+            stride=demo.FORECAST_STRIDE,
+        )
+    )
+    return results
+
+
 def with_codebook_readouts(results: dict, directory: Path, readout: dict | None) -> dict:
     """
     Adds the zero-shot figures read by codebook (`readout`: the `verb_codebooks` / `noun_codebooks` of
@@ -502,7 +559,9 @@ def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool, read
                 "pass --rerun to run it again, or another --output_dir."
             )
         print(f"seed {seed}: reading {results_file}", flush=True)
-        return with_codebook_readouts(with_demo_forecasting(results, directory), directory, readout)
+        return with_codebook_readouts(
+            with_told_steps(with_demo_forecasting(results, directory), directory), directory, readout
+        )
     command = [sys.executable, str(ROOT / "examples" / "demo.py"), "--seed", str(seed), "--output_dir", str(directory)]
     command += demo_args
     print(f"seed {seed}: $ {' '.join(command)}", flush=True)
@@ -564,6 +623,7 @@ def main(argv=None):
             for title, (folder, extra, readout) in runs.items()
         }
         table = side_by_side(tables)
+        table += "\n" + "".join(f"\n{setting}. {machines_line(seeds)}" for setting, seeds in tables.items())
         title = (
             f"Seed benchmark, visual-word settings side by side: seeds {', '.join(map(str, args.seeds))}; demo "
             f"arguments: {' '.join(demo_args) or '(defaults)'}; cells: mean (min-max) over the seeds"
@@ -579,7 +639,16 @@ def main(argv=None):
     print(f"\n{title}\n\n{table}")
     (root / "seed_table.md").write_text(f"{title}\n\n{table}\n", encoding="utf-8")
     (root / "seed_table.json").write_text(
-        json.dumps({"seeds": args.seeds, "demo_args": demo_args, "rows": rows}, indent=2), encoding="utf-8"
+        json.dumps(
+            {
+                "seeds": args.seeds,
+                "demo_args": demo_args,
+                "rows": rows,
+                "machines": {seed: per_seed[seed].get("machine") for seed in args.seeds},
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
     )
     return rows
 

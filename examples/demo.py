@@ -319,9 +319,15 @@ def evaluate_demo_forecasting(model, processor, heldout, heldout_annotations, tr
     """
     Stage 5's forecasting on the held-out videos (`evaluate_forecasting` at the demo's cuts): exact tokens against
     repeating the last one and the training videos' transitions, the step oracles (what knowing the steps is worth on
-    exact tokens, no model), and the clips read as steps through the training tokens' `votes` (what happens next).
+    exact tokens, no model), the clips read as steps through the training tokens' `votes` (what happens next), and
+    what a forecaster told the observed clips' steps can gain over repeating (`forecasting_told_steps`, no model).
     """
-    from videobert_benchmark.evaluation import clip_steps, evaluate_forecasting, forecasting_step_oracle
+    from videobert_benchmark.evaluation import (
+        clip_steps,
+        evaluate_forecasting,
+        forecasting_step_oracle,
+        forecasting_told_steps,
+    )
 
     cuts = {"min_prefix": FORECAST_MIN_PREFIX, "stride": FORECAST_STRIDE}
     special = processor.special_ids
@@ -335,6 +341,7 @@ def evaluate_demo_forecasting(model, processor, heldout, heldout_annotations, tr
         **cuts,
     )
     forecast.update(forecasting_step_oracle(heldout, heldout_annotations, train, train_annotations, special, **cuts))
+    forecast.update(forecasting_told_steps(heldout, heldout_annotations, train, train_annotations, special, **cuts))
     return forecast
 
 

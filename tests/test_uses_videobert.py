@@ -33,6 +33,7 @@ from videobert_benchmark.evaluation import (
     evaluate_text_to_video,
     forecasting_markov_baseline,
     forecasting_step_oracle,
+    forecasting_told_steps,
     retrieval_metrics,
     retrieval_ranks,
     sentence_segments,
@@ -575,6 +576,32 @@ def test_forecasting_step_oracle_answers_the_next_steps_typical_clip(processor):
     assert oracle["h1_current_step_oracle_top1"] == round(100 / 3, 2) and oracle["h2_current_step_oracle_top1"] == 0.0
 
 
+def test_forecasting_told_steps_knows_the_recipe_order_and_the_durations(processor):
+    from videobert_hf.corpus.readers import TimedSentence
+
+    def step(start, end, verb):
+        return TimedSentence(start, end, f"{verb} the egg", (("verb", verb), ("noun", "egg")))
+
+    def row(video_id, length):
+        return {"video_id": video_id, "visual_ids": [4] * length, "clip_times": [[i, i + 1] for i in range(length)]}
+
+    recipe = [step(0, 2, "crack"), step(2, 4, "stir"), step(4, 6, "fry")]  # every step lasts two clips
+    train, train_steps = [row("t", 6)], {"t": recipe}
+    # v: the recipe again; w: cracks, a clip between steps, stirs (the state "crack, two clips, now between" is
+    # never seen in training: repeating the last step)
+    videos, steps = [row("v", 6), row("w", 4)], {"v": recipe, "w": [step(0, 2, "crack"), step(3, 4, "stir")]}
+    told = forecasting_told_steps(
+        videos, steps, train, train_steps, processor.special_ids, horizon=2, min_prefix=2, stride=1
+    )
+    # t+1: v's cuts 2-5 all right (stir after two clips of crack, ...), repeating right at 3 and 5; w's cut 2 has
+    # clip 2 between steps (not scored), cut 3 falls back to crack (wrong, as repeating)
+    assert told["h1_told_cuts"] == 5 and told["h1_told_next_step_top1"] == 80.0
+    assert told["h1_told_last_step_top1"] == 40.0
+    # t+2: v's cuts 2-4 and w's cut 2 (stir two clips after two of crack), repeating never right
+    assert told["h2_told_cuts"] == 4 and told["h2_told_next_step_top1"] == 100.0
+    assert told["h2_told_last_step_top1"] == 0.0
+
+
 def tile_colours(path, row, count, tile, has_title=True):
     image = np.asarray(Image.open(path).convert("RGB"))
     colours = []
@@ -887,5 +914,6 @@ def test_retrieval_and_text_to_video_examples(pretraining_model, processor, colo
     table = format_visual_prediction_tables(results)
     assert "majority verb" in table and "majority noun" in table and "| t+1 | t+2 |" in table
     assert "the model's likeliest step |" in table
+    assert forecast["h1_told_cuts"] > 0 and "told the observed clips' steps: the training recipes' likeliest" in table
     with pytest.raises(SystemExit, match="--evaluate needs"):
         example.main(["--model_name_or_path", str(checkpoint), "--evaluate"])

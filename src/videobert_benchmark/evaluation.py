@@ -442,6 +442,71 @@ def forecasting_step_oracle(
     return results
 
 
+def _told_state(steps: Sequence[tuple | None], t: int, max_run: int) -> tuple:
+    """What a forecaster told the annotated steps of clips `0 .. t-1` knows at cut `t`: the last step seen, how many
+    clips in a row it lasted (up to `max_run`), and whether clip `t - 1` lies in it (else between steps)."""
+    seen = [i for i in range(t) if steps[i] is not None]
+    if not seen:
+        return (None, 0, False)
+    last, run = steps[seen[-1]], 0
+    for i in range(seen[-1], -1, -1):
+        if steps[i] != last:
+            break
+        run += 1
+    return (last, min(run, max_run), steps[t - 1] is not None)
+
+
+def forecasting_told_steps(
+    dataset,
+    annotations,
+    reference_dataset,
+    reference_annotations,
+    special,
+    horizon=4,
+    min_prefix=4,
+    stride=4,
+    max_run=8,
+    label_keys=("verb", "noun"),
+) -> dict[str, float]:
+    """
+    Forecasting read as steps by forecasters told the annotated steps of the observed clips (no model, no words): what
+    the step reading of `evaluate_forecasting` can gain over persistence at all. At its cuts, over the clips `t + h`
+    that lie in a step (`h<h>_told_cuts`): `h<h>_told_last_step_top1` repeats the last step seen;
+    `h<h>_told_next_step_top1` answers the step that most often came `h` clips later in `reference_dataset`'s videos
+    (the training split, a cut after every clip) after the same last step, lasted as many clips (up to `max_run`), with
+    the last clip in it or past it: the recipes' order and the steps' durations, the most any forecaster reading the
+    clips can know (a state never seen in the reference falls back to repeating). Where the second is barely above
+    the first, a model's margin over repeating is bounded by the benchmark, not by the model: the step goes on, and
+    when it ends is not in the clips seen. Datasets and annotations as `forecasting_step_oracle`, a step named by its
+    `label_keys`; values in percent.
+    """
+    following: dict[tuple, Counter] = {}
+    for _, steps in clip_steps(reference_dataset, reference_annotations, special, label_keys):
+        for t in range(1, len(steps)):
+            state = _told_state(steps, t, max_run)
+            for h in range(1, min(horizon, len(steps) - t) + 1):
+                if steps[t + h - 1] is not None:
+                    following.setdefault((state, h), Counter())[steps[t + h - 1]] += 1
+    hits, repeats, counts = Counter(), Counter(), Counter()
+    for _, steps in clip_steps(dataset, annotations, special, label_keys):
+        for t in range(min_prefix, len(steps), stride):
+            state = _told_state(steps, t, max_run)
+            for h in range(1, min(horizon, len(steps) - t) + 1):
+                step = steps[t + h - 1]
+                if step is None:
+                    continue
+                counter = following.get((state, h))
+                hits[h] += (counter.most_common(1)[0][0] if counter else state[0]) == step
+                repeats[h] += state[0] == step
+                counts[h] += 1
+    results = {}
+    for h in sorted(counts):
+        results[f"h{h}_told_cuts"] = counts[h]
+        results[f"h{h}_told_last_step_top1"] = round(100 * repeats[h] / counts[h], 2)
+        results[f"h{h}_told_next_step_top1"] = round(100 * hits[h] / counts[h], 2)
+    return results
+
+
 def _last_clip_ratios(predictions, last, groups: int) -> list[float]:
     """Per predicted clip: p(the last observed clip) / p(the most likely clip), words independent (parallel decoding)."""
     ratios = []
@@ -627,6 +692,7 @@ __all__ = [
     "evaluate_zero_shot",
     "forecasting_markov_baseline",
     "forecasting_step_oracle",
+    "forecasting_told_steps",
     "labelled_segments",
     "retrieval_metrics",
     "retrieval_ranks",

@@ -90,6 +90,11 @@ def format_visual_prediction_tables(results) -> str:
             ("step_changed_top1", "read as a step, on those cuts: the model's likeliest step"),
             ("step_changed_last_top1", "read as a step, on those cuts: the last observed clip names it"),
         ]
+    if "h1_told_next_step_top1" in forecast:
+        rows += [
+            ("told_last_step_top1", "told the observed clips' steps (no model): repeating the last step"),
+            ("told_next_step_top1", "told the observed clips' steps: the training recipes' likeliest next step"),
+        ]
     for name, label in rows:
         values = [forecast.get(f"h{h}_{name}", forecast.get(name)) for h in horizons]
         lines.append(f"| {label} | " + " | ".join("-" if v is None else f"{v:.1f}" for v in values) + " |")
