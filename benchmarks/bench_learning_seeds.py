@@ -166,6 +166,8 @@ READ_BY_CODEBOOK = {
 }
 READOUT_CACHE = "zero_shot_by_codebook.json"
 FORECAST_CACHE = "forecasting.json"
+# what the cached forecasting figures hold: 1 the clips read as steps, 2 also step then token (a cache of 1 is read again)
+FORECAST_READOUTS = 2
 
 
 def zero_shot_by_codebook():
@@ -214,6 +216,12 @@ FIGURES = [
     ),
     ("forecasting t+1 top-1 - repeating the last token", "forecast_gap_h1", (">", 0)),
     (
+        "forecasting t+1, step then token (the last word while the likeliest step goes on)",
+        ("text_to_video_and_forecasting", "forecasting", "h1_step_then_token_top1"),
+        None,
+    ),
+    ("forecasting t+1, step then token - repeating the last token", "step_then_token_gap_h1", (">", 0)),
+    (
         "forecasting t+1, the training videos' most frequent next token",
         ("text_to_video_and_forecasting", "forecasting", "h1_markov_top1"),
         None,
@@ -235,6 +243,12 @@ FIGURES = [
         None,
     ),
     ("forecasting t+2 top-1 - repeating the last token", "forecast_gap_h2", (">", 0)),
+    (
+        "forecasting t+2, step then token (the last word while the likeliest step goes on)",
+        ("text_to_video_and_forecasting", "forecasting", "h2_step_then_token_top1"),
+        None,
+    ),
+    ("forecasting t+2, step then token - repeating the last token", "step_then_token_gap_h2", (">", 0)),
     (
         "forecasting t+2, the training videos' most frequent next token",
         ("text_to_video_and_forecasting", "forecasting", "h2_markov_top1"),
@@ -309,6 +323,8 @@ def figure(results: dict, key) -> float | None:
         "forecast_gap_h2": lambda: forecast["h2_top1"] - forecast["h2_last_top1"],
         "step_forecast_gap_h1": lambda: forecast["h1_step_top1"] - forecast["h1_step_last_top1"],
         "step_forecast_gap_h2": lambda: forecast["h2_step_top1"] - forecast["h2_step_last_top1"],
+        "step_then_token_gap_h1": lambda: forecast["h1_step_then_token_top1"] - forecast["h1_last_top1"],
+        "step_then_token_gap_h2": lambda: forecast["h2_step_then_token_top1"] - forecast["h2_last_top1"],
         "told_gap_h1": lambda: forecast["h1_told_next_step_top1"] - forecast["h1_told_last_step_top1"],
         "told_gap_h2": lambda: forecast["h2_told_next_step_top1"] - forecast["h2_told_last_step_top1"],
         "classification_accuracy": lambda: 100 * results["classification"]["eval_accuracy"],
@@ -461,15 +477,16 @@ def cached_from_model(directory: Path, cache_name: str, key_name: str, key, comp
 def with_demo_forecasting(results: dict, directory: Path) -> dict:
     """
     The forecasting figures of a demo that predates the demo's current forecasting evaluation (cuts after every clip,
-    the clips read as steps), evaluated again from the seed's saved model (`evaluate_stored_forecasting`, cached in
-    `FORECAST_CACHE` by `cached_from_model` with the demo's cuts); results that have them, or a seed with neither
-    its model nor the cache, are kept.
+    the clips read as steps, with one codebook step then token), evaluated again from the seed's saved model
+    (`evaluate_stored_forecasting`, cached in `FORECAST_CACHE` by `cached_from_model` with the demo's cuts and
+    `FORECAST_READOUTS`); results that have them, or a seed with neither its model nor the cache, are kept.
     """
     forecast = results.get("text_to_video_and_forecasting", {}).get("forecasting")
-    if forecast is None or "h1_step_top1" in forecast:
+    one_word = results.get("settings", {}).get("num_codebooks", 1) == 1
+    if forecast is None or ("h1_step_top1" in forecast and ("h1_step_then_token_top1" in forecast or not one_word)):
         return results
     demo = demo_module()
-    cuts = {"min_prefix": demo.FORECAST_MIN_PREFIX, "stride": demo.FORECAST_STRIDE}
+    cuts = {"min_prefix": demo.FORECAST_MIN_PREFIX, "stride": demo.FORECAST_STRIDE, "readouts": FORECAST_READOUTS}
     figures = cached_from_model(
         directory,
         FORECAST_CACHE,

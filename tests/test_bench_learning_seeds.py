@@ -144,7 +144,8 @@ def test_forecasting_of_an_older_demo_is_evaluated_again_from_its_model(bench, t
 
     def evaluate(root):
         calls.append(root)
-        return {"h1_top1": 38.0, "h1_last_top1": 45.0, "h1_step_top1": 60.0 + len(calls), "h1_step_last_top1": 58.0}
+        figures = {"h1_top1": 38.0, "h1_last_top1": 45.0, "h1_step_top1": 60.0 + len(calls), "h1_step_last_top1": 58.0}
+        return {**figures, "h1_step_then_token_top1": 46.0}
 
     monkeypatch.setattr(bench, "evaluate_stored_forecasting", evaluate)
     read = lambda: bench.run_seed(0, directory, [], False)["text_to_video_and_forecasting"]["forecasting"]  # noqa: E731
@@ -157,10 +158,21 @@ def test_forecasting_of_an_older_demo_is_evaluated_again_from_its_model(bench, t
     assert (
         "| forecasting t+1 top-1 - repeating the last token | > 0 | -7.0 | -7.0 | -7.0 | -7.0 | **not met** |" in table
     )
-    # a run that has them keeps its own figures
+    assert (
+        "| forecasting t+1, step then token - repeating the last token | > 0 | 1.0 | 1.0 | 1.0 | 1.0 | met |" in table
+    )
+    # a run read as steps before step then token: evaluated again; a cache from then too
     results["text_to_video_and_forecasting"]["forecasting"]["h1_step_top1"] = 50.0
     (directory / "demo_results.json").write_text(json.dumps(results))
-    assert read()["h1_step_top1"] == 50.0 and len(calls) == 2
+    assert read()["h1_step_top1"] == 62.0 and len(calls) == 2  # from the cache
+    cache = json.loads((directory / bench.FORECAST_CACHE).read_text())
+    cache["cuts"]["readouts"] = 1
+    (directory / bench.FORECAST_CACHE).write_text(json.dumps(cache))
+    assert read()["h1_step_top1"] == 63.0 and len(calls) == 3
+    # a run that has them keeps its own figures
+    results["text_to_video_and_forecasting"]["forecasting"]["h1_step_then_token_top1"] = 44.0
+    (directory / "demo_results.json").write_text(json.dumps(results))
+    assert read()["h1_step_top1"] == 50.0 and len(calls) == 3
 
 
 def test_the_table_names_each_seeds_machine(bench, tmp_path):

@@ -508,6 +508,10 @@ def test_forecasting_read_as_steps(mlm_model, processor):
     assert results["h1_step_last_top1"] == round(100 / 3, 2) and results["h2_step_last_top1"] == 0
     assert results["h1_step_changed"] == round(200 / 3, 2) and results["h2_step_changed"] == 100
     assert results["h1_step_changed_top1"] == 100 and results["h1_step_changed_last_top1"] == 0
+    # step, then token: t=2 -> stir, the last word (2) is slice's, so stir's likeliest word 3 (right), h2 4 (right);
+    # t=3 -> stir goes on as it looked, 3 (wrong: 4), h2 boil 5 (right); t=4 -> boil 5 (right), h2 6 (wrong: 5);
+    # t=5 -> 6 (wrong)
+    assert results["h1_step_then_token_top1"] == 50.0 and results["h2_step_then_token_top1"] == round(200 / 3, 2)
     # the likeliest step sums the words' probabilities: token 3 (stir) is the top word, slice's 1 and 2 weigh more
     spread = SpreadFillMask(processor, [0.0, 0.25, 0.25, 0.4] + [0.1 / 12] * 12)
     read = evaluate_forecasting(spread, processor, [video], 1, 2, 1, steps=[labels], label_votes=votes)

@@ -557,7 +557,10 @@ def evaluate_forecasting(
     step; with several codebooks, the step its top clip names), `h<h>_step_last_top1` (the last observed clip does:
     repeating it), `h<h>_step_reference_top1` (the real clip does: what its words carry), `h<h>_step_changed` (the
     share where the step is another than the last observed clip's), and on those cuts alone `h<h>_step_changed_top1`
-    / `h<h>_step_changed_last_top1`.
+    / `h<h>_step_changed_last_top1`. On exact tokens they add `h<h>_step_then_token_top1` (one codebook): decide the
+    step, then render it, the last observed word where it names the likeliest step (the step goes on, as it looked),
+    else the likeliest word naming that step: the model decides *whether* and *what* changes, persistence how a
+    continuing step looks.
     """
     if horizon < 1 or min_prefix < 1 or stride < 1:
         raise ValueError(f"horizon, min_prefix and stride must be >= 1, got {horizon}, {min_prefix}, {stride}.")
@@ -592,7 +595,7 @@ def evaluate_forecasting(
         index = {name: i for i, name in enumerate(dict.fromkeys(named))}
         step_names = list(index)
         step_index = torch.tensor([index[name] for name in named])
-    ratios, likeliest = [], []
+    ratios, likeliest, rendered = [], [], []
     if keep_last_ratios or step_index is not None:
         # every word's probability, a chunk of cuts at a time; kept: the top 5, the last clip's probability ratio and
         # the likeliest step
@@ -611,8 +614,19 @@ def evaluate_forecasting(
                 if keep_last_ratios:
                     ratios.append(_last_clip_ratios(p, video[t - 1], groups))
                 if step_index is not None:
-                    mass = torch.zeros(len(p.ids), len(step_names)).scatter_add_(1, step_index[p.ids], p.probs.float())
-                    likeliest.append([step_names[i] for i in mass.argmax(dim=1).tolist()])
+                    named_by = step_index[p.ids]
+                    mass = torch.zeros(len(p.ids), len(step_names)).scatter_add_(1, named_by, p.probs.float())
+                    best = mass.argmax(dim=1)
+                    likeliest.append([step_names[i] for i in best.tolist()])
+                    # step, then token: the last clip's word where it names the likeliest step, else the likeliest
+                    # word that does (p.ids is sorted by probability)
+                    last_step, first = step_index[video[t - 1][0]], (named_by == best[:, None]).int().argmax(dim=1)
+                    rendered.append(
+                        [
+                            video[t - 1][0] if last_step == step else p.ids[row, first[row]].item()
+                            for row, step in enumerate(best.tolist())
+                        ]
+                    )
                 predicted.append(type(p)(ids=p.ids[:, :5], probs=p.probs[:, :5], num_codebooks=groups))
     else:
         predicted = predict_masked_visual_tokens_batch(
@@ -634,6 +648,7 @@ def evaluate_forecasting(
         if not scored:  # no cut has a clip h steps ahead (short videos): no rate at this horizon
             continue
         names = ["top1", "top5", "last_top1", *(f"keep_last_{r:g}_top1" for r in keep_last_ratios)]
+        names += ["step_then_token_top1"] if rendered else []
         hits = Counter()
         for real, top, last, i in scored:
             best = tuple(words[0] for words in top)
@@ -642,6 +657,8 @@ def evaluate_forecasting(
             hits["last_top1"] += real == last
             for r in keep_last_ratios:
                 hits[f"keep_last_{r:g}_top1"] += real == (last if ratios[i][h - 1] >= r else best)
+            if rendered:
+                hits["step_then_token_top1"] += real == (rendered[i][h - 1],)
         for name in names:
             results[f"h{h}_{name}"] = round(100 * hits[name] / len(scored), 2)
         if steps is not None:

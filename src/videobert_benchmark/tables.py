@@ -90,6 +90,8 @@ def format_visual_prediction_tables(results) -> str:
             ("step_changed_top1", "read as a step, on those cuts: the model's likeliest step"),
             ("step_changed_last_top1", "read as a step, on those cuts: the last observed clip names it"),
         ]
+    if "h1_step_then_token_top1" in forecast:
+        rows.append(("step_then_token_top1", "step then token: the last word while the likeliest step goes on, top-1"))
     if "h1_told_next_step_top1" in forecast:
         rows += [
             ("told_last_step_top1", "told the observed clips' steps (no model): repeating the last step"),
