@@ -54,7 +54,7 @@ def machine_description() -> dict:
     What a figure's machine was: CPU model, the instruction sets that choose torch's and MKL's kernels, the thread
     count and the library versions. Training on a CPU is bit-exact only for the same kernels and threads; two machines
     of one kind can differ in their CPU model and so in the last bits of a matmul, which training amplifies into other
-    digits (BENCHMARKS.md, "Two machines of this kind, two sets of digits"). Read from `/proc/cpuinfo` where there is
+    digits (BENCHMARKS.md, "Two sets of digits: AMD EPYC and Intel Xeon"). Read from `/proc/cpuinfo` where there is
     one (Linux), else `platform`.
     """
     import transformers
