@@ -58,6 +58,16 @@ def test_reads_a_run_only_with_the_settings_asked_for(bench, tmp_path):
         bench.run_seed(0, tmp_path / "old", [], rerun=False)
 
 
+def test_settings_on_todays_defaults_keep_them(bench, tmp_path):
+    # the recipe order and the future mask: a make demo run is read as the make_demo setting
+    stored_run(bench, tmp_path / "make_demo" / "seed_0", 0, [], 0.9)
+    assert bench.run_seed(0, tmp_path / "make_demo" / "seed_0", bench.SETTINGS["make_demo"][1], False)
+    recipe = bench.demo_settings(0, tmp_path, bench.SETTINGS["centre_chroma_surround_recipe"][1])
+    assert recipe["step_order"] == "recipe" and recipe["future_mask_probability"] == 0.5
+    assert recipe["num_codebooks"] == 2 and "centre_chroma_surround_recipe" in bench.READ_BY_CODEBOOK
+    assert bench.demo_settings(0, tmp_path, bench.SETTINGS["centre_chroma_surround"][1])["step_order"] == "random"
+
+
 def test_settings_side_by_side(bench, tmp_path):
     tables = {}
     for name, bleus in (("one_word", (0.9, 0.7)), ("colour_s3d", (0.85, 0.95))):
