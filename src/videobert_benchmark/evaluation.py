@@ -474,10 +474,10 @@ def forecasting_told_steps(
     that lie in a step (`h<h>_told_cuts`): `h<h>_told_last_step_top1` repeats the last step seen;
     `h<h>_told_next_step_top1` answers the step that most often came `h` clips later in `reference_dataset`'s videos
     (the training split, a cut after every clip) after the same last step, lasted as many clips (up to `max_run`), with
-    the last clip in it or past it: the recipes' order and the steps' durations, the most any forecaster reading the
-    clips can know (a state never seen in the reference falls back to repeating). Where the second is barely above
-    the first, a model's margin over repeating is bounded by the benchmark, not by the model: the step goes on, and
-    when it ends is not in the clips seen. Datasets and annotations as `forecasting_step_oracle`, a step named by its
+    the last clip in it or past it: the recipes' order and the steps' durations, the most a forecaster told only the
+    steps seen can know (a state never seen in the reference falls back to repeating). Where the second is barely
+    above the first, little is there to gain over repeating for a forecaster that reads steps: the step goes on, and
+    when it ends is not in the steps seen. Datasets and annotations as `forecasting_step_oracle`, a step named by its
     `label_keys`; values in percent.
     """
     following: dict[tuple, Counter] = {}
