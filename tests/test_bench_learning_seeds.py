@@ -251,3 +251,12 @@ def test_an_older_demo_gets_what_knowing_the_steps_is_worth_from_its_splits(benc
     assert forecast["h1_step_top1"] == 61.0  # the model's figures are kept
     table, _ = bench.seed_table({0: bench.run_seed(0, directory, [], False)})
     assert "| forecasting t+1 read as steps, told the steps: the most to gain over repeating |  | 50.0 |" in table
+
+
+def test_mkl_paths_names_the_branch_and_compares_with_mkls_own_choice():
+    spec = importlib.util.spec_from_file_location("bench_mkl_paths", BENCH.with_name("bench_mkl_paths.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = module.main(["--settings", "COMPATIBLE", "--steps", "1"])
+    assert results["(unset)"]["branch"] == "OFF" and results["COMPATIBLE"]["branch"] == "COMPATIBLE"
+    assert all(len(r["sha256"]) == 16 and r["step_s"] > 0 for r in results.values())
