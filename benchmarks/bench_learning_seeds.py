@@ -86,7 +86,9 @@ STEPS_400 = ["--max_steps", "400"]
 # Every setting below was measured on the benchmark's random step order, without the future mask (the demo's defaults
 # until 2026-12-06); they keep them, and a stored run that predates a setting had the value it had then.
 RANDOM_ORDER = ["--step_order", "random", "--future_mask_probability", "0"]
-FORMER_DEFAULTS = {"step_order": "random", "future_mask_probability": 0.0}
+FORMER_DEFAULTS = {"step_order": "random", "future_mask_probability": 0.0, "precision": "float32"}
+# Every setting measured before 2026-12-07 trained in float32 (the demo's bf16 autocast came then) and keeps it.
+FLOAT32 = ["--precision", "float32"]
 
 
 def object_and_action_words(object_word: str) -> list[str]:
@@ -152,14 +154,15 @@ SETTINGS = {
     ),
 }
 
-SETTINGS = {name: (title, [*demo_args, *RANDOM_ORDER]) for name, (title, demo_args) in SETTINGS.items()}
+SETTINGS = {name: (title, [*demo_args, *RANDOM_ORDER, *FLOAT32]) for name, (title, demo_args) in SETTINGS.items()}
 # Settings on the demo's defaults since 2026-12-06 (each recipe's steps in its order, the future mask): make demo itself,
 # and the object and action words that met issue 20's zero-shot targets on the random order, measured again on these
 SETTINGS |= {
     "make_demo": ("one word per clip: make demo's defaults", []),
+    "make_demo_float32": ("one word per clip: make demo's defaults, float32 training (until 2026-12-07)", FLOAT32),
     "centre_chroma_surround_recipe": (
-        "G = 2: chroma-weighted centre colour / surround, 800 steps, make demo's other defaults",
-        object_and_action_words("colour_histogram_centre_chroma"),
+        "G = 2: chroma-weighted centre colour / surround, 800 steps, make demo's other defaults, float32 training",
+        [*object_and_action_words("colour_histogram_centre_chroma"), *FLOAT32],
     ),
 }
 

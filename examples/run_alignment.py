@@ -98,6 +98,12 @@ def parse_args(argv=None):
         help="A word makes a pair hard when at most this share of the distinct training sentences hold it.",
     )
     parser.add_argument("--max_seq_length", type=int, default=64, help="Pairs are cut to this many tokens.")
+    parser.add_argument(
+        "--mixed_precision",
+        choices=["no", "bf16", "fp16"],
+        help="Autocast the fine-tune's forward passes (Accelerate's setting; default: `accelerate launch`'s or its "
+        "config's, else no). The retrieval evaluation runs in float32 either way.",
+    )
     parser.add_argument("--eval_batch_size", type=int, default=64, help="(sentence, segment) pairs per forward.")
     parser.add_argument("--logging_steps", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
@@ -200,7 +206,7 @@ class AlignmentBatches:
 def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    accelerator = Accelerator()
+    accelerator = Accelerator(mixed_precision=args.mixed_precision)
     set_seed(args.seed)
 
     processor = AutoProcessor.from_pretrained(args.processor_name_or_path or args.model_name_or_path)
@@ -253,7 +259,8 @@ def main(argv=None):
     progress.close()
 
     accelerator.wait_for_everyone()
-    model = accelerator.unwrap_model(model).eval()
+    # without the autocast wrapper of --mixed_precision: the evaluation reads the float32 weights in float32
+    model = accelerator.unwrap_model(model, keep_fp32_wrapper=False).eval()
     metrics = {}
     if accelerator.is_main_process:
         model.save_pretrained(args.output_dir)
