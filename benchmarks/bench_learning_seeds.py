@@ -87,8 +87,6 @@ STEPS_400 = ["--max_steps", "400"]
 # until 2026-12-06); they keep them, and a stored run that predates a setting had the value it had then.
 RANDOM_ORDER = ["--step_order", "random", "--future_mask_probability", "0"]
 FORMER_DEFAULTS = {"step_order": "random", "future_mask_probability": 0.0, "precision": "float32"}
-# Every setting measured before 2026-12-07 trained in float32 (the demo's bf16 autocast came then) and keeps it.
-FLOAT32 = ["--precision", "float32"]
 
 
 def object_and_action_words(object_word: str) -> list[str]:
@@ -154,15 +152,18 @@ SETTINGS = {
     ),
 }
 
-SETTINGS = {name: (title, [*demo_args, *RANDOM_ORDER, *FLOAT32]) for name, (title, demo_args) in SETTINGS.items()}
+SETTINGS = {name: (title, [*demo_args, *RANDOM_ORDER]) for name, (title, demo_args) in SETTINGS.items()}
 # Settings on the demo's defaults since 2026-12-06 (each recipe's steps in its order, the future mask): make demo itself,
 # and the object and action words that met issue 20's zero-shot targets on the random order, measured again on these
 SETTINGS |= {
     "make_demo": ("one word per clip: make demo's defaults", []),
-    "make_demo_float32": ("one word per clip: make demo's defaults, float32 training (until 2026-12-07)", FLOAT32),
+    "make_demo_auto_precision": (
+        "one word per clip: make demo's defaults, bf16 training where the CPU computes bf16 (--precision auto)",
+        ["--precision", "auto"],
+    ),
     "centre_chroma_surround_recipe": (
-        "G = 2: chroma-weighted centre colour / surround, 800 steps, make demo's other defaults, float32 training",
-        [*object_and_action_words("colour_histogram_centre_chroma"), *FLOAT32],
+        "G = 2: chroma-weighted centre colour / surround, 800 steps, make demo's other defaults",
+        object_and_action_words("colour_histogram_centre_chroma"),
     ),
 }
 
@@ -312,6 +313,12 @@ FIGURES = [
                 f"told_gap_h{h}",
                 None,
             ),
+            (
+                f"forecasting t+{h} exact tokens, told the steps: that step, the last token while it goes on - "
+                "repeating the last token (same clips)",
+                f"told_token_gap_h{h}",
+                None,
+            ),
         )
     ),
     ("verb classification (fine-tuned)", "classification_accuracy", None),
@@ -340,6 +347,8 @@ def figure(results: dict, key) -> float | None:
         "step_then_token_gap_h2": lambda: forecast["h2_step_then_token_top1"] - forecast["h2_last_top1"],
         "told_gap_h1": lambda: forecast["h1_told_next_step_top1"] - forecast["h1_told_last_step_top1"],
         "told_gap_h2": lambda: forecast["h2_told_next_step_top1"] - forecast["h2_told_last_step_top1"],
+        "told_token_gap_h1": lambda: forecast["h1_told_token_top1"] - forecast["h1_told_last_token_top1"],
+        "told_token_gap_h2": lambda: forecast["h2_told_token_top1"] - forecast["h2_told_last_token_top1"],
         "classification_accuracy": lambda: 100 * results["classification"]["eval_accuracy"],
         "bleu_4": lambda: 100 * results["captioning"]["eval_bleu_4"],
         "wall_s": lambda: results["wall_s"],
@@ -405,11 +414,14 @@ def machines_line(per_seed: dict[int, dict]) -> str:
     described = {}
     for seed in sorted(per_seed):
         machine = per_seed[seed].get("machine")
+        # the training precision, which the demo records since it chose it by machine (float32 before)
+        precision = per_seed[seed].get("precision", "float32")
         text = (
             "not recorded (a run older than the record)"
             if machine is None
             else f"{machine['cpu']} ({machine['cpu_family_model_stepping']}; {', '.join(machine['cpu_flags'])}), "
-            f"torch {machine['torch']} {machine['torch_cpu_capability']} kernels, {machine['torch_threads']} threads"
+            f"torch {machine['torch']} {machine['torch_cpu_capability']} kernels, {machine['torch_threads']} threads, "
+            f"{precision} training"
         )
         described.setdefault(text, []).append(str(seed))
     return "Machines: " + "; ".join(f"seed {', '.join(seeds)}: {text}" for text, seeds in described.items())
@@ -521,7 +533,7 @@ def with_told_steps(results: dict, directory: Path) -> dict:
     """
     forecast = results.get("text_to_video_and_forecasting", {}).get("forecasting")
     needed = (directory / "tokenized" / "heldout", directory / "videobert")
-    if forecast is None or "h1_told_next_step_top1" in forecast or not all(path.is_dir() for path in needed):
+    if forecast is None or "h1_told_token_top1" in forecast or not all(path.is_dir() for path in needed):
         return results
     from transformers import AutoProcessor
 

@@ -51,6 +51,7 @@ from collections import Counter
 import datasets
 import torch
 from accelerate import Accelerator
+from accelerate.state import AcceleratorState
 from accelerate.utils import set_seed
 from tqdm.auto import tqdm
 from transformers import AutoProcessor, get_linear_schedule_with_warmup
@@ -206,6 +207,10 @@ class AlignmentBatches:
 def main(argv=None):
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # main() can run more than once in a process (the demo, after Trainer stages; tests): an earlier Accelerator's
+    # state would refuse another --mixed_precision, so it is reset as TrainingArguments resets it for Trainer (the
+    # process group, PartialState, is kept)
+    AcceleratorState._reset_state()
     accelerator = Accelerator(mixed_precision=args.mixed_precision)
     set_seed(args.seed)
 

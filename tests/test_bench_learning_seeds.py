@@ -56,6 +56,14 @@ def test_reads_a_run_only_with_the_settings_asked_for(bench, tmp_path):
     assert bench.run_seed(0, tmp_path / "old", colour, rerun=False)["captioning"]["eval_bleu_4"] == 0.9
     with pytest.raises(SystemExit, match=r"'step_order': \('random', 'recipe'\)"):
         bench.run_seed(0, tmp_path / "old", [], rerun=False)
+    # and trained in float32, make demo's precision: never read as a run of bf16 where the CPU computes it
+    stored_run(bench, tmp_path / "float32", 0, [], 0.9)
+    results = json.loads((tmp_path / "float32" / "demo_results.json").read_text())
+    del results["settings"]["precision"]
+    (tmp_path / "float32" / "demo_results.json").write_text(json.dumps(results))
+    assert bench.run_seed(0, tmp_path / "float32", [], rerun=False)["captioning"]["eval_bleu_4"] == 0.9
+    with pytest.raises(SystemExit, match=r"'precision': \('float32', 'auto'\)"):
+        bench.run_seed(0, tmp_path / "float32", bench.SETTINGS["make_demo_auto_precision"][1], rerun=False)
 
 
 def test_settings_on_todays_defaults_keep_them(bench, tmp_path):
@@ -195,6 +203,10 @@ def test_the_table_names_each_seeds_machine(bench, tmp_path):
     assert line.startswith("Machines: seed 0, 2: ")
     assert "seed 1: " in line and "6/143/8; avx2)" in line
     assert "seed 3: not recorded" in line
+    # the training precision: recorded by the demo since it depends on the machine, float32 in older runs
+    assert "threads, float32 training" in line
+    line = bench.machines_line({0: {"machine": here, "precision": "bf16"}, 1: {"machine": here}})
+    assert "seed 0: " in line and "threads, bf16 training" in line and "seed 1: " in line
     # the whole benchmark prints it under the table and writes it to seed_table.md
     for seed in (0, 1):
         stored_run(bench, tmp_path / f"seed_{seed}", seed, [], 0.9)
@@ -260,3 +272,35 @@ def test_mkl_paths_names_the_branch_and_compares_with_mkls_own_choice():
     results = module.main(["--settings", "COMPATIBLE", "--steps", "1"])
     assert results["(unset)"]["branch"] == "OFF" and results["COMPATIBLE"]["branch"] == "COMPATIBLE"
     assert all(len(r["sha256"]) == 16 and r["step_s"] > 0 for r in results.values())
+
+
+def test_bf16_training_only_where_the_cpu_computes_it(bench):
+    from videobert_benchmark.evaluation import cpu_computes_bf16, machine_description
+
+    demo = bench.demo_module()
+    here = machine_description()
+    # AVX512-BF16 (AMD EPYC since Zen 4) or AMX-BF16 (Intel Xeon since Sapphire Rapids) compute bf16 products;
+    # AVX-512 alone only emulates them, more slowly than float32
+    machines = {
+        ("avx2", "avx512f", "avx512_bf16"): "bf16",
+        ("avx2", "avx512f", "amx_tile", "amx_bf16"): "bf16",
+        ("avx2", "avx512f"): "float32",
+        (): "float32",
+    }
+    for flags, precision in machines.items():
+        machine = {**here, "cpu_flags": list(flags)}
+        assert cpu_computes_bf16(machine) == (precision == "bf16")
+        assert demo.training_precision(demo.parse_args(["--precision", "auto"]), machine) == precision
+        # asked for, either precision is used on any machine
+        for asked in ("bf16", "float32"):
+            assert demo.training_precision(demo.parse_args(["--precision", asked]), machine) == asked
+    # make demo trains in float32 (bf16 draws other figures: BENCHMARKS.md)
+    assert demo.parse_args([]).precision == "float32"
+    assert "| precision | float32 training (--precision float32), float32 evaluation |" in demo.settings_table(
+        demo.parse_args([])
+    )
+    # the settings table names the precision this machine trains in, and the flag that chose it
+    used = demo.training_precision(demo.parse_args(["--precision", "auto"]), here)
+    assert f"| precision | {used} training (--precision auto), float32 evaluation |" in demo.settings_table(
+        demo.parse_args(["--precision", "auto"])
+    )

@@ -605,6 +605,19 @@ def test_forecasting_told_steps_knows_the_recipe_order_and_the_durations(process
     assert told["h2_told_cuts"] == 4 and told["h2_told_next_step_top1"] == 100.0
     assert told["h2_told_last_step_top1"] == 0.0
 
+    # on exact tokens: the step told rendered by the last token while it goes on, else by the step's most frequent
+    # training token (crack 1, stir 2 (2 and 3 tie: the first met), fry 5)
+    train[0]["visual_ids"] = [1, 1, 2, 3, 5, 5]
+    videos[0]["visual_ids"], videos[1]["visual_ids"] = [1, 6, 3, 3, 5, 5], [1, 1, 7, 2]
+    told = forecasting_told_steps(
+        videos, steps, train, train_steps, processor.special_ids, horizon=1, min_prefix=2, stride=1
+    )
+    # v's cut 2: stir rendered 2, the clip is 3 (miss); cut 3: stir goes on, 3 (hit); cut 4: fry rendered 5 (hit);
+    # cut 5: fry goes on, 5 (hit); w's cut 3: crack (the fallback) rendered 1, the clip is 2 (miss). Repeating the
+    # last token: right at v's cuts 3 and 5
+    assert told["h1_told_cuts"] == 5 and told["h1_told_token_top1"] == 60.0
+    assert told["h1_told_last_token_top1"] == 40.0
+
 
 def tile_colours(path, row, count, tile, has_title=True):
     image = np.asarray(Image.open(path).convert("RGB"))
@@ -740,6 +753,36 @@ def test_run_alignment_batches_and_fine_tune(processor, config, tmp_path):
     assert 0 < metrics["text_to_video_chance_r1"] <= 100 and np.isfinite(metrics["final_train_loss"])
     assert json.loads((tmp_path / "out" / "retrieval_results.json").read_text()) == metrics
     assert type(AutoModel.from_pretrained(tmp_path / "out")).__name__ == "VideoBertModel"
+
+    # --mixed_precision bf16 (the demo's on a CPU that computes bf16): the fine-tune's forward passes run in bf16, the
+    # weights stay float32, and the retrieval figures are the saved model's own in float32
+    dtypes = []
+    original = torch.nn.Linear.forward
+
+    def recording(self, *inputs):
+        output = original(self, *inputs)
+        dtypes.append((torch.is_grad_enabled(), output.dtype))  # training with grad, evaluation without
+        return output
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(torch.nn.Linear, "forward", recording)
+        metrics = script.main(
+            [
+                "--model_name_or_path", str(checkpoint),
+                "--train_dataset_path", str(tmp_path / "train"), "--train_annotations", str(tmp_path / "train.json"),
+                "--eval_dataset_path", str(tmp_path / "eval"), "--eval_annotations", str(tmp_path / "eval.json"),
+                "--output_dir", str(tmp_path / "bf16"), "--max_steps", "2", "--batch_size", "8",
+                "--mixed_precision", "bf16",
+            ]
+        )  # fmt: skip
+    trained = {dtype for grad, dtype in dtypes if grad}
+    evaluated = {dtype for grad, dtype in dtypes if not grad}
+    assert trained == {torch.bfloat16} and evaluated == {torch.float32}, (trained, evaluated)
+    aligner = VideoBertForVideoTextAlignment.from_pretrained(tmp_path / "bf16").eval()
+    assert {p.dtype for p in aligner.parameters()} == {torch.float32}
+    eval_segments, _ = script.load_segments(str(tmp_path / "eval"), str(tmp_path / "eval.json"))
+    again = evaluate_retrieval(aligner, processor, eval_segments, batch_size=64, max_length=64)
+    assert again == {k: metrics[k] for k in again}
 
 
 def test_run_alignment_hard_negatives_share_the_verb_or_the_object(processor):

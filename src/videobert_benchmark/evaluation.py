@@ -491,16 +491,24 @@ def forecasting_told_steps(
     above the first, little is there to gain over repeating for a forecaster that reads steps: the step goes on, and
     when it ends is not in the steps seen. Datasets and annotations as `forecasting_step_oracle`, a step named by its
     `label_keys`; values in percent.
+
+    On exact tokens, over the same clips: `h<h>_told_token_top1` renders that step as `evaluate_forecasting`'s step
+    then token does, the last observed clip where it lies in that step (the step goes on, as it looked), else the
+    step's most frequent clip in `reference_dataset`; `h<h>_told_last_token_top1` repeats the last observed clip. Their
+    difference is what knowing the recipes' order and the steps' durations is worth on exact tokens.
     """
     following: dict[tuple, Counter] = {}
-    for _, steps in clip_steps(reference_dataset, reference_annotations, special, label_keys):
+    typical: dict[tuple, Counter] = {}
+    for clips, steps in clip_steps(reference_dataset, reference_annotations, special, label_keys):
+        for clip, step in zip(clips, steps):
+            typical.setdefault(step, Counter())[clip] += 1
         for t in range(1, len(steps)):
             state = _told_state(steps, t, max_run)
             for h in range(1, min(horizon, len(steps) - t) + 1):
                 if steps[t + h - 1] is not None:
                     following.setdefault((state, h), Counter())[steps[t + h - 1]] += 1
-    hits, repeats, counts = Counter(), Counter(), Counter()
-    for _, steps in clip_steps(dataset, annotations, special, label_keys):
+    hits, repeats, tokens, last_tokens, counts = Counter(), Counter(), Counter(), Counter(), Counter()
+    for clips, steps in clip_steps(dataset, annotations, special, label_keys):
         for t in range(min_prefix, len(steps), stride):
             state = _told_state(steps, t, max_run)
             for h in range(1, min(horizon, len(steps) - t) + 1):
@@ -508,14 +516,21 @@ def forecasting_told_steps(
                 if step is None:
                     continue
                 counter = following.get((state, h))
-                hits[h] += (counter.most_common(1)[0][0] if counter else state[0]) == step
+                guess = counter.most_common(1)[0][0] if counter else state[0]
+                hits[h] += guess == step
                 repeats[h] += state[0] == step
+                goes_on = guess is None or guess == steps[t - 1] or guess not in typical
+                rendered = clips[t - 1] if goes_on else typical[guess].most_common(1)[0][0]
+                tokens[h] += rendered == clips[t + h - 1]
+                last_tokens[h] += clips[t - 1] == clips[t + h - 1]
                 counts[h] += 1
     results = {}
     for h in sorted(counts):
         results[f"h{h}_told_cuts"] = counts[h]
         results[f"h{h}_told_last_step_top1"] = round(100 * repeats[h] / counts[h], 2)
         results[f"h{h}_told_next_step_top1"] = round(100 * hits[h] / counts[h], 2)
+        results[f"h{h}_told_token_top1"] = round(100 * tokens[h] / counts[h], 2)
+        results[f"h{h}_told_last_token_top1"] = round(100 * last_tokens[h] / counts[h], 2)
     return results
 
 

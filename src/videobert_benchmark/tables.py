@@ -97,6 +97,11 @@ def format_visual_prediction_tables(results) -> str:
             ("told_last_step_top1", "told the observed clips' steps (no model): repeating the last step"),
             ("told_next_step_top1", "told the observed clips' steps: the training recipes' likeliest next step"),
         ]
+    if "h1_told_token_top1" in forecast:
+        rows += [
+            ("told_last_token_top1", "told the steps, on exact tokens (same clips): repeating the last token"),
+            ("told_token_top1", "told the steps, on exact tokens: that step, the last token while it goes on"),
+        ]
     for name, label in rows:
         values = [forecast.get(f"h{h}_{name}", forecast.get(name)) for h in horizons]
         lines.append(f"| {label} | " + " | ".join("-" if v is None else f"{v:.1f}" for v in values) + " |")
