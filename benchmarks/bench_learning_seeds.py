@@ -44,8 +44,9 @@ the colour histogram of the frame's centre beside the surround word (an object w
     .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --compare_settings one_word colour_s3d
 
 The settings with an object word and an action word (`READ_BY_CODEBOOK`) also get issue 20's zero-shot rows read by
-codebook from each seed's saved model (`benchmarks/zero_shot_by_codebook.py`: each label asked of its own word, and
-the product of that and the every-word query), cached in the seed's folder as `zero_shot_by_codebook.json`.
+codebook from each seed's saved model (`benchmarks/zero_shot_by_codebook.py`: each label asked of its own word, the
+product of that and the every-word query, and each label scored from text to video by its own word with the seed's
+text-to-video model), cached in the seed's folder as `zero_shot_by_codebook.json`.
 """
 
 import argparse
@@ -179,6 +180,8 @@ READ_BY_CODEBOOK = {
     "centre_colour_surround_dropout",
 }
 READOUT_CACHE = "zero_shot_by_codebook.json"
+# what the cached readouts hold: 1 all words, own words, own x all words; 2 also from text to video (1 is read again)
+CODEBOOK_READOUTS = 2
 FORECAST_CACHE = "forecasting.json"
 # what the cached forecasting figures hold: 1 the clips read as steps, 2 also step then token (a cache of 1 is read again)
 FORECAST_READOUTS = 2
@@ -192,7 +195,7 @@ def zero_shot_by_codebook():
 def codebook_readout_figures() -> list[tuple]:
     """FIGURES rows of the per-codebook readouts, with issue 20's targets."""
     rows = []
-    for readout in ("own words", "own x all words"):
+    for readout in ("own words", "own x all words", zero_shot_by_codebook().TEXT_TO_VIDEO):
         for (split, label), bound in zero_shot_by_codebook().TARGETS.items():
             name = "held-out" if split == "heldout" else "unseen-pair"
             key = ("zero_shot_by_codebook", f"{split} {label} top-1, {readout}")
@@ -569,7 +572,7 @@ def with_codebook_readouts(results: dict, directory: Path, readout: dict | None)
         directory,
         READOUT_CACHE,
         "codebooks",
-        readout,
+        {**readout, "readouts": CODEBOOK_READOUTS},
         lambda: zero_shot_by_codebook().evaluate_run(directory, readout["verb_codebooks"], readout["noun_codebooks"]),
         f"zero-shot read by codebook ({readout})",
     )

@@ -15,8 +15,10 @@
 two ways from the same trained model: every query sees all of a clip's words (the paper's protocol, what the demo
 prints), and each label is asked of its own codebooks (`zero_shot_action_classification(verb_codebooks=...,
 noun_codebooks=...)`: the other codebooks' words are `[MASK]` in that query), and both at once (`combine_all_words`:
-each label ranked by the product of its candidates' softmax in the two queries). Prints top-1 per run and mean (min-max)
-over the runs, with issue 20's targets, and writes `--output` as JSON when given:
+each label ranked by the product of its candidates' softmax in the two queries); and from text to video, each label
+scored by its own codebooks' words (`zero_shot_by_video_likelihood` with the demo's text-to-video model,
+`text_to_video/`: the likelihood of the words under each candidate sentence, the other label averaged out). Prints
+top-1 per run and mean (min-max) over the runs, with issue 20's targets, and writes `--output` as JSON when given:
 
     .venv/bin/python benchmarks/zero_shot_by_codebook.py \\
         bench_output/learning_seeds/centre_colour_surround/seed_{0,1,2} --verb_codebooks 1 --noun_codebooks 0
@@ -28,6 +30,8 @@ import statistics
 from pathlib import Path
 
 
+# the readout from text to video (`zero_shot_by_video_likelihood` on the text-to-video model), by its own words
+TEXT_TO_VIDEO = "own words, from text to video"
 # issue 20's targets (top-1, %), by (split, label)
 TARGETS = {
     ("heldout", "verb"): 90,
@@ -39,7 +43,7 @@ TARGETS = {
 
 def evaluate_run(root: Path, verb_codebooks, noun_codebooks) -> dict:
     import datasets
-    from transformers import AutoModelForPreTraining, AutoProcessor
+    from transformers import AutoModelForMaskedLM, AutoModelForPreTraining, AutoProcessor
 
     import videobert_hf  # noqa: F401  (registers the Auto classes)
     from videobert_benchmark.evaluation import evaluate_zero_shot, labelled_segments
@@ -48,22 +52,25 @@ def evaluate_run(root: Path, verb_codebooks, noun_codebooks) -> dict:
 
     model = AutoModelForPreTraining.from_pretrained(root / "videobert")
     processor = AutoProcessor.from_pretrained(root / "videobert")
+    own = {"verb_codebooks": verb_codebooks, "noun_codebooks": noun_codebooks}
+    text_to_video = root / "text_to_video"
+    if not text_to_video.is_dir():
+        raise SystemExit(f"{root} has no text_to_video/ model (the demo's stage 6), which the last readout reads.")
+    generative = AutoModelForMaskedLM.from_pretrained(text_to_video)
     out = {}
     for split in ("heldout", "unseen_pairs"):
         segments = labelled_segments(
             datasets.load_from_disk(root / "tokenized" / split),
             read_youcook2(root / "data" / split / "youcookii_annotations.json"),
         )
-        for readout, kwargs in (
-            ("all words", {}),
-            ("own words", {"verb_codebooks": verb_codebooks, "noun_codebooks": noun_codebooks}),
-            (
-                "own x all words",
-                {"verb_codebooks": verb_codebooks, "noun_codebooks": noun_codebooks, "combine_all_words": True},
-            ),
+        for readout, reader, kwargs in (
+            ("all words", model, {}),
+            ("own words", model, own),
+            ("own x all words", model, {**own, "combine_all_words": True}),
+            (TEXT_TO_VIDEO, generative, {**own, "video_likelihood": True}),
         ):
             results = evaluate_zero_shot(
-                model, processor, segments, list(VERBS), list(NOUNS), show_progress=False, **kwargs
+                reader, processor, segments, list(VERBS), list(NOUNS), show_progress=False, **kwargs
             )
             for label in ("verb", "noun"):
                 out[f"{split} {label} top-1, {readout}"] = results[f"video_{label}_top1"]

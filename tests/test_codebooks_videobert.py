@@ -38,6 +38,7 @@ from videobert_hf.uses import (
     forecast_visual_tokens,
     text_to_video,
     zero_shot_action_classification,
+    zero_shot_by_video_likelihood,
 )
 from videobert_hf.uses.storyboard import forecast_storyboard, text_to_video_storyboard
 
@@ -645,6 +646,64 @@ def test_zero_shot_asks_each_label_of_its_own_codebooks(wordpiece):
     assert hide_codebooks([(ids, [0] * 5)], special, [1])[0][0] == [*ids[:2], special.mask, *ids[3:]]
     with pytest.raises(ValueError, match=r"noun_codebooks=\[2\] must name one or more of the model's codebooks 0..1"):
         ask(noun_codebooks=[2])
+
+
+def test_zero_shot_by_video_likelihood_scores_each_pair_of_candidates(wordpiece):
+    """From text to video: every (verb, noun) pair fills the template, every visual word is `[MASK]`, and a verb ranks
+    by the log-likelihood of its codebooks' actual words averaged over the nouns (a noun's likewise over the verbs), as
+    a hand computation from the same logits gives; the ranks do not depend on the batch size. An empty segment, an
+    unknown codebook and a batch size under one are errors naming them."""
+    from videobert_hf.pipelines_videobert import PAPER_TEMPLATE, template_mask_positions
+    from videobert_hf.processing_videobert import build_videobert_inputs, part_positions
+
+    processor, model = two_codebook_model(wordpiece, seed=2)
+    model.eval()
+    special = processor.special_ids
+    segments = [[[0, 9], [1, 10]], [[2, 11], [3, 12], [4, 13]]]
+    verbs, nouns = ["slice", "stir", "peel"], ["tomato", "soup"]
+    verb_ids, noun_ids = wordpiece.convert_tokens_to_ids(verbs), wordpiece.convert_tokens_to_ids(nouns)
+    template_ids, slots = template_mask_positions(wordpiece, PAPER_TEMPLATE)
+    text = part_positions(len(template_ids), 1)[0]
+    seen = []
+    hook = model.register_forward_pre_hook(lambda m, a, kw: seen.append(dict(kw)), with_kwargs=True)
+    ranked = zero_shot_by_video_likelihood(
+        model, processor, segments, verbs, nouns, top_k=2, show_progress=False, verb_codebooks=[1], noun_codebooks=[0]
+    )
+    hook.remove()
+    assert ranked.verbs.shape == ranked.nouns.shape == (2, 2) and len(seen) == 2  # one pass of 6 pairs a segment
+    offset = special.visual_token_offset
+    for segment, inputs, verb_ranks, noun_ranks in zip(segments, seen, ranked.verbs, ranked.nouns):
+        queries = inputs["input_ids"]
+        ids, _ = build_videobert_inputs(template_ids, segment, special)
+        ids = torch.tensor(ids)
+        visual = ids >= offset
+        assert queries.shape == (6, len(ids)) and (queries[:, visual] == special.mask).all()
+        pairs = [(v, n) for v in verb_ids for n in noun_ids]
+        assert queries[:, text[slots[0]]].tolist() == [v for v, _ in pairs]
+        assert queries[:, text[slots[1]]].tolist() == [n for _, n in pairs]
+        others = torch.ones(len(ids), dtype=torch.bool)
+        others[[text[slots[0]], text[slots[1]]]] = False
+        assert (queries[:, others & ~visual] == ids[others & ~visual]).all()  # the rest of the text as it was
+        with torch.no_grad():
+            log_probs = model(**inputs).prediction_logits.log_softmax(-1)
+        words = log_probs.gather(-1, ids.expand(6, -1).unsqueeze(-1)).squeeze(-1)
+        codebook = (ids - offset) // 9
+        per_pair = {c: words[:, visual & (codebook == c)].sum(-1).view(3, 2) for c in (0, 1)}
+        assert verb_ranks.tolist() == per_pair[1].double().exp().mean(1).topk(2).indices.tolist()
+        assert noun_ranks.tolist() == per_pair[0].double().exp().mean(0).topk(2).indices.tolist()
+    small_batches = zero_shot_by_video_likelihood(
+        model, processor, segments, verbs, nouns, top_k=2, batch_size=4, show_progress=False, verb_codebooks=[1],
+        noun_codebooks=[0],
+    )  # fmt: skip
+    assert torch.equal(small_batches.verbs, ranked.verbs) and torch.equal(small_batches.nouns, ranked.nouns)
+    every_word = zero_shot_by_video_likelihood(model, processor, segments, verbs, nouns, show_progress=False)
+    assert every_word.verbs.shape == (2, 2)  # top_k is capped by the smaller label list
+    with pytest.raises(ValueError, match="Segment 1 has no visual tokens"):
+        zero_shot_by_video_likelihood(model, processor, [segments[0], []], verbs, nouns, show_progress=False)
+    with pytest.raises(ValueError, match=r"verb_codebooks=\[2\] must name one or more"):
+        zero_shot_by_video_likelihood(model, processor, segments, verbs, nouns, verb_codebooks=[2])
+    with pytest.raises(ValueError, match="batch_size must be >= 1, got 0"):
+        zero_shot_by_video_likelihood(model, processor, segments, verbs, nouns, batch_size=0)
 
 
 def test_zero_shot_pipeline_asks_each_label_of_its_own_codebooks(wordpiece):

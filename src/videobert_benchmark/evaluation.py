@@ -30,7 +30,11 @@ from transformers.utils import logging
 from videobert_hf.processing_videobert import align_sentences_to_clips, clip_words
 from videobert_hf.uses.retrieval import alignment_scores
 from videobert_hf.uses.visual_prediction import predict_masked_visual_tokens_batch
-from videobert_hf.uses.zero_shot import PAPER_TEMPLATE, zero_shot_action_classification
+from videobert_hf.uses.zero_shot import (
+    PAPER_TEMPLATE,
+    zero_shot_action_classification,
+    zero_shot_by_video_likelihood,
+)
 
 
 logger = logging.get_logger(__name__)
@@ -145,31 +149,39 @@ def evaluate_zero_shot(
     verb_codebooks=None,
     noun_codebooks=None,
     combine_all_words=False,
+    video_likelihood=False,
 ) -> dict[str, float]:
     """
     Verb and noun top-1 / top-5 accuracy of the zero-shot protocol on `labelled_segments`, with the video and
     without it (the text-only language prior, which sees the template alone), in percent. `verb_codebooks` /
     `noun_codebooks`: the codebooks each query sees (`zero_shot_action_classification`; default all), and
-    `combine_all_words` multiplies in the query that sees every word.
+    `combine_all_words` multiplies in the query that sees every word. `video_likelihood`: read from text to video
+    instead (`zero_shot_by_video_likelihood`, the codebooks scoring each label); it has no language prior (without a
+    video there is nothing to score), so only the `video_*` figures.
     """
     verb_labels = [verbs.index(labels["verb"]) for _, _, labels in segments]
     noun_labels = [nouns.index(labels["noun"]) for _, _, labels in segments]
     results = {"segments": len(segments)}
-    for name, inputs in (("video", [ids for _, ids, _ in segments]), ("prior", [None] * len(segments))):
-        predictions = zero_shot_action_classification(
-            model,
-            processor,
-            inputs,
-            verbs,
-            nouns,
-            template,
-            top_k=5,
-            batch_size=batch_size,
-            show_progress=show_progress,
-            verb_codebooks=verb_codebooks,
-            noun_codebooks=noun_codebooks,
-            combine_all_words=combine_all_words,
-        )
+    queries = [("video", [ids for _, ids, _ in segments])]
+    if not video_likelihood:
+        queries.append(("prior", [None] * len(segments)))
+    for name, inputs in queries:
+        kwargs = {"top_k": 5, "show_progress": show_progress}
+        kwargs |= {"verb_codebooks": verb_codebooks, "noun_codebooks": noun_codebooks}
+        if video_likelihood:
+            predictions = zero_shot_by_video_likelihood(model, processor, inputs, verbs, nouns, template, **kwargs)
+        else:
+            predictions = zero_shot_action_classification(
+                model,
+                processor,
+                inputs,
+                verbs,
+                nouns,
+                template,
+                batch_size=batch_size,
+                combine_all_words=combine_all_words,
+                **kwargs,
+            )
         for k in (1, 5):
             for key, ranked, labels in (
                 ("verb", predictions.verbs, verb_labels),

@@ -14,7 +14,8 @@
 """
 The uses of a trained VideoBERT: inference APIs on top of the model family, which the pipelines call.
 
-- `zero_shot`: zero-shot action classification with the paper's template;
+- `zero_shot`: zero-shot action classification with the paper's template, read from its `[MASK]`s or from text to
+  video (the likelihood of the segment's words under each candidate sentence);
 - `retrieval`: video-text retrieval through the alignment head;
 - `visual_prediction`: text-to-video and forecasting of visual tokens with the fill-mask head;
 - `summarization`: a long video as timestamped, captioned steps;
@@ -46,6 +47,7 @@ from .zero_shot import (
     single_token_ids,
     template_mask_positions,
     zero_shot_action_classification,
+    zero_shot_by_video_likelihood,
 )
 
 
@@ -76,4 +78,5 @@ __all__ = [
     "text_to_video_storyboard",
     "vocabulary_logits",
     "zero_shot_action_classification",
+    "zero_shot_by_video_likelihood",
 ]

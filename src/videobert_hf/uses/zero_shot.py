@@ -13,7 +13,9 @@
 # limitations under the License.
 """
 Zero-shot action classification, the paper's protocol: `[CLS] now let me show you how to [MASK] the [MASK] [>] video
-[SEP]`, the verb read from the first `[MASK]` and the noun from the second, ranking only the candidate words.
+[SEP]`, the verb read from the first `[MASK]` and the noun from the second, ranking only the candidate words; and the
+same template read from text to video (`zero_shot_by_video_likelihood`): each candidate ranked by how likely the model
+finds the segment's visual words when the sentence names it.
 """
 
 from collections.abc import Sequence
@@ -129,10 +131,105 @@ def zero_shot_action_classification(
     return ZeroShotPredictions(verbs=torch.cat(ranked_verbs), nouns=torch.cat(ranked_nouns))
 
 
+@torch.no_grad()
+def zero_shot_by_video_likelihood(
+    model,
+    processor,
+    segments: Sequence[Sequence[int]],
+    verbs: Sequence[str],
+    nouns: Sequence[str],
+    template: str = PAPER_TEMPLATE,
+    top_k: int = 5,
+    batch_size: int = 64,
+    max_length: int | None = None,
+    show_progress: bool = True,
+    verb_codebooks: Sequence[int] | None = None,
+    noun_codebooks: Sequence[int] | None = None,
+) -> ZeroShotPredictions:
+    """
+    Zero-shot classification read from text to video, a generative classifier: for every pair of candidates (verb,
+    noun), `[CLS] <template with both filled in> [>] <the segment's visual words, all [MASK]> [SEP]` is scored by the
+    model's log-likelihood of the segment's actual words at their positions. A verb ranks by the likelihood of the
+    words of `verb_codebooks`, averaged over the nouns (a uniform prior over them), a noun by that of the words of
+    `noun_codebooks`, averaged over the verbs. No label is read from a `[MASK]` of the text, so the question is the one
+    a text-to-video model answers: which sentence makes this video likely.
+
+    Use it with a model trained to predict a whole video from its sentence: the text-to-video fine-tune
+    (`examples/run_pretraining.py --whole_video_mask_probability 1`, the demo's stage 6). A model pretrained with the
+    paper's masking rarely saw a video with every word hidden and reads poorly this way. With an object word and an
+    action word per clip (`noun_codebooks=[0]`, `verb_codebooks=[1]`), the action words' likelihood does not depend on
+    which object the sentence names beyond what training taught, so an unseen combination of a known verb and a known
+    noun is read as both (BENCHMARKS.md, "Read from text to video").
+
+    Args:
+        model, processor, verbs, nouns, template, top_k, max_length, show_progress: as for
+            `zero_shot_action_classification`.
+        segments: visual token ids of each segment, as for `zero_shot_action_classification`; an empty segment is an
+            error (there is nothing to score).
+        batch_size: sequences per forward pass; a segment takes `len(verbs) * len(nouns)` sequences.
+        verb_codebooks, noun_codebooks: the codebooks whose words score the verb (the noun); `None` (the default):
+            every word.
+    """
+    tokenizer = processor.tokenizer
+    template_ids, mask_positions = template_mask_positions(tokenizer, template)
+    verb_ids = single_token_ids(tokenizer, verbs, "verb")
+    noun_ids = single_token_ids(tokenizer, nouns, "noun")
+    top_k = min(top_k, len(verbs), len(nouns))
+    special = processor.special_ids
+    check_shown_codebooks("verb_codebooks", verb_codebooks, special.num_codebooks)
+    check_shown_codebooks("noun_codebooks", noun_codebooks, special.num_codebooks)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
+    max_length = max_length or model.config.max_position_embeddings
+    video_budget = max_length - len(template_ids) - num_special_tokens(True, True)
+    if video_budget < special.num_codebooks:
+        raise ValueError(f"max_length={max_length} leaves no room for video after the template.")
+    device = next(model.parameters()).device
+    model.eval()
+    offset, size = special.visual_token_offset, special.visual_vocab_size // special.num_codebooks
+    all_codebooks = list(range(special.num_codebooks))
+    scored = [list(verb_codebooks or all_codebooks), list(noun_codebooks or all_codebooks)]
+    pairs = [(verb, noun) for verb in verb_ids for noun in noun_ids]
+
+    ranked_verbs, ranked_nouns = [], []
+    for index, segment in enumerate(tqdm(segments, desc="zero-shot classification", disable=not show_progress)):
+        if segment is None or len(segment) == 0:
+            raise ValueError(f"Segment {index} has no visual tokens: the video-likelihood readout needs a video.")
+        ids, types = build_videobert_inputs(template_ids, first_clips(segment, special, video_budget), special)
+        codebook = torch.tensor(
+            [(i - offset) // size if offset <= i < offset + special.visual_vocab_size else -1 for i in ids]
+        )
+        hidden = [special.mask if c >= 0 else i for i, c in zip(ids, codebook.tolist())]
+        text = part_positions(len(template_ids), 1)[0]
+        sequences = []
+        for verb, noun in pairs:
+            query = list(hidden)
+            query[text[mask_positions[0]]], query[text[mask_positions[1]]] = verb, noun
+            sequences.append((query, types))
+        visual = codebook >= 0
+        targets = torch.tensor(ids)[visual]
+        word_scores = []  # per pair: the log-likelihood of each visual position's actual word
+        for start in range(0, len(sequences), batch_size):
+            batch = pad_videobert_batch(sequences[start : start + batch_size], special.pad, device=device)
+            log_probs = vocabulary_logits(model(**batch))[:, visual.to(device)].float().log_softmax(-1).cpu()
+            word_scores.append(log_probs.gather(-1, targets.expand(log_probs.shape[0], -1).unsqueeze(-1)).squeeze(-1))
+        word_scores = torch.cat(word_scores)
+        scores = []
+        for slot, shown in enumerate(scored):
+            positions = torch.isin(codebook[visual], torch.tensor(shown))
+            pair_scores = word_scores[:, positions].sum(-1).view(len(verb_ids), len(noun_ids))
+            # the other label marginalised out under a uniform prior (the constant log(count) does not change ranks)
+            scores.append(pair_scores.logsumexp(dim=1 - slot))
+        ranked_verbs.append(scores[0].topk(top_k).indices)
+        ranked_nouns.append(scores[1].topk(top_k).indices)
+    return ZeroShotPredictions(verbs=torch.stack(ranked_verbs), nouns=torch.stack(ranked_nouns))
+
+
 __all__ = [
     "PAPER_TEMPLATE",
     "ZeroShotPredictions",
     "single_token_ids",
     "template_mask_positions",
     "zero_shot_action_classification",
+    "zero_shot_by_video_likelihood",
 ]
