@@ -22,6 +22,18 @@ the visual tokens come from the split tokenized by examples/tokenize_videos.py.
 
     python examples/zero_shot_action_classification.py --model_name_or_path videobert/ \\
         --dataset_path tokenized/heldout --annotations data/heldout/youcookii_annotations.json
+
+With several visual words per clip, `--verb_codebooks` / `--noun_codebooks` ask each label of its own codebooks' words
+(the others `[MASK]`), and `--combine_all_words` multiplies in the query that sees every word. `--video_likelihood`
+reads the other way, from text to video (`zero_shot_by_video_likelihood`): each candidate pair fills the template, the
+video is all `[MASK]`, and a label ranks by the likelihood of its codebooks' words. It wants a model trained to predict
+a video from its sentence (the demo's `text_to_video/`), costs verbs x nouns sequences per segment, and has no
+language prior:
+
+    python examples/zero_shot_action_classification.py --model_name_or_path demo_output/text_to_video \\
+        --processor_name_or_path demo_output/videobert --dataset_path demo_output/tokenized/unseen_pairs \\
+        --annotations demo_output/data/unseen_pairs/youcookii_annotations.json \\
+        --verb_codebooks 1 --noun_codebooks 0 --video_likelihood
 """
 
 import argparse
@@ -52,6 +64,17 @@ def parse_args(argv=None):
     parser.add_argument("--nouns", help="Comma-separated candidate nouns (default: the labels found).")
     parser.add_argument("--template", default=PAPER_TEMPLATE)
     parser.add_argument("--batch_size", type=int, default=32)
+    parser.add_argument("--verb_codebooks", type=int, nargs="+", help="Codebooks the verb is read from (default all).")
+    parser.add_argument("--noun_codebooks", type=int, nargs="+", help="Codebooks the noun is read from (default all).")
+    parser.add_argument(
+        "--combine_all_words", action="store_true", help="Multiply in the query that sees every word (fill-mask)."
+    )
+    parser.add_argument(
+        "--video_likelihood",
+        action="store_true",
+        help="Read from text to video: each label ranked by the likelihood of its codebooks' words under the "
+        "template filled with it (a text-to-video model; no language prior).",
+    )
     parser.add_argument("--output_file", help="Write the metrics as JSON here.")
     return parser.parse_args(argv)
 
@@ -68,7 +91,21 @@ def main(argv=None):
         raise SystemExit(f"No annotated segment of {args.annotations} has a video in {args.dataset_path}.")
     verbs = args.verbs.split(",") if args.verbs else sorted({labels["verb"] for _, _, labels in segments})
     nouns = args.nouns.split(",") if args.nouns else sorted({labels["noun"] for _, _, labels in segments})
-    results = evaluate_zero_shot(model, processor, segments, verbs, nouns, args.template, args.batch_size)
+    if args.video_likelihood and args.combine_all_words:
+        raise SystemExit("--combine_all_words combines fill-mask queries; it does not apply to --video_likelihood.")
+    results = evaluate_zero_shot(
+        model,
+        processor,
+        segments,
+        verbs,
+        nouns,
+        args.template,
+        args.batch_size,
+        verb_codebooks=args.verb_codebooks,
+        noun_codebooks=args.noun_codebooks,
+        combine_all_words=args.combine_all_words,
+        video_likelihood=args.video_likelihood,
+    )
     print(format_zero_shot_table({"": results}))
     if args.output_file:
         with open(args.output_file, "w", encoding="utf-8") as handle:

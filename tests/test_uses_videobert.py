@@ -34,6 +34,7 @@ from videobert_benchmark.evaluation import (
     forecasting_markov_baseline,
     forecasting_step_oracle,
     forecasting_told_steps,
+    labelled_segments,
     retrieval_metrics,
     retrieval_ranks,
     sentence_segments,
@@ -66,6 +67,7 @@ from videobert_hf.uses import (
     text_to_video,
     text_to_video_storyboard,
     zero_shot_action_classification,
+    zero_shot_by_video_likelihood,
 )
 from videobert_hf.uses.storyboard import tile_box, tile_size
 
@@ -673,6 +675,36 @@ def write_token_split(root, name, num_videos, seed=0):
         database[f"{name}{v}"] = {"subset": name, "annotations": annotations}
     datasets.Dataset.from_list(rows).save_to_disk(root / name)
     (root / f"{name}.json").write_text(json.dumps({"database": database}))
+
+
+def test_zero_shot_example_reads_from_the_masks_or_from_text_to_video(pretraining_model, processor, tmp_path):
+    """`examples/zero_shot_action_classification.py`: the paper's readout with its language prior by default;
+    `--video_likelihood` reads from text to video, the figures of `zero_shot_by_video_likelihood`, without a prior."""
+    import datasets
+
+    from videobert_benchmark.evaluation import topk_accuracy
+    from videobert_hf.corpus import read_youcook2
+
+    checkpoint = tmp_path / "videobert"
+    pretraining_model.save_pretrained(checkpoint)
+    processor.save_pretrained(checkpoint)
+    write_token_split(tmp_path, "eval", 2)
+    script = load_example("zero_shot_action_classification")
+    common = ["--model_name_or_path", str(checkpoint), "--dataset_path", str(tmp_path / "eval"),
+              "--annotations", str(tmp_path / "eval.json")]  # fmt: skip
+    paper = script.main(common)
+    assert paper["segments"] == 8 and "prior_verb_top1" in paper
+    output = tmp_path / "likelihood.json"
+    likelihood = script.main([*common, "--video_likelihood", "--output_file", str(output)])
+    assert json.loads(output.read_text()) == likelihood and "prior_verb_top1" not in likelihood
+    segments = labelled_segments(datasets.load_from_disk(tmp_path / "eval"), read_youcook2(tmp_path / "eval.json"))
+    verbs = sorted({labels["verb"] for _, _, labels in segments})
+    model = VideoBertForMaskedLM.from_pretrained(checkpoint)
+    ranked = zero_shot_by_video_likelihood(model, processor, [ids for _, ids, _ in segments], verbs, ["onion"])
+    expected = topk_accuracy(ranked.verbs, [verbs.index(labels["verb"]) for _, _, labels in segments], 1)
+    assert likelihood["video_verb_top1"] == round(100 * expected, 2) and likelihood["video_noun_top1"] == 100
+    with pytest.raises(SystemExit, match="does not apply to --video_likelihood"):
+        script.main([*common, "--video_likelihood", "--combine_all_words"])
 
 
 def test_run_classification_trains_on_a_tiny_token_dataset(processor, config, tmp_path):
