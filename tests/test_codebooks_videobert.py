@@ -762,6 +762,15 @@ def test_zero_shot_pipeline_asks_each_label_of_its_own_codebooks(wordpiece):
         total = sum(product.values())
         got = {e["label"]: e["score"] for e in combined[key]}
         assert got == pytest.approx({label: value / total for label, value in product.items()}, abs=1e-5), key
+    # read from text to video, each label by its own codebooks' words: the function's ranking, batching aside
+    likely = classifier(paths, video_likelihood=True, top_k=2, **kwargs)
+    assert classifier(paths, batch_size=2, video_likelihood=True, top_k=2, **kwargs) == likely
+    for video, result in zip(clips, likely):
+        words = visual_tokenizer(video).tolist()
+        ranked = zero_shot_by_video_likelihood(model, processor, [words], verbs, nouns, top_k=2, show_progress=False,
+                                               verb_codebooks=[1], noun_codebooks=[0])  # fmt: skip
+        assert [v["label"] for v in result["verbs"]] == [verbs[i] for i in ranked.verbs[0]]
+        assert [n["label"] for n in result["nouns"]] == [nouns[i] for i in ranked.nouns[0]]
     with pytest.raises(ValueError, match=r"verb_codebooks=\[0, 2\] must name one or more of the model's codebooks"):
         classifier(paths[0], verbs=verbs, nouns=nouns, verb_codebooks=[0, 2])
 

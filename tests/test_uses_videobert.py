@@ -878,6 +878,26 @@ def test_zero_shot_pipeline_on_video_files(mlm_model, processor, visual_tokenize
         scores = [v["score"] for v in result["verbs"]]
         assert scores == sorted(scores, reverse=True) and 0 < sum(scores) <= 1 + 1e-6
 
+    # read from text to video: each label's score is the softmax of zero_shot_by_video_likelihood's label scores; the
+    # short video has nothing to score (every label alike); batching videos of different lengths changes nothing
+    likely = classifier(videos, verbs=VERBS, nouns=NOUNS, top_k=len(NOUNS), video_likelihood=True)
+    ranked = zero_shot_by_video_likelihood(mlm_model, processor, [tokens], VERBS, NOUNS, top_k=3, show_progress=False)
+    assert [v["label"] for v in likely[0]["verbs"][:3]] == [VERBS[i] for i in ranked.verbs[0]]
+    assert [n["label"] for n in likely[0]["nouns"][:3]] == [NOUNS[i] for i in ranked.nouns[0]]
+    assert sum(v["score"] for v in likely[0]["verbs"]) == pytest.approx(1, abs=1e-5)
+    assert likely[2]["num_clips"] == 0
+    assert [n["score"] for n in likely[2]["nouns"]] == pytest.approx([1 / len(NOUNS)] * len(NOUNS))
+    batched = classifier(videos, verbs=VERBS, nouns=NOUNS, top_k=len(NOUNS), video_likelihood=True, batch_size=3,
+                         pair_batch_size=5)  # fmt: skip
+    for one, many in zip(likely, batched):
+        for key in ("verbs", "nouns"):
+            assert [c["label"] for c in many[key]] == [c["label"] for c in one[key]]
+            assert [c["score"] for c in many[key]] == pytest.approx([c["score"] for c in one[key]], abs=1e-5)
+    with pytest.raises(ValueError, match="does not apply to video_likelihood"):
+        classifier(videos[0], verbs=VERBS, nouns=NOUNS, video_likelihood=True, combine_all_words=True)
+    with pytest.raises(ValueError, match="pair_batch_size must be >= 1, got 0"):
+        classifier(videos[0], verbs=VERBS, nouns=NOUNS, video_likelihood=True, pair_batch_size=0)
+
     # a model that owns its visual tokenizer reads the video without the argument
     owning_config = VideoBertConfig(**{**config.to_diff_dict(), "visual_tokenizer_config": visual_tokenizer.config})
     owning = VideoBertForMaskedLM(owning_config).eval()

@@ -159,6 +159,76 @@ def single_token_ids(tokenizer, words: Sequence[str], name: str) -> list[int]:
     return ids
 
 
+def text_to_video_query(template_ids, video_words, special) -> dict[str, list[int]]:
+    """
+    The query of the zero-shot readout from text to video for one segment: `[CLS] <template> [>] <video> [SEP]`
+    (`build_videobert_inputs`) with every visual word `[MASK]` (`input_ids`), the actual ids (`target_ids`), each
+    position's codebook plus one, 0 for text (`word_codebooks`: 0 is also what batch padding writes) and segment ids.
+    """
+    ids, types = build_videobert_inputs(template_ids, video_words, special)
+    offset, size = special.visual_token_offset, special.visual_vocab_size // special.num_codebooks
+    codebooks = [(i - offset) // size + 1 if offset <= i < offset + special.visual_vocab_size else 0 for i in ids]
+    masked = [special.mask if c else i for i, c in zip(ids, codebooks)]
+    return {"input_ids": masked, "token_type_ids": types, "target_ids": ids, "word_codebooks": codebooks}
+
+
+@torch.no_grad()
+def video_likelihood_label_scores(
+    model,
+    queries: dict[str, torch.Tensor],
+    slots: torch.Tensor,
+    verb_ids: Sequence[int],
+    noun_ids: Sequence[int],
+    verb_codebooks: Sequence[int] | None = None,
+    noun_codebooks: Sequence[int] | None = None,
+    batch_size: int = 64,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """
+    Label scores of the zero-shot readout from text to video (`videobert_hf.uses.zero_shot_by_video_likelihood`) for a
+    batch of `text_to_video_query`s (`queries`: their fields as `[batch, length]` tensors, right-padded, with
+    `attention_mask`; `slots`: `[batch, 2]`, the positions of the template's verb and noun `[MASK]`). For each
+    sequence, every (verb, noun) pair fills the slots, and the model's log-likelihood of the actual words is summed
+    over the words of `verb_codebooks` (`None`: all) for the verb and of `noun_codebooks` for the noun; a verb's score is
+    the log of the mean over the nouns of that likelihood (a uniform prior over them), a noun's the mean over the
+    verbs. Returns `[batch, len(verb_ids)]` and `[batch, len(noun_ids)]`; `batch_size` is sequences per forward pass.
+    """
+    device = queries["input_ids"].device
+    pairs = torch.tensor([(verb, noun) for verb in verb_ids for noun in noun_ids], device=device)
+    verb_scores, noun_scores = [], []
+    for row in range(queries["input_ids"].shape[0]):
+        length = int(queries["attention_mask"][row].sum())
+        codebook = queries["word_codebooks"][row, :length]
+        visual = codebook > 0
+        targets = queries["target_ids"][row, :length][visual]
+        filled = queries["input_ids"][row, :length].repeat(len(pairs), 1)
+        filled[:, slots[row, 0]], filled[:, slots[row, 1]] = pairs[:, 0], pairs[:, 1]
+        word_scores = []  # per pair: the log-likelihood of each visual word
+        for start in range(0, len(pairs), batch_size):
+            chunk = filled[start : start + batch_size]
+            inputs = {"input_ids": chunk}
+            inputs |= {
+                name: queries[name][row, :length].repeat(len(chunk), 1)
+                for name in ("token_type_ids", "attention_mask")
+            }
+            log_probs = vocabulary_logits(model(**inputs))[:, visual].float().log_softmax(-1)
+            word_scores.append(log_probs.gather(-1, targets.expand(len(chunk), -1).unsqueeze(-1)).squeeze(-1).cpu())
+        word_scores = torch.cat(word_scores)
+        scores = []
+        word_codebooks = codebook[visual].cpu() - 1
+        for slot, shown in enumerate((verb_codebooks, noun_codebooks)):
+            positions = (
+                torch.ones_like(visual.cpu()[visual.cpu()])
+                if shown is None
+                else torch.isin(word_codebooks, torch.tensor(list(shown)))
+            )
+            pair_scores = word_scores[:, positions].sum(-1).view(len(verb_ids), len(noun_ids))
+            # the other label marginalised out under a uniform prior (the constant log(count) does not change ranks)
+            scores.append(pair_scores.logsumexp(dim=1 - slot))
+        verb_scores.append(scores[0])
+        noun_scores.append(scores[1])
+    return torch.stack(verb_scores), torch.stack(noun_scores)
+
+
 @torch.no_grad()
 def alignment_scores(
     model,
@@ -298,9 +368,14 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
     pass; the results do not depend on it) and, with several visual words per clip, `verb_codebooks=` /
     `noun_codebooks=` (the codebooks whose words each label's query sees, the others `[MASK]`; default all) with
     `combine_all_words=True` to multiply in the query that sees every word (see `zero_shot_action_classification`).
-    Each result is
+    `video_likelihood=True` reads from text to video instead (see `zero_shot_by_video_likelihood`): every (verb, noun)
+    pair fills the template, the video's words are all `[MASK]`, and each label is scored by the likelihood of the
+    words of its codebooks (`verb_codebooks` / `noun_codebooks`, default all), the other label averaged out; build the
+    pipeline on a text-to-video model (the demo's `text_to_video/`). It costs `len(verbs) * len(nouns)` sequences per
+    video, sent `pair_batch_size` at a time (default 64). Each result is
 
-    - `"verbs"`, `"nouns"`: `[{"label", "score"}]`, best first, scores being the softmax over the candidates;
+    - `"verbs"`, `"nouns"`: `[{"label", "score"}]`, best first, scores being the softmax over the candidates (reading
+      from text to video: of their log-likelihoods, the posterior under a uniform prior);
     - `"num_clips"`: the video's number of clips;
     - `"out_of_vocabulary_score"`: the share of the video's clips that lie farther from their visual token's centroid
       than 99 % of the clips the codebook was fitted on (about 0.01 for video like the training videos; near 1 when
@@ -310,7 +385,8 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
       their centroids beside the median and 99th percentile of the fitted clips' (`None` where unknown).
 
     A video shorter than one clip gives `num_clips == 0` and the text-only language prior (the template alone), with
-    a warning. An unreadable file raises `VideoDecodingError` naming it.
+    a warning; reading from text to video there is nothing to score, and every label gets the same score, with a
+    warning. An unreadable file raises `VideoDecodingError` naming it.
     """
 
     def _sanitize_parameters(
@@ -322,11 +398,22 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
         verb_codebooks=None,
         noun_codebooks=None,
         combine_all_words=None,
+        video_likelihood=None,
+        pair_batch_size=None,
         **kwargs,
     ):
         if kwargs:
             raise TypeError(f"Unexpected arguments {sorted(kwargs)}.")
-        preprocess_params, postprocess_params = {}, {}
+        preprocess_params, forward_params, postprocess_params = {}, {}, {}
+        if video_likelihood:
+            if combine_all_words:
+                raise ValueError(
+                    "combine_all_words combines fill-mask queries; it does not apply to video_likelihood."
+                )
+            if pair_batch_size is not None and pair_batch_size < 1:
+                raise ValueError(f"pair_batch_size must be >= 1, got {pair_batch_size}.")
+            forward_params["pair_batch_size"] = pair_batch_size or 64
+            preprocess_params["video_likelihood"] = True
         for name, shown in (("verb_codebooks", verb_codebooks), ("noun_codebooks", noun_codebooks)):
             if shown is not None:
                 check_shown_codebooks(name, shown, self.processor.special_ids.num_codebooks)
@@ -341,7 +428,7 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             preprocess_params["combine_all_words"] = True
         if top_k is not None:
             postprocess_params["top_k"] = top_k
-        return preprocess_params, {}, postprocess_params
+        return preprocess_params, forward_params, postprocess_params
 
     def preprocess(
         self,
@@ -352,6 +439,7 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
         verb_codebooks=None,
         noun_codebooks=None,
         combine_all_words=False,
+        video_likelihood=False,
     ):
         if verbs is None or nouns is None:
             raise ValueError("Pass the candidate labels: verbs=[...] and nouns=[...].")
@@ -366,6 +454,27 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
         if budget < 1:
             raise ValueError("The template leaves no room for video in the model's positions.")
         special = self.processor.special_ids
+        oov = out_of_vocabulary_score(self.visual_tokenizer, distances)
+        extras = {
+            "mask_positions": torch.tensor([[part_positions(len(template_ids), 1)[0][p] for p in mask_positions]]),
+            "num_clips": torch.tensor([len(video_ids)]),
+            "out_of_vocabulary_score": torch.tensor([float("nan") if oov is None else oov]),
+            "mean_distance": torch.tensor([float(distances.mean()) if distances.numel() else float("nan")]),
+        }
+        if video_likelihood:
+            if not video_ids:
+                logger.warning(f"{video} is shorter than one clip: read from text to video, every label scores alike.")
+            query = text_to_video_query(template_ids, first_clips(video_ids, special, budget), special)
+            tensors = {name: torch.tensor([ids]) for name, ids in query.items()}
+            # the candidates and the codebooks scoring each label, as tensors that batch with the video
+            every = list(range(special.num_codebooks))
+            scored = [[float(c in (shown or every)) for c in every] for shown in (verb_codebooks, noun_codebooks)]
+            candidates = {
+                "candidate_verb_ids": torch.tensor([single_token_ids(tokenizer, verbs, "verb")]),
+                "candidate_noun_ids": torch.tensor([single_token_ids(tokenizer, nouns, "noun")]),
+                "scored_codebooks": torch.tensor([scored]),
+            }
+            return {**tensors, "attention_mask": torch.ones_like(tensors["input_ids"]), **candidates, **extras}
         ids, types = build_videobert_inputs(template_ids, first_clips(video_ids, special, budget), special)
         # the verb's query and, when it sees other codebooks' words, the noun's (a second forward pass)
         verb_ids, noun_ids = (
@@ -377,24 +486,31 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             # which label's query the every-word query multiplies: 1 where that label sees only some codebooks
             combined = [float(shown is not None) for shown in (verb_codebooks, noun_codebooks)]
             noun_query |= {"all_input_ids": torch.tensor([ids]), "combined": torch.tensor([combined])}
-        oov = out_of_vocabulary_score(self.visual_tokenizer, distances)
         # every value a tensor with a batch dimension of 1: transformers' collate pads and stacks them for batch_size > 1
         return {
             "input_ids": torch.tensor([verb_ids]),
             **noun_query,
             "token_type_ids": torch.tensor([types]),
             "attention_mask": torch.ones(1, len(ids), dtype=torch.long),
-            "mask_positions": torch.tensor([[part_positions(len(template_ids), 1)[0][p] for p in mask_positions]]),
-            "num_clips": torch.tensor([len(video_ids)]),
-            "out_of_vocabulary_score": torch.tensor([float("nan") if oov is None else oov]),
-            "mean_distance": torch.tensor([float(distances.mean()) if distances.numel() else float("nan")]),
+            **extras,
         }
 
-    def _forward(self, model_inputs):
+    def _forward(self, model_inputs, pair_batch_size=64):
         extras = {
             key: model_inputs.pop(key)
             for key in ("mask_positions", "num_clips", "out_of_vocabulary_score", "mean_distance")
         }
+        if "candidate_verb_ids" in model_inputs:  # read from text to video (the same candidates for every video)
+            verb_ids, noun_ids = (model_inputs.pop(f"candidate_{name}_ids")[0].tolist() for name in ("verb", "noun"))
+            verb_codebooks, noun_codebooks = (
+                row.nonzero().flatten().tolist() for row in model_inputs.pop("scored_codebooks")[0]
+            )
+            verb_scores, noun_scores = video_likelihood_label_scores(
+                self.model, model_inputs, extras.pop("mask_positions"), verb_ids, noun_ids, verb_codebooks,
+                noun_codebooks, pair_batch_size,
+            )  # fmt: skip
+            # a video without clips has no word to score: its sums are 0 and every label the same score
+            return {"verb_scores": verb_scores, "noun_scores": noun_scores, **extras}
         noun_input_ids = model_inputs.pop("noun_input_ids", None)
         all_input_ids, combined = model_inputs.pop("all_input_ids", None), model_inputs.pop("combined", None)
         logits = vocabulary_logits(self.model(**model_inputs))
@@ -412,11 +528,13 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
 
     def postprocess(self, model_outputs, verbs=None, nouns=None, top_k=5):
         tokenizer = self.processor.tokenizer
-        logits = model_outputs["mask_logits"][0].float()
         result = {}
         for slot, (name, labels) in enumerate((("verbs", verbs), ("nouns", nouns))):
-            ids = single_token_ids(tokenizer, labels, name[:-1])
-            scores = logits[slot, ids].softmax(dim=-1)
+            if "verb_scores" in model_outputs:  # read from text to video: the label scores, one per candidate
+                scores = model_outputs[f"{name[:-1]}_scores"][0].float().softmax(dim=-1)
+            else:
+                ids = single_token_ids(tokenizer, labels, name[:-1])
+                scores = model_outputs["mask_logits"][0].float()[slot, ids].softmax(dim=-1)
             if "all_mask_logits" in model_outputs and model_outputs["combined"][0, slot]:
                 every_word = model_outputs["all_mask_logits"][0, slot, ids].float().log_softmax(dim=-1)
                 scores = (scores.log() + every_word).softmax(dim=-1)  # the two softmaxes' product, renormalised
@@ -557,5 +675,7 @@ __all__ = [
     "resolve_visual_tokenizer",
     "single_token_ids",
     "template_mask_positions",
+    "text_to_video_query",
+    "video_likelihood_label_scores",
     "vocabulary_logits",
 ]

@@ -24,7 +24,14 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 
-from ..pipelines_videobert import PAPER_TEMPLATE, single_token_ids, template_mask_positions, vocabulary_logits
+from ..pipelines_videobert import (
+    PAPER_TEMPLATE,
+    single_token_ids,
+    template_mask_positions,
+    text_to_video_query,
+    video_likelihood_label_scores,
+    vocabulary_logits,
+)
 from ..processing_videobert import (
     build_videobert_inputs,
     check_shown_codebooks,
@@ -186,42 +193,20 @@ def zero_shot_by_video_likelihood(
         raise ValueError(f"max_length={max_length} leaves no room for video after the template.")
     device = next(model.parameters()).device
     model.eval()
-    offset, size = special.visual_token_offset, special.visual_vocab_size // special.num_codebooks
-    all_codebooks = list(range(special.num_codebooks))
-    scored = [list(verb_codebooks or all_codebooks), list(noun_codebooks or all_codebooks)]
-    pairs = [(verb, noun) for verb in verb_ids for noun in noun_ids]
+    slots = torch.tensor([[part_positions(len(template_ids), 1)[0][p] for p in mask_positions]])
 
     ranked_verbs, ranked_nouns = [], []
     for index, segment in enumerate(tqdm(segments, desc="zero-shot classification", disable=not show_progress)):
         if segment is None or len(segment) == 0:
             raise ValueError(f"Segment {index} has no visual tokens: the video-likelihood readout needs a video.")
-        ids, types = build_videobert_inputs(template_ids, first_clips(segment, special, video_budget), special)
-        codebook = torch.tensor(
-            [(i - offset) // size if offset <= i < offset + special.visual_vocab_size else -1 for i in ids]
+        query = text_to_video_query(template_ids, first_clips(segment, special, video_budget), special)
+        queries = {name: torch.tensor([ids], device=device) for name, ids in query.items()}
+        queries["attention_mask"] = torch.ones_like(queries["input_ids"])
+        verb_scores, noun_scores = video_likelihood_label_scores(
+            model, queries, slots, verb_ids, noun_ids, verb_codebooks, noun_codebooks, batch_size
         )
-        hidden = [special.mask if c >= 0 else i for i, c in zip(ids, codebook.tolist())]
-        text = part_positions(len(template_ids), 1)[0]
-        sequences = []
-        for verb, noun in pairs:
-            query = list(hidden)
-            query[text[mask_positions[0]]], query[text[mask_positions[1]]] = verb, noun
-            sequences.append((query, types))
-        visual = codebook >= 0
-        targets = torch.tensor(ids)[visual]
-        word_scores = []  # per pair: the log-likelihood of each visual position's actual word
-        for start in range(0, len(sequences), batch_size):
-            batch = pad_videobert_batch(sequences[start : start + batch_size], special.pad, device=device)
-            log_probs = vocabulary_logits(model(**batch))[:, visual.to(device)].float().log_softmax(-1).cpu()
-            word_scores.append(log_probs.gather(-1, targets.expand(log_probs.shape[0], -1).unsqueeze(-1)).squeeze(-1))
-        word_scores = torch.cat(word_scores)
-        scores = []
-        for slot, shown in enumerate(scored):
-            positions = torch.isin(codebook[visual], torch.tensor(shown))
-            pair_scores = word_scores[:, positions].sum(-1).view(len(verb_ids), len(noun_ids))
-            # the other label marginalised out under a uniform prior (the constant log(count) does not change ranks)
-            scores.append(pair_scores.logsumexp(dim=1 - slot))
-        ranked_verbs.append(scores[0].topk(top_k).indices)
-        ranked_nouns.append(scores[1].topk(top_k).indices)
+        ranked_verbs.append(verb_scores[0].topk(top_k).indices)
+        ranked_nouns.append(noun_scores[0].topk(top_k).indices)
     return ZeroShotPredictions(verbs=torch.stack(ranked_verbs), nouns=torch.stack(ranked_nouns))
 
 
