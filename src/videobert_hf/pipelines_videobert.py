@@ -216,11 +216,8 @@ def video_likelihood_label_scores(
         scores = []
         word_codebooks = codebook[visual].cpu() - 1
         for slot, shown in enumerate((verb_codebooks, noun_codebooks)):
-            positions = (
-                torch.ones_like(visual.cpu()[visual.cpu()])
-                if shown is None
-                else torch.isin(word_codebooks, torch.tensor(list(shown)))
-            )
+            every = torch.ones(len(word_codebooks), dtype=torch.bool)
+            positions = every if shown is None else torch.isin(word_codebooks, torch.tensor(list(shown)))
             pair_scores = word_scores[:, positions].sum(-1).view(len(verb_ids), len(noun_ids))
             # the other label marginalised out under a uniform prior (the constant log(count) does not change ranks)
             scores.append(pair_scores.logsumexp(dim=1 - slot))
@@ -445,8 +442,10 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             raise ValueError("Pass the candidate labels: verbs=[...] and nouns=[...].")
         tokenizer = self.processor.tokenizer
         template_ids, mask_positions = template_mask_positions(tokenizer, template)
-        single_token_ids(tokenizer, verbs, "verb")
-        single_token_ids(tokenizer, nouns, "noun")
+        candidates = {
+            "candidate_verb_ids": torch.tensor([single_token_ids(tokenizer, verbs, "verb")]),
+            "candidate_noun_ids": torch.tensor([single_token_ids(tokenizer, nouns, "noun")]),
+        }
         video_ids, distances = self.video_tokens(video)
         if not video_ids:
             logger.warning(f"{video} is shorter than one clip: its scores are the template's language prior.")
@@ -469,11 +468,7 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
             # the candidates and the codebooks scoring each label, as tensors that batch with the video
             every = list(range(special.num_codebooks))
             scored = [[float(c in (shown or every)) for c in every] for shown in (verb_codebooks, noun_codebooks)]
-            candidates = {
-                "candidate_verb_ids": torch.tensor([single_token_ids(tokenizer, verbs, "verb")]),
-                "candidate_noun_ids": torch.tensor([single_token_ids(tokenizer, nouns, "noun")]),
-                "scored_codebooks": torch.tensor([scored]),
-            }
+            candidates["scored_codebooks"] = torch.tensor([scored])
             return {**tensors, "attention_mask": torch.ones_like(tensors["input_ids"]), **candidates, **extras}
         ids, types = build_videobert_inputs(template_ids, first_clips(video_ids, special, budget), special)
         # the verb's query and, when it sees other codebooks' words, the noun's (a second forward pass)

@@ -57,6 +57,26 @@ def _logits(model, sequences, special, shown, device) -> torch.Tensor:
     return vocabulary_logits(model(**pad_videobert_batch(shown_sequences, special.pad, device=device)))
 
 
+def _prepare_queries(model, processor, template, verbs, nouns, max_length, verb_codebooks, noun_codebooks, min_video):
+    """
+    What both readouts check and derive before their queries: the template's ids and the indices of its two `[MASK]`s,
+    the candidates' ids, and the positions left for video after the template (an error under `min_video`); puts the
+    model in eval mode.
+    """
+    tokenizer = processor.tokenizer
+    template_ids, mask_positions = template_mask_positions(tokenizer, template)
+    verb_ids = single_token_ids(tokenizer, verbs, "verb")
+    noun_ids = single_token_ids(tokenizer, nouns, "noun")
+    check_shown_codebooks("verb_codebooks", verb_codebooks, processor.special_ids.num_codebooks)
+    check_shown_codebooks("noun_codebooks", noun_codebooks, processor.special_ids.num_codebooks)
+    max_length = max_length or model.config.max_position_embeddings
+    video_budget = max_length - len(template_ids) - num_special_tokens(True, True)
+    if video_budget < min_video:
+        raise ValueError(f"max_length={max_length} leaves no room for video after the template.")
+    model.eval()
+    return template_ids, mask_positions, verb_ids, noun_ids, video_budget
+
+
 @torch.no_grad()
 def zero_shot_action_classification(
     model,
@@ -97,20 +117,13 @@ def zero_shot_action_classification(
             own word keeps an unseen combination apart, the other words still help on a combination seen in
             training (BENCHMARKS.md, "Both readouts at once").
     """
-    tokenizer = processor.tokenizer
-    template_ids, mask_positions = template_mask_positions(tokenizer, template)
-    verb_ids = torch.tensor(single_token_ids(tokenizer, verbs, "verb"))
-    noun_ids = torch.tensor(single_token_ids(tokenizer, nouns, "noun"))
-    top_k = min(top_k, len(verbs), len(nouns))
     special = processor.special_ids
-    check_shown_codebooks("verb_codebooks", verb_codebooks, special.num_codebooks)
-    check_shown_codebooks("noun_codebooks", noun_codebooks, special.num_codebooks)
-    max_length = max_length or model.config.max_position_embeddings
-    video_budget = max_length - len(template_ids) - num_special_tokens(True, True)
-    if video_budget < 1:
-        raise ValueError(f"max_length={max_length} leaves no room for video after the template.")
+    template_ids, mask_positions, verb_ids, noun_ids, video_budget = _prepare_queries(
+        model, processor, template, verbs, nouns, max_length, verb_codebooks, noun_codebooks, 1
+    )
+    verb_ids, noun_ids = torch.tensor(verb_ids), torch.tensor(noun_ids)
+    top_k = min(top_k, len(verbs), len(nouns))
     device = next(model.parameters()).device
-    model.eval()
 
     ranked_verbs, ranked_nouns = [], []
     starts = range(0, len(segments), batch_size)
@@ -177,22 +190,14 @@ def zero_shot_by_video_likelihood(
         verb_codebooks, noun_codebooks: the codebooks whose words score the verb (the noun); `None` (the default):
             every word.
     """
-    tokenizer = processor.tokenizer
-    template_ids, mask_positions = template_mask_positions(tokenizer, template)
-    verb_ids = single_token_ids(tokenizer, verbs, "verb")
-    noun_ids = single_token_ids(tokenizer, nouns, "noun")
-    top_k = min(top_k, len(verbs), len(nouns))
-    special = processor.special_ids
-    check_shown_codebooks("verb_codebooks", verb_codebooks, special.num_codebooks)
-    check_shown_codebooks("noun_codebooks", noun_codebooks, special.num_codebooks)
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
-    max_length = max_length or model.config.max_position_embeddings
-    video_budget = max_length - len(template_ids) - num_special_tokens(True, True)
-    if video_budget < special.num_codebooks:
-        raise ValueError(f"max_length={max_length} leaves no room for video after the template.")
+    special = processor.special_ids
+    template_ids, mask_positions, verb_ids, noun_ids, video_budget = _prepare_queries(
+        model, processor, template, verbs, nouns, max_length, verb_codebooks, noun_codebooks, special.num_codebooks
+    )
+    top_k = min(top_k, len(verbs), len(nouns))
     device = next(model.parameters()).device
-    model.eval()
     slots = torch.tensor([[part_positions(len(template_ids), 1)[0][p] for p in mask_positions]])
 
     ranked_verbs, ranked_nouns = [], []
