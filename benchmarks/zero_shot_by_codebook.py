@@ -18,7 +18,7 @@ noun_codebooks=...)`: the other codebooks' words are `[MASK]` in that query), an
 each label ranked by the product of its candidates' softmax in the two queries); and from text to video, each label
 scored by its own codebooks' words (`zero_shot_by_video_likelihood` with the demo's text-to-video model,
 `text_to_video/`: the likelihood of the words under each candidate sentence, the other label averaged out). Prints
-top-1 per run and mean (min-max) over the runs, with issue 20's targets, and writes `--output` as JSON when given:
+each readout's time per run (a ratio to the paper's readout in the same run), top-1 per run and mean (min-max) over the runs, with issue 20's targets, and writes `--output` as JSON when given:
 
     .venv/bin/python benchmarks/zero_shot_by_codebook.py \\
         bench_output/learning_seeds/centre_colour_surround/seed_{0,1,2} --verb_codebooks 1 --noun_codebooks 0
@@ -27,6 +27,7 @@ top-1 per run and mean (min-max) over the runs, with issue 20's targets, and wri
 import argparse
 import json
 import statistics
+import time
 from pathlib import Path
 
 
@@ -57,7 +58,7 @@ def evaluate_run(root: Path, verb_codebooks, noun_codebooks) -> dict:
     if not text_to_video.is_dir():
         raise SystemExit(f"{root} has no text_to_video/ model (the demo's stage 6), which the last readout reads.")
     generative = AutoModelForMaskedLM.from_pretrained(text_to_video)
-    out = {}
+    out, seconds = {}, {}
     for split in ("heldout", "unseen_pairs"):
         segments = labelled_segments(
             datasets.load_from_disk(root / "tokenized" / split),
@@ -69,11 +70,19 @@ def evaluate_run(root: Path, verb_codebooks, noun_codebooks) -> dict:
             ("own x all words", model, {**own, "combine_all_words": True}),
             (TEXT_TO_VIDEO, generative, {**own, "video_likelihood": True}),
         ):
+            start = time.perf_counter()
             results = evaluate_zero_shot(
                 reader, processor, segments, list(VERBS), list(NOUNS), show_progress=False, **kwargs
             )
+            seconds[readout] = seconds.get(readout, 0.0) + time.perf_counter() - start
             for label in ("verb", "noun"):
                 out[f"{split} {label} top-1, {readout}"] = results[f"video_{label}_top1"]
+    # the cost of each readout, as a ratio to the paper's (the fill-mask ones also score their language prior)
+    print(
+        f"{root}: seconds per readout (both splits): "
+        + ", ".join(f"{name} {value:.1f} ({value / seconds['all words']:.1f}x)" for name, value in seconds.items()),
+        flush=True,
+    )
     return out
 
 
