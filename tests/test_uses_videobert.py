@@ -66,6 +66,8 @@ from videobert_hf.uses import (
     render_storyboard,
     text_to_video,
     text_to_video_storyboard,
+    video_likelihood_scores,
+    video_log_likelihoods,
     zero_shot_action_classification,
     zero_shot_by_video_likelihood,
 )
@@ -272,6 +274,101 @@ def test_evaluate_retrieval_end_to_end(processor, alignment_model):
     real = evaluate_retrieval(alignment_model, processor, segments, show_progress=False)
     assert set(real) == set(results)
     assert 1 <= real["text_to_video_median_rank"] <= 4 and 0 <= real["video_to_text_r1"] <= 100
+
+
+class MatchingGenerator(StandInModel):
+    """A stand-in fill-mask model: every position predicts visual word k where the sentence's first word is
+    `words[k]` (log-odds 5), so a video is likely under a sentence iff all its words are that k."""
+
+    def forward(self, input_ids, token_type_ids=None, attention_mask=None):
+        vocabulary = self.special.visual_token_offset + self.special.visual_vocab_size
+        logits = torch.zeros(*input_ids.shape, vocabulary)
+        for row, ids in enumerate(input_ids.tolist()):
+            if ids[1] in self.word_ids:
+                logits[row, :, self.special.visual_token_offset + self.word_ids.index(ids[1])] = 5.0
+        return MaskedLMOutput(logits=logits)
+
+
+def hand_video_log_likelihood(model, processor, text, video, max_length=None):
+    """log p(video | text) from one query built by hand: every visual word masked, their log-probabilities summed."""
+    special = processor.special_ids
+    ids, types = build_videobert_inputs(processor.encode_sentences([text])[0], video, special, max_length)
+    ids = torch.tensor(ids)
+    visual = ids >= special.visual_token_offset
+    query = torch.where(visual, special.mask, ids)
+    with torch.no_grad():
+        log_probs = model(input_ids=query[None], token_type_ids=torch.tensor([types])).logits[0].log_softmax(-1)
+    return log_probs[visual].gather(-1, ids[visual][:, None]).sum().item()
+
+
+def test_video_log_likelihoods_are_one_query_per_sentence_and_length(mlm_model, processor):
+    """Every visual word masked, the actual words' log-probabilities summed, as a query built by hand gives; the
+    query holds no visual word, so one forward row serves every video of a length (3 sentences x 3 lengths = 9 rows
+    for 12 pairs); a cut keeps the first clips and scores them only; the batch size changes nothing."""
+    texts = ["slice the onion", "peel the carrot", "stir the soup in the pot"]
+    videos = [[0, 1], [3, 3, 7], [5, 2], [9, 9, 9, 9, 9]]
+    rows = []
+    hook = mlm_model.register_forward_pre_hook(
+        lambda m, a, kw: rows.append(kw["input_ids"].shape[0]), with_kwargs=True
+    )
+    scores = video_log_likelihoods(mlm_model, processor, texts, videos, batch_size=4, show_progress=False)
+    hook.remove()
+    assert scores.shape == (3, 4) and rows == [4, 4, 1]
+    for i, text in enumerate(texts):
+        for j, video in enumerate(videos):
+            assert scores[i, j].item() == pytest.approx(hand_video_log_likelihood(mlm_model, processor, text, video))
+    one = video_log_likelihoods(mlm_model, processor, texts, videos, batch_size=1, show_progress=False)
+    torch.testing.assert_close(one, scores)
+    # cut to 8 positions, longest part first: the last video keeps its first words, and only they are scored
+    cut = video_log_likelihoods(mlm_model, processor, texts[:1], videos, max_length=8, show_progress=False)
+    assert cut[0, 3].item() == pytest.approx(
+        hand_video_log_likelihood(mlm_model, processor, texts[0], videos[3], max_length=8)
+    )
+    assert cut[0, 3] > scores[0, 3]  # fewer words, each a log-probability under 0
+    with pytest.raises(ValueError, match=r"Videos \[1\] have no visual token"):
+        video_log_likelihoods(mlm_model, processor, texts, [[0], []])
+    with pytest.raises(ValueError, match="Sentence 1 is empty"):
+        video_log_likelihoods(mlm_model, processor, ["slice", " "], videos)
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        video_log_likelihoods(mlm_model, processor, texts, videos, batch_size=0)
+
+
+def test_video_likelihood_scores_are_pointwise_mutual_information():
+    """Each video's score under a sentence is its log-likelihood less the log of its mean likelihood over the
+    sentences: a sentence's ranking of the videos no longer favours a video likely under every sentence, and a
+    video's ranking of the sentences is its likelihood's. One sentence is refused (every video would score 0)."""
+    log_likelihoods = torch.tensor([[-1.0, -9.0, -3.0], [-8.0, -2.0, -3.5]])
+    scores = video_likelihood_scores(log_likelihoods)
+    torch.testing.assert_close(scores.exp().mean(dim=0), torch.ones(3))
+    assert scores[0].argmax() == 0 and scores[1].argmax() == 1  # the likeliest raw video (2) is not picked
+    assert (scores.argmax(dim=0) == log_likelihoods.argmax(dim=0)).all()
+    with pytest.raises(ValueError, match="compare each sentence with the others"):
+        video_likelihood_scores(log_likelihoods[:1])
+
+
+def test_evaluate_retrieval_from_text_to_video(processor, mlm_model):
+    """`evaluate_retrieval(video_likelihood=True)` ranks with the fill-mask head: a model whose sentence predicts its
+    own words retrieves every segment and sentence first; a real one gives the same keys."""
+    from videobert_hf.corpus import TimedSentence
+
+    dataset = [
+        {"video_id": "v0", "visual_ids": [0, 0, 1, 1, 1], "clip_times": [[i, i + 1] for i in range(5)]},
+        {"video_id": "v1", "visual_ids": [2, 2, 0], "clip_times": [[0, 1], [1, 2], [2, 3]]},
+    ]
+    annotations = {
+        "v0": [TimedSentence(0, 2, "slice the onion"), TimedSentence(2, 5, "peel the carrot")],
+        "v1": [TimedSentence(0, 2, "stir the egg"), TimedSentence(2, 3, "slice the onion")],
+    }
+    segments = sentence_segments(dataset, annotations)
+    perfect = MatchingGenerator(processor, ["slice", "peel", "stir"])
+    results = evaluate_retrieval(perfect, processor, segments, show_progress=False, video_likelihood=True)
+    assert results["segments"] == 4 and results["sentences"] == 3
+    for direction in ("text_to_video", "video_to_text"):
+        assert results[f"{direction}_r1"] == 100 and results[f"{direction}_median_rank"] == 1
+    real = evaluate_retrieval(mlm_model, processor, segments, show_progress=False, video_likelihood=True)
+    assert set(real) == set(results)
+    with pytest.raises(ValueError, match="only one"):
+        evaluate_retrieval(perfect, processor, segments[:1], show_progress=False, video_likelihood=True)
 
 
 # ---------------------------------------------------------------------------------------- text-to-video, forecasting
@@ -986,6 +1083,18 @@ def test_retrieval_and_text_to_video_examples(pretraining_model, processor, colo
     assert json.loads((tmp_path / "retrieval.json").read_text()) == results
     table = format_retrieval_table({"split": results})
     assert "text -> video" in table and "video -> text" in table and "(33.3)" in table
+    # --video_likelihood: the fill-mask head of the same checkpoint, as evaluate_retrieval reads it
+    from videobert_hf.corpus import read_youcook2
+
+    generative = retrieval.main(
+        ["--model_name_or_path", str(checkpoint), "--dataset_path", str(tmp_path / "split"),
+         "--annotations", str(tmp_path / "annotations.json"), "--video_likelihood"]
+    )  # fmt: skip
+    segments = sentence_segments(
+        datasets.load_from_disk(tmp_path / "split"), read_youcook2(tmp_path / "annotations.json")
+    )
+    mlm = VideoBertForMaskedLM.from_pretrained(checkpoint)
+    assert generative == evaluate_retrieval(mlm, processor, segments, show_progress=False, video_likelihood=True)
 
     example = load_example("text_to_video")
     common = ["--model_name_or_path", str(checkpoint), "--visual_tokenizer_path", str(tmp_path / "visual_tokenizer")]

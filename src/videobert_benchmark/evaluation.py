@@ -28,7 +28,7 @@ import torch
 from transformers.utils import logging
 
 from videobert_hf.processing_videobert import align_sentences_to_clips, clip_words
-from videobert_hf.uses.retrieval import alignment_scores
+from videobert_hf.uses.retrieval import alignment_scores, video_likelihood_scores, video_log_likelihoods
 from videobert_hf.uses.visual_prediction import predict_masked_visual_tokens_batch
 from videobert_hf.uses.zero_shot import (
     PAPER_TEMPLATE,
@@ -255,11 +255,20 @@ RETRIEVAL_KEYS = ("r1", "r5", "r10", "median_rank", "chance_r1", "chance_r5", "c
 
 
 def evaluate_retrieval(
-    model, processor, segments, batch_size: int = 64, max_length: int | None = None, show_progress: bool = True
+    model,
+    processor,
+    segments,
+    batch_size: int = 64,
+    max_length: int | None = None,
+    show_progress: bool = True,
+    video_likelihood: bool = False,
 ) -> dict[str, float]:
     """
-    Video-text retrieval through the alignment head on annotated segments (see `sentence_segments`): every distinct
-    sentence is scored against every segment, once, in batches (`alignment_scores`).
+    Video-text retrieval on annotated segments (see `sentence_segments`): every distinct sentence is scored against
+    every segment, once, in batches: through the alignment head (`alignment_scores`, P(aligned)), or with
+    `video_likelihood` from text to video (`video_log_likelihoods` then `video_likelihood_scores`: how much more
+    likely the sentence makes the segment's visual words than the other sentences do, read with the fill-mask head of a
+    `VideoBertForMaskedLM`, best a text-to-video fine-tune; `batch_size` then counts distinct queries).
 
     - text -> video: each distinct sentence ranks the segments; correct are the segments annotated with it (the
       rank is that of the best-scored correct one);
@@ -277,7 +286,8 @@ def evaluate_retrieval(
         raise ValueError(f"None of the {len(segments)} segments has a visual token to score.")
     sentences = list(dict.fromkeys(text for _, _, text in kept))
     sentence_index = {text: i for i, text in enumerate(sentences)}
-    scores = alignment_scores(
+    score = video_log_likelihoods if video_likelihood else alignment_scores
+    scores = score(
         model,
         processor,
         sentences,
@@ -286,6 +296,10 @@ def evaluate_retrieval(
         max_length=max_length,
         show_progress=show_progress,
     )
+    if video_likelihood:
+        if len(sentences) < 2:
+            raise ValueError("Retrieval from text to video compares the sentences: the segments hold only one.")
+        scores = video_likelihood_scores(scores)
     positives = torch.zeros_like(scores, dtype=torch.bool)
     for column, (_, _, text) in enumerate(kept):
         positives[sentence_index[text], column] = True

@@ -159,13 +159,14 @@ def single_token_ids(tokenizer, words: Sequence[str], name: str) -> list[int]:
     return ids
 
 
-def text_to_video_query(template_ids, video_words, special) -> dict[str, list[int]]:
+def text_to_video_query(template_ids, video_words, special, max_length: int | None = None) -> dict[str, list[int]]:
     """
-    The query of the zero-shot readout from text to video for one segment: `[CLS] <template> [>] <video> [SEP]`
-    (`build_videobert_inputs`) with every visual word `[MASK]` (`input_ids`), the actual ids (`target_ids`), each
-    position's codebook plus one, 0 for text (`word_codebooks`: 0 is also what batch padding writes) and segment ids.
+    The query of the readouts from text to video for one segment: `[CLS] <template> [>] <video> [SEP]`
+    (`build_videobert_inputs`, cut to `max_length` if given) with every visual word `[MASK]` (`input_ids`), the actual
+    ids (`target_ids`), each position's codebook plus one, 0 for text (`word_codebooks`: 0 is also what batch padding
+    writes) and segment ids.
     """
-    ids, types = build_videobert_inputs(template_ids, video_words, special)
+    ids, types = build_videobert_inputs(template_ids, video_words, special, max_length)
     offset, size = special.visual_token_offset, special.visual_vocab_size // special.num_codebooks
     codebooks = [(i - offset) // size + 1 if offset <= i < offset + special.visual_vocab_size else 0 for i in ids]
     masked = [special.mask if c else i for i, c in zip(ids, codebooks)]
@@ -226,6 +227,30 @@ def video_likelihood_label_scores(
     return torch.stack(verb_scores), torch.stack(noun_scores)
 
 
+def retrieval_sentence_ids(processor, texts, videos, batch_size: int) -> list[list[int]]:
+    """
+    The checks of a retrieval grid (sentences and videos to score, a batch size of at least 1, no empty sentence or
+    video: each a clear error naming it) and the WordPiece ids of each sentence (`texts` may hold them already).
+    """
+    if not len(texts) or not len(videos):
+        raise ValueError(f"Nothing to score: {len(texts)} sentences and {len(videos)} videos.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
+    text_ids = []
+    for index, text in enumerate(texts):
+        if isinstance(text, str):
+            if not text.strip():
+                raise ValueError(f"Sentence {index} is empty.")
+            text = processor.encode_sentences([text])[0]
+        text_ids.append(list(text))
+        if not text_ids[-1]:
+            raise ValueError(f"Sentence {index} has no WordPiece token.")
+    empty = [index for index, ids in enumerate(videos) if not len(ids)]
+    if empty:
+        raise ValueError(f"Videos {empty} have no visual token (shorter than one clip?); drop them before scoring.")
+    return text_ids
+
+
 @torch.no_grad()
 def alignment_scores(
     model,
@@ -251,22 +276,7 @@ def alignment_scores(
         texts: sentences, or their WordPiece ids (without special tokens).
         videos: visual token ids (codebook ids) of each video or segment; none may be empty.
     """
-    if not len(texts) or not len(videos):
-        raise ValueError(f"Nothing to score: {len(texts)} sentences and {len(videos)} videos.")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
-    text_ids = []
-    for index, text in enumerate(texts):
-        if isinstance(text, str):
-            if not text.strip():
-                raise ValueError(f"Sentence {index} is empty.")
-            text = processor.encode_sentences([text])[0]
-        text_ids.append(list(text))
-        if not text_ids[-1]:
-            raise ValueError(f"Sentence {index} has no WordPiece token.")
-    empty = [index for index, ids in enumerate(videos) if not len(ids)]
-    if empty:
-        raise ValueError(f"Videos {empty} have no visual token (shorter than one clip?); drop them before scoring.")
+    text_ids = retrieval_sentence_ids(processor, texts, videos, batch_size)
     special = processor.special_ids
     max_length = max_length or model.config.max_position_embeddings
     device = next(model.parameters()).device
@@ -668,6 +678,7 @@ __all__ = [
     "alignment_scores",
     "out_of_vocabulary_score",
     "resolve_visual_tokenizer",
+    "retrieval_sentence_ids",
     "single_token_ids",
     "template_mask_positions",
     "text_to_video_query",

@@ -16,7 +16,8 @@ The uses of a trained VideoBERT: inference APIs on top of the model family, whic
 
 - `zero_shot`: zero-shot action classification with the paper's template, read from its `[MASK]`s or from text to
   video (the likelihood of the segment's words under each candidate sentence);
-- `retrieval`: video-text retrieval through the alignment head;
+- `retrieval`: video-text retrieval through the alignment head, or from text to video (how much more likely a
+  sentence makes the video's words than the other sentences do);
 - `visual_prediction`: text-to-video and forecasting of visual tokens with the fill-mask head;
 - `summarization`: a long video as timestamped, captioned steps;
 - `storyboard`: visual tokens drawn as their codebook thumbnails;
@@ -30,7 +31,14 @@ The model family never imports this package; the benchmark (`videobert_benchmark
 """
 
 from .common import resolve_visual_tokenizer, vocabulary_logits
-from .retrieval import alignment_probabilities, alignment_scores, rank_sentences, rank_videos
+from .retrieval import (
+    alignment_probabilities,
+    alignment_scores,
+    rank_sentences,
+    rank_videos,
+    video_likelihood_scores,
+    video_log_likelihoods,
+)
 from .storyboard import StoryboardRow, forecast_storyboard, render_storyboard, text_to_video_storyboard
 from .summarization import SummaryStep, merge_duplicate_steps, normalize_caption, segment_clips, summarize_video
 from .visual_prediction import (
@@ -76,6 +84,8 @@ __all__ = [
     "template_mask_positions",
     "text_to_video",
     "text_to_video_storyboard",
+    "video_likelihood_scores",
+    "video_log_likelihoods",
     "vocabulary_logits",
     "zero_shot_action_classification",
     "zero_shot_by_video_likelihood",
