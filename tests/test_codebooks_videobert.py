@@ -729,6 +729,16 @@ def test_zero_shot_by_video_likelihood_scores_each_pair_of_candidates(wordpiece)
     assert torch.equal(small_batches.verbs, ranked.verbs) and torch.equal(small_batches.nouns, ranked.nouns)
     every_word = zero_shot_by_video_likelihood(model, processor, segments, verbs, nouns, show_progress=False)
     assert every_word.verbs.shape == (2, 2)  # top_k is capped by the smaller label list
+    # segments of one length share their query's passes, and each is ranked as when scored alone
+    many = [segments[1], segments[0], [[5, 14], [6, 15], [7, 16]], [[8, 17], [0, 9]]]
+    seen.clear()
+    hook = model.register_forward_pre_hook(lambda m, a, kw: seen.append(kw["input_ids"].shape), with_kwargs=True)
+    shared = zero_shot_by_video_likelihood(model, processor, many, verbs, nouns, show_progress=False, top_k=3)
+    hook.remove()
+    assert len(seen) == 2
+    for index, segment in enumerate(many):
+        alone = zero_shot_by_video_likelihood(model, processor, [segment], verbs, nouns, show_progress=False, top_k=3)
+        assert torch.equal(alone.verbs[0], shared.verbs[index]) and torch.equal(alone.nouns[0], shared.nouns[index])
     with pytest.raises(ValueError, match="Segment 1 has no visual tokens"):
         zero_shot_by_video_likelihood(model, processor, [segments[0], []], verbs, nouns, show_progress=False)
     with pytest.raises(ValueError, match=r"verb_codebooks=\[2\] must name one or more"):

@@ -192,38 +192,48 @@ def video_likelihood_label_scores(
     over the words of `verb_codebooks` (`None`: all) for the verb and of `noun_codebooks` for the noun; a verb's score is
     the log of the mean over the nouns of that likelihood (a uniform prior over them), a noun's the mean over the
     verbs. Returns `[batch, len(verb_ids)]` and `[batch, len(noun_ids)]`; `batch_size` is sequences per forward pass.
+    Sequences whose masked query is the same (the same length and slots: the query holds no visual word) share its
+    forward passes, so a batch of segments costs pairs x distinct queries, not pairs x segments.
     """
     device = queries["input_ids"].device
     pairs = torch.tensor([(verb, noun) for verb in verb_ids for noun in noun_ids], device=device)
-    verb_scores, noun_scores = [], []
+    # the query holds no visual word: sequences with the same masked query share its forward passes
+    groups = {}
     for row in range(queries["input_ids"].shape[0]):
         length = int(queries["attention_mask"][row].sum())
-        codebook = queries["word_codebooks"][row, :length]
+        key = tuple(
+            tuple(queries[name][row, :length].tolist()) for name in ("input_ids", "token_type_ids", "word_codebooks")
+        ) + (tuple(slots[row].tolist()),)
+        groups.setdefault(key, []).append(row)
+    verb_scores, noun_scores = [None] * queries["input_ids"].shape[0], [None] * queries["input_ids"].shape[0]
+    for rows in groups.values():
+        length = int(queries["attention_mask"][rows[0]].sum())
+        codebook = queries["word_codebooks"][rows[0], :length]
         visual = codebook > 0
-        targets = queries["target_ids"][row, :length][visual]
-        filled = queries["input_ids"][row, :length].repeat(len(pairs), 1)
-        filled[:, slots[row, 0]], filled[:, slots[row, 1]] = pairs[:, 0], pairs[:, 1]
-        word_scores = []  # per pair: the log-likelihood of each visual word
+        targets = queries["target_ids"][rows, :length][:, visual]  # [rows, visual words]
+        filled = queries["input_ids"][rows[0], :length].repeat(len(pairs), 1)
+        filled[:, slots[rows[0], 0]], filled[:, slots[rows[0], 1]] = pairs[:, 0], pairs[:, 1]
+        word_scores = []  # per row and pair: the log-likelihood of each visual word
         for start in range(0, len(pairs), batch_size):
             chunk = filled[start : start + batch_size]
             inputs = {"input_ids": chunk}
             inputs |= {
-                name: queries[name][row, :length].repeat(len(chunk), 1)
+                name: queries[name][rows[0], :length].repeat(len(chunk), 1)
                 for name in ("token_type_ids", "attention_mask")
             }
             log_probs = vocabulary_logits(model(**inputs))[:, visual].float().log_softmax(-1)
-            word_scores.append(log_probs.gather(-1, targets.expand(len(chunk), -1).unsqueeze(-1)).squeeze(-1).cpu())
-        word_scores = torch.cat(word_scores)
-        scores = []
+            index = targets[:, None, :, None].expand(-1, len(chunk), -1, -1)
+            word_scores.append(log_probs.expand(len(rows), -1, -1, -1).gather(-1, index).squeeze(-1).cpu())
+        word_scores = torch.cat(word_scores, dim=1)
         word_codebooks = codebook[visual].cpu() - 1
         for slot, shown in enumerate((verb_codebooks, noun_codebooks)):
             every = torch.ones(len(word_codebooks), dtype=torch.bool)
             positions = every if shown is None else torch.isin(word_codebooks, torch.tensor(list(shown)))
-            pair_scores = word_scores[:, positions].sum(-1).view(len(verb_ids), len(noun_ids))
+            pair_scores = word_scores[:, :, positions].sum(-1).view(len(rows), len(verb_ids), len(noun_ids))
             # the other label marginalised out under a uniform prior (the constant log(count) does not change ranks)
-            scores.append(pair_scores.logsumexp(dim=1 - slot))
-        verb_scores.append(scores[0])
-        noun_scores.append(scores[1])
+            label_scores = pair_scores.logsumexp(dim=2 - slot)
+            for position, row in enumerate(rows):
+                (verb_scores if slot == 0 else noun_scores)[row] = label_scores[position]
     return torch.stack(verb_scores), torch.stack(noun_scores)
 
 

@@ -186,7 +186,8 @@ def zero_shot_by_video_likelihood(
             `zero_shot_action_classification`.
         segments: visual token ids of each segment, as for `zero_shot_action_classification`; an empty segment is an
             error (there is nothing to score).
-        batch_size: sequences per forward pass; a segment takes `len(verbs) * len(nouns)` sequences.
+        batch_size: sequences per forward pass; each distinct length of segment takes `len(verbs) * len(nouns)`
+            sequences (the query holds no visual word, so segments of one length share them).
         verb_codebooks, noun_codebooks: the codebooks whose words score the verb (the noun); `None` (the default):
             every word.
     """
@@ -200,18 +201,23 @@ def zero_shot_by_video_likelihood(
     device = next(model.parameters()).device
     slots = torch.tensor([[part_positions(len(template_ids), 1)[0][p] for p in mask_positions]])
 
-    ranked_verbs, ranked_nouns = [], []
-    for index, segment in enumerate(tqdm(segments, desc="zero-shot classification", disable=not show_progress)):
+    # segments with the same masked query (the same number of words) are scored together: they share its passes
+    groups = {}
+    for index, segment in enumerate(segments):
         if segment is None or len(segment) == 0:
             raise ValueError(f"Segment {index} has no visual tokens: the video-likelihood readout needs a video.")
         query = text_to_video_query(template_ids, first_clips(segment, special, video_budget), special)
-        queries = {name: torch.tensor([ids], device=device) for name, ids in query.items()}
+        groups.setdefault(tuple(query["input_ids"]), []).append((index, query))
+    ranked_verbs, ranked_nouns = [None] * len(segments), [None] * len(segments)
+    for group in tqdm(groups.values(), desc="zero-shot classification", disable=not show_progress):
+        queries = {name: torch.tensor([query[name] for _, query in group], device=device) for name in group[0][1]}
         queries["attention_mask"] = torch.ones_like(queries["input_ids"])
         verb_scores, noun_scores = video_likelihood_label_scores(
-            model, queries, slots, verb_ids, noun_ids, verb_codebooks, noun_codebooks, batch_size
-        )
-        ranked_verbs.append(verb_scores[0].topk(top_k).indices)
-        ranked_nouns.append(noun_scores[0].topk(top_k).indices)
+            model, queries, slots.expand(len(group), -1), verb_ids, noun_ids, verb_codebooks, noun_codebooks,
+            batch_size,
+        )  # fmt: skip
+        for (index, _), verb_row, noun_row in zip(group, verb_scores, noun_scores):
+            ranked_verbs[index], ranked_nouns[index] = verb_row.topk(top_k).indices, noun_row.topk(top_k).indices
     return ZeroShotPredictions(verbs=torch.stack(ranked_verbs), nouns=torch.stack(ranked_nouns))
 
 
