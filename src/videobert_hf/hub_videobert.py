@@ -250,7 +250,9 @@ that treats the model's fill-ins as facts.
   reading from text to video (`zero_shot_by_video_likelihood` with the text-to-video model: each label ranked by the
   likelihood of its own word under the template filled with it) does, on seeds 0-4: held-out verb 95 % (92-97), noun
   90 % (86-95; one segment and none to spare on the two fresh seeds), unseen pair's verb 94 % (91-99) and noun 79 % (65-87).
-  Retrieval and forecasting stay lower than with one word. BENCHMARKS.md has the seed benchmark of each setting.
+  Forecasting stays lower than with one word, and so does retrieval through the alignment head; read from text to
+  video, retrieval with two words is 91-93 % text -> video and 81-87 % video -> text on seeds 0-4 (one word: 68-86 and
+  63-84). BENCHMARKS.md has the seed benchmark of each setting.
 - **Clip encoder of the demo.** The demo's S3D is randomly initialised (no Kinetics weights are downloaded) and pooled
   at four blocks, beside an ImageNet-trained EfficientNet-Lite0 on one frame per clip (not a video model: it sees
   objects and scenes, not motion); on synthetic videos its figures say that the pipeline works, not how well VideoBERT
