@@ -224,7 +224,9 @@ def test_ray_pipeline_skips_a_hung_decoder(corpus, local_ray):
         num_actors=1,
     )
     rows = [row for batch in dataset.iter_batches(batch_size=None) for row in zip(batch["index"], batch["clip"])]
-    assert time.monotonic() - start < 90
+    # a guard against hanging forever on the FIFO, not a speed target: under 90 s on an idle 2-core machine, 190-230 s
+    # beside a demo's training (Ray's workers start slowly on a loaded machine)
+    assert time.monotonic() - start < 600
     assert {index for index, _ in rows} == {1}  # the hung video has no row: the engine reports it as bad
     assert (1, -1) in rows and any(clip >= 0 for _, clip in rows)
 
