@@ -166,6 +166,11 @@ SETTINGS |= {
         "G = 2: chroma-weighted centre colour / surround, 800 steps, make demo's other defaults",
         object_and_action_words("colour_histogram_centre_chroma"),
     ),
+    "centre_chroma_surround_summed_recipe": (
+        "G = 2: chroma-weighted centre colour / surround summed into one position, 800 steps, make demo's other "
+        "defaults",
+        [*object_and_action_words("colour_histogram_centre_chroma"), "--codebook_layout", "summed"],
+    ),
 }
 
 # The settings with an object word (codebook 0) and an action word (codebook 1): their zero-shot labels are also read
@@ -177,6 +182,7 @@ READ_BY_CODEBOOK = {
     "centre_chroma_surround",
     "centre_chroma_surround_recipe",
     "centre_chroma_surround_summed",
+    "centre_chroma_surround_summed_recipe",
     "centre_colour_surround_dropout",
 }
 READOUT_CACHE = "zero_shot_by_codebook.json"
