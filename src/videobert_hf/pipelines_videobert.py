@@ -340,28 +340,36 @@ def video_log_likelihoods(
     device = next(model.parameters()).device
     model.eval()
 
-    # the distinct masked queries, and for each pair its query and the ids it scores
-    queries, pairs = {}, []
+    # each video's visual words in the joint vocabulary, grouped by their number (the query depends on it only)
+    words = []
+    for video in videos:
+        query = text_to_video_query(None, video, special)
+        words.append([i for i, codebook in zip(query["target_ids"], query["word_codebooks"]) if codebook])
+    by_length = {}
+    for column, ids in enumerate(words):
+        by_length.setdefault(len(ids), []).append(column)
+    # the distinct masked queries: per sentence and length, one query, which scores the first `kept` words of every
+    # video of that length (a cut keeps whole clips, from the start)
+    queries = {}
     for row, sentence in enumerate(text_ids):
-        for column, video in enumerate(videos):
-            query = text_to_video_query(sentence, video, special, max_length)
-            key = tuple(query["input_ids"])
-            if key not in queries:
-                visual = [i for i, codebook in enumerate(query["word_codebooks"]) if codebook]
-                queries[key] = (len(queries), query["token_type_ids"], visual)
-            targets = [query["target_ids"][i] for i in queries[key][2]]
-            pairs.append((row, column, queries[key][0], targets))
-    log_probs = [None] * len(queries)  # per query: [its visual words, vocabulary]
+        for length, columns in by_length.items():
+            query = text_to_video_query(sentence, videos[columns[0]], special, max_length)
+            visual = [i for i, codebook in enumerate(query["word_codebooks"]) if codebook]
+            entry = queries.setdefault(tuple(query["input_ids"]), (query["token_type_ids"], visual, []))
+            entry[2].append((row, length))
+    targets = {length: torch.tensor([words[c] for c in columns]) for length, columns in by_length.items()}
+    scores = torch.empty(len(text_ids), len(videos))
     ordered = list(queries.items())
     for start in tqdm(range(0, len(ordered), batch_size), desc="video likelihoods", disable=not show_progress):
         chunk = ordered[start : start + batch_size]
-        batch = pad_videobert_batch([(list(key), types) for key, (_, types, _) in chunk], special.pad, device=device)
+        batch = pad_videobert_batch([(list(key), types) for key, (types, _, _) in chunk], special.pad, device=device)
         logits = vocabulary_logits(model(**batch))
-        for row, (_, (index, _, visual)) in enumerate(chunk):
-            log_probs[index] = logits[row, visual].float().log_softmax(-1).cpu()
-    scores = torch.empty(len(text_ids), len(videos))
-    for row, column, index, targets in pairs:
-        scores[row, column] = log_probs[index].gather(-1, torch.tensor(targets)[:, None]).sum()
+        for index, (_, (_, visual, members)) in enumerate(chunk):
+            log_probs = logits[index, visual].float().log_softmax(-1).cpu()  # [kept words, vocabulary]
+            positions = torch.arange(len(visual))
+            for row, length in members:
+                kept = targets[length][:, : len(visual)]
+                scores[row, by_length[length]] = log_probs[positions, kept].sum(-1)
     return scores
 
 
