@@ -27,8 +27,8 @@ With several visual words per clip, `--verb_codebooks` / `--noun_codebooks` ask 
 (the others `[MASK]`), and `--combine_all_words` multiplies in the query that sees every word. `--video_likelihood`
 reads the other way, from text to video (`zero_shot_by_video_likelihood`): each candidate pair fills the template, the
 video is all `[MASK]`, and a label ranks by the likelihood of its codebooks' words. It wants a model trained to predict
-a video from its sentence (the demo's `text_to_video/`), costs verbs x nouns sequences per segment, and has no
-language prior:
+a video from its sentence (the demo's `text_to_video/`), costs verbs x nouns sequences per distinct segment length
+(segments of one length share them), and has no language prior:
 
     python examples/zero_shot_action_classification.py --model_name_or_path demo_output/text_to_video \\
         --processor_name_or_path demo_output/videobert --dataset_path demo_output/tokenized/unseen_pairs \\

@@ -285,6 +285,8 @@ def evaluate_retrieval(
     if not kept:
         raise ValueError(f"None of the {len(segments)} segments has a visual token to score.")
     sentences = list(dict.fromkeys(text for _, _, text in kept))
+    if video_likelihood and len(sentences) < 2:
+        raise ValueError("Retrieval from text to video compares the sentences: the segments hold only one.")
     sentence_index = {text: i for i, text in enumerate(sentences)}
     score = video_log_likelihoods if video_likelihood else alignment_scores
     scores = score(
@@ -297,8 +299,6 @@ def evaluate_retrieval(
         show_progress=show_progress,
     )
     if video_likelihood:
-        if len(sentences) < 2:
-            raise ValueError("Retrieval from text to video compares the sentences: the segments hold only one.")
         scores = video_likelihood_scores(scores)
     positives = torch.zeros_like(scores, dtype=torch.bool)
     for column, (_, _, text) in enumerate(kept):

@@ -473,7 +473,8 @@ class VideoBertZeroShotActionClassificationPipeline(_VideoBertVideoPipeline):
     pair fills the template, the video's words are all `[MASK]`, and each label is scored by the likelihood of the
     words of its codebooks (`verb_codebooks` / `noun_codebooks`, default all), the other label averaged out; build the
     pipeline on a text-to-video model (the demo's `text_to_video/`). It costs `len(verbs) * len(nouns)` sequences per
-    video, sent `pair_batch_size` at a time (default 64). Each result is
+    distinct video length in a batch (videos of one length share them), sent `pair_batch_size` at a time (default
+    64). Each result is
 
     - `"verbs"`, `"nouns"`: `[{"label", "score"}]`, best first, scores being the softmax over the candidates (reading
       from text to video: of their log-likelihoods, the posterior under a uniform prior);
