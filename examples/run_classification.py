@@ -38,7 +38,7 @@ import numpy as np
 import torch
 import transformers
 from accelerate import PartialState
-from transformers import AutoProcessor, HfArgumentParser, Trainer, TrainingArguments
+from transformers import AutoProcessor, HfArgumentParser, Trainer, TrainingArguments, set_seed
 
 import videobert_hf  # noqa: F401  (registers VideoBERT with the Auto classes)
 from videobert_benchmark.evaluation import labelled_segments
@@ -145,6 +145,9 @@ def main(argv=None, callbacks=None):
         logger.warning(f"{unseen} eval segments have a label that never occurs in training.")
     label2id = {label: i for i, label in enumerate(labels)}
 
+    # Seed before building the model: its classifier is initialised here, and `Trainer` seeds only when it is created
+    # (unseeded, the head, and so the accuracy, changed from run to run and with whatever ran before in the process)
+    set_seed(training_args.seed)
     model = VideoBertForSequenceClassification.from_pretrained(
         model_args.model_name_or_path,
         num_labels=len(labels),
@@ -179,6 +182,7 @@ def main(argv=None, callbacks=None):
     metrics["eval_segments"] = len(eval_segments)
     metrics["train_segments"] = len(train_segments)
     metrics["train_loss"] = train_result.metrics.get("train_loss")
+    metrics["seed"] = training_args.seed
     trainer.log_metrics("eval", metrics)
     trainer.save_metrics("eval", metrics)
     print(

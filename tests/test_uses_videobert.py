@@ -804,27 +804,48 @@ def test_zero_shot_example_reads_from_the_masks_or_from_text_to_video(pretrainin
         script.main([*common, "--video_likelihood", "--combine_all_words"])
 
 
-def test_run_classification_trains_on_a_tiny_token_dataset(processor, config, tmp_path):
-
-    torch.manual_seed(0)
+def classification_argv(processor, config, tmp_path, output: str, max_steps: int, seed: int) -> list[str]:
+    """`run_classification.py` arguments for a tiny checkpoint and token splits in `tmp_path` (made once)."""
     checkpoint = tmp_path / "videobert"
-    VideoBertForPreTraining(config).save_pretrained(checkpoint)
-    processor.save_pretrained(checkpoint)
+    if not checkpoint.is_dir():
+        torch.manual_seed(0)
+        VideoBertForPreTraining(config).save_pretrained(checkpoint)
+        processor.save_pretrained(checkpoint)
+        write_token_split(tmp_path, "train", 12)
+        write_token_split(tmp_path, "eval", 4)
+    return [
+        "--model_name_or_path", str(checkpoint),
+        "--train_dataset_path", str(tmp_path / "train"), "--train_annotations", str(tmp_path / "train.json"),
+        "--eval_dataset_path", str(tmp_path / "eval"), "--eval_annotations", str(tmp_path / "eval.json"),
+        "--output_dir", str(tmp_path / output), "--max_steps", str(max_steps), "--per_device_train_batch_size", "16",
+        "--learning_rate", "2e-2", "--warmup_steps", "0", "--save_strategy", "no", "--report_to", "none",
+        "--use_cpu", "--logging_steps", "100", "--seed", str(seed), "--dataloader_num_workers", "0",
+    ]  # fmt: skip
 
-    write_token_split(tmp_path, "train", 12)
-    write_token_split(tmp_path, "eval", 4)
-    metrics = load_example("run_classification").main(
-        [
-            "--model_name_or_path", str(checkpoint),
-            "--train_dataset_path", str(tmp_path / "train"), "--train_annotations", str(tmp_path / "train.json"),
-            "--eval_dataset_path", str(tmp_path / "eval"), "--eval_annotations", str(tmp_path / "eval.json"),
-            "--output_dir", str(tmp_path / "out"), "--max_steps", "20", "--per_device_train_batch_size", "16",
-            "--learning_rate", "2e-2", "--warmup_steps", "0", "--save_strategy", "no", "--report_to", "none",
-            "--use_cpu", "--logging_steps", "100", "--seed", "0", "--dataloader_num_workers", "0",
-        ]
-    )  # fmt: skip
+
+def test_run_classification_trains_on_a_tiny_token_dataset(processor, config, tmp_path):
+    metrics = load_example("run_classification").main(classification_argv(processor, config, tmp_path, "out", 20, 0))
     assert metrics["eval_segments"] == 16 and metrics["eval_chance_accuracy"] == 0.5
     assert metrics["eval_accuracy"] >= 0.9, metrics
+    assert metrics["seed"] == 0
+
+
+def test_run_classification_is_seeded_before_its_head_is_initialised(processor, config, tmp_path):
+    """The classifier head is drawn from `--seed`, not from whatever the process's random state was: the same seed
+    gives the same model and figures after different draws (the demo runs it after other stages), another seed
+    another head."""
+    from safetensors.torch import load_file
+
+    script = load_example("run_classification")
+    runs = {}
+    for name, state, seed in (("a", 1, 0), ("b", 2, 0), ("c", 1, 1)):
+        torch.manual_seed(state)
+        metrics = script.main(classification_argv(processor, config, tmp_path, name, 1, seed))
+        runs[name] = metrics["eval_loss"], load_file(tmp_path / name / "model.safetensors")
+    (loss_a, weights_a), (loss_b, weights_b), (loss_c, weights_c) = runs.values()
+    assert loss_a == loss_b and weights_a.keys() == weights_b.keys()
+    assert all(torch.equal(weights_a[key], weights_b[key]) for key in weights_a)
+    assert not torch.equal(weights_a["classifier.weight"], weights_c["classifier.weight"])
 
 
 def test_run_alignment_batches_and_fine_tune(processor, config, tmp_path):
