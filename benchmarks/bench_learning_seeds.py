@@ -191,6 +191,8 @@ CODEBOOK_READOUTS = 2
 FORECAST_CACHE = "forecasting.json"
 # what the cached forecasting figures hold: 1 the clips read as steps, 2 also step then token (a cache of 1 is read again)
 FORECAST_READOUTS = 2
+# verb classification fine-tuned again, seeded, for demos whose classifier head was drawn unseeded (before 2026-12-07)
+CLASSIFICATION_CACHE = "classification.json"
 
 
 def zero_shot_by_codebook():
@@ -544,6 +546,34 @@ def with_demo_forecasting(results: dict, directory: Path) -> dict:
     return results
 
 
+def with_seeded_classification(results: dict, directory: Path, steps: int) -> dict:
+    """
+    The verb classification of a demo whose classifier head was initialised before `run_classification.py` seeded it
+    (its figure then hung on whatever the demo process had drawn before), or that was fine-tuned for other than
+    `steps` steps: the demo's stage 8 run again on the seed's saved model with the seed (`classification_args`), into
+    its `classifier/`, cached in `CLASSIFICATION_CACHE` by `cached_from_model`; seeded results of `steps` steps, or a
+    seed with neither its model nor the cache, are kept.
+    """
+    classification, settings = results.get("classification"), results["settings"]
+    if classification is None or ("seed" in classification and settings["classification_steps"] == steps):
+        return results
+    seed = settings["seed"]
+    figures = cached_from_model(
+        directory,
+        CLASSIFICATION_CACHE,
+        "arguments",
+        {"steps": steps, "seed": seed},
+        lambda: load_script("examples/run_classification.py").main(
+            demo_module().classification_args(directory, steps, seed)
+        ),
+        "verb classification fine-tuned again, seeded",
+    )
+    if figures is not None:
+        results["classification"] = figures
+        settings["classification_steps"] = steps
+    return results
+
+
 def with_text_to_video_retrieval(results: dict, directory: Path) -> dict:
     """
     Adds retrieval read from text to video (`evaluate_retrieval(..., video_likelihood=True)` with the seed's saved
@@ -637,6 +667,8 @@ def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool, read
         # a setting the demo did not have yet when the run was made: that run had its default
         defaults = demo_settings(seed, directory, [])
         stored = {key: results.get("settings", {}).get(key, FORMER_DEFAULTS.get(key, defaults[key])) for key in wanted}
+        # the classifier's fine-tune is run again from the saved model when only its length differs (seconds)
+        stored["classification_steps"] = wanted["classification_steps"]
         if stored != wanted:
             differ = {key: (stored[key], wanted[key]) for key in wanted if stored[key] != wanted[key]}
             raise SystemExit(
@@ -645,7 +677,9 @@ def run_seed(seed: int, directory: Path, demo_args: list[str], rerun: bool, read
             )
         print(f"seed {seed}: reading {results_file}", flush=True)
         results = with_told_steps(with_demo_forecasting(results, directory), directory)
-        return with_codebook_readouts(with_text_to_video_retrieval(results, directory), directory, readout)
+        results = with_text_to_video_retrieval(results, directory)
+        results = with_seeded_classification(results, directory, wanted["classification_steps"])
+        return with_codebook_readouts(results, directory, readout)
     command = [sys.executable, str(ROOT / "examples" / "demo.py"), "--seed", str(seed), "--output_dir", str(directory)]
     command += demo_args
     print(f"seed {seed}: $ {' '.join(command)}", flush=True)

@@ -17,6 +17,7 @@ settings asked for, and prints settings side by side."""
 import importlib.util
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -199,6 +200,50 @@ def test_forecasting_of_an_older_demo_is_evaluated_again_from_its_model(bench, t
     results["text_to_video_and_forecasting"]["forecasting"]["h1_step_then_token_top1"] = 44.0
     (directory / "demo_results.json").write_text(json.dumps(results))
     assert read()["h1_step_top1"] == 50.0 and len(calls) == 3
+
+
+def test_an_older_demos_classification_is_fine_tuned_again_seeded(bench, tmp_path, monkeypatch):
+    """A demo whose classifier head was drawn unseeded gets stage 8 run again with the demo's arguments and its seed,
+    cached beside it and run again when the model changes; a seeded classification is kept."""
+    directory = tmp_path / "seed_2"
+    stored_run(bench, directory, 2, [], 0.9)
+    results = json.loads((directory / "demo_results.json").read_text())
+    results["classification"] = {"eval_accuracy": 0.9}
+    (directory / "demo_results.json").write_text(json.dumps(results))
+    model = directory / "videobert" / "model.safetensors"
+    model.parent.mkdir()
+    model.write_bytes(b"first weights")
+    calls, load_script = [], bench.load_script
+
+    def main(argv):
+        calls.append(argv)
+        return {"eval_accuracy": 0.95 + len(calls) / 100, "seed": int(argv[argv.index("--seed") + 1])}
+
+    monkeypatch.setattr(
+        bench,
+        "load_script",
+        lambda path: SimpleNamespace(main=main) if path.endswith("run_classification.py") else load_script(path),
+    )
+    read = lambda: bench.run_seed(2, directory, [], False)["classification"]  # noqa: E731
+    steps = bench.demo_settings(2, directory, [])["classification_steps"]
+    assert read() == {"eval_accuracy": 0.96, "seed": 2}
+    assert calls == [bench.demo_module().classification_args(directory, steps, 2)]
+    assert calls[0][calls[0].index("--output_dir") + 1] == str(directory / "classifier")
+    assert read()["eval_accuracy"] == 0.96 and len(calls) == 1  # from the cache
+    model.write_bytes(b"weights of another run")
+    assert read()["eval_accuracy"] == 0.97 and len(calls) == 2
+    table, _ = bench.seed_table({2: bench.run_seed(2, directory, [], False)})
+    assert "| verb classification (fine-tuned) |  | 97.0 |" in table
+    results["classification"] = {"eval_accuracy": 0.9, "seed": 2}  # seeded by the demo itself: kept
+    (directory / "demo_results.json").write_text(json.dumps(results))
+    assert read() == {"eval_accuracy": 0.9, "seed": 2} and len(calls) == 2
+    # seeded, but a fine-tune of another length than asked for (the demo's default changed): run again at that length
+    results["settings"]["classification_steps"] = steps // 2
+    (directory / "demo_results.json").write_text(json.dumps(results))
+    assert read()["eval_accuracy"] == 0.97 and len(calls) == 2  # the cache holds this length already
+    other = bench.run_seed(2, directory, ["--classification_steps", "7"], False)
+    assert other["classification"]["eval_accuracy"] == 0.98 and other["settings"]["classification_steps"] == 7
+    assert calls[-1] == bench.demo_module().classification_args(directory, 7, 2)
 
 
 def test_the_table_names_each_seeds_machine(bench, tmp_path):
