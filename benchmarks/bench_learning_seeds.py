@@ -29,7 +29,7 @@ Writes `<output_dir>/seed_table.md` and `<output_dir>/seed_table.json` besides p
 machine each seed ran on (the demo's `machine` record), as does each setting of the side-by-side tables.
 
 `--compare_num_codebooks 1 2` runs (or reads) every seed once per number of visual words per clip, in
-`<output_dir>/num_codebooks_<G>/seed_<S>` (the demo's `--num_codebooks G` added to the arguments after `--`), and
+`<output_dir>/num_codebooks_<G>/seed_<S>` (the demo's `--num_codebooks G` before the arguments after `--`), and
 prints the settings side by side (mean and min-max over the seeds; the spread over seeds is the noise):
 
     .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --compare_num_codebooks 1 2
@@ -42,6 +42,9 @@ own between a colour word and an S3D word, or beside a word for the frame with t
 the colour histogram of the frame's centre beside the surround word (an object word and an action word):
 
     .venv/bin/python benchmarks/bench_learning_seeds.py --seeds 0 1 2 --compare_settings one_word colour_s3d
+
+The arguments after `--` come after a compared setting's own, so they change its values too (`--compare_settings
+centre_chroma_surround_summed_recipe -- --max_steps 1000` pretrains 1000 steps, not the setting's 800).
 
 The settings with an object word and an action word (`READ_BY_CODEBOOK`) also get issue 20's zero-shot rows read by
 codebook from each seed's saved model (`benchmarks/zero_shot_by_codebook.py`: each label asked of its own word, the
@@ -736,7 +739,8 @@ def main(argv=None):
             }
         tables = {
             title: {
-                seed: run_seed(seed, folder / f"seed_{seed}", [*demo_args, *extra], args.rerun, readout)
+                # what the command line asks for after `--` overrides the setting's own value, never the reverse
+                seed: run_seed(seed, folder / f"seed_{seed}", [*extra, *demo_args], args.rerun, readout)
                 for seed in args.seeds
             }
             for title, (folder, extra, readout) in runs.items()

@@ -401,3 +401,18 @@ def test_an_older_demo_gets_retrieval_from_text_to_video_from_its_model(bench, t
     table, _ = bench.seed_table({0: results})
     row = f"| retrieval R@1 text -> video, from text to video | >= 15 | {expected['text_to_video_r1']:.1f} |"
     assert row in table
+
+
+def test_arguments_after_the_separator_override_a_compared_settings_own(bench, tmp_path, capsys):
+    # one_word pretrains 400 steps; `-- --max_steps 1000` asks for 1000, and a run made with 1000 is what is read
+    # (until 2026-12-07 the setting's own value came last and won: 400 asked, silently, while the title said 1000)
+    asked = [*bench.SETTINGS["one_word"][1], "--max_steps", "1000"]
+    assert bench.demo_settings(0, tmp_path, asked)["max_steps"] == 1000
+    for seed in (0, 1):
+        stored_run(bench, tmp_path / "one_word" / f"seed_{seed}", seed, asked, 0.9)
+    argv = ["--seeds", "0", "1", "--output_dir", str(tmp_path), "--compare_settings", "one_word"]
+    bench.main([*argv, "--", "--max_steps", "1000"])
+    assert "demo arguments: --max_steps 1000" in capsys.readouterr().out
+    # without the override the same runs are the wrong ones: an error naming the setting, not their figures
+    with pytest.raises(SystemExit, match=r"'max_steps': \(1000, 400\)"):
+        bench.main(argv)
