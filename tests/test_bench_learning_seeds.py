@@ -57,14 +57,16 @@ def test_reads_a_run_only_with_the_settings_asked_for(bench, tmp_path):
     assert bench.run_seed(0, tmp_path / "old", colour, rerun=False)["captioning"]["eval_bleu_4"] == 0.9
     with pytest.raises(SystemExit, match=r"'step_order': \('random', 'recipe'\)"):
         bench.run_seed(0, tmp_path / "old", [], rerun=False)
-    # and trained in float32, make demo's precision: never read as a run of bf16 where the CPU computes it
-    stored_run(bench, tmp_path / "float32", 0, [], 0.9)
+    # and a run from before --precision trained in float32: never read as a run of today's make demo, which trains
+    # in bf16 where the CPU computes it
+    float32 = bench.SETTINGS["one_word_115_float32"][1]
+    stored_run(bench, tmp_path / "float32", 0, float32, 0.9)
     results = json.loads((tmp_path / "float32" / "demo_results.json").read_text())
     del results["settings"]["precision"]
     (tmp_path / "float32" / "demo_results.json").write_text(json.dumps(results))
-    assert bench.run_seed(0, tmp_path / "float32", [], rerun=False)["captioning"]["eval_bleu_4"] == 0.9
+    assert bench.run_seed(0, tmp_path / "float32", float32, rerun=False)["captioning"]["eval_bleu_4"] == 0.9
     with pytest.raises(SystemExit, match=r"'precision': \('float32', 'auto'\)"):
-        bench.run_seed(0, tmp_path / "float32", bench.SETTINGS["make_demo_auto_precision"][1], rerun=False)
+        bench.run_seed(0, tmp_path / "float32", bench.SETTINGS["make_demo"][1], rerun=False)
 
 
 def test_settings_on_todays_defaults_keep_them(bench, tmp_path):
@@ -75,6 +77,15 @@ def test_settings_on_todays_defaults_keep_them(bench, tmp_path):
     assert recipe["step_order"] == "recipe" and recipe["future_mask_probability"] == 0.5
     assert recipe["num_codebooks"] == 2 and "centre_chroma_surround_recipe" in bench.READ_BY_CODEBOOK
     assert bench.demo_settings(0, tmp_path, bench.SETTINGS["centre_chroma_surround"][1])["step_order"] == "random"
+    # make demo draws three times the video-only examples and trains in bf16 where the CPU computes it since
+    # 2026-12-07; every other setting keeps the weights and precision it was measured with
+    today = bench.demo_settings(0, tmp_path, bench.SETTINGS["make_demo"][1])
+    assert (today["regime_weights"], today["precision"]) == ("1,3,5", "auto")
+    for name, (_, demo_args) in bench.SETTINGS.items():
+        settings = bench.demo_settings(0, tmp_path, demo_args)
+        if name != "make_demo":
+            assert settings["regime_weights"] == "1,1,5", name
+            assert settings["precision"] == ("auto" if name == "make_demo_auto_precision" else "float32"), name
 
 
 def test_settings_side_by_side(bench, tmp_path):
@@ -347,15 +358,15 @@ def test_bf16_training_only_where_the_cpu_computes_it(bench):
         # asked for, either precision is used on any machine
         for asked in ("bf16", "float32"):
             assert demo.training_precision(demo.parse_args(["--precision", asked]), machine) == asked
-    # make demo trains in float32 (bf16 draws other figures: BENCHMARKS.md)
-    assert demo.parse_args([]).precision == "float32"
-    assert "| precision | float32 training (--precision float32), float32 evaluation |" in demo.settings_table(
+    # make demo trains in bf16 where the CPU computes it, in float32 elsewhere
+    assert demo.parse_args([]).precision == "auto"
+    # the settings table names the precision this machine trains in, and the flag that chose it
+    used = demo.training_precision(demo.parse_args([]), here)
+    assert f"| precision | {used} training (--precision auto), float32 evaluation |" in demo.settings_table(
         demo.parse_args([])
     )
-    # the settings table names the precision this machine trains in, and the flag that chose it
-    used = demo.training_precision(demo.parse_args(["--precision", "auto"]), here)
-    assert f"| precision | {used} training (--precision auto), float32 evaluation |" in demo.settings_table(
-        demo.parse_args(["--precision", "auto"])
+    assert "| precision | float32 training (--precision float32), float32 evaluation |" in demo.settings_table(
+        demo.parse_args(["--precision", "float32"])
     )
 
 
