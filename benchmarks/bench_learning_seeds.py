@@ -202,8 +202,9 @@ READOUT_CACHE = "zero_shot_by_codebook.json"
 # what the cached readouts hold: 1 all words, own words, own x all words; 2 also from text to video (1 is read again)
 CODEBOOK_READOUTS = 2
 FORECAST_CACHE = "forecasting.json"
-# what the cached forecasting figures hold: 1 the clips read as steps, 2 also step then token (a cache of 1 is read again)
-FORECAST_READOUTS = 2
+# what the cached forecasting figures hold: 1 the clips read as steps, 2 also step then token, 3 with two words per clip
+# the likeliest step summed over the clips naming it (before: the top clip's step); an older cache is read again
+FORECAST_READOUTS = 3
 # verb classification fine-tuned again, seeded, for demos whose classifier head was drawn unseeded (before 2026-12-07)
 CLASSIFICATION_CACHE = "classification.json"
 
@@ -319,6 +320,11 @@ FIGURES = [
             (
                 f"forecasting t+{h} read as steps: the model's likeliest step",
                 ("text_to_video_and_forecasting", "forecasting", f"h{h}_step_top1"),
+                None,
+            ),
+            (
+                f"forecasting t+{h} read as steps: the step the model's top clip names (several words per clip)",
+                ("text_to_video_and_forecasting", "forecasting", f"h{h}_step_top_clip_top1"),
                 None,
             ),
             (
@@ -536,13 +542,17 @@ def cached_from_model(directory: Path, cache_name: str, key_name: str, key, comp
 def with_demo_forecasting(results: dict, directory: Path) -> dict:
     """
     The forecasting figures of a demo that predates the demo's current forecasting evaluation (cuts after every clip,
-    the clips read as steps, with one codebook step then token), evaluated again from the seed's saved model
+    the clips read as steps, with one codebook step then token, with two the likeliest step summed over the clips
+    naming it), evaluated again from the seed's saved model
     (`evaluate_stored_forecasting`, cached in `FORECAST_CACHE` by `cached_from_model` with the demo's cuts and
     `FORECAST_READOUTS`); results that have them, or a seed with neither its model nor the cache, are kept.
     """
     forecast = results.get("text_to_video_and_forecasting", {}).get("forecasting")
-    one_word = results.get("settings", {}).get("num_codebooks", 1) == 1
-    if forecast is None or ("h1_step_top1" in forecast and ("h1_step_then_token_top1" in forecast or not one_word)):
+    # one word per clip: step then token; two: the likeliest step summed over clips, the top clip's beside it
+    current = {1: "h1_step_then_token_top1", 2: "h1_step_top_clip_top1"}.get(
+        results.get("settings", {}).get("num_codebooks", 1), "h1_step_top1"
+    )
+    if forecast is None or ("h1_step_top1" in forecast and current in forecast):
         return results
     demo = demo_module()
     cuts = {"min_prefix": demo.FORECAST_MIN_PREFIX, "stride": demo.FORECAST_STRIDE, "readouts": FORECAST_READOUTS}

@@ -15,6 +15,7 @@
 
 import json
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ from huggingface_hub.errors import StrictDataclassClassValidationError
 
 from tests.helpers.examples import load_benchmark
 from tests.test_hub_videobert import TINY, expected_outputs, fixed_frames, run_without_package
-from videobert_benchmark.evaluation import evaluate_forecasting
+from videobert_benchmark.evaluation import evaluate_forecasting, vote
 from videobert_hf import (
     VideoBertConfig,
     VideoBertForPreTraining,
@@ -589,6 +590,51 @@ def test_fill_mask_uses_take_whole_clips(wordpiece, tmp_path, layout):
     tokenizer.fit(features(tokenizer), show_progress=False)
     assert text_to_video_storyboard(model, processor, "slice the tomato", tmp_path / "t.png", tokenizer, 3)
     assert forecast_storyboard(model, processor, [[0, 9], [1, 10]], tmp_path / "f.png", tokenizer, horizon=2)
+
+
+@pytest.mark.parametrize("layout", ["positions", "summed"])
+def test_forecasting_reads_two_words_as_steps_by_their_summed_probability(wordpiece, layout):
+    """With two codebooks the likeliest step sums the probabilities of the clips that name each step (a clip's: the
+    product of its words', parallel decoding), as one word per clip sums its words'; the step the top clip names is
+    reported beside it (`h<h>_step_top_clip_top1`)."""
+    processor, model = two_codebook_model(wordpiece, layout=layout)
+    model.eval()
+    votes = {
+        "verb": {w: ("slice", "stir", "boil")[w % 3] for w in range(18)},
+        "noun": {w: ("egg", "soup")[w % 2] for w in range(18) if w != 4},  # word 4 never met a noun
+    }
+
+    def step_of(clip):
+        return tuple(vote(list(clip), labels) for labels in votes.values())
+
+    videos = [[0, 9, 1, 10, 1, 10, 2, 11, 3, 12, 4, 16], [3, 12, 3, 12, 4, 13, 5, 14, 6, 17]]
+    steps = [[step_of(clip) for clip in zip(video[0::2], video[1::2])] for video in videos]
+    results = evaluate_forecasting(
+        model, processor, videos, 2, 1, 1, show_progress=False, steps=steps, label_votes=votes
+    )
+    summed, top_clip, differ = {1: [], 2: []}, {1: [], 2: []}, 0
+    for video, labels in zip(videos, steps):
+        clips = [list(clip) for clip in zip(video[0::2], video[1::2])]
+        for t in range(1, len(clips)):
+            predicted = forecast_visual_tokens(model, processor, clips[:t], horizon=2, top_k=9)
+            ids, probs = predicted.ids.tolist(), predicted.probs.tolist()
+            for h in (1, 2):
+                if t + h - 1 >= len(clips):
+                    continue
+                mass = Counter()
+                for a, p_a in zip(ids[2 * h - 2], probs[2 * h - 2]):
+                    for b, p_b in zip(ids[2 * h - 1], probs[2 * h - 1]):
+                        mass[step_of((a, b))] += p_a * p_b
+                likeliest, top = max(mass, key=mass.get), step_of(predicted.clips[h - 1])
+                summed[h].append(likeliest == labels[t + h - 1])
+                top_clip[h].append(top == labels[t + h - 1])
+                differ += likeliest != top
+    assert differ  # the two readouts disagree somewhere, so the figures below tell them apart
+    for h in (1, 2):
+        assert results[f"h{h}_step_top1"] == pytest.approx(100 * sum(summed[h]) / len(summed[h]), abs=0.01)
+        assert results[f"h{h}_step_top_clip_top1"] == pytest.approx(
+            100 * sum(top_clip[h]) / len(top_clip[h]), abs=0.01
+        )
 
 
 def test_zero_shot_asks_each_label_of_its_own_codebooks(wordpiece):

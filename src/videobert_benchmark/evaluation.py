@@ -611,7 +611,9 @@ def evaluate_forecasting(
     are also read as steps, what happens rather than how it is rendered: a clip names the step its words' majority
     labels make (`vote`, each key). Over the cuts whose clip `t + h` lies in a step (`h<h>_step_cuts` of them):
     `h<h>_step_top1` (the model's likeliest step is that step: its probabilities summed over the words naming each
-    step; with several codebooks, the step its top clip names), `h<h>_step_last_top1` (the last observed clip does:
+    step; with two codebooks over the clips naming each step, a clip's probability the product of its words' (the
+    heads' parallel decoding), and beside it `h<h>_step_top_clip_top1`, the step the top clip names; with more
+    codebooks the step the top clip names), `h<h>_step_last_top1` (the last observed clip does:
     repeating it), `h<h>_step_reference_top1` (the real clip does: what its words carry), `h<h>_step_changed` (the
     share where the step is another than the last observed clip's), and on those cuts alone `h<h>_step_changed_top1`
     / `h<h>_step_changed_last_top1`. On exact tokens they add `h<h>_step_then_token_top1` (one codebook): decide the
@@ -645,10 +647,16 @@ def evaluate_forecasting(
     if not cuts:
         raise ValueError(f"No video of {len(videos)} has more than min_prefix={min_prefix} visual tokens.")
     requests = [(None, [w for clip in video[max(0, t - room) : t] for w in clip], horizon) for video, t in cuts]
-    # the likeliest step needs every word's probability (one word per clip; with several, the top clip is read)
+    # the likeliest step needs every word's probability: one word per clip, each word names a step; two, each pair
+    # of words (a clip) names the step its words' vote makes, as the real and the last clip are read; with more, the
+    # top clip is read
     step_index = None
-    if steps is not None and groups == 1:
-        named = [tuple(votes.get(i) for votes in label_votes.values()) for i in range(special.visual_vocab_size)]
+    if steps is not None and groups <= 2:
+        size = special.visual_vocab_size // groups
+        clips = (
+            [(i,) for i in range(size)] if groups == 1 else [(a, size + b) for a in range(size) for b in range(size)]
+        )
+        named = [tuple(vote(list(clip), votes) for votes in label_votes.values()) for clip in clips]
         index = {name: i for i, name in enumerate(dict.fromkeys(named))}
         step_names = list(index)
         step_index = torch.tensor([index[name] for name in named])
@@ -670,7 +678,9 @@ def evaluate_forecasting(
             for (video, t), p in zip(cuts[start : start + chunk], full):
                 if keep_last_ratios:
                     ratios.append(_last_clip_ratios(p, video[t - 1], groups))
-                if step_index is not None:
+                if step_index is not None and groups == 2:
+                    likeliest.append([step_names[i] for i in _likeliest_pair_steps(p, step_index, len(step_names))])
+                elif step_index is not None:
                     named_by = step_index[p.ids]
                     mass = torch.zeros(len(p.ids), len(step_names)).scatter_add_(1, named_by, p.probs.float())
                     best = mass.argmax(dim=1)
@@ -720,7 +730,22 @@ def evaluate_forecasting(
             results[f"h{h}_{name}"] = round(100 * hits[name] / len(scored), 2)
         if steps is not None:
             results.update(_step_forecasting(h, scored, cuts, cut_steps, label_votes, likeliest))
+            if likeliest and groups > 1:  # the readout of the top clip, beside the summed one
+                top_clip = _step_forecasting(h, scored, cuts, cut_steps, label_votes, [])
+                results[f"h{h}_step_top_clip_top1"] = top_clip.get(f"h{h}_step_top1")
     return {**results, **markov}
+
+
+def _likeliest_pair_steps(predictions, step_index, num_steps: int) -> list[int]:
+    """Per predicted clip of two words: the step (its index in `step_index`'s names, one per pair of words, codebook 0's
+    word major) whose clips have the most probability, a clip's the product of its two words' (parallel decoding)."""
+    size = predictions.ids.shape[1]  # every word of a codebook (the predictions' top_k is the codebook's size)
+    dense = torch.zeros(predictions.ids.shape).scatter_(1, predictions.ids % size, predictions.probs.float())
+    joint = dense[0::2, :, None] * dense[1::2, None, :]  # [clips, codebook 0's word, codebook 1's word]
+    mass = torch.zeros(joint.shape[0], num_steps).scatter_add_(
+        1, step_index.expand(joint.shape[0], -1), joint.flatten(1)
+    )
+    return mass.argmax(dim=1).tolist()
 
 
 def _step_forecasting(h, scored, cuts, cut_steps, label_votes, likeliest) -> dict[str, float]:

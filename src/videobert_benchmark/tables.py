@@ -86,6 +86,16 @@ def format_visual_prediction_tables(results) -> str:
                 "step_top1",
                 "read as steps (a word names the verb and noun it met most in training): the model's likeliest step",
             ),
+            *(
+                [
+                    (
+                        "step_top_clip_top1",
+                        "read as a step: the model's top clip names it (its top word of each codebook)",
+                    )
+                ]
+                if "h1_step_top_clip_top1" in forecast
+                else []
+            ),
             ("step_last_top1", "read as a step: the last observed clip names it (repeating it)"),
             ("step_reference_top1", "read as a step: the real clip names it (what its words carry)"),
             ("step_changed", "read as a step: cuts where the step is not the last observed clip's (share)"),
