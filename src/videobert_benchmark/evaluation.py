@@ -679,7 +679,8 @@ def evaluate_forecasting(
                 if keep_last_ratios:
                     ratios.append(_last_clip_ratios(p, video[t - 1], groups))
                 if step_index is not None and groups == 2:
-                    likeliest.append([step_names[i] for i in _likeliest_pair_steps(p, step_index, len(step_names))])
+                    best = _likeliest_pair_steps(p, step_index, len(step_names), size)
+                    likeliest.append([step_names[i] for i in best])
                 elif step_index is not None:
                     named_by = step_index[p.ids]
                     mass = torch.zeros(len(p.ids), len(step_names)).scatter_add_(1, named_by, p.probs.float())
@@ -736,10 +737,10 @@ def evaluate_forecasting(
     return {**results, **markov}
 
 
-def _likeliest_pair_steps(predictions, step_index, num_steps: int) -> list[int]:
+def _likeliest_pair_steps(predictions, step_index, num_steps: int, size: int) -> list[int]:
     """Per predicted clip of two words: the step (its index in `step_index`'s names, one per pair of words, codebook 0's
-    word major) whose clips have the most probability, a clip's the product of its two words' (parallel decoding)."""
-    size = predictions.ids.shape[1]  # every word of a codebook (the predictions' top_k is the codebook's size)
+    word major) whose clips have the most probability, a clip's the product of its two words' (parallel decoding).
+    `predictions` hold every word of each codebook (`size` of them)."""
     dense = torch.zeros(predictions.ids.shape).scatter_(1, predictions.ids % size, predictions.probs.float())
     joint = dense[0::2, :, None] * dense[1::2, None, :]  # [clips, codebook 0's word, codebook 1's word]
     mass = torch.zeros(joint.shape[0], num_steps).scatter_add_(

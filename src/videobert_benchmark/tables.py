@@ -86,22 +86,16 @@ def format_visual_prediction_tables(results) -> str:
                 "step_top1",
                 "read as steps (a word names the verb and noun it met most in training): the model's likeliest step",
             ),
-            *(
-                [
-                    (
-                        "step_top_clip_top1",
-                        "read as a step: the model's top clip names it (its top word of each codebook)",
-                    )
-                ]
-                if "h1_step_top_clip_top1" in forecast
-                else []
-            ),
             ("step_last_top1", "read as a step: the last observed clip names it (repeating it)"),
             ("step_reference_top1", "read as a step: the real clip names it (what its words carry)"),
             ("step_changed", "read as a step: cuts where the step is not the last observed clip's (share)"),
             ("step_changed_top1", "read as a step, on those cuts: the model's likeliest step"),
             ("step_changed_last_top1", "read as a step, on those cuts: the last observed clip names it"),
         ]
+    if "h1_step_top_clip_top1" in forecast:
+        rows.append(
+            ("step_top_clip_top1", "read as a step: the model's top clip names it (its top word of each codebook)")
+        )
     if "h1_step_then_token_top1" in forecast:
         rows.append(("step_then_token_top1", "step then token: the last word while the likeliest step goes on, top-1"))
     if "h1_told_next_step_top1" in forecast:
