@@ -203,8 +203,9 @@ READOUT_CACHE = "zero_shot_by_codebook.json"
 CODEBOOK_READOUTS = 2
 FORECAST_CACHE = "forecasting.json"
 # what the cached forecasting figures hold: 1 the clips read as steps, 2 also step then token, 3 with two words per clip
-# the likeliest step summed over the clips naming it (before: the top clip's step); an older cache is read again
-FORECAST_READOUTS = 3
+# the likeliest step summed over the clips naming it (before: the top clip's step), 4 with a clip's words' votes weighted
+# by their purity (before: a tie went to codebook 0's word); an older cache is read again
+FORECAST_READOUTS = 4
 # verb classification fine-tuned again, seeded, for demos whose classifier head was drawn unseeded (before 2026-12-07)
 CLASSIFICATION_CACHE = "classification.json"
 

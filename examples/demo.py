@@ -550,7 +550,8 @@ def main(argv=None):
     processor = AutoProcessor.from_pretrained(model_dir)
     processor.check_config(model.config)
 
-    # each visual token votes for the label it co-occurred with most in training: what the tokens carry, no model
+    # each visual token votes for the label it co-occurred with most in training (a clip's words weighted by their
+    # purity): what the tokens carry, no model
     train = datasets.load_from_disk(out / "tokenized" / "train")
     train_annotations = read_youcook2(data["train"] / "youcookii_annotations.json")
     train_labelled = labelled_segments(train, train_annotations)
@@ -652,7 +653,8 @@ def main(argv=None):
     print(format_zero_shot_table(results))
     print(
         "\nWhat the visual tokens carry, without a model (each token votes for the label it co-occurred with most in "
-        "training; a segment takes its clips' majority), top-1 in %: "
+        "training; a clip of several words by their votes weighted by purity; a segment takes its clips' majority), "
+        "top-1 in %: "
         + "; ".join(f"{split} verb {v['verb']:.1f}, noun {v['noun']:.1f}" for split, v in token_vote.items())
     )
     print("\nThe paper's YouCook II row, for reference only (different data): verb top-5 43.3, object top-5 33.7.")

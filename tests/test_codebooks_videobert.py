@@ -24,7 +24,7 @@ from huggingface_hub.errors import StrictDataclassClassValidationError
 
 from tests.helpers.examples import load_benchmark
 from tests.test_hub_videobert import TINY, expected_outputs, fixed_frames, run_without_package
-from videobert_benchmark.evaluation import evaluate_forecasting, vote
+from videobert_benchmark.evaluation import evaluate_forecasting, evaluate_text_to_video, token_label_votes, vote
 from videobert_hf import (
     VideoBertConfig,
     VideoBertForPreTraining,
@@ -605,7 +605,7 @@ def test_forecasting_reads_two_words_as_steps_by_their_summed_probability(wordpi
     }
 
     def step_of(clip):
-        return tuple(vote(list(clip), labels) for labels in votes.values())
+        return tuple(vote([clip], labels) for labels in votes.values())
 
     videos = [[0, 9, 1, 10, 1, 10, 2, 11, 3, 12, 4, 16], [3, 12, 3, 12, 4, 13, 5, 14, 6, 17]]
     steps = [[step_of(clip) for clip in zip(video[0::2], video[1::2])] for video in videos]
@@ -635,6 +635,37 @@ def test_forecasting_reads_two_words_as_steps_by_their_summed_probability(wordpi
         assert results[f"h{h}_step_top_clip_top1"] == pytest.approx(
             100 * sum(top_clip[h]) / len(top_clip[h]), abs=0.01
         )
+
+
+def test_a_clip_of_two_words_names_each_label_by_the_word_that_carries_it(wordpiece):
+    """A clip's words vote weighted by their purity, so an object word names the noun and an action word the verb;
+    before, a tie between a clip's two words went to codebook 0's (the object word's most frequent verb). Forecasting's
+    and text-to-video's readings of clips as labels go through it."""
+    from videobert_hf.corpus import TimedSentence
+
+    # object words 0-2 (egg, soup, tomato), action words 9-11 (slice, stir, boil): each object met two verbs
+    seen = [(0, 9, "slice", "egg")] * 2 + [(0, 10, "stir", "egg"), (1, 10, "stir", "soup"), (1, 10, "stir", "soup")]
+    seen += [(1, 11, "boil", "soup"), (2, 11, "boil", "tomato"), (2, 11, "boil", "tomato"), (2, 9, "slice", "tomato")]
+    training = [("t", [[o, a]], {"verb": verb, "noun": noun}) for o, a, verb, noun in seen]
+    votes = {key: token_label_votes(training, key) for key in ("verb", "noun")}
+    assert votes["verb"][0] == "slice" and votes["verb"].purity[0] == pytest.approx(2 / 3)
+    assert votes["verb"][10] == "stir" and votes["verb"].purity[10] == 1.0
+    assert votes["noun"][10] == "soup" and votes["noun"].purity[10] == pytest.approx(2 / 3)
+    # stir the egg: the object word's verb is slice, the action word's stir
+    assert vote([[0, 10]], votes["verb"]) == "stir" and vote([[0, 10]], votes["noun"]) == "egg"
+    assert vote([[0, 10], [2, 9], [0, 10]], votes["verb"]) == "stir"  # then the clips' majority
+    assert vote([[0, 10]], dict(votes["verb"])) == "slice"  # a plain dict: equal weights, codebook order
+    assert vote([0, 10], votes["verb"]) == "slice"  # flat ids are one-word clips: the first met
+
+    processor, model = two_codebook_model(wordpiece)
+    video, step = [0, 10] * 4, ("stir", "egg")
+    read = evaluate_forecasting(
+        model.eval(), processor, [video], 1, 2, 1, show_progress=False, steps=[[step] * 4], label_votes=votes
+    )
+    assert read["h1_step_reference_top1"] == read["h1_step_last_top1"] == 100
+    segments = [("v", [[0, 10], [0, 10]], TimedSentence(0, 2, "stir the egg", (("verb", "stir"), ("noun", "egg"))))]
+    results = evaluate_text_to_video(model, processor, segments, votes, batch_size=2, show_progress=False)
+    assert results["reference_verb_accuracy"] == results["reference_noun_accuracy"] == 100
 
 
 def test_zero_shot_asks_each_label_of_its_own_codebooks(wordpiece):

@@ -318,21 +318,51 @@ def words(visual_ids) -> list[int]:
     return [int(w) for clip in visual_ids for w in (clip if isinstance(clip, (list, tuple)) else [clip])]
 
 
-def token_label_votes(segments, key: str) -> dict[int, str]:
+class TokenLabelVotes(dict):
+    """
+    `{codebook id: label}`, the label each visual token co-occurred with most (`token_label_votes`), with `purity`:
+    `{codebook id: share}`, the share of the token's labelled occurrences that carry that label (how surely it names it).
+    """
+
+    def __init__(self, labels=(), purity=None):
+        super().__init__(labels)
+        self.purity = dict(purity or {})
+
+
+def token_label_votes(segments, key: str) -> TokenLabelVotes:
     """
     The label each visual token co-occurs with most over labelled segments (`labelled_segments`), `{codebook id:
-    label}` (ties: the label met first). With it, predicted or observed tokens can be read as labels (`vote`).
+    label}` (ties: the label met first), and each token's purity (`TokenLabelVotes`). With it, predicted or observed
+    tokens can be read as labels (`vote`).
     """
     counts = {}
     for _, visual_ids, labels in segments:
         for token in words(visual_ids):
             counts.setdefault(token, Counter())[labels[key]] += 1
-    return {token: counter.most_common(1)[0][0] for token, counter in counts.items()}
+    best = {token: counter.most_common(1)[0] for token, counter in counts.items()}
+    return TokenLabelVotes(
+        {token: label for token, (label, _) in best.items()},
+        {token: count / counts[token].total() for token, (_, count) in best.items()},
+    )
 
 
-def vote(tokens: Sequence[int], votes: dict[int, str]) -> str | None:
-    """The majority label of the tokens that have one in `votes` (ties: the first met); None if none has."""
-    ballot = Counter(votes[token] for token in words(tokens) if token in votes)
+def vote(tokens: Sequence, votes: dict[int, str]) -> str | None:
+    """
+    The label clips name, None if no word of theirs has one in `votes`. `tokens` are clips: ids (one word a clip) or,
+    with several codebooks, a list of words per clip. A clip names the label its words' votes weighted by their
+    purity make (`TokenLabelVotes.purity`, 1 in a plain dict; ties: the first in codebook order), so that each label
+    is read from the words that carry it (an object word names the noun, not the verb it happened to be seen with
+    most); the clips name their majority label (ties: the first met). With one word per clip: the words' majority.
+    """
+    purity = getattr(votes, "purity", {})
+    ballot = Counter()
+    for clip in tokens:
+        weights = Counter()
+        for word in clip if isinstance(clip, (list, tuple)) else [clip]:
+            if int(word) in votes:
+                weights[votes[int(word)]] += purity.get(int(word), 1.0)
+        if weights:
+            ballot[max(weights, key=weights.__getitem__)] += 1
     return ballot.most_common(1)[0][0] if ballot else None
 
 
@@ -348,7 +378,7 @@ def evaluate_text_to_video(
     - `token_hit_rate`: predicted tokens that occur among the segment's own tokens, averaged over segments; beside
       it `prior_token_hit_rate` (no sentence) and `chance_token_hit_rate` (a uniformly random token);
     - with `label_votes` (`{key: token_label_votes(training segments, key)}`), for each key: `<key>_accuracy`, how
-      often the predicted tokens' majority label (`vote`) is the segment's label, i.e. whether the imagined video
+      often the predicted clips' majority label (`vote`) is the segment's label, i.e. whether the imagined video
       shows the sentence's verb or noun; `prior_<key>_accuracy` without the sentence; `reference_<key>_accuracy`
       the same vote over the segment's real tokens (what the tokens allow at best through this reading).
 
@@ -383,9 +413,9 @@ def evaluate_text_to_video(
         if None in labels:
             raise ValueError(f"An annotation has no {key!r} label: {kept[labels.index(None)][1].text!r}.")
         for name, tokens in (
-            ("", [p.tokens for p in with_text]),
-            ("prior_", [p.tokens for p in prior]),
-            ("reference_", [words(ids) for ids, _ in kept]),
+            ("", [p.clips for p in with_text]),
+            ("prior_", [p.clips for p in prior]),
+            ("reference_", [ids for ids, _ in kept]),
         ):
             correct = sum(vote(t, votes) == label for t, label in zip(tokens, labels))
             results[f"{name}{key}_accuracy"] = round(100 * correct / len(kept), 2)
@@ -656,7 +686,7 @@ def evaluate_forecasting(
         clips = (
             [(i,) for i in range(size)] if groups == 1 else [(a, size + b) for a in range(size) for b in range(size)]
         )
-        named = [tuple(vote(list(clip), votes) for votes in label_votes.values()) for clip in clips]
+        named = [tuple(vote([clip], votes) for votes in label_votes.values()) for clip in clips]
         index = {name: i for i, name in enumerate(dict.fromkeys(named))}
         step_names = list(index)
         step_index = torch.tensor([index[name] for name in named])
@@ -755,7 +785,7 @@ def _step_forecasting(h, scored, cuts, cut_steps, label_votes, likeliest) -> dic
     the top clip's)."""
 
     def step_of(clip):
-        return tuple(vote(list(clip), votes) for votes in label_votes.values())
+        return tuple(vote([clip], votes) for votes in label_votes.values())
 
     hits = Counter()
     for real, top, last, i in scored:
@@ -798,6 +828,7 @@ __all__ = [
     "retrieval_metrics",
     "retrieval_ranks",
     "sentence_segments",
+    "TokenLabelVotes",
     "token_label_votes",
     "topk_accuracy",
     "vote",
