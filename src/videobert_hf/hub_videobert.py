@@ -254,11 +254,11 @@ that treats the model's fill-ins as facts.
   video, retrieval with two words is 91-93 % text -> video and 81-87 % video -> text on seeds 0-4 (one word: 68-86 and
   63-84). With the two words summed into one encoder position (one word's step time, 1.04-1.09x), the readouts from
   text to video meet issue 20's four zero-shot targets on seeds 0-2 and a fresh seed 4; a fresh seed 3 misses the
-  held-out noun (82 %). Its forecast of the next clip stays at or under repeating the last one at t+1; three times
-  the video-only pretraining examples, trained in bf16 (today's demo defaults), with its likeliest step summed over
-  the clips naming it as one word's is, brings it over on seeds 0-3 (seed 1 by 2 cuts), but a fresh seed 4 is 7 cuts
-  under, and at t+2 it stays lower than one word's beyond the spread over seeds. BENCHMARKS.md has the seed benchmark
-  of each setting.
+  held-out noun (82 %). At today's demo defaults its forecast names the next clip's step as well as one word's, but
+  two words name the last clip's step better too, so its margin over repeating the last clip is under on two seeds of
+  five at t+1 and lower than one word's at t+2; the paper's fill-mask readout of an unseen pair's verb falls to 42 %
+  (one word 82), because the object word also shows the action's props. BENCHMARKS.md has the seed benchmark of each
+  setting.
 - **Clip encoder of the demo.** The demo's S3D is randomly initialised (no Kinetics weights are downloaded) and pooled
   at four blocks, beside an ImageNet-trained EfficientNet-Lite0 on one frame per clip (not a video model: it sees
   objects and scenes, not motion); on synthetic videos its figures say that the pipeline works, not how well VideoBERT
