@@ -225,6 +225,19 @@ def fit_codebook(features: torch.Tensor, seed: int):
     return encode
 
 
+def ridge_residual(x: torch.Tensor, y: torch.Tensor, ridge: float = 0.1):
+    """
+    What a ridge regression of `x` on `y` (rows: clips) leaves unexplained: fitted on the rows given, it returns
+    `(x, y) -> x - prediction` for any rows. `ridge` is relative to the mean eigenvalue of `y`'s scatter matrix.
+    """
+    x, y = x.double(), y.double()
+    x_mean, y_mean = x.mean(0), y.mean(0)
+    gram = (y - y_mean).T @ (y - y_mean)
+    regularised = gram + ridge * gram.trace() / len(gram) * torch.eye(len(gram), dtype=gram.dtype)
+    weights = torch.linalg.solve(regularised, (y - y_mean).T @ (x - x_mean))
+    return lambda x, y: (x.double() - x_mean - (y.double() - y_mean) @ weights).float().contiguous()
+
+
 def factorisations(train: torch.Tensor, seed: int) -> dict:
     """
     Name -> a builder that fits the factorisation (codebook g's k-means seeded with `seed + g`) and returns its
@@ -272,6 +285,28 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
 
         return encode
 
+    def explained_away(first, by):
+        """Codebook 0 over `first`'s columns less what `by`'s columns (whitened to 64) predict of them
+        (`ridge_residual`), codebook 1 over `by`'s: an object word with what the action word's features explain
+        removed."""
+        from videobert_hf.configuration_videobert import VideoBertVisualTokenizerConfig as Config
+        from videobert_hf.visual_tokenizer_videobert import VideoBertFeatureConditioning
+
+        conditioning = VideoBertFeatureConditioning(
+            Config(whiten_dim=64, l2_normalize=False), feature_dim=by[1] - by[0]
+        )
+        conditioning.fit(train[:, by[0] : by[1]].contiguous())
+
+        def columns(features):
+            return features[:, first[0] : first[1]], conditioning(features[:, by[0] : by[1]].contiguous())
+
+        residual = ridge_residual(*columns(train))
+        object_word = fit_codebook(residual(*columns(train)), seed)
+        action_word = fit_codebook(train[:, by[0] : by[1]].contiguous(), seed + 1)
+        return lambda x: torch.stack(
+            [object_word(residual(*columns(x)))[0], action_word(x[:, by[0] : by[1]].contiguous())[0] + size], 1
+        )
+
     return {
         "one word (G=1, the paper)": lambda: product([(0, S3D_DIM)]),
         "PQ, S3D block groups (G=2)": lambda: product(blocks),
@@ -296,6 +331,7 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
         "centre colour / centre / surround (G=3)": lambda: product([colour_centre, centre, surround]),
         "centre colour by chroma alone (G=1)": lambda: product([chroma]),
         "centre chroma colour / surround (G=2)": lambda: product([chroma, surround]),
+        "centre chroma less the surround's prediction / surround (G=2)": lambda: explained_away(chroma, surround),
     }
 
 

@@ -1087,6 +1087,21 @@ def test_token_purity_reads_each_codebook_of_a_demo_output(monkeypatch, capsys):
     assert set(figures) == {f"{k}, {r}" for k in ("verb", "noun") for r in readings}
 
 
+def test_token_purity_removes_what_the_action_features_predict_of_the_object_features():
+    """The factorisation "less the surround's prediction": what is left of the object features is uncorrelated with
+    the action features it was regressed on, and keeps what they do not predict."""
+    token_purity = load_benchmark("token_purity")
+    generator = torch.Generator().manual_seed(0)
+    action, own = torch.randn(400, 6, generator=generator), torch.randn(400, 5, generator=generator)
+    objects = action @ torch.randn(6, 5, generator=generator) * 3 + own
+    left = token_purity.ridge_residual(objects, action, ridge=1e-6)(objects, action)
+    assert (left.T @ action).abs().max() < 1e-3 * (objects.T @ action).abs().max()
+    kept = torch.nn.functional.cosine_similarity(left, own - own.mean(0), dim=0)  # per column, over the clips
+    assert kept.min() > 0.95
+    shrunk = token_purity.ridge_residual(objects, action)(objects, action)  # the default ridge keeps a little
+    assert (shrunk.T @ action).abs().max() < 0.2 * (objects.T @ action).abs().max()
+
+
 def test_token_purity_names_an_unknown_factorisation_before_any_work(tmp_path, capsys):
     token_purity = load_benchmark("token_purity")
     with pytest.raises(SystemExit):
