@@ -81,12 +81,13 @@ def codebook_words(ids, codebook: int) -> list[int]:
 
 
 def demo_purity(root: Path, splits: str) -> None:
-    """Token-vote accuracy of a demo output's words; with several codebooks per clip, also of each codebook alone."""
+    """Token-vote accuracy of a demo output's words; with several codebooks per clip, also of each codebook alone and
+    of clips read by their words' purity (`vote`)."""
+    from videobert_benchmark.evaluation import token_label_votes, vote
+
     train = segments(root, "train")
     first = train[0][1][0]
     num_codebooks = len(first) if isinstance(first, (list, tuple, np.ndarray)) else 1
-    from videobert_benchmark.evaluation import token_label_votes, vote
-
     readings = [("all words", clip_words)]
     if num_codebooks > 1:
         readings += [(f"codebook {g} alone", lambda ids, g=g: codebook_words(ids, g)) for g in range(num_codebooks)]

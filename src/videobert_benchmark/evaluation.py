@@ -351,8 +351,8 @@ def vote(tokens: Sequence, votes: dict[int, str]) -> str | None:
     The label clips name, None if no word of theirs has one in `votes`. `tokens` are clips: ids (one word a clip) or,
     with several codebooks, a list of words per clip. A clip names the label its words' votes weighted by their
     purity make (`TokenLabelVotes.purity`, 1 in a plain dict; ties: the first in codebook order), so that each label
-    is read from the words that carry it (an object word names the noun, not the verb it happened to be seen with
-    most); the clips name their majority label (ties: the first met). With one word per clip: the words' majority.
+    is read from the word that named it most surely in training, whichever codebook it is in; the clips name their
+    majority label (ties: the first met). With one word per clip: the words' majority.
     """
     purity = getattr(votes, "purity", {})
     ballot = Counter()
