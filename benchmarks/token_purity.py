@@ -37,7 +37,6 @@ Two modes:
 """
 
 import argparse
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -62,17 +61,15 @@ def clip_words(ids) -> list[int]:
 
 
 def vote_accuracy(train, evaluated, key: str) -> float:
-    """Percent of `evaluated` segments `(words, labels)` whose words' majority vote (votes learnt on `train`) is right."""
-    counts = {}
-    for words, labels in train:
-        for word in words:
-            counts.setdefault(word, Counter())[labels[key]] += 1
-    votes = {word: counter.most_common(1)[0][0] for word, counter in counts.items()}
-    correct = 0
-    for words, labels in evaluated:
-        ballot = Counter(votes[w] for w in words if w in votes)
-        correct += bool(ballot) and ballot.most_common(1)[0][0] == labels[key]
-    return 100 * correct / len(evaluated)
+    """
+    Percent of `evaluated` segments `(clips, labels)` whose clips' vote (`vote`, with `token_label_votes` learnt on
+    `train`) is right: flat word ids are one-word clips (the words' majority), lists of words per clip are read by
+    their words' purity.
+    """
+    from videobert_benchmark.evaluation import token_label_votes, vote
+
+    votes = token_label_votes([(None, clips, labels) for clips, labels in train], key)
+    return 100 * sum(vote(clips, votes) == labels[key] for clips, labels in evaluated) / len(evaluated)
 
 
 def codebook_words(ids, codebook: int) -> list[int]:
@@ -82,16 +79,14 @@ def codebook_words(ids, codebook: int) -> list[int]:
 
 def demo_purity(root: Path, splits: str) -> None:
     """Token-vote accuracy of a demo output's words; with several codebooks per clip, also of each codebook alone and
-    of clips read by their words' purity (`vote`)."""
-    from videobert_benchmark.evaluation import token_label_votes, vote
-
+    of clips read by their words' purity (`vote`, the demo's token vote)."""
     train = segments(root, "train")
     first = train[0][1][0]
     num_codebooks = len(first) if isinstance(first, (list, tuple, np.ndarray)) else 1
     readings = [("all words", clip_words)]
     if num_codebooks > 1:
         readings += [(f"codebook {g} alone", lambda ids, g=g: codebook_words(ids, g)) for g in range(num_codebooks)]
-    votes = {key: token_label_votes(train, key) for key in ("verb", "noun")}
+        readings.append(("clips by purity", lambda ids: [[int(w) for w in clip] for clip in ids]))
     for split in splits.split(","):
         evaluated = segments(root, split)
         for reading, words in readings:
@@ -100,12 +95,6 @@ def demo_purity(root: Path, splits: str) -> None:
             for key in ("verb", "noun"):
                 accuracy = vote_accuracy(picked_train, picked, key)
                 print(f"{split:13s} {key}, {reading}: token-vote accuracy {accuracy:.1f} % of {len(picked)}")
-        if num_codebooks > 1:  # the demo's token vote: each clip by its words' votes weighted by purity
-            for key in ("verb", "noun"):
-                accuracy = (
-                    100 * sum(vote(ids, votes[key]) == labels[key] for _, ids, labels in evaluated) / len(evaluated)
-                )
-                print(f"{split:13s} {key}, clips by purity: token-vote accuracy {accuracy:.1f} % of {len(evaluated)}")
 
 
 # ---------------------------------------------------------------------------------------------- factorisations

@@ -638,9 +638,9 @@ def test_forecasting_reads_two_words_as_steps_by_their_summed_probability(wordpi
 
 
 def test_a_clip_of_two_words_names_each_label_by_the_word_that_carries_it(wordpiece):
-    """A clip's words vote weighted by their purity, so an object word names the noun and an action word the verb;
-    before, a tie between a clip's two words went to codebook 0's (the object word's most frequent verb). Forecasting's
-    and text-to-video's readings of clips as labels go through it."""
+    """A clip's words vote weighted by their purity, so each label comes from the word that named it most surely in
+    training (here the action word for the verb, the object word for the noun); before, a tie between a clip's two
+    words went to codebook 0's. Forecasting's and text-to-video's readings of clips as labels go through it."""
     from videobert_hf.corpus import TimedSentence
 
     # object words 0-2 (egg, soup, tomato), action words 9-11 (slice, stir, boil): each object met two verbs

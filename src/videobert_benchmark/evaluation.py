@@ -358,9 +358,9 @@ def vote(tokens: Sequence, votes: dict[int, str]) -> str | None:
     ballot = Counter()
     for clip in tokens:
         weights = Counter()
-        for word in clip if isinstance(clip, (list, tuple)) else [clip]:
-            if int(word) in votes:
-                weights[votes[int(word)]] += purity.get(int(word), 1.0)
+        for word in map(int, clip if isinstance(clip, (list, tuple)) else [clip]):
+            if word in votes:
+                weights[votes[word]] += purity.get(word, 1.0)
         if weights:
             ballot[max(weights, key=weights.__getitem__)] += 1
     return ballot.most_common(1)[0][0] if ballot else None
