@@ -185,6 +185,12 @@ SETTINGS = {name: (title, [*WEIGHTS_115_FLOAT32, *demo_args]) for name, (title, 
 # make demo's defaults since 2026-12-07: one word per clip, three times the video-only examples (1,3,5), bf16 training
 # where the CPU computes bf16
 SETTINGS["make_demo"] = ("one word per clip: make demo's defaults (1,3,5, --precision auto)", [])
+# issue 20's object word without its action: the centre's dominant chroma colour (one-hot) instead of its histogram,
+# the action word and the rest as above, on make demo's defaults
+SETTINGS["dominant_centre_surround_summed"] = (
+    "G = 2: the centre's dominant chroma colour / surround summed into one position, 800 steps, make demo's defaults",
+    [*object_and_action_words("colour_dominant_centre_chroma"), "--codebook_layout", "summed"],
+)
 
 # The settings with an object word (codebook 0) and an action word (codebook 1): their zero-shot labels are also read
 # each from its own word, and from both readouts at once (`benchmarks/zero_shot_by_codebook.py`, rows "own words" and
@@ -197,6 +203,7 @@ READ_BY_CODEBOOK = {
     "centre_chroma_surround_summed",
     "centre_chroma_surround_summed_recipe",
     "centre_colour_surround_dropout",
+    "dominant_centre_surround_summed",
 }
 READOUT_CACHE = "zero_shot_by_codebook.json"
 # what the cached readouts hold: 1 all words, own words, own x all words; 2 also from text to video (1 is read again)

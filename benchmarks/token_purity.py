@@ -24,7 +24,8 @@ Two modes:
   it generates the synthetic benchmark into DIR (the demo's settings: 64 training videos, 16 per evaluation split,
   64-px frames, 8 fps, 8-frame clips, random S3D pooled over Conv_2c, Mixed_3c, Mixed_4c, Mixed_5c), caches the clip
   features there, then fits each factorisation (16 ** 2 words per codebook, whitening to 64 dimensions, L2) on the
-  training clips and prints the token-vote accuracy of all words together and of each codebook alone; the last rows
+  training clips and prints the token-vote accuracy of all words together (their majority), of clips read by their
+  words' purity (`vote`) and of each codebook alone; the last rows
   put appearance features beside S3D (each clip's colour histogram, of the frame, of its centre and of its centre
   with each pixel counted by its chroma; the
   ImageNet-trained EfficientNet-Lite0 on the frame, on its centre and on its surround (the frame with that centre
@@ -245,11 +246,15 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
     surround = (centre[1], centre[1] + 1280)
     s3d = (0, S3D_DIM)
 
-    def product(groups):
-        encoders = [fit_codebook(train[:, a:b].contiguous(), seed + g) for g, (a, b) in enumerate(groups)]
+    def product_of(columns):
+        """One codebook per function of the features (codebook g seeded with `seed + g`)."""
+        encoders = [fit_codebook(pick(train), seed + g) for g, pick in enumerate(columns)]
         return lambda x: torch.stack(
-            [enc(x[:, a:b].contiguous())[0] + g * size for g, (enc, (a, b)) in enumerate(zip(encoders, groups))], 1
+            [enc(pick(x))[0] + g * size for g, (enc, pick) in enumerate(zip(encoders, columns))], 1
         )
+
+    def product(groups):
+        return product_of([lambda x, a=a, b=b: x[:, a:b].contiguous() for a, b in groups])
 
     def one_word(groups):
         """One codebook over several column runs side by side (each already L2-normalised)."""
@@ -274,6 +279,15 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
             return torch.stack([ids, second(rest.contiguous()) + size], 1)
 
         return encode
+
+    def dominant(histograms, by):
+        """Codebook 0 over the one-hot of each clip's fullest histogram cell (the tokenizer's
+        `"colour_dominant_centre_chroma"` of `"colour_histogram_centre_chroma"`), codebook 1 over `by`'s columns."""
+
+        def one_hot(features):
+            return torch.nn.functional.one_hot(features[:, histograms[0] : histograms[1]].argmax(1), 125).float()
+
+        return product_of([one_hot, lambda features: features[:, by[0] : by[1]].contiguous()])
 
     def explained_away(first, by):
         """Codebook 0 over `first`'s columns less what `by`'s columns (whitened to 64) predict of them
@@ -322,6 +336,7 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
         "centre colour by chroma alone (G=1)": lambda: product([chroma]),
         "centre chroma colour / surround (G=2)": lambda: product([chroma, surround]),
         "centre chroma less the surround's prediction / surround (G=2)": lambda: explained_away(chroma, surround),
+        "centre's dominant chroma colour / surround (G=2)": lambda: dominant(chroma, surround),
     }
 
 
@@ -360,15 +375,18 @@ def compare_factorisations(root: Path, seed: int, only=None, kmeans_seed: int | 
         split_segments = {split: labelled(videos[split], encode) for split in ("train", "heldout", "unseen_pairs")}
         num_codebooks = split_segments["train"][0][0].shape[1]
         rows = [("all", slice(None))] + (
-            [(f"g{g}", slice(g, g + 1)) for g in range(num_codebooks)] * (num_codebooks > 1)
-        )
+            [("clips", slice(None))] + [(f"g{g}", slice(g, g + 1)) for g in range(num_codebooks)]
+        ) * (num_codebooks > 1)
         for label, columns in rows:
             cells = []
             for split in ("heldout", "unseen_pairs"):
-                pick = lambda segs, c=columns: [(w[:, c].ravel().tolist(), lab) for w, lab in segs]  # noqa: E731
+                if label == "clips":  # each clip by its words' purity
+                    pick = lambda segs: [(w.tolist(), lab) for w, lab in segs]  # noqa: E731
+                else:  # the words' flat majority
+                    pick = lambda segs, c=columns: [(w[:, c].ravel().tolist(), lab) for w, lab in segs]  # noqa: E731
                 for key in ("verb", "noun"):
                     cells.append(vote_accuracy(pick(split_segments["train"]), pick(split_segments[split]), key))
-            title = name if label == "all" else f"  codebook {label[1:]} alone"
+            title = {"all": name, "clips": "  clips by purity"}.get(label, f"  codebook {label[1:]} alone")
             print(f"{title:30s} {label:>5s}  {cells[0]:13.1f} {cells[1]:5.1f}  {cells[2]:11.1f} {cells[3]:5.1f}")
 
 

@@ -82,7 +82,8 @@ def parse_args(argv=None):
         help="S3D blocks pooled into the clip feature (several: each L2-normalised, then concatenated), e.g. "
         "Conv_2c Mixed_3c Mixed_4c Mixed_5c; default Mixed_5c alone, the paper's feature. Frame features may join "
         "them: colour_histogram, colour_histogram_centre (the frames' centre only), colour_histogram_centre_chroma "
-        "(the same, each pixel counted by its chroma), efficientnet_lite0 "
+        "(the same, each pixel counted by its chroma), colour_dominant_centre_chroma (that histogram's fullest cell, "
+        "one-hot: the centre's dominant colour), efficientnet_lite0 "
         "(ImageNet-trained, the whole frame), efficientnet_lite0_centre "
         "(the same, the frame's centre), efficientnet_lite0_surround (the frame with that centre blanked).",
     )

@@ -76,7 +76,8 @@ def parse_args(argv=None):
         help="S3D blocks pooled into the clip feature (the paper: Mixed_5c, the last, of a Kinetics-trained S3D; here "
         "the S3D is random, so the default adds the ImageNet-trained EfficientNet-Lite0's feature of one frame); "
         "colour_histogram adds each clip's colour histogram (colour_histogram_centre: of the frames' centre only; "
-        "colour_histogram_centre_chroma: that with each pixel counted by its chroma), "
+        "colour_histogram_centre_chroma: that with each pixel counted by its chroma; colour_dominant_centre_chroma: "
+        "that histogram's fullest cell alone, the centre's dominant colour), "
         "efficientnet_lite0 an ImageNet-trained image feature of "
         "the frame, efficientnet_lite0_centre of its centre and efficientnet_lite0_surround of the frame with that "
         "centre blanked, each with --num_codebooks > 1 a word of its own (issue 20).",

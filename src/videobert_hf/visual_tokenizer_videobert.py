@@ -32,6 +32,7 @@ from transformers.utils import logging
 from .configuration_videobert import (
     APPEARANCE_CENTRE_CROP,
     APPEARANCE_FRAMES,
+    COLOUR_DOMINANT_CENTRE_CHROMA,
     COLOUR_HISTOGRAM,
     COLOUR_HISTOGRAM_BINS,
     COLOUR_HISTOGRAM_CENTRE,
@@ -51,11 +52,12 @@ from .video_processing_videobert import S3D_KINETICS400_MEAN, S3D_KINETICS400_ST
 logger = logging.get_logger(__name__)
 
 # Each colour histogram feature's region of the frame and weighting: (the centre `crop` of each side it counts, whether
-# pixels count by their chroma).
+# pixels count by their chroma, whether it keeps only the fullest cell, one-hot), in trunk order (`S3D_BLOCKS`).
 COLOUR_REGIONS = {
-    COLOUR_HISTOGRAM: (1.0, False),
-    COLOUR_HISTOGRAM_CENTRE: (APPEARANCE_CENTRE_CROP, False),
-    COLOUR_HISTOGRAM_CENTRE_CHROMA: (APPEARANCE_CENTRE_CROP, True),
+    COLOUR_HISTOGRAM: (1.0, False, False),
+    COLOUR_HISTOGRAM_CENTRE: (APPEARANCE_CENTRE_CROP, False, False),
+    COLOUR_HISTOGRAM_CENTRE_CHROMA: (APPEARANCE_CENTRE_CROP, True, False),
+    COLOUR_DOMINANT_CENTRE_CHROMA: (APPEARANCE_CENTRE_CROP, True, True),
 }
 # Each EfficientNet-Lite0 feature's region of the frame: (the centre `crop` of each side it sees, the centre `hole` of
 # each side it blanks).
@@ -144,7 +146,11 @@ def _centre_box(height: int, width: int, fraction: float) -> tuple[slice, slice]
 
 
 def colour_histograms(
-    pixel_values_videos: torch.Tensor, bins: int = COLOUR_HISTOGRAM_BINS, crop: float = 1.0, chroma: bool = False
+    pixel_values_videos: torch.Tensor,
+    bins: int = COLOUR_HISTOGRAM_BINS,
+    crop: float = 1.0,
+    chroma: bool = False,
+    dominant: bool = False,
 ) -> torch.Tensor:
     """
     Each clip's colour histogram over all its frames' pixels (with `crop` < 1, over the centre `crop` of each side of
@@ -152,7 +158,9 @@ def colour_histograms(
     `[N, bins ** 3]`, square-rooted (Hellinger, unit L2 norm). Pixels are rounded to 8-bit values before binning, so
     that a pixel's cell does not depend on the device's float rounding. With `chroma`, each pixel counts by its chroma
     (the largest minus the smallest of its 8-bit R, G, B: 0 for greys, 255 for pure colours), so that grey and muted
-    surfaces weigh little; a clip without any colour (every pixel grey) gets the zero vector.
+    surfaces weigh little; a clip without any colour (every pixel grey) gets the zero vector. With `dominant`, each clip
+    gets the one-hot vector of its fullest cell instead (its dominant colour; a tie goes to the lowest cell, and the
+    counts are exact, so the cell is the same on every device), or the zero vector when it has no pixel that counts.
     """
     device = pixel_values_videos.device
     if crop < 1:
@@ -168,7 +176,11 @@ def colour_histograms(
         eight_bit = (pixels * 255).round().clamp(0, 255)
         weights = (eight_bit.amax(1) - eight_bit.amin(1)).double().flatten()
     counts = torch.bincount((cells + offsets).flatten(), weights=weights, minlength=cells.shape[0] * bins**3)
-    counts = counts.view(-1, bins**3).float()
+    counts = counts.view(-1, bins**3)
+    if dominant:
+        fullest = F.one_hot(counts.argmax(1), bins**3).float()
+        return fullest * (counts.sum(1, keepdim=True) > 0)
+    counts = counts.float()
     return (counts / counts.sum(1, keepdim=True).clamp_min(1)).sqrt()
 
 
@@ -294,7 +306,8 @@ class VideoBertS3DClipEncoder(nn.Module):
     """
     torchvision's S3D trunk, 3D average pooled: clips `[N, 3, T, H, W]` -> features `[N, 1024]` (the last block), or
     the L2-normalised pooled outputs of several `blocks` (`S3D_BLOCKS` names) concatenated in trunk order; the frame
-    features (`colour_histograms` of the frame, of its centre, of its centre by chroma, then EfficientNet-Lite0's `appearance_features` of the whole frame, of its centre
+    features (`colour_histograms` of the frame, of its centre, of its centre by chroma, the centre's dominant colour by
+    chroma, then EfficientNet-Lite0's `appearance_features` of the whole frame, of its centre
     and of its surround) come first, in that order, when they are among them.
     """
 
@@ -314,8 +327,8 @@ class VideoBertS3DClipEncoder(nn.Module):
         if not self.colour_regions and not self.appearance_regions and len(self.block_indices) == 1:
             return self.features[: self.block_indices[0] + 1](pixel_values_videos).mean(dim=(2, 3, 4))
         hidden, pooled = pixel_values_videos, []
-        for crop, chroma in self.colour_regions:
-            pooled.append(colour_histograms(pixel_values_videos, crop=crop, chroma=chroma))
+        for crop, chroma, dominant in self.colour_regions:
+            pooled.append(colour_histograms(pixel_values_videos, crop=crop, chroma=chroma, dominant=dominant))
         for crop, hole in self.appearance_regions:
             feature = appearance_features(self.appearance, pixel_values_videos, crop, self.appearance_image_size, hole)
             pooled.append(F.normalize(feature, dim=-1))
