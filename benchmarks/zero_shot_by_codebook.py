@@ -22,6 +22,15 @@ each readout's time per run (a ratio to the paper's readout in the same run), to
 
     .venv/bin/python benchmarks/zero_shot_by_codebook.py \\
         bench_output/learning_seeds/centre_colour_surround/seed_{0,1,2} --verb_codebooks 1 --noun_codebooks 0
+
+`--pair_prior` asks instead what the paper's readout (every word) takes the verb from: each held-out segment is read
+once per noun, its clips' object words (`--noun_codebooks`) replaced by the commonest ones of that noun's training
+segments, and the verb's top-1 is counted apart for its own noun, the other nouns seen with its verb in training, and
+the nouns never seen with it (the unseen pairs' kind of combination). Where the verb is read from the action word alone, the three agree; where the model has learnt which
+verbs go with which noun, the last one falls:
+
+    .venv/bin/python benchmarks/zero_shot_by_codebook.py bench_output/learning_seeds/<setting>/seed_{0,1,2} \\
+        --verb_codebooks 1 --noun_codebooks 0 --pair_prior
 """
 
 import argparse
@@ -86,6 +95,75 @@ def evaluate_run(root: Path, verb_codebooks, noun_codebooks) -> dict:
     return out
 
 
+PAIR_PRIOR_KINDS = ("its own noun", "the other nouns seen with the verb", "the nouns never seen with the verb")
+
+
+def swapped_queries(train, evaluated, noun_codebooks) -> list[tuple[str, list[list[int]], str]]:
+    """
+    `(kind, clips, verb)` for `--pair_prior`: every `evaluated` segment `(video_id, clips, labels)` (clips of one word
+    per codebook) with its clips' `noun_codebooks` words replaced by those of each noun in turn (the words its clips
+    most often have in the `train` segments of that noun), its other words kept; `kind` is the noun's among
+    `PAIR_PRIOR_KINDS` (the segment's own, another seen with its verb in `train`, or one never seen with it).
+    """
+    from collections import Counter
+
+    def object_words(clip):
+        return tuple(int(clip[g]) for g in noun_codebooks)
+
+    pairs = {(labels["verb"], labels["noun"]) for _, _, labels in train}
+    nouns = sorted({noun for _, noun in pairs})
+    commonest = {
+        noun: Counter(
+            object_words(c) for _, clips, labels in train if labels["noun"] == noun for c in clips
+        ).most_common(1)[0][0]
+        for noun in nouns
+    }
+    queries = []
+    for _, clips, labels in evaluated:
+        for noun in nouns:
+            kind = PAIR_PRIOR_KINDS[0 if noun == labels["noun"] else 1 if (labels["verb"], noun) in pairs else 2]
+            donor = dict(zip(noun_codebooks, commonest[noun]))
+            queries.append(
+                (kind, [[donor.get(g, int(w)) for g, w in enumerate(clip)] for clip in clips], labels["verb"])
+            )
+    return queries
+
+
+def pair_prior(root: Path, noun_codebooks) -> dict[str, float]:
+    """`--pair_prior` on one run: held-out verb top-1 of the paper's readout (every word) per `PAIR_PRIOR_KINDS`."""
+    import datasets
+    from transformers import AutoModelForPreTraining, AutoProcessor
+
+    import videobert_hf  # noqa: F401  (registers the Auto classes)
+    from videobert_benchmark.evaluation import labelled_segments
+    from videobert_benchmark.synthetic import NOUNS, VERBS
+    from videobert_hf.corpus import read_youcook2
+    from videobert_hf.uses.zero_shot import zero_shot_action_classification
+
+    model = AutoModelForPreTraining.from_pretrained(root / "videobert")
+    processor = AutoProcessor.from_pretrained(root / "videobert")
+    train, heldout = (
+        labelled_segments(
+            datasets.load_from_disk(root / "tokenized" / split),
+            read_youcook2(root / "data" / split / "youcookii_annotations.json"),
+        )
+        for split in ("train", "heldout")
+    )
+    queries = swapped_queries(train, heldout, noun_codebooks)
+    predictions = zero_shot_action_classification(
+        model, processor, [clips for _, clips, _ in queries], list(VERBS), list(NOUNS), top_k=1, show_progress=False
+    )
+    hits, counts = {}, {}
+    for (kind, _, verb), top in zip(queries, predictions.verbs[:, 0].tolist()):
+        hits[kind] = hits.get(kind, 0) + (VERBS[top] == verb)
+        counts[kind] = counts.get(kind, 0) + 1
+    return {
+        f"held-out verb top-1, object words of {kind}": round(100 * hits[kind] / counts[kind], 2)
+        for kind in PAIR_PRIOR_KINDS
+        if kind in counts
+    }
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="+", help="Demo output folders (each with videobert/, tokenized/, data/).")
@@ -95,15 +173,34 @@ def main(argv=None):
     parser.add_argument(
         "--noun_codebooks", type=int, nargs="+", required=True, help="Codebooks the noun's query sees."
     )
+    parser.add_argument(
+        "--pair_prior",
+        action="store_true",
+        help="Read the held-out verb with every word, each segment's object words (--noun_codebooks) replaced by "
+        "those of each noun: its own, the others seen with its verb, those never seen with it.",
+    )
     parser.add_argument("--output", help="JSON file for the figures of every run.")
     args = parser.parse_args(argv)
     per_run = {}
     for run in args.runs:
         if not (Path(run) / "videobert").is_dir():
             raise SystemExit(f"{run} is not a demo output folder (no videobert/ model in it).")
-        per_run[run] = evaluate_run(Path(run), args.verb_codebooks, args.noun_codebooks)
+        if args.pair_prior:
+            per_run[run] = pair_prior(Path(run), args.noun_codebooks)
+        else:
+            per_run[run] = evaluate_run(Path(run), args.verb_codebooks, args.noun_codebooks)
         print(f"{run}: done", flush=True)
     names = list(next(iter(per_run.values())))
+    if args.pair_prior:
+        print(f"\n| figure | {' | '.join(Path(r).name for r in per_run)} | mean (min-max) |")
+        print(f"|---|{'---|' * len(per_run)}---|")
+        for name in names:
+            values = [per_run[r][name] for r in per_run]
+            cells = " | ".join(f"{v:.1f}" for v in values)
+            print(f"| {name} | {cells} | {statistics.mean(values):.1f} ({min(values):.1f}-{max(values):.1f}) |")
+        if args.output:
+            Path(args.output).write_text(json.dumps(per_run, indent=2), encoding="utf-8")
+        return per_run
     print(f"\n| figure | target | {' | '.join(Path(r).name for r in per_run)} | mean (min-max) |")
     print(f"|---|---|{'---|' * len(per_run)}---|")
     for name in names:

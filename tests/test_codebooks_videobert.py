@@ -1155,3 +1155,46 @@ def test_token_purity_names_an_unknown_factorisation_before_any_work(tmp_path, c
     error = capsys.readouterr().err
     assert "no factorisation named ['nope']" in error and "centre chroma colour / surround (G=2)" in error
     assert not (tmp_path / "purity").exists()  # nothing generated
+
+
+def test_pair_prior_swaps_the_object_words_for_each_nouns(monkeypatch, capsys, tmp_path):
+    """benchmarks/zero_shot_by_codebook.py --pair_prior: each held-out segment once per noun, its object words (the
+    noun codebooks) those its noun's training clips have most often, its action words kept, and the noun's kind
+    (own, seen with the verb in training, never seen with it); the figures print per kind in that order."""
+    module = load_benchmark("zero_shot_by_codebook")
+    # training: slice with tomato and egg, stir with egg only; tomato's commonest object word is 1, egg's 2
+    train = [
+        (None, [[1, 10], [1, 10], [3, 10]], {"verb": "slice", "noun": "tomato"}),
+        (None, [[2, 10]], {"verb": "slice", "noun": "egg"}),
+        (None, [[2, 11], [2, 11]], {"verb": "stir", "noun": "egg"}),
+    ]
+    heldout = [
+        (None, [[1, 12], [3, 13]], {"verb": "slice", "noun": "tomato"}),
+        (None, [[2, 11]], {"verb": "stir", "noun": "egg"}),
+    ]
+    queries = module.swapped_queries(train, heldout, [0])
+    own, seen, never = module.PAIR_PRIOR_KINDS
+    assert queries == [
+        (seen, [[2, 12], [2, 13]], "slice"),  # egg was sliced in training
+        (own, [[1, 12], [1, 13]], "slice"),
+        (own, [[2, 11]], "stir"),
+        (never, [[1, 11]], "stir"),  # a tomato was never stirred
+    ]
+    # two object codebooks of three: both replaced by the pair their noun's clips have most often
+    three = [
+        (None, [[1, 5, 10]], {"verb": "slice", "noun": "tomato"}),
+        (None, [[2, 6, 11]], {"verb": "stir", "noun": "egg"}),
+    ]
+    assert module.swapped_queries(three, three[:1], [0, 1])[0] == (never, [[2, 6, 10]], "slice")
+    figures = {
+        f"held-out verb top-1, object words of {kind}": value for kind, value in zip((own, seen, never), (90, 85, 40))
+    }
+    monkeypatch.setattr(module, "pair_prior", lambda root, noun_codebooks: figures)
+    (tmp_path / "videobert").mkdir()
+    assert module.main([str(tmp_path), "--verb_codebooks", "1", "--noun_codebooks", "0", "--pair_prior"]) == {
+        str(tmp_path): figures
+    }
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| held-out")]
+    assert rows == [
+        f"| {name} | {value:.1f} | {value:.1f} ({value:.1f}-{value:.1f}) |" for name, value in figures.items()
+    ]
