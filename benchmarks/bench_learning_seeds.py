@@ -209,9 +209,8 @@ READOUT_CACHE = "zero_shot_by_codebook.json"
 # what the cached readouts hold: 1 all words, own words, own x all words; 2 also from text to video (1 is read again)
 CODEBOOK_READOUTS = 2
 FORECAST_CACHE = "forecasting.json"
-# what the cached forecasting figures hold: 1 the clips read as steps, 2 also step then token, 3 with two words per clip
-# the likeliest step summed over the clips naming it (before: the top clip's step), 4 with a clip's words' votes weighted
-# by their purity (before: a tie went to codebook 0's word); an older cache is read again
+# what the cached forecasting figures hold (`FORECAST_READOUT` of videobert_benchmark.evaluation, whose reading of clips
+# as steps the demo records with its figures since 2026-12-07); an older cache is read again
 FORECAST_READOUTS = 4
 # verb classification fine-tuned again, seeded, for demos whose classifier head was drawn unseeded (before 2026-12-07)
 CLASSIFICATION_CACHE = "classification.json"
@@ -551,16 +550,18 @@ def with_demo_forecasting(results: dict, directory: Path) -> dict:
     """
     The forecasting figures of a demo that predates the demo's current forecasting evaluation (cuts after every clip,
     the clips read as steps, with one codebook step then token, with two the likeliest step summed over the clips
-    naming it), evaluated again from the seed's saved model
+    naming it, a clip's words weighted by their purity), evaluated again from the seed's saved model
     (`evaluate_stored_forecasting`, cached in `FORECAST_CACHE` by `cached_from_model` with the demo's cuts and
-    `FORECAST_READOUTS`); results that have them, or a seed with neither its model nor the cache, are kept.
+    `FORECAST_READOUTS`). Kept: results that record today's reading (`"readout"`), one-word results from before the
+    demo recorded it that have step then token, and a seed with neither its model nor the cache.
     """
     forecast = results.get("text_to_video_and_forecasting", {}).get("forecasting")
-    # one word per clip: step then token; two: the likeliest step summed over clips, the top clip's beside it
-    current = {1: "h1_step_then_token_top1", 2: "h1_step_top_clip_top1"}.get(
-        results.get("settings", {}).get("num_codebooks", 1), "h1_step_top1"
-    )
-    if forecast is None or ("h1_step_top1" in forecast and current in forecast):
+    if forecast is None or forecast.get("readout") == FORECAST_READOUTS:
+        return results
+    # a demo from before it recorded its reading: one word per clip read today's way once it has step then token
+    # (readings 2-4 are alike for it); several words per clip were read otherwise before reading 4, whatever their keys
+    one_word = results.get("settings", {}).get("num_codebooks", 1) == 1
+    if "readout" not in forecast and one_word and "h1_step_top1" in forecast and "h1_step_then_token_top1" in forecast:
         return results
     demo = demo_module()
     cuts = {"min_prefix": demo.FORECAST_MIN_PREFIX, "stride": demo.FORECAST_STRIDE, "readouts": FORECAST_READOUTS}

@@ -386,9 +386,11 @@ def evaluate_demo_forecasting(model, processor, heldout, heldout_annotations, tr
     Stage 5's forecasting on the held-out videos (`evaluate_forecasting` at the demo's cuts): exact tokens against
     repeating the last one and the training videos' transitions, the step oracles (what knowing the steps is worth on
     exact tokens, no model), the clips read as steps through the training tokens' `votes` (what happens next), and
-    what a forecaster told the observed clips' steps can gain over repeating (`forecasting_told_steps`, no model).
+    what a forecaster told the observed clips' steps can gain over repeating (`forecasting_told_steps`, no model),
+    and `"readout"`: the reading of clips as steps they were made with (`FORECAST_READOUT`).
     """
     from videobert_benchmark.evaluation import (
+        FORECAST_READOUT,
         clip_steps,
         evaluate_forecasting,
         forecasting_step_oracle,
@@ -408,6 +410,7 @@ def evaluate_demo_forecasting(model, processor, heldout, heldout_annotations, tr
     )
     forecast.update(forecasting_step_oracle(heldout, heldout_annotations, train, train_annotations, special, **cuts))
     forecast.update(forecasting_told_steps(heldout, heldout_annotations, train, train_annotations, special, **cuts))
+    forecast["readout"] = FORECAST_READOUT  # which reading of the clips as steps these figures are
     return forecast
 
 

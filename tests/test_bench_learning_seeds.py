@@ -21,6 +21,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from videobert_benchmark.evaluation import FORECAST_READOUT
+
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_learning_seeds.py"
 
@@ -217,6 +219,36 @@ def test_forecasting_of_an_older_demo_is_evaluated_again_from_its_model(bench, t
     results["text_to_video_and_forecasting"]["forecasting"]["h1_step_then_token_top1"] = 44.0
     (directory / "demo_results.json").write_text(json.dumps(results))
     assert read()["h1_step_top1"] == 50.0 and len(calls) == 3
+    # the demo records its reading of clips as steps, and the benchmark keeps the figures of today's
+    assert bench.FORECAST_READOUTS == FORECAST_READOUT
+    results["text_to_video_and_forecasting"]["forecasting"]["readout"] = FORECAST_READOUT
+    (directory / "demo_results.json").write_text(json.dumps(results))
+    assert read()["h1_step_top1"] == 50.0 and len(calls) == 3
+    # an older reading recorded: read again (here from the cache)
+    results["text_to_video_and_forecasting"]["forecasting"]["readout"] = FORECAST_READOUT - 1
+    (directory / "demo_results.json").write_text(json.dumps(results))
+    assert read()["h1_step_top1"] == 63.0 and len(calls) == 3
+
+
+def test_two_word_forecasting_without_its_reading_is_evaluated_again(bench, tmp_path, monkeypatch):
+    """Two words per clip were read as steps otherwise before `FORECAST_READOUT` 4 (a tie to codebook 0's word)
+    with the same keys as today: a two-word demo that does not record its reading is read again from its model,
+    one that records today's keeps its figures."""
+    demo_args = bench.SETTINGS["dominant_centre_surround_summed"][1]
+    directory = tmp_path / "seed_0"
+    stored_run(bench, directory, 0, demo_args, 0.9)
+    results = json.loads((directory / "demo_results.json").read_text())
+    keys = ("h1_top1", "h1_last_top1", "h1_step_top1", "h1_step_last_top1", "h1_step_top_clip_top1")
+    results["text_to_video_and_forecasting"] = {"forecasting": dict.fromkeys(keys, 40.0)}
+    (directory / "demo_results.json").write_text(json.dumps(results))
+    (directory / "videobert").mkdir()
+    (directory / "videobert" / "model.safetensors").write_bytes(b"weights")
+    monkeypatch.setattr(bench, "evaluate_stored_forecasting", lambda root: dict.fromkeys(keys, 60.0))
+    read = lambda: bench.with_demo_forecasting(json.loads((directory / "demo_results.json").read_text()), directory)  # noqa: E731
+    assert read()["text_to_video_and_forecasting"]["forecasting"]["h1_step_top1"] == 60.0
+    results["text_to_video_and_forecasting"]["forecasting"]["readout"] = FORECAST_READOUT
+    (directory / "demo_results.json").write_text(json.dumps(results))
+    assert read()["text_to_video_and_forecasting"]["forecasting"]["h1_step_top1"] == 40.0
 
 
 def test_an_older_demos_classification_is_fine_tuned_again_seeded(bench, tmp_path, monkeypatch):

@@ -606,6 +606,13 @@ def _last_clip_ratios(predictions, last, groups: int) -> list[float]:
     return ratios
 
 
+# How `evaluate_forecasting` reads clips as steps; raise it whenever that reading changes, so that saved results are
+# read again: 1 the clips read as steps, 2 also step then token, 3 with two words per clip the likeliest step summed
+# over the clips naming it (before: the top clip's step), 4 with a clip's words' votes weighted by their purity
+# (before: a tie went to codebook 0's word). With one word per clip, 2, 3 and 4 read alike.
+FORECAST_READOUT = 4
+
+
 def evaluate_forecasting(
     model,
     processor,
