@@ -209,9 +209,8 @@ READOUT_CACHE = "zero_shot_by_codebook.json"
 # what the cached readouts hold: 1 all words, own words, own x all words; 2 also from text to video (1 is read again)
 CODEBOOK_READOUTS = 2
 FORECAST_CACHE = "forecasting.json"
-# what the cached forecasting figures hold (`FORECAST_READOUT` of videobert_benchmark.evaluation, whose reading of clips
-# as steps the demo records with its figures since 2026-12-07); an older cache is read again
-FORECAST_READOUTS = 4
+# the cached forecasting figures hold `FORECAST_READOUT` of videobert_benchmark.evaluation with the demo's cuts (the
+# reading of clips as steps, which the demo records with its figures since 2026-12-07); an older cache is read again
 # verb classification fine-tuned again, seeded, for demos whose classifier head was drawn unseeded (before 2026-12-07)
 CLASSIFICATION_CACHE = "classification.json"
 
@@ -552,11 +551,13 @@ def with_demo_forecasting(results: dict, directory: Path) -> dict:
     the clips read as steps, with one codebook step then token, with two the likeliest step summed over the clips
     naming it, a clip's words weighted by their purity), evaluated again from the seed's saved model
     (`evaluate_stored_forecasting`, cached in `FORECAST_CACHE` by `cached_from_model` with the demo's cuts and
-    `FORECAST_READOUTS`). Kept: results that record today's reading (`"readout"`), one-word results from before the
+    `FORECAST_READOUT`). Kept: results that record today's reading (`"readout"`), one-word results from before the
     demo recorded it that have step then token, and a seed with neither its model nor the cache.
     """
+    from videobert_benchmark.evaluation import FORECAST_READOUT
+
     forecast = results.get("text_to_video_and_forecasting", {}).get("forecasting")
-    if forecast is None or forecast.get("readout") == FORECAST_READOUTS:
+    if forecast is None or forecast.get("readout") == FORECAST_READOUT:
         return results
     # a demo from before it recorded its reading: one word per clip read today's way once it has step then token
     # (readings 2-4 are alike for it); several words per clip were read otherwise before reading 4, whatever their keys
@@ -564,7 +565,7 @@ def with_demo_forecasting(results: dict, directory: Path) -> dict:
     if "readout" not in forecast and one_word and "h1_step_top1" in forecast and "h1_step_then_token_top1" in forecast:
         return results
     demo = demo_module()
-    cuts = {"min_prefix": demo.FORECAST_MIN_PREFIX, "stride": demo.FORECAST_STRIDE, "readouts": FORECAST_READOUTS}
+    cuts = {"min_prefix": demo.FORECAST_MIN_PREFIX, "stride": demo.FORECAST_STRIDE, "readouts": FORECAST_READOUT}
     figures = cached_from_model(
         directory,
         FORECAST_CACHE,

@@ -220,7 +220,6 @@ def test_forecasting_of_an_older_demo_is_evaluated_again_from_its_model(bench, t
     (directory / "demo_results.json").write_text(json.dumps(results))
     assert read()["h1_step_top1"] == 50.0 and len(calls) == 3
     # the demo records its reading of clips as steps, and the benchmark keeps the figures of today's
-    assert bench.FORECAST_READOUTS == FORECAST_READOUT
     results["text_to_video_and_forecasting"]["forecasting"]["readout"] = FORECAST_READOUT
     (directory / "demo_results.json").write_text(json.dumps(results))
     assert read()["h1_step_top1"] == 50.0 and len(calls) == 3
