@@ -26,8 +26,8 @@ each readout's time per run (a ratio to the paper's readout in the same run), to
 `--pair_prior` asks instead what the paper's readout (every word) takes the verb from: each held-out segment is read
 once per noun, its clips' object words (`--noun_codebooks`) replaced by the commonest ones of that noun's training
 segments, and the verb's top-1 is counted apart for its own noun, the other nouns seen with its verb in training, and
-the nouns never seen with it (the unseen pairs' kind of combination). Where the verb is read from the action word alone, the three agree; where the model has learnt which
-verbs go with which noun, the last one falls:
+the nouns never seen with it (the unseen pairs' kind of combination). Where the verb is read from the action word
+alone, the three agree; where the model has learnt which verbs go with which noun, the last one falls:
 
     .venv/bin/python benchmarks/zero_shot_by_codebook.py bench_output/learning_seeds/<setting>/seed_{0,1,2} \\
         --verb_codebooks 1 --noun_codebooks 0 --pair_prior
@@ -51,14 +51,25 @@ TARGETS = {
 }
 
 
-def evaluate_run(root: Path, verb_codebooks, noun_codebooks) -> dict:
+def split_segments(root: Path, split: str) -> list:
+    """`labelled_segments` of one split of a demo output: its tokenized videos and their annotations."""
     import datasets
+
+    from videobert_benchmark.evaluation import labelled_segments
+    from videobert_hf.corpus import read_youcook2
+
+    return labelled_segments(
+        datasets.load_from_disk(root / "tokenized" / split),
+        read_youcook2(root / "data" / split / "youcookii_annotations.json"),
+    )
+
+
+def evaluate_run(root: Path, verb_codebooks, noun_codebooks) -> dict:
     from transformers import AutoModelForMaskedLM, AutoModelForPreTraining, AutoProcessor
 
     import videobert_hf  # noqa: F401  (registers the Auto classes)
-    from videobert_benchmark.evaluation import evaluate_zero_shot, labelled_segments
+    from videobert_benchmark.evaluation import evaluate_zero_shot
     from videobert_benchmark.synthetic import NOUNS, VERBS
-    from videobert_hf.corpus import read_youcook2
 
     model = AutoModelForPreTraining.from_pretrained(root / "videobert")
     processor = AutoProcessor.from_pretrained(root / "videobert")
@@ -69,10 +80,7 @@ def evaluate_run(root: Path, verb_codebooks, noun_codebooks) -> dict:
     generative = AutoModelForMaskedLM.from_pretrained(text_to_video)
     out, seconds = {}, {}
     for split in ("heldout", "unseen_pairs"):
-        segments = labelled_segments(
-            datasets.load_from_disk(root / "tokenized" / split),
-            read_youcook2(root / "data" / split / "youcookii_annotations.json"),
-        )
+        segments = split_segments(root, split)
         for readout, reader, kwargs in (
             ("all words", model, {}),
             ("own words", model, own),
@@ -131,32 +139,24 @@ def swapped_queries(train, evaluated, noun_codebooks) -> list[tuple[str, list[li
 
 def pair_prior(root: Path, noun_codebooks) -> dict[str, float]:
     """`--pair_prior` on one run: held-out verb top-1 of the paper's readout (every word) per `PAIR_PRIOR_KINDS`."""
-    import datasets
+    from collections import Counter
+
     from transformers import AutoModelForPreTraining, AutoProcessor
 
     import videobert_hf  # noqa: F401  (registers the Auto classes)
-    from videobert_benchmark.evaluation import labelled_segments
     from videobert_benchmark.synthetic import NOUNS, VERBS
-    from videobert_hf.corpus import read_youcook2
     from videobert_hf.uses.zero_shot import zero_shot_action_classification
 
     model = AutoModelForPreTraining.from_pretrained(root / "videobert")
     processor = AutoProcessor.from_pretrained(root / "videobert")
-    train, heldout = (
-        labelled_segments(
-            datasets.load_from_disk(root / "tokenized" / split),
-            read_youcook2(root / "data" / split / "youcookii_annotations.json"),
-        )
-        for split in ("train", "heldout")
-    )
-    queries = swapped_queries(train, heldout, noun_codebooks)
+    queries = swapped_queries(split_segments(root, "train"), split_segments(root, "heldout"), noun_codebooks)
     predictions = zero_shot_action_classification(
         model, processor, [clips for _, clips, _ in queries], list(VERBS), list(NOUNS), top_k=1, show_progress=False
     )
-    hits, counts = {}, {}
+    hits, counts = Counter(), Counter()
     for (kind, _, verb), top in zip(queries, predictions.verbs[:, 0].tolist()):
-        hits[kind] = hits.get(kind, 0) + (VERBS[top] == verb)
-        counts[kind] = counts.get(kind, 0) + 1
+        hits[kind] += VERBS[top] == verb
+        counts[kind] += 1
     return {
         f"held-out verb top-1, object words of {kind}": round(100 * hits[kind] / counts[kind], 2)
         for kind in PAIR_PRIOR_KINDS
