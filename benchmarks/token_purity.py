@@ -282,7 +282,8 @@ def factorisations(train: torch.Tensor, seed: int) -> dict:
 
     def dominant(histograms, by):
         """Codebook 0 over the one-hot of each clip's fullest histogram cell (the tokenizer's
-        `"colour_dominant_centre_chroma"` of `"colour_histogram_centre_chroma"`), codebook 1 over `by`'s columns."""
+        `"colour_dominant_centre_chroma"`, here the argmax of the cached `"colour_histogram_centre_chroma"`, which is
+        the same cell unless two cells' float shares tie), codebook 1 over `by`'s columns."""
 
         def one_hot(features):
             return torch.nn.functional.one_hot(features[:, histograms[0] : histograms[1]].argmax(1), 125).float()

@@ -260,7 +260,8 @@ that treats the model's fill-ins as facts.
   (36-45 on seeds 0-2; one word 82, 78-86), because the object word also shows the action's props. An object word
   that shows little of them, the centre's dominant colour (`"colour_dominant_centre_chroma"`), lifts it only to 49 %
   (41-65): a model that sees the noun learns which verbs the training pairs put with it (a held-out segment's verb
-  is read at 84 % with its own noun's object word and at 33 % with that of a noun never seen with its verb).
+  is read at 84 % (81-87) with its own noun's object word and at 33 % (24-46) with that of a noun never seen with its
+  verb; seeds 0-2).
   BENCHMARKS.md has the seed benchmark of each setting.
 - **Clip encoder of the demo.** The demo's S3D is randomly initialised (no Kinetics weights are downloaded) and pooled
   at four blocks, beside an ImageNet-trained EfficientNet-Lite0 on one frame per clip (not a video model: it sees
