@@ -47,10 +47,10 @@ COLOUR_HISTOGRAM_CENTRE = "colour_histogram_centre"
 COLOUR_HISTOGRAM_CENTRE_CHROMA = "colour_histogram_centre_chroma"
 # "colour_dominant_centre_chroma": the cell of that histogram with the most chroma, one-hot (125 columns; a clip
 # without any colour: zeros): the centre's dominant colour (as MPEG-7's dominant colour descriptor, with one colour).
-# The object being handled is the largest coloured thing in the centre, while the action's props there (a bowl, a
-# board, a pan, a hand) each fill a minority of its chroma, so the histogram carries them and the action with it
-# and its mode mostly does not: an object word that names the object without its action (BENCHMARKS.md, "The
-# centre's dominant colour as the object word").
+# The object being handled is the largest coloured thing in the centre in most clips, and the action's props there (a
+# bowl, a board, a pan, a hand) mostly fill less of its chroma, so the histogram carries them and the action with it
+# and its mode mostly does not: an object word that names the object with little of its action (where a prop fills
+# more of the centre, the word is the prop's; BENCHMARKS.md, "The centre's dominant colour as the object word").
 COLOUR_DOMINANT_CENTRE_CHROMA = "colour_dominant_centre_chroma"
 # A pretrained image feature beside them: EfficientNet-Lite0 (Tan & Le 2019, trained on ImageNet), its 1,280-d pooled
 # head averaged over APPEARANCE_FRAMES frames of the clip, each resized to `appearance_image_size` pixels. It sees what
