@@ -191,6 +191,13 @@ SETTINGS["dominant_centre_surround_summed"] = (
     "G = 2: the centre's dominant chroma colour / surround summed into one position, 800 steps, make demo's defaults",
     [*object_and_action_words("colour_dominant_centre_chroma"), "--codebook_layout", "summed"],
 )
+# the same with the codebook swap: half of the aligned pairs show one codebook's words of another video, the text kept,
+# so that the model sees object and action words that the training pairs never put together
+SETTINGS["dominant_centre_surround_summed_swap"] = (
+    "G = 2: the centre's dominant chroma colour / surround summed, one codebook swapped in half the aligned pairs, "
+    "800 steps, make demo's defaults",
+    [*SETTINGS["dominant_centre_surround_summed"][1], "--codebook_swap", "0.5"],
+)
 
 # The settings with an object word (codebook 0) and an action word (codebook 1): their zero-shot labels are also read
 # each from its own word, and from both readouts at once (`benchmarks/zero_shot_by_codebook.py`, rows "own words" and
@@ -204,6 +211,7 @@ READ_BY_CODEBOOK = {
     "centre_chroma_surround_summed_recipe",
     "centre_colour_surround_dropout",
     "dominant_centre_surround_summed",
+    "dominant_centre_surround_summed_swap",
 }
 READOUT_CACHE = "zero_shot_by_codebook.json"
 # what the cached readouts hold: 1 all words, own words, own x all words; 2 also from text to video (1 is read again)

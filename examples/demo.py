@@ -111,6 +111,13 @@ def parse_args(argv=None):
         help="With --num_codebooks > 1: share of pretraining examples that hide one codebook's words (issue 20).",
     )
     parser.add_argument(
+        "--codebook_swap",
+        type=float,
+        default=0.0,
+        help="With --num_codebooks > 1: share of aligned text-video examples whose words of one codebook are another "
+        "video's, the text kept (issue 20: the model sees words never paired in training).",
+    )
+    parser.add_argument(
         "--max_steps",
         type=int,
         default=800,
@@ -273,6 +280,11 @@ def settings_table(args, machine: dict | None = None) -> str:
             + (
                 f"; one codebook's words hidden in {args.codebook_dropout:g} of examples"
                 if args.codebook_dropout
+                else ""
+            )
+            + (
+                f"; one codebook's words another video's in {args.codebook_swap:g} of aligned pairs"
+                if args.codebook_swap
                 else ""
             ),
             "15 %; a weighted mix of the three regimes; stride 1..5; random concatenation; no whole-video or future "
@@ -533,6 +545,7 @@ def main(argv=None):
         "--negative_probability", str(args.negative_probability),
         "--whole_video_mask_probability", str(args.whole_video_mask_probability),
         *(["--codebook_dropout", str(args.codebook_dropout)] if args.codebook_dropout else []),
+        *(["--codebook_swap", str(args.codebook_swap)] if args.codebook_swap else []),
         *(["--future_mask_probability", str(args.future_mask_probability)] if args.future_mask_probability else []),
         "--visual_tokenizer_name_or_path", str(vocab / "visual_tokenizer"),
         "--config_overrides",

@@ -130,6 +130,14 @@ class DataArguments:
             "predicted), so that each label is learnt from each codebook alone."
         },
     )
+    codebook_swap: float = field(
+        default=0.0,
+        metadata={
+            "help": "With several visual words per clip: share of aligned text-video examples whose words of one "
+            "codebook are another video's, the text kept, so that each codebook's words name their own label beside "
+            "words never seen with them."
+        },
+    )
     concat_probability: float = field(default=0.5, metadata={"help": "Chance to join neighbouring sentences."})
     max_concat_sentences: int = field(
         default=3, metadata={"help": "A joined example holds 2 to this many consecutive sentences."}
@@ -379,6 +387,7 @@ def main(argv=None, callbacks=None):
         future_mask_probability=data_args.future_mask_probability,
         max_future_clips=data_args.max_future_clips,
         codebook_dropout=data_args.codebook_dropout,
+        codebook_swap=data_args.codebook_swap,
         concat_probability=data_args.concat_probability,
         max_concat_sentences=data_args.max_concat_sentences,
         max_stride=data_args.max_stride,

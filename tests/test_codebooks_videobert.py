@@ -599,6 +599,52 @@ def test_codebook_dropout_hides_one_codebooks_words(wordpiece):
         )
 
 
+def test_codebook_swap_gives_one_codebook_another_videos_words(wordpiece):
+    """`codebook_swap=1`: every aligned text-video example keeps its text and one codebook's words (drawn per example,
+    both codebooks over the batch) and shows the other codebook's words of another video, with no alignment label; a
+    video alone in its batch has nothing to swap with; 0 (the default) keeps the batches of before."""
+    processor, model = two_codebook_model(wordpiece)
+    text = processor.encode_sentences(["slice the tomato"])
+    # video v: object words all v % 9, action words all (v + 3) % 9 of the second codebook
+    rows = [
+        {"video_id": f"v{v}", "visual_ids": [[v % 9, 9 + (v + 3) % 9]] * 8, "sentence_text_ids": text,
+         "sentence_clip_spans": [[0, 8]]}
+        for v in range(9)
+    ]  # fmt: skip
+    kwargs = dict(
+        seed=0, regime_weights=(0, 0, 1), negative_probability=0.0, max_length=48, concat_probability=0.0,
+        max_stride=1, visual_mask_probability=0.0, mlm_probability=0.0,
+    )  # fmt: skip
+    plain = DataCollatorForVideoBertPretraining.from_config(wordpiece, model.config, **kwargs)
+    assert plain.codebook_swap == 0.0
+    before = DataCollatorForVideoBertPretraining.from_config(wordpiece, model.config, **kwargs)(rows)
+    torch.testing.assert_close(plain(rows), before)
+    batch = DataCollatorForVideoBertPretraining.from_config(wordpiece, model.config, codebook_swap=1.0, **kwargs)(rows)
+    offset, swapped_codebooks = processor.visual_token_offset, set()
+    assert (batch["alignment_labels"] == -100).all()
+    torch.testing.assert_close(batch["input_ids"][batch["token_type_ids"] == 0], before["input_ids"][
+        before["token_type_ids"] == 0])  # fmt: skip
+    for v in range(len(rows)):
+        visual = (batch["token_type_ids"][v] == 1) & (batch["input_ids"][v] != wordpiece.sep_token_id)
+        clips = (batch["input_ids"][v][visual & batch["attention_mask"][v].bool()] - offset).view(-1, 2)
+        own = torch.tensor([v % 9, 9 + (v + 3) % 9])
+        kept = [g for g in range(2) if (clips[:, g] == own[g]).all()]
+        assert len(kept) == 1, (v, clips)
+        other = clips[:, 1 - kept[0]]
+        assert (other == other[0]).all() and other[0] != own[1 - kept[0]]  # one other video's window
+        assert (other[0] - 9 * (1 - kept[0])).item() in range(9)  # a word of the same codebook
+        swapped_codebooks.add(1 - kept[0])
+    assert swapped_codebooks == {0, 1}
+    alone = DataCollatorForVideoBertPretraining.from_config(wordpiece, model.config, codebook_swap=1.0, **kwargs)(
+        rows[:1]
+    )
+    assert alone["alignment_labels"].tolist() == [1]
+    with pytest.raises(ValueError, match=r"codebook_swap=0.5 swaps one of several codebooks' words"):
+        DataCollatorForVideoBertPretraining(
+            wordpiece, visual_token_offset=processor.visual_token_offset, visual_vocab_size=18, codebook_swap=0.5
+        )
+
+
 @pytest.mark.parametrize("layout", ["positions", "summed"])
 def test_fill_mask_uses_take_whole_clips(wordpiece, tmp_path, layout):
     processor, model = two_codebook_model(wordpiece, layout=layout)

@@ -41,6 +41,9 @@ CONTRACT_COLUMNS = ("video_id", "visual_ids", "sentence_text_ids", "sentence_cli
 # uniform draws each example consumes, in this order (one torch.rand call per batch)
 _U_REGIME, _U_SENTENCE, _U_CONCAT, _U_CONCAT_LEN, _U_STRIDE, _U_OFFSET, _U_NEGATIVE, _U_OTHER, _U_WINDOW = range(9)
 _NUM_DRAWS = 9
+# the draws of `codebook_swap`, made only when it is on
+_S_APPLY, _S_OTHER, _S_WINDOW, _S_CODEBOOK = range(4)
+_NUM_SWAP_DRAWS = 4
 
 
 def _as_list(value) -> list:
@@ -117,7 +120,14 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     the model learns to read each label from each codebook's words alone instead of only from the pairs of words seen
     in training (a clip of an unseen verb-noun pair shows a known action word beside a known object word). Clips chosen
     for prediction keep their labels.
-
+    `codebook_swap` p (G > 1 only; 0 by default): an aligned text-video example, with probability p, has the words of one
+    of its codebooks (drawn uniformly) replaced by that codebook's words of a window of as many clips of another video
+    of the batch, and its text kept and predicted. Its `alignment_labels` is -100 (the video half matches the text).
+    Each codebook's words then keep naming their own label beside any other codebook's words: a clip of an unseen
+    verb-noun pair shows an action word beside an object word never seen together, which swapped examples show with the
+    action's verb (an object word swapped in) or the object's noun (an action word swapped in). Where
+    `codebook_dropout` only hides a codebook, so that the model still learns which words the training pairs put
+    together, this shows it the pairs it was never given.
     Bad rows, by rule:
 
     - a sentence with empty text and an empty span is dropped (`num_skipped_sentences`); one with text but an empty
@@ -154,6 +164,7 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     future_mask_probability: float = 0.0
     max_future_clips: int = 4
     codebook_dropout: float = 0.0
+    codebook_swap: float = 0.0
     concat_probability: float = 0.5
     max_concat_sentences: int = 3
     max_stride: int = 5
@@ -183,6 +194,7 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
             "whole_video_mask_probability",
             "future_mask_probability",
             "codebook_dropout",
+            "codebook_swap",
             "concat_probability",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
@@ -209,6 +221,11 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
             raise ValueError(
                 f"codebook_dropout={self.codebook_dropout} hides one of several codebooks' words: it needs "
                 "num_codebooks > 1 (with one word per clip it would hide the whole video)."
+            )
+        if self.codebook_swap > 0 and self.num_codebooks == 1:
+            raise ValueError(
+                f"codebook_swap={self.codebook_swap} swaps one of several codebooks' words between videos: it needs "
+                "num_codebooks > 1 (with one word per clip it would swap the whole video, a misaligned pair)."
             )
         self.special = VideoBertSpecialIds.from_tokenizer(
             self.tokenizer, self.visual_token_offset, self.visual_vocab_size, self.num_codebooks
@@ -399,16 +416,26 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         offset = int(draws[_U_OFFSET] * min(stride, len(clips)))
         return clips[offset::stride]
 
-    def _negative_clips(self, row: _Row, rows: list[_Row], length: int, draws: list[float]) -> list[int] | None:
+    def _other_clips(self, row: _Row, rows: list[_Row], length: int, u_other: float, u_window: float):
         """A window of `length` clips (or the whole video when shorter) of another video of the batch, if any."""
         others = [other for other in rows if other.visual_ids and other.video_id != row.video_id]
         if not others:
             return None
-        other = others[int(draws[_U_OTHER] * len(others))].visual_ids
-        start = int(draws[_U_WINDOW] * (len(other) - length + 1)) if len(other) > length else 0
+        other = others[int(u_other * len(others))].visual_ids
+        start = int(u_window * (len(other) - length + 1)) if len(other) > length else 0
         return other[start : start + length]
 
-    def _build_example(self, row: _Row, rows: list[_Row], draws: list[float]) -> tuple[list[int], list[int], int]:
+    def _swap_codebook(self, row: _Row, rows: list[_Row], clips: list, swap: list[float]) -> list | None:
+        """`clips` with one codebook's words those of another video's window (repeated when shorter), if any."""
+        other = self._other_clips(row, rows, len(clips), swap[_S_OTHER], swap[_S_WINDOW])
+        if not other:
+            return None
+        g = int(swap[_S_CODEBOOK] * self.num_codebooks)
+        return [[*clip[:g], other[i % len(other)][g], *clip[g + 1 :]] for i, clip in enumerate(clips)]
+
+    def _build_example(
+        self, row: _Row, rows: list[_Row], draws: list[float], swap: list[float] | None = None
+    ) -> tuple[list[int], list[int], int]:
         regime = self._draw_regime(row, draws[_U_REGIME])
         if regime == TEXT_ONLY:
             text, _, _ = self._sentences(row, row.text_starts, draws)
@@ -424,9 +451,13 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         text, start, end = self._sentences(row, row.text_video_starts, draws)
         clips, alignment = row.visual_ids[start:end], 1
         if draws[_U_NEGATIVE] < self.negative_probability:
-            negative = self._negative_clips(row, rows, len(clips), draws)
+            negative = self._other_clips(row, rows, len(clips), draws[_U_OTHER], draws[_U_WINDOW])
             if negative is not None:
                 clips, alignment = negative, 0
+        if alignment == 1 and swap is not None and swap[_S_APPLY] < self.codebook_swap:
+            swapped = self._swap_codebook(row, rows, clips, swap)
+            if swapped is not None:
+                clips, alignment = swapped, -100
         ids, types = build_videobert_inputs(text, self._subsample(clips, draws), self.special, self.max_length)
         return ids, types, alignment
 
@@ -446,7 +477,10 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
                 "`dataset.filter(collator.is_usable)`."
             )
         draws = torch.rand((len(rows), _NUM_DRAWS), generator=generator, dtype=torch.float64).tolist()
-        examples = [self._build_example(row, rows, row_draws) for row, row_draws in zip(rows, draws)]
+        swaps = [None] * len(rows)
+        if self.codebook_swap > 0:  # drawn only then, so that 0 keeps the random stream
+            swaps = torch.rand((len(rows), _NUM_SWAP_DRAWS), generator=generator, dtype=torch.float64).tolist()
+        examples = [self._build_example(row, rows, d, swap) for row, d, swap in zip(rows, draws, swaps)]
         whole_video = None
         if self.whole_video_mask_probability > 0:  # drawn only then, so that 0 keeps the random stream
             drawn = torch.rand(len(examples), generator=generator) < self.whole_video_mask_probability
