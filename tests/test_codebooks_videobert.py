@@ -639,6 +639,15 @@ def test_codebook_swap_gives_one_codebook_another_videos_words(wordpiece):
         rows[:1]
     )
     assert alone["alignment_labels"].tolist() == [1]
+    # the video hidden for text-to-video is drawn first and never swapped: as many hidden as without the swap
+    hide = dict(kwargs, whole_video_mask_probability=0.5)
+    unswapped = DataCollatorForVideoBertPretraining.from_config(wordpiece, model.config, **hide)(rows)
+    batch = DataCollatorForVideoBertPretraining.from_config(wordpiece, model.config, codebook_swap=1.0, **hide)(rows)
+    hidden = (batch["input_ids"] == wordpiece.mask_token_id).any(1)
+    assert hidden.tolist() == (unswapped["input_ids"] == wordpiece.mask_token_id).any(1).tolist()
+    assert 0 < hidden.sum() < len(rows)
+    torch.testing.assert_close(batch["labels"][hidden], unswapped["labels"][hidden])  # each video's own words
+    assert (batch["alignment_labels"] == -100).all()
     with pytest.raises(ValueError, match=r"codebook_swap=0.5 swaps one of several codebooks' words"):
         DataCollatorForVideoBertPretraining(
             wordpiece, visual_token_offset=processor.visual_token_offset, visual_vocab_size=18, codebook_swap=0.5

@@ -120,14 +120,14 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     the model learns to read each label from each codebook's words alone instead of only from the pairs of words seen
     in training (a clip of an unseen verb-noun pair shows a known action word beside a known object word). Clips chosen
     for prediction keep their labels.
-    `codebook_swap` p (G > 1 only; 0 by default): an aligned text-video example, with probability p, has the words of one
-    of its codebooks (drawn uniformly) replaced by that codebook's words of a window of as many clips of another video
-    of the batch, and its text kept and predicted. Its `alignment_labels` is -100 (the video half matches the text).
-    Each codebook's words then keep naming their own label beside any other codebook's words: a clip of an unseen
-    verb-noun pair shows an action word beside an object word never seen together, which swapped examples show with the
-    action's verb (an object word swapped in) or the object's noun (an action word swapped in). Where
-    `codebook_dropout` only hides a codebook, so that the model still learns which words the training pairs put
-    together, this shows it the pairs it was never given.
+    `codebook_swap` p (G > 1 only; 0 by default): an aligned text-video example whose video is not hidden (by
+    `whole_video_mask_probability`, drawn first) has, with probability p, the words of one of its codebooks (drawn
+    uniformly) replaced by that codebook's words of a window of as many clips of another video of the batch, its text
+    kept and predicted; its `alignment_labels` is -100 (the video half matches the text). Where `codebook_dropout`
+    only hides a codebook, so that the model still learns which words the training pairs put together, this shows it
+    words never paired in training, each beside the text of its own label (an object word swapped in: the action's
+    verb; an action word swapped in: the object's noun), as a clip of an unseen verb-noun pair shows them.
+
     Bad rows, by rule:
 
     - a sentence with empty text and an empty span is dropped (`num_skipped_sentences`); one with text but an empty
@@ -433,33 +433,43 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         g = int(swap[_S_CODEBOOK] * self.num_codebooks)
         return [[*clip[:g], other[i % len(other)][g], *clip[g + 1 :]] for i, clip in enumerate(clips)]
 
-    def _build_example(
-        self, row: _Row, rows: list[_Row], draws: list[float], swap: list[float] | None = None
-    ) -> tuple[list[int], list[int], int]:
+    def _build_example(self, row: _Row, rows: list[_Row], draws: list[float]) -> tuple[list[int], list[int], int, Any]:
+        """`(input ids, token types, alignment label, (text, clips) of an aligned text-video example else None)`."""
         regime = self._draw_regime(row, draws[_U_REGIME])
         if regime == TEXT_ONLY:
             text, _, _ = self._sentences(row, row.text_starts, draws)
             ids, types = build_videobert_inputs(text, None, self.special, self.max_length)
-            return ids, types, -100
+            return ids, types, -100, None
         if regime == VIDEO_ONLY:
             stride = 1 + int(draws[_U_STRIDE] * self.max_stride)
             window = min(len(row.visual_ids), self.video_only_length * stride)
             start = int(draws[_U_WINDOW] * (len(row.visual_ids) - window + 1))
             clips = self._subsample(row.visual_ids[start : start + window], draws)[: self.video_only_length]
             ids, types = build_videobert_inputs(None, clips, self.special, self.max_length)
-            return ids, types, -100
+            return ids, types, -100, None
         text, start, end = self._sentences(row, row.text_video_starts, draws)
         clips, alignment = row.visual_ids[start:end], 1
         if draws[_U_NEGATIVE] < self.negative_probability:
             negative = self._other_clips(row, rows, len(clips), draws[_U_OTHER], draws[_U_WINDOW])
             if negative is not None:
                 clips, alignment = negative, 0
-        if alignment == 1 and swap is not None and swap[_S_APPLY] < self.codebook_swap:
-            swapped = self._swap_codebook(row, rows, clips, swap)
-            if swapped is not None:
-                clips, alignment = swapped, -100
-        ids, types = build_videobert_inputs(text, self._subsample(clips, draws), self.special, self.max_length)
-        return ids, types, alignment
+        clips = self._subsample(clips, draws)
+        ids, types = build_videobert_inputs(text, clips, self.special, self.max_length)
+        return ids, types, alignment, (text, clips) if alignment == 1 else None
+
+    def _swap_codebooks(self, examples: list, rows: list[_Row], generator) -> list:
+        """`codebook_swap`: aligned text-video examples (their video not hidden) with one codebook's words swapped."""
+        swaps = torch.rand((len(examples), _NUM_SWAP_DRAWS), generator=generator, dtype=torch.float64).tolist()
+        swapped_examples = []
+        for (ids, types, alignment, parts), row, swap in zip(examples, rows, swaps):
+            if alignment == 1 and swap[_S_APPLY] < self.codebook_swap:
+                text, clips = parts
+                swapped = self._swap_codebook(row, rows, clips, swap)
+                if swapped is not None:
+                    ids, types = build_videobert_inputs(text, swapped, self.special, self.max_length)
+                    alignment = -100
+            swapped_examples.append((ids, types, alignment, None))
+        return swapped_examples
 
     # ---- batch ------------------------------------------------------------------------------------------------
 
@@ -477,18 +487,17 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
                 "`dataset.filter(collator.is_usable)`."
             )
         draws = torch.rand((len(rows), _NUM_DRAWS), generator=generator, dtype=torch.float64).tolist()
-        swaps = [None] * len(rows)
-        if self.codebook_swap > 0:  # drawn only then, so that 0 keeps the random stream
-            swaps = torch.rand((len(rows), _NUM_SWAP_DRAWS), generator=generator, dtype=torch.float64).tolist()
-        examples = [self._build_example(row, rows, d, swap) for row, d, swap in zip(rows, draws, swaps)]
+        examples = [self._build_example(row, rows, row_draws) for row, row_draws in zip(rows, draws)]
         whole_video = None
         if self.whole_video_mask_probability > 0:  # drawn only then, so that 0 keeps the random stream
             drawn = torch.rand(len(examples), generator=generator) < self.whole_video_mask_probability
-            whole_video = drawn & torch.tensor([alignment == 1 for _, _, alignment in examples])
+            whole_video = drawn & torch.tensor([alignment == 1 for _, _, alignment, _ in examples])
             examples = [
-                (ids, types, -100 if hidden else alignment)
-                for (ids, types, alignment), hidden in zip(examples, whole_video.tolist())
+                (ids, types, -100 if hidden else alignment, parts)
+                for (ids, types, alignment, parts), hidden in zip(examples, whole_video.tolist())
             ]
+        if self.codebook_swap > 0:  # drawn only then, so that 0 keeps the random stream
+            examples = self._swap_codebooks(examples, rows, generator)
         future = None
         if self.future_mask_probability > 0:  # drawn only then, so that 0 keeps the random stream
             drawn = torch.rand(len(examples), generator=generator) < self.future_mask_probability
@@ -497,12 +506,12 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
 
     def _pad_and_mask(self, examples, generator, whole_video=None, future=None) -> dict[str, torch.Tensor]:
         batch = pad_videobert_batch(
-            [(ids, types) for ids, types, _ in examples], self.special.pad, self.pad_to_multiple_of
+            [(ids, types) for ids, types, *_ in examples], self.special.pad, self.pad_to_multiple_of
         )
         input_ids, token_type_ids = batch["input_ids"], batch["token_type_ids"]
         attention_mask = batch["attention_mask"].bool()
         batch_size, length = input_ids.shape
-        alignment_labels = torch.tensor([alignment for _, _, alignment in examples], dtype=torch.long)
+        alignment_labels = torch.tensor([alignment for _, _, alignment, *_ in examples], dtype=torch.long)
 
         is_visual = (input_ids >= self.visual_token_offset) & (token_type_ids == VIDEO_TYPE_ID) & attention_mask
         is_text = (input_ids < self.text_vocab_size) & ~self._is_special[input_ids] & attention_mask
