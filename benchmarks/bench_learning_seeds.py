@@ -198,6 +198,12 @@ SETTINGS["dominant_centre_surround_summed_swap"] = (
     "800 steps, make demo's defaults",
     [*SETTINGS["dominant_centre_surround_summed"][1], "--codebook_swap", "0.5"],
 )
+# the same swapping only the object words (codebook 0): a swapped action word teaches the verb from the object word
+SETTINGS["dominant_centre_surround_summed_swap_object"] = (
+    "G = 2: the centre's dominant chroma colour / surround summed, the object words swapped in half the aligned "
+    "pairs, 800 steps, make demo's defaults",
+    [*SETTINGS["dominant_centre_surround_summed_swap"][1], "--codebook_swap_codebooks", "0"],
+)
 
 # The settings with an object word (codebook 0) and an action word (codebook 1): their zero-shot labels are also read
 # each from its own word, and from both readouts at once (`benchmarks/zero_shot_by_codebook.py`, rows "own words" and
@@ -212,6 +218,7 @@ READ_BY_CODEBOOK = {
     "centre_colour_surround_dropout",
     "dominant_centre_surround_summed",
     "dominant_centre_surround_summed_swap",
+    "dominant_centre_surround_summed_swap_object",
 }
 READOUT_CACHE = "zero_shot_by_codebook.json"
 # what the cached readouts hold: 1 all words, own words, own x all words; 2 also from text to video (1 is read again)

@@ -118,6 +118,11 @@ def parse_args(argv=None):
         "video's, the text kept (issue 20: the model sees words never paired in training).",
     )
     parser.add_argument(
+        "--codebook_swap_codebooks",
+        default=None,
+        help="Comma-separated codebooks that --codebook_swap may swap (default: all), e.g. 0 for the object words.",
+    )
+    parser.add_argument(
         "--max_steps",
         type=int,
         default=800,
@@ -201,7 +206,12 @@ def parse_args(argv=None):
         "float32 either way.",
     )
     parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.num_codebooks == 1:  # before any stage runs, not minutes later in the pretraining subprocess
+        for name in ("codebook_dropout", "codebook_swap", "codebook_swap_codebooks"):
+            if getattr(args, name):
+                parser.error(f"--{name} acts on one of several codebooks: it needs --num_codebooks > 1.")
+    return args
 
 
 def training_precision(args, machine: dict) -> str:
@@ -283,7 +293,8 @@ def settings_table(args, machine: dict | None = None) -> str:
                 else ""
             )
             + (
-                f"; one codebook's words another video's in {args.codebook_swap:g} of aligned pairs"
+                f"; one codebook's words (of {args.codebook_swap_codebooks or 'all'}) another video's in "
+                f"{args.codebook_swap:g} of aligned pairs"
                 if args.codebook_swap
                 else ""
             ),
@@ -546,6 +557,7 @@ def main(argv=None):
         "--whole_video_mask_probability", str(args.whole_video_mask_probability),
         *(["--codebook_dropout", str(args.codebook_dropout)] if args.codebook_dropout else []),
         *(["--codebook_swap", str(args.codebook_swap)] if args.codebook_swap else []),
+        *(["--codebook_swap_codebooks", args.codebook_swap_codebooks] if args.codebook_swap_codebooks else []),
         *(["--future_mask_probability", str(args.future_mask_probability)] if args.future_mask_probability else []),
         "--visual_tokenizer_name_or_path", str(vocab / "visual_tokenizer"),
         "--config_overrides",

@@ -138,6 +138,10 @@ class DataArguments:
             "words never seen with them."
         },
     )
+    codebook_swap_codebooks: str | None = field(
+        default=None,
+        metadata={"help": "Comma-separated codebooks that --codebook_swap may swap (default: all), e.g. 0."},
+    )
     concat_probability: float = field(default=0.5, metadata={"help": "Chance to join neighbouring sentences."})
     max_concat_sentences: int = field(
         default=3, metadata={"help": "A joined example holds 2 to this many consecutive sentences."}
@@ -376,6 +380,15 @@ def main(argv=None, callbacks=None):
     regime_weights = tuple(float(w) for w in data_args.regime_weights.split(","))
     if len(regime_weights) != 3:
         raise ValueError(f"--regime_weights needs three numbers (text, video, text-video), got {regime_weights}.")
+    swap_codebooks = None
+    if data_args.codebook_swap_codebooks is not None:
+        try:
+            swap_codebooks = tuple(int(g) for g in data_args.codebook_swap_codebooks.split(","))
+        except ValueError:
+            raise ValueError(
+                f"--codebook_swap_codebooks needs comma-separated codebook numbers (e.g. 0), got "
+                f"{data_args.codebook_swap_codebooks!r}."
+            ) from None
     collator = DataCollatorForVideoBertPretraining.from_config(
         processor.tokenizer,
         model.config,
@@ -388,6 +401,7 @@ def main(argv=None, callbacks=None):
         max_future_clips=data_args.max_future_clips,
         codebook_dropout=data_args.codebook_dropout,
         codebook_swap=data_args.codebook_swap,
+        codebook_swap_codebooks=swap_codebooks,
         concat_probability=data_args.concat_probability,
         max_concat_sentences=data_args.max_concat_sentences,
         max_stride=data_args.max_stride,

@@ -407,6 +407,18 @@ def test_bf16_training_only_where_the_cpu_computes_it(bench):
     )
 
 
+def test_demo_refuses_codebook_options_with_one_word_before_any_stage(bench, capsys):
+    """`--codebook_dropout`, `--codebook_swap`, `--codebook_swap_codebooks` with one word per clip: an argument error
+    naming the flag, at once (the collator would raise only minutes later, in the pretraining subprocess)."""
+    demo = bench.demo_module()
+    for argv in (["--codebook_dropout", "0.5"], ["--codebook_swap", "0.5"], ["--codebook_swap_codebooks", "0"]):
+        with pytest.raises(SystemExit):
+            demo.parse_args(argv)
+        assert f"{argv[0]} acts on one of several codebooks: it needs --num_codebooks > 1" in capsys.readouterr().err
+    args = demo.parse_args(["--num_codebooks", "2", "--codebook_swap", "0.5", "--codebook_swap_codebooks", "0"])
+    assert (args.codebook_swap, args.codebook_swap_codebooks) == (0.5, "0")
+
+
 def test_an_older_demo_gets_retrieval_from_text_to_video_from_its_model(bench, tmp_path):
     """A demo run from before the retrieval read from text to video gets it from its saved text_to_video/ model and
     held-out split, as `evaluate_retrieval(video_likelihood=True)` reads them; the rows carry issue 14's target. A

@@ -648,6 +648,19 @@ def test_codebook_swap_gives_one_codebook_another_videos_words(wordpiece):
     assert 0 < hidden.sum() < len(rows)
     torch.testing.assert_close(batch["labels"][hidden], unswapped["labels"][hidden])  # each video's own words
     assert (batch["alignment_labels"] == -100).all()
+    # codebook_swap_codebooks: only the object words (codebook 0) are swapped
+    only = DataCollatorForVideoBertPretraining.from_config(
+        wordpiece, model.config, codebook_swap=1.0, codebook_swap_codebooks=(0,), **kwargs
+    )(rows)
+    clips = (only["input_ids"][only["token_type_ids"] == 1] - offset).view(len(rows), -1)[:, :-1]  # [SEP] last
+    clips = clips.reshape(len(rows), -1, 2)
+    assert (clips[:, :, 1] == torch.tensor([9 + (v + 3) % 9 for v in range(len(rows))])[:, None]).all()
+    assert (clips[:, :, 0] != torch.arange(len(rows))[:, None] % 9).all()
+    for bad in ((2,), (), (-1,)):
+        with pytest.raises(ValueError, match=r"codebook_swap_codebooks=.* must name codebooks among 0\.\.\.1"):
+            DataCollatorForVideoBertPretraining.from_config(
+                wordpiece, model.config, codebook_swap=0.5, codebook_swap_codebooks=bad
+            )
     with pytest.raises(ValueError, match=r"codebook_swap=0.5 swaps one of several codebooks' words"):
         DataCollatorForVideoBertPretraining(
             wordpiece, visual_token_offset=processor.visual_token_offset, visual_vocab_size=18, codebook_swap=0.5
@@ -1073,7 +1086,7 @@ def test_scripts_build_tokenize_and_pretrain_with_two_codebooks(tmp_path):
             "--num_attention_heads", "4", "--intermediate_size", "37", "--max_steps", "2", "--save_steps", "2",
             "--per_device_train_batch_size", "2", "--max_seq_length", "32", "--use_cpu", "--report_to", "none",
             "--dataloader_num_workers", "0", "--disable_tqdm", "true", "--seed", "0", "--codebook_dropout", "0.5",
-            "--config_overrides", "codebook_layout=summed",
+            "--codebook_swap", "0.5", "--codebook_swap_codebooks", "0", "--config_overrides", "codebook_layout=summed",
         ]
     )  # fmt: skip
     saved = json.loads((model_dir / "config.json").read_text())

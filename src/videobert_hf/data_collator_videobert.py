@@ -122,11 +122,13 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     for prediction keep their labels.
     `codebook_swap` p (G > 1 only; 0 by default): an aligned text-video example whose video is not hidden (by
     `whole_video_mask_probability`, drawn first) has, with probability p, the words of one of its codebooks (drawn
-    uniformly) replaced by that codebook's words of a window of as many clips of another video of the batch, its text
-    kept and predicted; its `alignment_labels` is -100 (the video half matches the text). Where `codebook_dropout`
-    only hides a codebook, so that the model still learns which words the training pairs put together, this shows it
-    words never paired in training, each beside the text of its own label (an object word swapped in: the action's
-    verb; an action word swapped in: the object's noun), as a clip of an unseen verb-noun pair shows them.
+    uniformly among `codebook_swap_codebooks`, all by default) replaced by that codebook's words of a window of as many
+    clips of another video of the batch, its text kept and predicted; its `alignment_labels` is -100 (the video half
+    matches the text). Where `codebook_dropout` only hides a codebook, so that the model still learns which words the
+    training pairs put together, this shows it words never paired in training, as a clip of an unseen verb-noun pair
+    shows them: with an object word swapped in, the verb is still the action word's. The text's other label then has
+    only the kept codebook to go by, so that a swapped action word teaches the verb from the object word, the pair
+    prior itself: `codebook_swap_codebooks=(0,)` swaps only the object words (codebook 0).
 
     Bad rows, by rule:
 
@@ -165,6 +167,7 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     max_future_clips: int = 4
     codebook_dropout: float = 0.0
     codebook_swap: float = 0.0
+    codebook_swap_codebooks: tuple[int, ...] | None = None
     concat_probability: float = 0.5
     max_concat_sentences: int = 3
     max_stride: int = 5
@@ -227,6 +230,14 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
                 f"codebook_swap={self.codebook_swap} swaps one of several codebooks' words between videos: it needs "
                 "num_codebooks > 1 (with one word per clip it would swap the whole video, a misaligned pair)."
             )
+        self._swappable = tuple(range(self.num_codebooks))
+        if self.codebook_swap_codebooks is not None:
+            self._swappable = tuple(int(g) for g in self.codebook_swap_codebooks)
+            if not self._swappable or any(not 0 <= g < self.num_codebooks for g in self._swappable):
+                raise ValueError(
+                    f"codebook_swap_codebooks={self.codebook_swap_codebooks} must name codebooks among 0..."
+                    f"{self.num_codebooks - 1} (num_codebooks={self.num_codebooks})."
+                )
         self.special = VideoBertSpecialIds.from_tokenizer(
             self.tokenizer, self.visual_token_offset, self.visual_vocab_size, self.num_codebooks
         )
@@ -430,7 +441,7 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         other = self._other_clips(row, rows, len(clips), swap[_S_OTHER], swap[_S_WINDOW])
         if not other:
             return None
-        g = int(swap[_S_CODEBOOK] * self.num_codebooks)
+        g = self._swappable[int(swap[_S_CODEBOOK] * len(self._swappable))]
         return [[*clip[:g], other[i % len(other)][g], *clip[g + 1 :]] for i, clip in enumerate(clips)]
 
     def _build_example(self, row: _Row, rows: list[_Row], draws: list[float]) -> tuple[list[int], list[int], int, Any]:
