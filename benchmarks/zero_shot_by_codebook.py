@@ -27,7 +27,8 @@ each readout's time per run (a ratio to the paper's readout in the same run), to
 once per noun, its clips' object words (`--noun_codebooks`) replaced by the commonest ones of that noun's training
 segments, and the verb's top-1 is counted apart for its own noun, the other nouns seen with its verb in training, and
 the nouns never seen with it (the unseen pairs' kind of combination). Where the verb is read from the action word
-alone, the three agree; where the model has learnt which verbs go with which noun, the last one falls:
+alone, the three agree; where the model has learnt which verbs go with which noun, the last one falls. The held-out
+noun is read likewise, its action words (`--verb_codebooks`) those of each verb:
 
     .venv/bin/python benchmarks/zero_shot_by_codebook.py bench_output/learning_seeds/<setting>/seed_{0,1,2} \\
         --verb_codebooks 1 --noun_codebooks 0 --pair_prior
@@ -104,41 +105,50 @@ def evaluate_run(root: Path, verb_codebooks, noun_codebooks) -> dict:
 
 
 PAIR_PRIOR_KINDS = ("its own noun", "the other nouns seen with the verb", "the nouns never seen with the verb")
+# the same for the noun read with the action words of each verb
+PAIR_PRIOR_VERB_KINDS = ("its own verb", "the other verbs seen with the noun", "the verbs never seen with the noun")
 
 
-def swapped_queries(train, evaluated, noun_codebooks) -> list[tuple[str, list[list[int]], str]]:
+def swapped_queries(train, evaluated, codebooks, donor: str = "noun") -> list[tuple[str, list[list[int]], str]]:
     """
-    `(kind, clips, verb)` for `--pair_prior`: every `evaluated` segment `(video_id, clips, labels)` (clips of one word
-    per codebook) with its clips' `noun_codebooks` words replaced by those of each noun in turn (the words its clips
-    most often have in the `train` segments of that noun), its other words kept; `kind` is the noun's among
-    `PAIR_PRIOR_KINDS` (the segment's own, another seen with its verb in `train`, or one never seen with it).
+    `(kind, clips, label)` for `--pair_prior`: every `evaluated` segment `(video_id, clips, labels)` (clips of one word
+    per codebook) with its clips' `codebooks` words replaced by those of each `donor` label (`"noun"`: each noun, the
+    object words; `"verb"`: each verb, the action words) in turn (the words its clips most often have in the `train`
+    segments of that label), its other words kept. `label` is the segment's other label (the one read), `kind` the
+    donor's among `PAIR_PRIOR_KINDS` (`PAIR_PRIOR_VERB_KINDS` for verbs): the segment's own, another seen with its
+    other label in `train`, or one never seen with it.
     """
     from collections import Counter
 
-    def object_words(clip):
-        return tuple(int(clip[g]) for g in noun_codebooks)
+    read = {"noun": "verb", "verb": "noun"}[donor]
+    kinds = PAIR_PRIOR_KINDS if donor == "noun" else PAIR_PRIOR_VERB_KINDS
 
-    pairs = {(labels["verb"], labels["noun"]) for _, _, labels in train}
-    nouns = sorted({noun for _, noun in pairs})
-    commonest = {
-        noun: Counter(
-            object_words(c) for _, clips, labels in train if labels["noun"] == noun for c in clips
-        ).most_common(1)[0][0]
-        for noun in nouns
-    }
+    def words(clip):
+        return tuple(int(clip[g]) for g in codebooks)
+
+    pairs = {(labels[read], labels[donor]) for _, _, labels in train}
+    donors = sorted({value for _, value in pairs})
+    counts = {value: Counter() for value in donors}
+    for _, clips, labels in train:
+        counts[labels[donor]].update(words(c) for c in clips)
+    commonest = {value: counts[value].most_common(1)[0][0] for value in donors}
     queries = []
     for _, clips, labels in evaluated:
-        for noun in nouns:
-            kind = PAIR_PRIOR_KINDS[0 if noun == labels["noun"] else 1 if (labels["verb"], noun) in pairs else 2]
-            donor = dict(zip(noun_codebooks, commonest[noun]))
+        for value in donors:
+            kind = kinds[0 if value == labels[donor] else 1 if (labels[read], value) in pairs else 2]
+            given = dict(zip(codebooks, commonest[value]))
             queries.append(
-                (kind, [[donor.get(g, int(w)) for g, w in enumerate(clip)] for clip in clips], labels["verb"])
+                (kind, [[given.get(g, int(w)) for g, w in enumerate(clip)] for clip in clips], labels[read])
             )
     return queries
 
 
-def pair_prior(root: Path, noun_codebooks) -> dict[str, float]:
-    """`--pair_prior` on one run: held-out verb top-1 of the paper's readout (every word) per `PAIR_PRIOR_KINDS`."""
+def pair_prior(root: Path, verb_codebooks, noun_codebooks) -> dict[str, float]:
+    """
+    `--pair_prior` on one run: held-out verb top-1 of the paper's readout (every word) per `PAIR_PRIOR_KINDS` (the
+    object words, `noun_codebooks`, of each noun), and the held-out noun's per `PAIR_PRIOR_VERB_KINDS` (the action
+    words, `verb_codebooks`, of each verb).
+    """
     from collections import Counter
 
     from transformers import AutoModelForPreTraining, AutoProcessor
@@ -149,19 +159,29 @@ def pair_prior(root: Path, noun_codebooks) -> dict[str, float]:
 
     model = AutoModelForPreTraining.from_pretrained(root / "videobert")
     processor = AutoProcessor.from_pretrained(root / "videobert")
-    queries = swapped_queries(split_segments(root, "train"), split_segments(root, "heldout"), noun_codebooks)
-    predictions = zero_shot_action_classification(
-        model, processor, [clips for _, clips, _ in queries], list(VERBS), list(NOUNS), top_k=1, show_progress=False
-    )
-    hits, counts = Counter(), Counter()
-    for (kind, _, verb), top in zip(queries, predictions.verbs[:, 0].tolist()):
-        hits[kind] += VERBS[top] == verb
-        counts[kind] += 1
-    return {
-        f"held-out verb top-1, object words of {kind}": round(100 * hits[kind] / counts[kind], 2)
-        for kind in PAIR_PRIOR_KINDS
-        if kind in counts
-    }
+    train, heldout = split_segments(root, "train"), split_segments(root, "heldout")
+    figures = {}
+    for donor, codebooks, kinds, words, labels in (
+        ("noun", noun_codebooks, PAIR_PRIOR_KINDS, "object", VERBS),
+        ("verb", verb_codebooks, PAIR_PRIOR_VERB_KINDS, "action", NOUNS),
+    ):
+        queries = swapped_queries(train, heldout, codebooks, donor)
+        predictions = zero_shot_action_classification(
+            model, processor, [clips for _, clips, _ in queries], list(VERBS), list(NOUNS), top_k=1,
+            show_progress=False,
+        )  # fmt: skip
+        top = (predictions.verbs if donor == "noun" else predictions.nouns)[:, 0].tolist()
+        hits, counts = Counter(), Counter()
+        for (kind, _, label), k in zip(queries, top):
+            hits[kind] += labels[k] == label
+            counts[kind] += 1
+        read = "verb" if donor == "noun" else "noun"
+        figures |= {
+            f"held-out {read} top-1, {words} words of {kind}": round(100 * hits[kind] / counts[kind], 2)
+            for kind in kinds
+            if kind in counts
+        }
+    return figures
 
 
 def main(argv=None):
@@ -177,7 +197,8 @@ def main(argv=None):
         "--pair_prior",
         action="store_true",
         help="Read the held-out verb with every word, each segment's object words (--noun_codebooks) replaced by "
-        "those of each noun: its own, the others seen with its verb, those never seen with it.",
+        "those of each noun: its own, the others seen with its verb, those never seen with it; and the held-out noun "
+        "likewise, its action words (--verb_codebooks) those of each verb.",
     )
     parser.add_argument("--output", help="JSON file for the figures of every run.")
     args = parser.parse_args(argv)
@@ -186,7 +207,7 @@ def main(argv=None):
         if not (Path(run) / "videobert").is_dir():
             raise SystemExit(f"{run} is not a demo output folder (no videobert/ model in it).")
         if args.pair_prior:
-            per_run[run] = pair_prior(Path(run), args.noun_codebooks)
+            per_run[run] = pair_prior(Path(run), args.verb_codebooks, args.noun_codebooks)
         else:
             per_run[run] = evaluate_run(Path(run), args.verb_codebooks, args.noun_codebooks)
         print(f"{run}: done", flush=True)

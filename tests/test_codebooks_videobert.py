@@ -1228,7 +1228,8 @@ def test_token_purity_names_an_unknown_factorisation_before_any_work(tmp_path, c
 def test_pair_prior_swaps_the_object_words_for_each_nouns(monkeypatch, capsys, tmp_path):
     """benchmarks/zero_shot_by_codebook.py --pair_prior: each held-out segment once per noun, its object words (the
     noun codebooks) those its noun's training clips have most often, its action words kept, and the noun's kind
-    (own, seen with the verb in training, never seen with it); the figures print per kind in that order."""
+    (own, seen with the verb in training, never seen with it); likewise once per verb, its action words swapped, for
+    the noun; the figures print per kind in that order."""
     module = load_benchmark("zero_shot_by_codebook")
     # training: slice with tomato and egg, stir with egg only; tomato's commonest object word is 1, egg's 2
     train = [
@@ -1254,10 +1255,18 @@ def test_pair_prior_swaps_the_object_words_for_each_nouns(monkeypatch, capsys, t
         (None, [[2, 6, 11]], {"verb": "stir", "noun": "egg"}),
     ]
     assert module.swapped_queries(three, three[:1], [0, 1])[0] == (never, [[2, 6, 10]], "slice")
+    # the noun read with the action words (codebook 1) of each verb: slice's commonest is 10, stir's 11
+    own_verb, seen_verb, never_verb = module.PAIR_PRIOR_VERB_KINDS
+    assert module.swapped_queries(train, heldout, [1], donor="verb") == [
+        (own_verb, [[1, 10], [3, 10]], "tomato"),
+        (never_verb, [[1, 11], [3, 11]], "tomato"),  # a tomato was never stirred
+        (seen_verb, [[2, 10]], "egg"),  # an egg was sliced in training
+        (own_verb, [[2, 11]], "egg"),
+    ]
     figures = {
         f"held-out verb top-1, object words of {kind}": value for kind, value in zip((own, seen, never), (90, 85, 40))
     }
-    monkeypatch.setattr(module, "pair_prior", lambda root, noun_codebooks: figures)
+    monkeypatch.setattr(module, "pair_prior", lambda root, verb_codebooks, noun_codebooks: figures)
     (tmp_path / "videobert").mkdir()
     assert module.main([str(tmp_path), "--verb_codebooks", "1", "--noun_codebooks", "0", "--pair_prior"]) == {
         str(tmp_path): figures
