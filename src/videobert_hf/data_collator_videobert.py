@@ -128,7 +128,9 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     training pairs put together, this shows it words never paired in training, as a clip of an unseen verb-noun pair
     shows them: with an object word swapped in, the verb is still the action word's. The text's other label then has
     only the kept codebook to go by, so that a swapped action word teaches the verb from the object word, the pair
-    prior itself: `codebook_swap_codebooks=(0,)` swaps only the object words (codebook 0).
+    prior itself: `codebook_swap_codebooks=(0,)` swaps only the object words (codebook 0). Measured (BENCHMARKS.md,
+    "Another video's object words"): that removes the verb's pair prior and teaches the noun's, since the noun of every
+    pair of words never given in training was then the action word's.
 
     Bad rows, by rule:
 
