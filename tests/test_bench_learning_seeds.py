@@ -80,15 +80,27 @@ def test_settings_on_todays_defaults_keep_them(bench, tmp_path):
     assert recipe["num_codebooks"] == 2 and "centre_chroma_surround_recipe" in bench.READ_BY_CODEBOOK
     assert bench.demo_settings(0, tmp_path, bench.SETTINGS["centre_chroma_surround"][1])["step_order"] == "random"
     # make demo draws three times the video-only examples and trains in bf16 where the CPU computes it since
-    # 2026-12-07, and so does the dominant-colour object word measured on them; every other setting keeps the
-    # weights and precision it was measured with
-    todays = {"make_demo", "dominant_centre_surround_summed"}
+    # 2026-12-07, and so does the dominant-colour object word measured on them (and with the codebook swap); every
+    # other setting keeps the weights and precision it was measured with
+    swaps = {
+        "dominant_centre_surround_summed_swap": (0.5, None),
+        "dominant_centre_surround_summed_swap_object": (0.5, "0"),
+        "dominant_centre_surround_summed_swap_object_025": (0.25, "0"),
+    }
+    todays = {"make_demo", "dominant_centre_surround_summed", *swaps}
     for name in todays:
         today = bench.demo_settings(0, tmp_path, bench.SETTINGS[name][1])
         assert (today["regime_weights"], today["precision"], today["step_order"]) == ("1,3,5", "auto", "recipe")
     dominant = bench.demo_settings(0, tmp_path, bench.SETTINGS["dominant_centre_surround_summed"][1])
     assert dominant["s3d_blocks"] == ["colour_dominant_centre_chroma", "efficientnet_lite0_surround"]
     assert dominant["codebook_layout"] == "summed" and "dominant_centre_surround_summed" in bench.READ_BY_CODEBOOK
+    for name, (swap, codebooks) in swaps.items():  # the dominant colour's setting with the swap added
+        swapped = bench.demo_settings(0, tmp_path, bench.SETTINGS[name][1])
+        assert (swapped["codebook_swap"], swapped["codebook_swap_codebooks"]) == (swap, codebooks)
+        assert {k: v for k, v in swapped.items() if not k.startswith("codebook_swap")} == {
+            k: v for k, v in dominant.items() if not k.startswith("codebook_swap")
+        }
+        assert name in bench.READ_BY_CODEBOOK
     for name, (_, demo_args) in bench.SETTINGS.items():
         settings = bench.demo_settings(0, tmp_path, demo_args)
         if name not in todays:
