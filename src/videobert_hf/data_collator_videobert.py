@@ -123,14 +123,14 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     `codebook_swap` p (G > 1 only; 0 by default): an aligned text-video example whose video is not hidden (by
     `whole_video_mask_probability`, drawn first) has, with probability p, the words of one of its codebooks (drawn
     uniformly among `codebook_swap_codebooks`, all by default) replaced by that codebook's words of a window of as many
-    clips of another video of the batch, its text kept and predicted; its `alignment_labels` is -100 (the video half
-    matches the text). Where `codebook_dropout` only hides a codebook, so that the model still learns which words the
-    training pairs put together, this shows it words never paired in training, as a clip of an unseen verb-noun pair
-    shows them: with an object word swapped in, the verb is still the action word's. The text's other label then has
-    only the kept codebook to go by, so that a swapped action word teaches the verb from the object word, the pair
-    prior itself: `codebook_swap_codebooks=(0,)` swaps only the object words (codebook 0). Measured (BENCHMARKS.md,
-    "Another video's object words"): that removes the verb's pair prior and teaches the noun's, since the noun of every
-    pair of words never given in training was then the action word's.
+    clips of another video of the batch, its text kept and predicted; its `alignment_labels` is -100 (the video only
+    partly matches the text). Where `codebook_dropout` only hides a codebook, so that the model still learns which
+    words the training pairs put together, this shows it words never paired in training, as a clip of an unseen
+    verb-noun pair shows them: with an object word swapped in, the verb is still the action word's. The text's other
+    label then has only the kept codebook to go by, so that a swapped action word teaches the verb from the object
+    word, the pair prior itself: `codebook_swap_codebooks=(0,)` swaps only the object words (codebook 0). Measured
+    (BENCHMARKS.md, "Another video's object words"): that removes the verb's pair prior and teaches the noun's, since
+    the noun of every pair of words never given in training was then the action word's.
 
     Bad rows, by rule:
 
