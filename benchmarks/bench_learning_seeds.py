@@ -209,8 +209,7 @@ SETTINGS["dominant_centre_surround_summed_swap_object"] = (
 SETTINGS["dominant_centre_surround_summed_swap_object_025"] = (
     "G = 2: the centre's dominant chroma colour / surround summed, the object words swapped in a quarter of the "
     "aligned pairs, 800 steps, make demo's defaults",
-    [*object_and_action_words("colour_dominant_centre_chroma"), "--codebook_layout", "summed"]
-    + ["--codebook_swap", "0.25", "--codebook_swap_codebooks", "0"],
+    [*SETTINGS["dominant_centre_surround_summed"][1], "--codebook_swap", "0.25", "--codebook_swap_codebooks", "0"],
 )
 
 # The settings with an object word (codebook 0) and an action word (codebook 1): their zero-shot labels are also read

@@ -107,6 +107,8 @@ def evaluate_run(root: Path, verb_codebooks, noun_codebooks) -> dict:
 PAIR_PRIOR_KINDS = ("its own noun", "the other nouns seen with the verb", "the nouns never seen with the verb")
 # the same for the noun read with the action words of each verb
 PAIR_PRIOR_VERB_KINDS = ("its own verb", "the other verbs seen with the noun", "the verbs never seen with the noun")
+# donor label -> (the label read, the donor's kinds, what its words are called)
+PAIR_PRIOR_DONORS = {"noun": ("verb", PAIR_PRIOR_KINDS, "object"), "verb": ("noun", PAIR_PRIOR_VERB_KINDS, "action")}
 
 
 def swapped_queries(train, evaluated, codebooks, donor: str = "noun") -> list[tuple[str, list[list[int]], str]]:
@@ -120,8 +122,7 @@ def swapped_queries(train, evaluated, codebooks, donor: str = "noun") -> list[tu
     """
     from collections import Counter
 
-    read = {"noun": "verb", "verb": "noun"}[donor]
-    kinds = PAIR_PRIOR_KINDS if donor == "noun" else PAIR_PRIOR_VERB_KINDS
+    read, kinds, _ = PAIR_PRIOR_DONORS[donor]
 
     def words(clip):
         return tuple(int(clip[g]) for g in codebooks)
@@ -161,10 +162,8 @@ def pair_prior(root: Path, verb_codebooks, noun_codebooks) -> dict[str, float]:
     processor = AutoProcessor.from_pretrained(root / "videobert")
     train, heldout = split_segments(root, "train"), split_segments(root, "heldout")
     figures = {}
-    for donor, codebooks, kinds, words, labels in (
-        ("noun", noun_codebooks, PAIR_PRIOR_KINDS, "object", VERBS),
-        ("verb", verb_codebooks, PAIR_PRIOR_VERB_KINDS, "action", NOUNS),
-    ):
+    for donor, codebooks, labels in (("noun", noun_codebooks, VERBS), ("verb", verb_codebooks, NOUNS)):
+        read, kinds, words = PAIR_PRIOR_DONORS[donor]
         queries = swapped_queries(train, heldout, codebooks, donor)
         predictions = zero_shot_action_classification(
             model, processor, [clips for _, clips, _ in queries], list(VERBS), list(NOUNS), top_k=1,
@@ -175,7 +174,6 @@ def pair_prior(root: Path, verb_codebooks, noun_codebooks) -> dict[str, float]:
         for (kind, _, label), k in zip(queries, top):
             hits[kind] += labels[k] == label
             counts[kind] += 1
-        read = "verb" if donor == "noun" else "noun"
         figures |= {
             f"held-out {read} top-1, {words} words of {kind}": round(100 * hits[kind] / counts[kind], 2)
             for kind in kinds
@@ -211,6 +209,8 @@ def main(argv=None):
         else:
             per_run[run] = evaluate_run(Path(run), args.verb_codebooks, args.noun_codebooks)
         print(f"{run}: done", flush=True)
+    if args.output:
+        Path(args.output).write_text(json.dumps(per_run, indent=2), encoding="utf-8")
     names = list(next(iter(per_run.values())))
     if args.pair_prior:
         print(f"\n| figure | {' | '.join(Path(r).name for r in per_run)} | mean (min-max) |")
@@ -219,8 +219,6 @@ def main(argv=None):
             values = [per_run[r][name] for r in per_run]
             cells = " | ".join(f"{v:.1f}" for v in values)
             print(f"| {name} | {cells} | {statistics.mean(values):.1f} ({min(values):.1f}-{max(values):.1f}) |")
-        if args.output:
-            Path(args.output).write_text(json.dumps(per_run, indent=2), encoding="utf-8")
         return per_run
     print(f"\n| figure | target | {' | '.join(Path(r).name for r in per_run)} | mean (min-max) |")
     print(f"|---|---|{'---|' * len(per_run)}---|")
@@ -232,8 +230,6 @@ def main(argv=None):
         cells = " | ".join(f"{v:.1f}" for v in values)
         summary = f"{statistics.mean(values):.1f} ({min(values):.1f}-{max(values):.1f}) {held}"
         print(f"| {name} | >= {target} | {cells} | {summary} |")
-    if args.output:
-        Path(args.output).write_text(json.dumps(per_run, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":
