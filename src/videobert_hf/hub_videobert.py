@@ -263,7 +263,7 @@ that treats the model's fill-ins as facts.
   is read at 84 % (81-87) with its own noun's object word and at 33 % (24-46) with that of a noun never seen with its
   verb; seeds 0-2). Training with another video's object words in half the aligned pairs (`codebook_swap`) removes
   that prior and reads the unseen pair's verb at 90 % (88-94), but moves the prior to the noun: the paper's readout
-  then reads the held-out noun at 74 % (65-82; one word 87) and the unseen pair's noun at 23 %.
+  then reads the held-out noun at 74 % (65-82; one word 87) and the unseen pair's noun at 23 % (11-39).
   BENCHMARKS.md has the seed benchmark of each setting.
 - **Clip encoder of the demo.** The demo's S3D is randomly initialised (no Kinetics weights are downloaded) and pooled
   at four blocks, beside an ImageNet-trained EfficientNet-Lite0 on one frame per clip (not a video model: it sees
