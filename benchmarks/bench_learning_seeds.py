@@ -211,6 +211,20 @@ SETTINGS["dominant_centre_surround_summed_swap_object_025"] = (
     "aligned pairs, 800 steps, make demo's defaults",
     [*SETTINGS["dominant_centre_surround_summed"][1], "--codebook_swap", "0.25", "--codebook_swap_codebooks", "0"],
 )
+# the object-word swap in half the aligned pairs, the words that the object codebook names (measured on the training
+# videos: the nouns) not predicted in a swapped pair, so that it no longer teaches the noun from the action word
+SETTINGS["dominant_centre_surround_summed_swap_object_named"] = (
+    "G = 2: the centre's dominant chroma colour / surround summed, the object words swapped in half the aligned "
+    "pairs, the words they name not predicted there, 800 steps, make demo's defaults",
+    [*SETTINGS["dominant_centre_surround_summed_swap_object"][1], "--codebook_swap_named_words"],
+)
+# and either codebook swapped (drawn per pair): the swapped action words teach the noun beside object words never seen
+# with them, the verbs they name not predicted
+SETTINGS["dominant_centre_surround_summed_swap_named"] = (
+    "G = 2: the centre's dominant chroma colour / surround summed, either codebook swapped in half the aligned "
+    "pairs, the words it names not predicted there, 800 steps, make demo's defaults",
+    [*SETTINGS["dominant_centre_surround_summed_swap"][1], "--codebook_swap_named_words"],
+)
 
 # The settings with an object word (codebook 0) and an action word (codebook 1): their zero-shot labels are also read
 # each from its own word, and from both readouts at once (`benchmarks/zero_shot_by_codebook.py`, rows "own words" and
@@ -227,6 +241,8 @@ READ_BY_CODEBOOK = {
     "dominant_centre_surround_summed_swap",
     "dominant_centre_surround_summed_swap_object",
     "dominant_centre_surround_summed_swap_object_025",
+    "dominant_centre_surround_summed_swap_object_named",
+    "dominant_centre_surround_summed_swap_named",
 }
 READOUT_CACHE = "zero_shot_by_codebook.json"
 # what the cached readouts hold: 1 all words, own words, own x all words; 2 also from text to video (1 is read again)

@@ -123,6 +123,12 @@ def parse_args(argv=None):
         help="Comma-separated codebooks that --codebook_swap may swap (default: all), e.g. 0 for the object words.",
     )
     parser.add_argument(
+        "--codebook_swap_named_words",
+        action="store_true",
+        help="With --codebook_swap: a swapped example does not predict the text words that the swapped codebook names "
+        "(measured on the training videos), so that it teaches each label from its own codebook only.",
+    )
+    parser.add_argument(
         "--max_steps",
         type=int,
         default=800,
@@ -208,9 +214,11 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.num_codebooks == 1:  # before any stage runs, not minutes later in the pretraining subprocess
-        for name in ("codebook_dropout", "codebook_swap", "codebook_swap_codebooks"):
+        for name in ("codebook_dropout", "codebook_swap", "codebook_swap_codebooks", "codebook_swap_named_words"):
             if getattr(args, name):
                 parser.error(f"--{name} acts on one of several codebooks: it needs --num_codebooks > 1.")
+    if args.codebook_swap_named_words and not args.codebook_swap:
+        parser.error("--codebook_swap_named_words acts on swapped examples: it needs --codebook_swap > 0.")
     return args
 
 
@@ -295,6 +303,7 @@ def settings_table(args, machine: dict | None = None) -> str:
             + (
                 f"; one codebook's words (of {args.codebook_swap_codebooks or 'all'}) another video's in "
                 f"{args.codebook_swap:g} of aligned pairs"
+                + (", the text words it names not predicted" if args.codebook_swap_named_words else "")
                 if args.codebook_swap
                 else ""
             ),
@@ -558,6 +567,7 @@ def main(argv=None):
         *(["--codebook_dropout", str(args.codebook_dropout)] if args.codebook_dropout else []),
         *(["--codebook_swap", str(args.codebook_swap)] if args.codebook_swap else []),
         *(["--codebook_swap_codebooks", args.codebook_swap_codebooks] if args.codebook_swap_codebooks else []),
+        *(["--codebook_swap_named_words"] if args.codebook_swap_named_words else []),
         *(["--future_mask_probability", str(args.future_mask_probability)] if args.future_mask_probability else []),
         "--visual_tokenizer_name_or_path", str(vocab / "visual_tokenizer"),
         "--config_overrides",

@@ -35,7 +35,7 @@ import hashlib
 import logging
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import datasets
 import torch
@@ -51,7 +51,7 @@ from transformers import (
 
 import videobert_hf
 from videobert_hf import VideoBertConfig, VideoBertForPreTraining, VideoBertVisualTokenizer
-from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining
+from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining, words_named_by_codebook
 from videobert_hf.io_videobert import checkpoint_to_resume
 from videobert_hf.pipelines_videobert import VISUAL_TOKENIZER_SUBFOLDER
 
@@ -141,6 +141,14 @@ class DataArguments:
     codebook_swap_codebooks: str | None = field(
         default=None,
         metadata={"help": "Comma-separated codebooks that --codebook_swap may swap (default: all), e.g. 0."},
+    )
+    codebook_swap_named_words: bool = field(
+        default=False,
+        metadata={
+            "help": "With --codebook_swap: in a swapped example, leave out of the loss the text words that the "
+            "swapped codebook names (the codebook whose words tell most of a word's presence in a sentence, measured "
+            "on the training set before training), so that a swap teaches each label from its own codebook only."
+        },
     )
     concat_probability: float = field(default=0.5, metadata={"help": "Chance to join neighbouring sentences."})
     max_concat_sentences: int = field(
@@ -346,6 +354,17 @@ def load_train_dataset(data_args: DataArguments) -> datasets.Dataset:
     return dataset
 
 
+def with_named_words(collator, train_dataset, samples_per_video, tokenizer):
+    """The collator with `codebook_named_words` measured on the training videos (one copy of each), logged."""
+    videos = train_dataset.select(range(len(train_dataset) // samples_per_video))
+    named, information = words_named_by_codebook(collator, videos)
+    for g, words in enumerate(named):
+        ranked = sorted(words, key=lambda t: -information[g, t])
+        shown = ", ".join(f"{tokenizer.convert_ids_to_tokens(t)} {information[g, t]:.2f}" for t in ranked[:40])
+        logger.info(f"Codebook {g} names {len(words)} text words (not predicted where it is swapped), first: {shown}")
+    return replace(collator, codebook_named_words=named)
+
+
 def main(argv=None, callbacks=None):
     parser = HfArgumentParser((ModelArguments, DataArguments, TrainingArguments))
     if argv is None and len(sys.argv) == 2 and sys.argv[1].endswith(".json"):
@@ -407,6 +426,8 @@ def main(argv=None, callbacks=None):
         max_stride=data_args.max_stride,
         max_length=data_args.max_seq_length,
     )
+    if data_args.codebook_swap_named_words:
+        collator = with_named_words(collator, train_dataset, data_args.samples_per_video, processor.tokenizer)
     trainer = VideoBertPretrainingTrainer(
         model=model,
         args=training_args,

@@ -83,9 +83,11 @@ def test_settings_on_todays_defaults_keep_them(bench, tmp_path):
     # 2026-12-07, and so does the dominant-colour object word measured on them (and with the codebook swap); every
     # other setting keeps the weights and precision it was measured with
     swaps = {
-        "dominant_centre_surround_summed_swap": (0.5, None),
-        "dominant_centre_surround_summed_swap_object": (0.5, "0"),
-        "dominant_centre_surround_summed_swap_object_025": (0.25, "0"),
+        "dominant_centre_surround_summed_swap": (0.5, None, False),
+        "dominant_centre_surround_summed_swap_object": (0.5, "0", False),
+        "dominant_centre_surround_summed_swap_object_025": (0.25, "0", False),
+        "dominant_centre_surround_summed_swap_object_named": (0.5, "0", True),
+        "dominant_centre_surround_summed_swap_named": (0.5, None, True),
     }
     todays = {"make_demo", "dominant_centre_surround_summed", *swaps}
     for name in todays:
@@ -94,9 +96,12 @@ def test_settings_on_todays_defaults_keep_them(bench, tmp_path):
     dominant = bench.demo_settings(0, tmp_path, bench.SETTINGS["dominant_centre_surround_summed"][1])
     assert dominant["s3d_blocks"] == ["colour_dominant_centre_chroma", "efficientnet_lite0_surround"]
     assert dominant["codebook_layout"] == "summed" and "dominant_centre_surround_summed" in bench.READ_BY_CODEBOOK
-    for name, (swap, codebooks) in swaps.items():  # the dominant colour's setting with the swap added
+    for name, swap in swaps.items():  # the dominant colour's setting with the swap added
         swapped = bench.demo_settings(0, tmp_path, bench.SETTINGS[name][1])
-        assert (swapped["codebook_swap"], swapped["codebook_swap_codebooks"]) == (swap, codebooks)
+        assert (
+            tuple(swapped[k] for k in ("codebook_swap", "codebook_swap_codebooks", "codebook_swap_named_words"))
+            == swap
+        )
         assert {k: v for k, v in swapped.items() if not k.startswith("codebook_swap")} == {
             k: v for k, v in dominant.items() if not k.startswith("codebook_swap")
         }
@@ -423,10 +428,20 @@ def test_demo_refuses_codebook_options_with_one_word_before_any_stage(bench, cap
     """`--codebook_dropout`, `--codebook_swap`, `--codebook_swap_codebooks` with one word per clip: an argument error
     naming the flag, at once (the collator would raise only minutes later, in the pretraining subprocess)."""
     demo = bench.demo_module()
-    for argv in (["--codebook_dropout", "0.5"], ["--codebook_swap", "0.5"], ["--codebook_swap_codebooks", "0"]):
+    for argv in (
+        ["--codebook_dropout", "0.5"],
+        ["--codebook_swap", "0.5"],
+        ["--codebook_swap_codebooks", "0"],
+        ["--codebook_swap_named_words"],
+    ):
         with pytest.raises(SystemExit):
             demo.parse_args(argv)
         assert f"{argv[0]} acts on one of several codebooks: it needs --num_codebooks > 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # the named words are left out of swapped examples only
+        demo.parse_args(["--num_codebooks", "2", "--codebook_swap_named_words"])
+    assert (
+        "--codebook_swap_named_words acts on swapped examples: it needs --codebook_swap > 0" in capsys.readouterr().err
+    )
     args = demo.parse_args(["--num_codebooks", "2", "--codebook_swap", "0.5", "--codebook_swap_codebooks", "0"])
     assert (args.codebook_swap, args.codebook_swap_codebooks) == (0.5, "0")
 

@@ -1086,7 +1086,8 @@ def test_scripts_build_tokenize_and_pretrain_with_two_codebooks(tmp_path):
             "--num_attention_heads", "4", "--intermediate_size", "37", "--max_steps", "2", "--save_steps", "2",
             "--per_device_train_batch_size", "2", "--max_seq_length", "32", "--use_cpu", "--report_to", "none",
             "--dataloader_num_workers", "0", "--disable_tqdm", "true", "--seed", "0", "--codebook_dropout", "0.5",
-            "--codebook_swap", "0.5", "--codebook_swap_codebooks", "0", "--config_overrides", "codebook_layout=summed",
+            "--codebook_swap", "0.5", "--codebook_swap_codebooks", "0", "--codebook_swap_named_words",
+            "--config_overrides", "codebook_layout=summed",
         ]
     )  # fmt: skip
     saved = json.loads((model_dir / "config.json").read_text())

@@ -170,6 +170,7 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     codebook_dropout: float = 0.0
     codebook_swap: float = 0.0
     codebook_swap_codebooks: tuple[int, ...] | None = None
+    codebook_named_words: tuple[tuple[int, ...], ...] | None = None
     concat_probability: float = 0.5
     max_concat_sentences: int = 3
     max_stride: int = 5
@@ -240,6 +241,15 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
                     f"codebook_swap_codebooks={self.codebook_swap_codebooks} must name codebooks among 0..."
                     f"{self.num_codebooks - 1} (num_codebooks={self.num_codebooks})."
                 )
+        if self.codebook_named_words is not None:
+            named = tuple(tuple(int(t) for t in words) for words in self.codebook_named_words)
+            if self.codebook_swap == 0 or len(named) != self.num_codebooks:
+                raise ValueError(
+                    f"codebook_named_words (the text words each codebook names, not predicted where that codebook is "
+                    f"swapped) needs codebook_swap > 0 (got {self.codebook_swap}) and one tuple of text ids per codebook "
+                    f"({self.num_codebooks}), got {len(named)}; `words_named_by_codebook` measures them."
+                )
+            self.codebook_named_words = named
         self.special = VideoBertSpecialIds.from_tokenizer(
             self.tokenizer, self.visual_token_offset, self.visual_vocab_size, self.num_codebooks
         )
@@ -265,6 +275,17 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         is_special[[i for i in special_ids if i is not None and 0 <= i < joint_size]] = True
         self._is_special = is_special
         self._random_text_ids = torch.nonzero(~is_special[: self.text_vocab_size]).flatten()
+        self._named = None
+        if self.codebook_named_words is not None:
+            self._named = torch.zeros((self.num_codebooks, joint_size), dtype=torch.bool)
+            for g, words in enumerate(self.codebook_named_words):
+                bad = [t for t in words if not 0 <= t < self.text_vocab_size]
+                if bad:
+                    raise ValueError(
+                        f"codebook_named_words[{g}] holds {bad[:5]}, outside the WordPiece vocabulary "
+                        f"[0, {self.text_vocab_size})."
+                    )
+                self._named[g, list(words)] = True
 
         self.num_skipped = 0
         self.num_skipped_sentences = 0
@@ -438,13 +459,16 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         start = int(u_window * (len(other) - length + 1)) if len(other) > length else 0
         return other[start : start + length]
 
-    def _swap_codebook(self, row: _Row, rows: list[_Row], clips: list, swap: list[float]) -> list | None:
-        """`clips` with one codebook's words those of another video's window (repeated when shorter), if any."""
+    def _swap_codebook(self, row: _Row, rows: list[_Row], clips: list, swap: list[float]) -> tuple[list, int] | None:
+        """
+        `(clips with one codebook's words those of another video's window (repeated when shorter), that codebook)`,
+        if the batch has another video.
+        """
         other = self._other_clips(row, rows, len(clips), swap[_S_OTHER], swap[_S_WINDOW])
         if not other:
             return None
         g = self._swappable[int(swap[_S_CODEBOOK] * len(self._swappable))]
-        return [[*clip[:g], other[i % len(other)][g], *clip[g + 1 :]] for i, clip in enumerate(clips)]
+        return [[*clip[:g], other[i % len(other)][g], *clip[g + 1 :]] for i, clip in enumerate(clips)], g
 
     def _build_example(self, row: _Row, rows: list[_Row], draws: list[float]) -> tuple[list[int], list[int], int, Any]:
         """`(input ids, token types, alignment label, (text, clips) of an aligned text-video example else None)`."""
@@ -470,19 +494,25 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         ids, types = build_videobert_inputs(text, clips, self.special, self.max_length)
         return ids, types, alignment, (text, clips) if alignment == 1 else None
 
-    def _swap_codebooks(self, examples: list, rows: list[_Row], generator) -> list:
-        """`codebook_swap`: aligned text-video examples (their video not hidden) with one codebook's words swapped."""
+    def _swap_codebooks(self, examples: list, rows: list[_Row], generator) -> tuple[list, torch.Tensor]:
+        """
+        `codebook_swap`: aligned text-video examples (their video not hidden) with one codebook's words swapped; and
+        each example's swapped codebook (-1: none).
+        """
         swaps = torch.rand((len(examples), _NUM_SWAP_DRAWS), generator=generator, dtype=torch.float64).tolist()
-        swapped_examples = []
+        swapped_examples, swapped_codebooks = [], []
         for (ids, types, alignment, parts), row, swap in zip(examples, rows, swaps):
+            g = -1
             if alignment == 1 and swap[_S_APPLY] < self.codebook_swap:
                 text, clips = parts
                 swapped = self._swap_codebook(row, rows, clips, swap)
                 if swapped is not None:
-                    ids, types = build_videobert_inputs(text, swapped, self.special, self.max_length)
+                    clips, g = swapped
+                    ids, types = build_videobert_inputs(text, clips, self.special, self.max_length)
                     alignment = -100
             swapped_examples.append((ids, types, alignment, None))
-        return swapped_examples
+            swapped_codebooks.append(g)
+        return swapped_examples, torch.tensor(swapped_codebooks, dtype=torch.long)
 
     # ---- batch ------------------------------------------------------------------------------------------------
 
@@ -509,15 +539,18 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
                 (ids, types, -100 if hidden else alignment, parts)
                 for (ids, types, alignment, parts), hidden in zip(examples, whole_video.tolist())
             ]
+        swapped = None
         if self.codebook_swap > 0:  # drawn only then, so that 0 keeps the random stream
-            examples = self._swap_codebooks(examples, rows, generator)
+            examples, swapped = self._swap_codebooks(examples, rows, generator)
         future = None
         if self.future_mask_probability > 0:  # drawn only then, so that 0 keeps the random stream
             drawn = torch.rand(len(examples), generator=generator) < self.future_mask_probability
             future = torch.randint(1, self.max_future_clips + 1, (len(examples),), generator=generator) * drawn
-        return self._pad_and_mask(examples, generator, whole_video, future)
+        return self._pad_and_mask(examples, generator, whole_video, future, swapped)
 
-    def _pad_and_mask(self, examples, generator, whole_video=None, future=None) -> dict[str, torch.Tensor]:
+    def _pad_and_mask(
+        self, examples, generator, whole_video=None, future=None, swapped=None
+    ) -> dict[str, torch.Tensor]:
         batch = pad_videobert_batch(
             [(ids, types) for ids, types, *_ in examples], self.special.pad, self.pad_to_multiple_of
         )
@@ -576,7 +609,11 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
             size = self.visual_vocab_size // self.num_codebooks
             random_visual = self.visual_token_offset + codebook * size
             random_visual = random_visual + torch.randint(size, (batch_size, length), generator=generator)
-        labels = torch.where(chosen & (alignment_labels != 0).unsqueeze(1), input_ids, -100)
+        predicted = chosen & (alignment_labels != 0).unsqueeze(1)
+        if self._named is not None:  # swapped rows: the text words that the swapped codebook names are not predicted
+            named = self._named[swapped.clamp(min=0).unsqueeze(1), input_ids] & (swapped >= 0).unsqueeze(1)
+            predicted = predicted & ~(named & is_text)
+        labels = torch.where(predicted, input_ids, -100)
         masked_ids = torch.where(to_mask, self.special.mask, input_ids)
         masked_ids = torch.where(to_random & is_text, random_text, masked_ids)
         masked_ids = torch.where(to_random & is_visual, random_visual, masked_ids)
@@ -589,4 +626,83 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
         }
 
 
-__all__ = ["DataCollatorForVideoBertPretraining"]
+def _binary_entropy(p: torch.Tensor) -> torch.Tensor:
+    return -(torch.special.xlogy(p, p) + torch.special.xlogy(1 - p, 1 - p))
+
+
+def words_named_by_codebook(
+    collator: DataCollatorForVideoBertPretraining, rows, min_count: int = 5, show_progress: bool = True
+) -> tuple[tuple[tuple[int, ...], ...], torch.Tensor]:
+    """
+    The text words that each codebook names, for `DataCollatorForVideoBertPretraining(codebook_named_words=...)`:
+    measured on `rows` (contract rows, e.g. the training dataset), without labels.
+
+    Each clip of each sentence's span (text and a non-empty span) is one sample: whether the sentence holds text id t,
+    beside the clip's word of codebook g. The information that codebook g's word gives about t's presence, as a share
+    of its entropy (the uncertainty coefficient `I(t; word_g) / H(t)`, the plug-in estimate less the Miller-Madow bias
+    `(words of g seen - 1) / 2n`, which a codebook of many words would otherwise win with chance co-occurrences), is
+    `information[g, t]`. A word seen in at least `min_count` samples is named by the codebook that tells most of it,
+    where that is positive. Words that no video tells of (the sentences' template words) then fall to either codebook
+    by noise, which is harmless: a swapped example only leaves them out of its loss.
+
+    Returns `(named, information)`: a tuple per codebook of the text ids it names, and the `[G, text vocabulary]`
+    float64 coefficients (0 for unseen words). Rows are validated as by the collator (a `ValueError` names the video).
+    """
+    from tqdm.auto import tqdm
+
+    groups = collator.num_codebooks
+    if groups < 2:
+        raise ValueError(f"words_named_by_codebook compares several codebooks: num_codebooks={groups}.")
+    size, vocab = collator.visual_vocab_size // groups, collator.text_vocab_size
+    occurrences = torch.zeros(vocab, dtype=torch.float64)  # samples whose sentence holds each text id
+    word_counts = torch.zeros((groups, size), dtype=torch.float64)
+    pair_keys = [torch.zeros(0, dtype=torch.long) for _ in range(groups)]  # text id * size + word, and their counts
+    pair_counts = [torch.zeros(0, dtype=torch.float64) for _ in range(groups)]
+    pending, pending_size = [[] for _ in range(groups)], 0
+
+    def merge():
+        for g in range(groups):
+            keys = torch.cat([pair_keys[g], *pending[g]])
+            counts = torch.cat([pair_counts[g], torch.ones(len(keys) - len(pair_counts[g]), dtype=torch.float64)])
+            pair_keys[g], inverse = torch.unique(keys, return_inverse=True)
+            pair_counts[g] = torch.zeros(len(pair_keys[g]), dtype=torch.float64).index_add_(0, inverse, counts)
+            pending[g].clear()
+
+    samples = 0
+    for feature in tqdm(rows, desc="Text words named by each codebook", disable=not show_progress):
+        row, _ = collator._parse_row(feature)
+        if row is None:
+            continue
+        for i in row.text_video_starts:
+            first, end = row.spans[i]
+            tokens = torch.tensor(sorted(set(row.texts[i])), dtype=torch.long)
+            clips = torch.tensor(row.visual_ids[first:end], dtype=torch.long).view(-1, groups)
+            samples += len(clips)
+            occurrences[tokens] += len(clips)
+            for g in range(groups):
+                words = clips[:, g] - g * size
+                word_counts[g].index_add_(0, words, torch.ones(len(words), dtype=torch.float64))
+                pending[g].append((tokens[:, None] * size + words[None, :]).flatten())
+            pending_size += len(tokens) * len(clips)
+        if pending_size > 1 << 22:
+            merge()
+            pending_size = 0
+    merge()
+    information = torch.zeros((groups, vocab), dtype=torch.float64)
+    if samples == 0:
+        return tuple(() for _ in range(groups)), information
+    entropy = _binary_entropy(occurrences / samples)
+    for g in range(groups):
+        tokens, words = pair_keys[g] // size, pair_keys[g] % size
+        seen = word_counts[g][words]
+        conditional = torch.zeros(vocab, dtype=torch.float64).index_add_(
+            0, tokens, seen / samples * _binary_entropy(pair_counts[g] / seen)
+        )
+        bias = (int((word_counts[g] > 0).sum()) - 1) / (2 * samples)
+        information[g] = torch.where(entropy > 0, (entropy - conditional - bias) / entropy.clamp(min=1e-300), 0.0)
+    best, namer = information.max(0)
+    named = (occurrences >= min_count) & (best > 0)
+    return tuple(tuple(torch.nonzero(named & (namer == g)).flatten().tolist()) for g in range(groups)), information
+
+
+__all__ = ["DataCollatorForVideoBertPretraining", "words_named_by_codebook"]
