@@ -33,7 +33,7 @@ from videobert_hf import (
     VideoBertVisualTokenizer,
     VideoBertVisualTokenizerConfig,
 )
-from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining
+from videobert_hf.data_collator_videobert import DataCollatorForVideoBertPretraining, words_named_by_codebook
 from videobert_hf.uses import (
     alignment_scores,
     forecast_visual_tokens,
@@ -665,6 +665,71 @@ def test_codebook_swap_gives_one_codebook_another_videos_words(wordpiece):
         DataCollatorForVideoBertPretraining(
             wordpiece, visual_token_offset=processor.visual_token_offset, visual_vocab_size=18, codebook_swap=0.5
         )
+
+
+def test_swapped_pairs_do_not_predict_the_words_their_swapped_codebook_names(wordpiece):
+    """`words_named_by_codebook` finds, without labels, the nouns in the object codebook's words and the verbs in the
+    action codebook's (a word in every sentence, or seen in fewer than `min_count` samples, is named by none); with
+    them as `codebook_named_words`, a pair whose object words are swapped predicts its verb but not its noun, and
+    nothing else of the batch changes. An unswapped pair predicts both."""
+    processor, model = two_codebook_model(wordpiece)
+    nouns, verbs = ["tomato", "egg", "onion"], ["slice", "stir", "pour"]
+    # video 3n + v: "<verb v> the <noun n>" over 8 clips, object word n (codebook 0), action word 9 + v (codebook 1)
+    rows = [
+        {"video_id": f"v{3 * n + v}", "visual_ids": [[n, 9 + v]] * 8,
+         "sentence_text_ids": processor.encode_sentences([f"{verbs[v]} the {nouns[n]}"]), "sentence_clip_spans": [[0, 8]]}
+        for n in range(3) for v in range(3)
+    ]  # fmt: skip
+    rows.append(
+        {"video_id": "rare", "visual_ids": [[0, 9]] * 2, "sentence_text_ids": processor.encode_sentences(
+            ["slice the fresh tomato"]), "sentence_clip_spans": [[0, 2]]}
+    )  # fmt: skip
+    kwargs = dict(
+        seed=0, regime_weights=(0, 0, 1), negative_probability=0.0, max_length=48, concat_probability=0.0,
+        max_stride=1, visual_mask_probability=0.0, mlm_probability=1.0, codebook_swap=1.0, codebook_swap_codebooks=(0,),
+    )  # fmt: skip
+    collator = DataCollatorForVideoBertPretraining.from_config(wordpiece, model.config, **kwargs)
+    named, information = words_named_by_codebook(collator, rows, show_progress=False)
+    ids = {word: wordpiece.convert_tokens_to_ids(word) for word in [*nouns, *verbs, "the", "fresh"]}
+    assert set(named[0]) == {ids[noun] for noun in nouns} and set(named[1]) == {ids[verb] for verb in verbs}
+    assert information.shape == (2, collator.text_vocab_size)
+    assert (information[0, [ids[n] for n in nouns]] > 0.5).all() and (
+        information[1, [ids[n] for n in nouns]] < 0
+    ).all()
+    assert information[:, ids["the"]].tolist() == [0.0, 0.0]  # in every sentence: nothing to tell
+    # 2 samples hold "fresh": named by none at the default min_count 5, by codebook 0 (its only object word) at 1
+    assert ids["fresh"] in words_named_by_codebook(collator, rows, min_count=1, show_progress=False)[0][0]
+
+    plain = DataCollatorForVideoBertPretraining.from_config(wordpiece, model.config, **kwargs)(rows[:9])
+    batch = DataCollatorForVideoBertPretraining.from_config(
+        wordpiece, model.config, codebook_named_words=named, **kwargs
+    )(rows[:9])
+    torch.testing.assert_close(batch["input_ids"], plain["input_ids"])
+    texts = [row["sentence_text_ids"][0] for row in rows[:9]]
+    noun_positions = torch.zeros_like(plain["labels"], dtype=torch.bool)
+    for i, text in enumerate(texts):  # [CLS] verb the noun [>]: every text word chosen and predicted without
+        assert plain["labels"][i, 1:4].tolist() == text
+        assert batch["labels"][i, 1:3].tolist() == text[:2] and batch["labels"][i, 3] == -100
+        noun_positions[i, 3] = True
+    torch.testing.assert_close(batch["labels"][~noun_positions], plain["labels"][~noun_positions])
+    alone = DataCollatorForVideoBertPretraining.from_config(
+        wordpiece, model.config, codebook_named_words=named, **kwargs
+    )(rows[:1])  # nothing to swap with: its noun is predicted
+    assert alone["labels"][0, 1:4].tolist() == texts[0]
+
+    with pytest.raises(ValueError, match=r"words_named_by_codebook compares several codebooks: num_codebooks=1"):
+        one = DataCollatorForVideoBertPretraining(wordpiece, visual_token_offset=processor.visual_token_offset,
+                                                  visual_vocab_size=18)  # fmt: skip
+        words_named_by_codebook(one, rows)
+    for bad, message in (
+        (dict(codebook_named_words=named, codebook_swap=0.0), r"needs codebook_swap > 0 \(got 0.0\)"),
+        (dict(codebook_named_words=named[:1]), r"one tuple of text ids per codebook \(2\), got 1"),
+        (dict(codebook_named_words=((10**6,), ())), r"codebook_named_words\[0\] holds \[1000000\], outside"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            DataCollatorForVideoBertPretraining.from_config(wordpiece, model.config, **(kwargs | bad))
+    with pytest.raises(ValueError, match="Video 'bad'"):  # rows are validated as by the collator
+        words_named_by_codebook(collator, [rows[0] | {"video_id": "bad", "visual_ids": [[0, 99]]}])
 
 
 @pytest.mark.parametrize("layout", ["positions", "summed"])

@@ -131,6 +131,9 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     word, the pair prior itself: `codebook_swap_codebooks=(0,)` swaps only the object words (codebook 0). Measured
     (BENCHMARKS.md, "Another video's object words"): that removes the verb's pair prior and teaches the noun's, since
     the noun of every pair of words never given in training was then the action word's.
+    `codebook_named_words` (a tuple per codebook of text ids; `words_named_by_codebook` measures them on the training
+    videos, without labels) leaves out of a swapped example's loss the text words that its swapped codebook names, so
+    that the swap teaches the kept codebook's label beside words never seen with it and nothing from the other label.
 
     Bad rows, by rule:
 
