@@ -225,6 +225,17 @@ SETTINGS["dominant_centre_surround_summed_swap_named"] = (
     "pairs, the words it names not predicted there, 800 steps, make demo's defaults",
     [*SETTINGS["dominant_centre_surround_summed_swap"][1], "--codebook_swap_named_words"],
 )
+# the chroma-weighted centre colour histogram (the object word that carries some of its action's props) summed, either
+# codebook swapped in half the aligned pairs, the words it names not predicted there: the swapped object words teach
+# the verb from the action words alone, the swapped action words the noun from the object words alone
+SETTINGS["centre_chroma_surround_summed_swap_named"] = (
+    "G = 2: chroma-weighted centre colour / surround summed, either codebook swapped in half the aligned pairs, the "
+    "words it names not predicted there, 800 steps, make demo's defaults",
+    [
+        *object_and_action_words("colour_histogram_centre_chroma"),
+        *["--codebook_layout", "summed", "--codebook_swap", "0.5", "--codebook_swap_named_words"],
+    ],
+)
 
 # The settings with an object word (codebook 0) and an action word (codebook 1): their zero-shot labels are also read
 # each from its own word, and from both readouts at once (`benchmarks/zero_shot_by_codebook.py`, rows "own words" and
@@ -243,6 +254,7 @@ READ_BY_CODEBOOK = {
     "dominant_centre_surround_summed_swap_object_025",
     "dominant_centre_surround_summed_swap_object_named",
     "dominant_centre_surround_summed_swap_named",
+    "centre_chroma_surround_summed_swap_named",
 }
 READOUT_CACHE = "zero_shot_by_codebook.json"
 # what the cached readouts hold: 1 all words, own words, own x all words; 2 also from text to video (1 is read again)

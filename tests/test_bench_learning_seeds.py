@@ -89,13 +89,21 @@ def test_settings_on_todays_defaults_keep_them(bench, tmp_path):
         "dominant_centre_surround_summed_swap_object_named": (0.5, "0", True),
         "dominant_centre_surround_summed_swap_named": (0.5, None, True),
     }
-    todays = {"make_demo", "dominant_centre_surround_summed", *swaps}
+    todays = {"make_demo", "dominant_centre_surround_summed", "centre_chroma_surround_summed_swap_named", *swaps}
     for name in todays:
         today = bench.demo_settings(0, tmp_path, bench.SETTINGS[name][1])
         assert (today["regime_weights"], today["precision"], today["step_order"]) == ("1,3,5", "auto", "recipe")
     dominant = bench.demo_settings(0, tmp_path, bench.SETTINGS["dominant_centre_surround_summed"][1])
     assert dominant["s3d_blocks"] == ["colour_dominant_centre_chroma", "efficientnet_lite0_surround"]
     assert dominant["codebook_layout"] == "summed" and "dominant_centre_surround_summed" in bench.READ_BY_CODEBOOK
+    histogram = bench.demo_settings(0, tmp_path, bench.SETTINGS["centre_chroma_surround_summed_recipe"][1])
+    histogram = {k: v for k, v in histogram.items() if not k.startswith("codebook_swap")}
+    swapped = bench.demo_settings(0, tmp_path, bench.SETTINGS["centre_chroma_surround_summed_swap_named"][1])
+    assert {k: v for k, v in swapped.items() if not k.startswith("codebook_swap")} == histogram | {
+        "regime_weights": "1,3,5",
+        "precision": "auto",
+    }  # the histogram's summed setting measured at 1,3,5 in bf16, the swap added
+    assert (swapped["codebook_swap"], swapped["codebook_swap_named_words"]) == (0.5, True)
     for name, swap in swaps.items():  # the dominant colour's setting with the swap added
         swapped = bench.demo_settings(0, tmp_path, bench.SETTINGS[name][1])
         assert (
