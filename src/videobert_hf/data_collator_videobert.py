@@ -134,6 +134,8 @@ class DataCollatorForVideoBertPretraining(DataCollatorMixin):
     `codebook_named_words` (a tuple per codebook of text ids; `words_named_by_codebook` measures them on the training
     videos, without labels) leaves out of a swapped example's loss the text words that its swapped codebook names, so
     that the swap teaches the kept codebook's label beside words never seen with it and nothing from the other label.
+    Measured (BENCHMARKS.md, "A swapped pair does not predict the words its swapped codebook names"): with the object
+    words swapped, neither label keeps a pair prior, where the codebook that names a label does not also name the other.
 
     Bad rows, by rule:
 
