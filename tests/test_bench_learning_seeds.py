@@ -87,6 +87,7 @@ def test_settings_on_todays_defaults_keep_them(bench, tmp_path):
         "dominant_centre_surround_summed_swap_object": (0.5, "0", False),
         "dominant_centre_surround_summed_swap_object_025": (0.25, "0", False),
         "dominant_centre_surround_summed_swap_object_named": (0.5, "0", True),
+        "dominant_centre_surround_summed_swap_object_named_64": (0.5, "0", True),
         "dominant_centre_surround_summed_swap_named": (0.5, None, True),
     }
     todays = {"make_demo", "dominant_centre_surround_summed", "centre_chroma_surround_summed_swap_named", *swaps}
@@ -112,7 +113,7 @@ def test_settings_on_todays_defaults_keep_them(bench, tmp_path):
         )
         assert {k: v for k, v in swapped.items() if not k.startswith("codebook_swap")} == {
             k: v for k, v in dominant.items() if not k.startswith("codebook_swap")
-        }
+        } | ({"branching": 8} if name.endswith("_64") else {})
         assert name in bench.READ_BY_CODEBOOK
     for name, (_, demo_args) in bench.SETTINGS.items():
         settings = bench.demo_settings(0, tmp_path, demo_args)
