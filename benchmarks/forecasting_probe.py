@@ -23,7 +23,14 @@ videos' continuations, and the held-out videos' future holds nothing it can lear
 table per folder for t+1 and t+2 (the clips masked after each cut: `--horizon`, the demo's 4) and, with `--output`,
 writes every figure as JSON.
 
+With `--by_label`, it reads the clips as steps instead, as the demo does (each annotated step's labels, through the
+training tokens' votes), once per label and once for both: `verb` alone, `noun` alone, `verb+noun` (the demo's
+"read as steps" rows), each the model's likeliest step against repeating the last clip. With several visual words per
+clip, a step is right only where every head's words name it; where each label alone is forecast about as well as
+with one word per clip and both together are not, the heads disagree on *when* the step changes.
+
     .venv/bin/python benchmarks/forecasting_probe.py bench_output/learning_seeds/seed_0 bench_output/learning_seeds/seed_1
+    .venv/bin/python benchmarks/forecasting_probe.py bench_output/learning_seeds/seed_0 --by_label --stride 1
 """
 
 import argparse
@@ -32,6 +39,8 @@ from pathlib import Path
 
 
 RATIOS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+# `--by_label`: the labels read alone, then together
+LABEL_SETS = (("verb",), ("noun",), ("verb", "noun"))
 
 
 def probe(root: Path, splits, stride: int, horizon: int, ratios) -> dict:
@@ -55,6 +64,71 @@ def probe(root: Path, splits, stride: int, horizon: int, ratios) -> dict:
                 model, processor, videos, horizon=horizon, min_prefix=4, stride=stride, keep_last_ratios=ratios
             )
     return results
+
+
+def probe_by_label(root: Path, splits, stride: int, horizon: int) -> dict:
+    """`{split: {"verb" | "noun" | "verb+noun": evaluate_forecasting's figures}}`: the clips read as the steps of those
+    labels (`clip_steps`), through the votes of the training split's tokens (`token_label_votes`)."""
+    import datasets
+    import torch
+    from transformers import AutoModelForPreTraining, AutoProcessor
+
+    import videobert_hf  # noqa: F401  (registers the model family with the Auto classes)
+    from videobert_benchmark.evaluation import clip_steps, evaluate_forecasting, labelled_segments, token_label_votes
+    from videobert_hf.corpus import read_youcook2
+
+    model_dir = root / "videobert"
+    if not (model_dir / "config.json").is_file():
+        raise FileNotFoundError(f"{root} holds no pretrained model (videobert/config.json): is it a demo output?")
+    model = AutoModelForPreTraining.from_pretrained(model_dir).eval()
+    processor = AutoProcessor.from_pretrained(model_dir)
+
+    def split_of(name):
+        annotations = root / "data" / name / "youcookii_annotations.json"
+        if not annotations.is_file():
+            raise FileNotFoundError(
+                f"{root} has no annotations of its {name} split ({annotations}): --by_label reads them."
+            )
+        return datasets.load_from_disk(root / "tokenized" / name), read_youcook2(annotations)
+
+    train = labelled_segments(*split_of("train"))
+    results = {}
+    for split in splits:
+        dataset, annotations = split_of(split)
+        results[split] = {}
+        for keys in LABEL_SETS:
+            steps = [labels for _, labels in clip_steps(dataset, annotations, processor.special_ids, keys)]
+            with torch.no_grad():
+                results[split]["+".join(keys)] = evaluate_forecasting(
+                    model,
+                    processor,
+                    [row["visual_ids"] for row in dataset],
+                    horizon=horizon,
+                    min_prefix=4,
+                    stride=stride,
+                    steps=steps,
+                    label_votes={key: token_label_votes(train, key) for key in keys},
+                )
+    return results
+
+
+def label_table(name: str, results: dict, horizon: int) -> str:
+    """`--by_label`'s table: per label set, each split's model / repeating the last clip at t+1 .. t+`horizon`."""
+    splits = list(results)
+    columns = [(s, h) for s in splits for h in range(1, horizon + 1)]
+    lines = [
+        f"| {name}, read as steps: the model / repeating the last clip (%) | "
+        + " | ".join(f"{s}, t+{h}" for s, h in columns)
+        + " |",
+        "|---" * (len(columns) + 1) + "|",
+    ]
+    for keys in map("+".join, LABEL_SETS):
+        cells = []
+        for s, h in columns:
+            figures = results[s][keys]
+            cells.append(f"{figures[f'h{h}_step_top1']:.1f} / {figures[f'h{h}_step_last_top1']:.1f}")
+        lines.append(f"| {keys} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def table(name: str, results: dict, horizon: int, ratios) -> str:
@@ -89,11 +163,20 @@ def main(argv=None):
     parser.add_argument(
         "--ratios", type=float, nargs="+", default=list(RATIOS), help="The rule's r values, in [0, 1]."
     )
+    parser.add_argument(
+        "--by_label",
+        action="store_true",
+        help="Read the clips as steps, per label (verb alone, noun alone, both), instead of the keep-last rules.",
+    )
     parser.add_argument("--output", type=Path, help="Write every figure to this JSON file.")
     args = parser.parse_args(argv)
     ratios = sorted(set(args.ratios) | {0.0, 1.0})
     figures = {}
     for root in args.demo_outputs:
+        if args.by_label:
+            figures[str(root)] = probe_by_label(root, args.splits, args.stride, args.horizon)
+            print(label_table(root.name, figures[str(root)], min(args.horizon, 2)) + "\n", flush=True)
+            continue
         figures[str(root)] = probe(root, args.splits, args.stride, args.horizon, ratios)
         for h in range(1, min(args.horizon, 2) + 1):
             print(table(root.name, figures[str(root)], h, ratios) + "\n", flush=True)

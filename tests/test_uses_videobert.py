@@ -578,6 +578,54 @@ def test_forecasting_probe_reads_a_demo_output(pretraining_model, mlm_model, pro
         probe.main([str(tmp_path / "tokenized")])
 
 
+def test_forecasting_probe_reads_each_label_alone_and_both(pretraining_model, mlm_model, processor, tmp_path, capsys):
+    """forecasting_probe.py --by_label: the clips read as the steps of the verb alone, the noun alone and both, each
+    as evaluate_forecasting reads them with those labels' training votes; a folder without annotations is named."""
+    import datasets
+
+    from videobert_benchmark.evaluation import clip_steps, labelled_segments, token_label_votes
+    from videobert_hf.corpus import read_youcook2
+
+    probe = load_benchmark("forecasting_probe")
+    recipe = [("crack", "egg"), ("stir", "egg"), ("fry", "onion"), ("fry", "egg")]
+    videos = {"train": [[1, 1, 2, 2, 3, 3, 4, 4]], "heldout": [[1, 2, 2, 3, 4, 4, 4, 5]]}
+    for split, rows in videos.items():
+        table = [
+            {"video_id": f"{split}{i}", "visual_ids": ids, "clip_times": [[t, t + 1] for t in range(len(ids))]}
+            for i, ids in enumerate(rows)
+        ]
+        datasets.Dataset.from_list(table).save_to_disk(str(tmp_path / "tokenized" / split))
+        steps = [
+            {"segment": [2 * k, 2 * k + 2], "sentence": f"{verb} the {noun}", "verb": verb, "noun": noun}
+            for k, (verb, noun) in enumerate(recipe)
+        ]
+        database = {row["video_id"]: {"duration": 8, "subset": "training", "annotations": steps} for row in table}
+        (tmp_path / "data" / split).mkdir(parents=True)
+        (tmp_path / "data" / split / "youcookii_annotations.json").write_text(json.dumps({"database": database}))
+    pretraining_model.save_pretrained(tmp_path / "videobert")
+    processor.save_pretrained(tmp_path / "videobert")
+    figures = probe.main([str(tmp_path), "--by_label"])[str(tmp_path)]
+    load = lambda split: (  # noqa: E731
+        datasets.load_from_disk(str(tmp_path / "tokenized" / split)),
+        read_youcook2(tmp_path / "data" / split / "youcookii_annotations.json"),
+    )
+    train = labelled_segments(*load("train"))
+    for split, rows in videos.items():
+        assert list(figures[split]) == ["verb", "noun", "verb+noun"]
+        for keys in (("verb",), ("noun",), ("verb", "noun")):
+            steps = [s for _, s in clip_steps(*load(split), processor.special_ids, keys)]
+            votes = {key: token_label_votes(train, key) for key in keys}
+            expected = evaluate_forecasting(mlm_model, processor, rows, 4, 4, 1, steps=steps, label_votes=votes)
+            assert figures[split]["+".join(keys)] == expected
+    # the fourth step's verb is the third's: read alone, repeating the last clip's verb is right there
+    assert figures["train"]["verb"]["h1_step_last_top1"] > figures["train"]["verb+noun"]["h1_step_last_top1"]
+    printed = capsys.readouterr().out
+    assert "| verb+noun | " in printed and "heldout, t+2" in printed
+    (tmp_path / "data" / "heldout" / "youcookii_annotations.json").unlink()
+    with pytest.raises(FileNotFoundError, match="no annotations of its heldout split"):
+        probe.main([str(tmp_path), "--by_label"])
+
+
 class SpreadFillMask(StandInModel):
     """A stand-in fill-mask model: every masked position has the same visual-token distribution `probs` (16 values)."""
 
