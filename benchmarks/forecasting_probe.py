@@ -16,7 +16,7 @@ the training videos and on held-out ones, with the model's own probabilities tur
 
 For each `make demo` output folder (e.g. the seed benchmark's `bench_output/learning_seeds/seed_N`) this reads the
 pretrained model (`videobert/`) and the tokenized splits, and runs `evaluate_forecasting` at every cut (`--stride`,
-default 1: four times the demo's cuts) with `keep_last_ratios`: the model's top clip, except where it rates the last
+default 1, the demo's cuts) with `keep_last_ratios`: the model's top clip, except where it rates the last
 observed clip at least `r` times as likely, then that clip (`r = 0` is repeating the last token, `r = 1` the model's
 top-1). Where some `r` beats `r = 0` on training videos but none does on held-out ones, the model has learnt *its*
 videos' continuations, and the held-out videos' future holds nothing it can learn beyond persistence. Prints one
@@ -156,7 +156,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("demo_outputs", nargs="+", type=Path, help="`make demo` output folders (one per seed).")
     parser.add_argument("--splits", nargs="+", default=["train", "heldout"], help="Tokenized splits to forecast on.")
-    parser.add_argument("--stride", type=int, default=1, help="Clips between cuts (the demo's evaluation: 4).")
+    parser.add_argument("--stride", type=int, default=1, help="Clips between cuts (the demo's, 1).")
     parser.add_argument(
         "--horizon", type=int, default=4, help="Clips masked after each cut (the demo's 4); tables for t+1 and t+2."
     )
