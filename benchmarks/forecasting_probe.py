@@ -175,7 +175,8 @@ def main(argv=None):
     for root in args.demo_outputs:
         if args.by_label:
             figures[str(root)] = probe_by_label(root, args.splits, args.stride, args.horizon)
-            print(label_table(root.name, figures[str(root)], min(args.horizon, 2)) + "\n", flush=True)
+            name = f"{root.parent.name}/{root.name}"  # the seed benchmark's <setting>/seed_<S>
+            print(label_table(name, figures[str(root)], min(args.horizon, 2)) + "\n", flush=True)
             continue
         figures[str(root)] = probe(root, args.splits, args.stride, args.horizon, ratios)
         for h in range(1, min(args.horizon, 2) + 1):
