@@ -30,7 +30,7 @@ clip, a step is right only where every head's words name it; where each label al
 with one word per clip and both together are not, the heads disagree on *when* the step changes.
 
     .venv/bin/python benchmarks/forecasting_probe.py bench_output/learning_seeds/seed_0 bench_output/learning_seeds/seed_1
-    .venv/bin/python benchmarks/forecasting_probe.py bench_output/learning_seeds/seed_0 --by_label --stride 1
+    .venv/bin/python benchmarks/forecasting_probe.py bench_output/learning_seeds/seed_0 --by_label
 """
 
 import argparse
@@ -43,19 +43,25 @@ RATIOS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 LABEL_SETS = (("verb",), ("noun",), ("verb", "noun"))
 
 
-def probe(root: Path, splits, stride: int, horizon: int, ratios) -> dict:
-    import datasets
-    import torch
+def load_pretrained(root: Path):
+    """The pretrained model (in eval mode) and processor of a demo output folder, or an error naming the folder."""
     from transformers import AutoModelForPreTraining, AutoProcessor
 
     import videobert_hf  # noqa: F401  (registers the model family with the Auto classes)
-    from videobert_benchmark.evaluation import evaluate_forecasting
 
     model_dir = root / "videobert"
     if not (model_dir / "config.json").is_file():
         raise FileNotFoundError(f"{root} holds no pretrained model (videobert/config.json): is it a demo output?")
-    model = AutoModelForPreTraining.from_pretrained(model_dir).eval()
-    processor = AutoProcessor.from_pretrained(model_dir)
+    return AutoModelForPreTraining.from_pretrained(model_dir).eval(), AutoProcessor.from_pretrained(model_dir)
+
+
+def probe(root: Path, splits, stride: int, horizon: int, ratios) -> dict:
+    import datasets
+    import torch
+
+    from videobert_benchmark.evaluation import evaluate_forecasting
+
+    model, processor = load_pretrained(root)
     results = {}
     for split in splits:
         videos = [row["visual_ids"] for row in datasets.load_from_disk(root / "tokenized" / split)]
@@ -71,17 +77,11 @@ def probe_by_label(root: Path, splits, stride: int, horizon: int) -> dict:
     labels (`clip_steps`), through the votes of the training split's tokens (`token_label_votes`)."""
     import datasets
     import torch
-    from transformers import AutoModelForPreTraining, AutoProcessor
 
-    import videobert_hf  # noqa: F401  (registers the model family with the Auto classes)
     from videobert_benchmark.evaluation import clip_steps, evaluate_forecasting, labelled_segments, token_label_votes
     from videobert_hf.corpus import read_youcook2
 
-    model_dir = root / "videobert"
-    if not (model_dir / "config.json").is_file():
-        raise FileNotFoundError(f"{root} holds no pretrained model (videobert/config.json): is it a demo output?")
-    model = AutoModelForPreTraining.from_pretrained(model_dir).eval()
-    processor = AutoProcessor.from_pretrained(model_dir)
+    model, processor = load_pretrained(root)
 
     def split_of(name):
         annotations = root / "data" / name / "youcookii_annotations.json"
@@ -92,6 +92,7 @@ def probe_by_label(root: Path, splits, stride: int, horizon: int) -> dict:
         return datasets.load_from_disk(root / "tokenized" / name), read_youcook2(annotations)
 
     train = labelled_segments(*split_of("train"))
+    votes = {key: token_label_votes(train, key) for key in LABEL_SETS[-1]}
     results = {}
     for split in splits:
         dataset, annotations = split_of(split)
@@ -107,7 +108,7 @@ def probe_by_label(root: Path, splits, stride: int, horizon: int) -> dict:
                     min_prefix=4,
                     stride=stride,
                     steps=steps,
-                    label_votes={key: token_label_votes(train, key) for key in keys},
+                    label_votes={key: votes[key] for key in keys},
                 )
     return results
 
